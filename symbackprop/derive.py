@@ -1,0 +1,131 @@
+"""A derivation: one network's forward pass, its direct partials and its δ equations, side by side.
+
+    >>> d = derive(Network(sizes=(1, 1), activations="identity", loss="mse", batch=1))
+    >>> d.parameters
+    ['W1[1,1]', 'b1[1]']
+    >>> d.partial("b1[1]")
+    A1_1_1 - Y_1_1
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import sympy as sp
+
+from .delta import BACKPROP, ClosedForm, DeltaRules, output_delta_chain, output_delta_collapsed
+from .direct import ChainRule, adjoint_symbol
+from .errors import SpecError
+from .forward import ForwardPass
+from .spec import Network
+
+
+@dataclass(frozen=True)
+class Step:
+    """One equation to prove: the direct side and the closed side, in the same free symbols.
+
+    ``depends`` names the δ steps this one assumes (induction hypothesis: δ^{l+1} = ∂E/∂Z^{l+1}).
+    """
+
+    name: str
+    direct: sp.Expr
+    closed: sp.Expr
+    depends: tuple[str, ...] = ()
+
+
+def _entry(prefix: str, *indices: int) -> str:
+    return f"{prefix}[{','.join(str(k) for k in indices)}]"
+
+
+class Derivation:
+    """Everything ``derive`` computes for one network; expressions are built on demand."""
+
+    def __init__(self, net: Network, rules: DeltaRules = BACKPROP):
+        self.net = net
+        self.forward = ForwardPass(net)
+        self.chain = ChainRule(self.forward)
+        self.closed = ClosedForm(self.forward, rules)
+
+    def __repr__(self) -> str:
+        return f"Derivation({self.net!r})"
+
+    @property
+    def E(self) -> sp.Expr:
+        return self.forward.E
+
+    @property
+    def parameters(self) -> list[str]:
+        """Parameter names, 1-based like the maths: "W1[1,1]", …, "b2[1]"."""
+        return list(self.forward.parameters)
+
+    def symbol(self, name: str) -> sp.Symbol:
+        try:
+            return self.forward.parameters[name]
+        except KeyError:
+            names = self.parameters
+            shown = ", ".join(names[:6]) + (", …" if len(names) > 6 else "")
+            raise SpecError(f"unknown parameter {name!r}; this network has {len(names)}: {shown}") from None
+
+    def partial(self, name: str, *, substitute: bool = False) -> sp.Expr:
+        """∂E/∂parameter by the chain rule on E (never the δ equations), in Z, A, W, b, X, Y.
+
+        ``substitute=True`` writes it in W, b, X, Y alone (large for deep networks).
+        """
+        expr = self.chain.partial(self.symbol(name))
+        return self.forward.in_terms_of_parameters(expr) if substitute else expr
+
+    def closed_form(self, name: str, *, substitute: bool = False) -> sp.Expr:
+        """∂E/∂parameter from the closed-form δ equations."""
+        expr = self.closed.gradient(self.symbol(name))
+        return self.forward.in_terms_of_parameters(expr) if substitute else expr
+
+    def substituted_partial(self, name: str) -> sp.Expr:
+        """``diff`` of the fully substituted E: the second ground truth (small networks only)."""
+        return self.chain.substituted_partial(self.symbol(name))
+
+    @cached_property
+    def _as_adjoint(self) -> dict[sp.Symbol, sp.Symbol]:
+        """Identify δ^l_ic with ∂E/∂Z^l_ic: the induction hypothesis, stated as a substitution."""
+        fp = self.forward
+        return {d: adjoint_symbol(z) for l in fp.layers for d, z in zip(self.closed.delta[l], fp.Z[l])}
+
+    def delta_steps(self) -> list[Step]:
+        """δ^l_ic (closed, in δ^{l+1}) against ∂E/∂Z^l_ic (chain rule one layer back)."""
+        fp, L = self.forward, self.net.depth
+        steps = []
+        for l in reversed(fp.layers):
+            equations = self.closed.delta_equations[l]
+            for (i, c), z in _indexed(fp.Z[l]):
+                depends = tuple(_entry(f"delta{l + 1}", k + 1, c + 1)
+                                for k in range(self.net.sizes[l + 1])) if l < L else ()
+                closed = equations[i, c].xreplace(self._as_adjoint)
+                steps.append(Step(_entry(f"delta{l}", i + 1, c + 1), self.chain.step(z), closed, depends))
+        return steps + self._output_chain_steps()
+
+    def _output_chain_steps(self) -> list[Step]:
+        """Where δ^L is written in a collapsed form, prove the general chain form too."""
+        if output_delta_collapsed(self.forward) is None:
+            return []
+        L, fp = self.net.depth, self.forward
+        chain = output_delta_chain(fp).applyfunc(fp.with_conventions)
+        return [Step(_entry(f"delta{L}", i + 1, c + 1) + " (chain form)", self.chain.step(z), chain[i, c])
+                for (i, c), z in _indexed(fp.Z[L])]
+
+    def gradient_steps(self) -> list[Step]:
+        """∂E/∂W^l_ij, ∂E/∂b^l_i from δ^l against the chain rule over the edges W → Z^l (and E)."""
+        fp, steps = self.forward, []
+        for name, v in fp.parameters.items():
+            l, row = fp.parameter_rows[name]
+            depends = tuple(_entry(f"delta{l}", row, c + 1) for c in range(self.net.batch))
+            closed = self.closed.gradient_equations[v].xreplace(self._as_adjoint)
+            steps.append(Step(name, self.chain.local(v), closed, depends))
+        return steps
+
+
+def _indexed(M: sp.Matrix):
+    return (((i, c), M[i, c]) for i in range(M.rows) for c in range(M.cols))
+
+
+def derive(net: Network, *, rules: DeltaRules = BACKPROP) -> Derivation:
+    """Build the symbolic forward pass, the direct partials and the δ equations of ``net``."""
+    return Derivation(net, rules)

@@ -1,0 +1,80 @@
+"""Direct partials: ∂E/∂v for every node and parameter by the multivariable chain rule.
+
+This side never sees the δ equations. Each edge u ← v of the graph (v occurs in u's definition)
+contributes ∂E/∂u · ∂u/∂v, where ∂u/∂v is SymPy's own ``diff`` of u's definition; E's own
+edges (to A^L and, through weight decay, to W) are differentiated the same way.
+``local(v)`` keeps the adjoints ∂E/∂u of v's consumers as symbols ``dE_d<u>``;
+``partial(v)`` substitutes them all, giving the partial in terms of Z, A, W, b, X, Y.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import cached_property
+
+import sympy as sp
+
+from .forward import ForwardPass
+
+
+def adjoint_symbol(node: sp.Symbol) -> sp.Symbol:
+    """The name of ∂E/∂node while it is kept unexpanded."""
+    return sp.Symbol(f"dE_d{node.name}", real=True)
+
+
+class ChainRule:
+    """Reverse accumulation over the forward graph, one local ``diff`` per edge."""
+
+    def __init__(self, forward: ForwardPass):
+        self.forward = forward
+        self._partials: dict[sp.Symbol, sp.Expr] = {}
+
+    @cached_property
+    def consumers(self) -> dict[sp.Symbol, list[sp.Symbol]]:
+        """For every symbol, the intermediate nodes whose definitions use it."""
+        out: dict[sp.Symbol, list[sp.Symbol]] = defaultdict(list)
+        for node, definition in self.forward.definitions.items():
+            for v in definition.free_symbols:
+                out[v].append(node)
+        return out
+
+    @cached_property
+    def _error_symbols(self) -> set[sp.Symbol]:
+        return self.forward.E.free_symbols
+
+    def local(self, v: sp.Symbol) -> sp.Expr:
+        """∂E/∂v = Σ over v's consumers u of ∂E/∂u · ∂u/∂v (+ ∂E/∂v along E's own edge)."""
+        definitions = self.forward.definitions
+        terms = [adjoint_symbol(u) * sp.diff(definitions[u], v) for u in self.consumers.get(v, ())]
+        if v in self._error_symbols:
+            terms.append(sp.diff(self.forward.E, v))
+        return self.forward.with_conventions(sp.Add(*terms))
+
+    def step(self, z: sp.Symbol) -> sp.Expr:
+        """∂E/∂Z^l_ic one layer back: in terms of ∂E/∂Z^{l+1} symbols (none for l = L)."""
+        local = self.local(z)
+        return local.xreplace({adjoint_symbol(a): self.local(a) for a in self.consumers_of_adjoints(local)})
+
+    def consumers_of_adjoints(self, expr: sp.Expr) -> list[sp.Symbol]:
+        """The nodes whose adjoint symbols occur in expr."""
+        return [self._nodes_by_adjoint[s] for s in expr.free_symbols if s in self._nodes_by_adjoint]
+
+    @cached_property
+    def _nodes_by_adjoint(self) -> dict[sp.Symbol, sp.Symbol]:
+        return {adjoint_symbol(u): u for u in self.forward.definitions}
+
+    def partial(self, v: sp.Symbol) -> sp.Expr:
+        """∂E/∂v with every adjoint substituted: in terms of the forward quantities only."""
+        if v not in self._partials:
+            local = self.local(v)
+            self._partials[v] = local.xreplace(
+                {adjoint_symbol(u): self.partial(u) for u in self.consumers.get(v, ())})
+        return self._partials[v]
+
+    @cached_property
+    def substituted_error(self) -> sp.Expr:
+        """E with every intermediate substituted: a function of W, b, X, Y alone."""
+        return self.forward.in_terms_of_parameters(self.forward.E)
+
+    def substituted_partial(self, v: sp.Symbol) -> sp.Expr:
+        """A second, independent ground truth: ``diff`` of the fully substituted E (small networks)."""
+        return self.forward.with_conventions(sp.diff(self.substituted_error, v))

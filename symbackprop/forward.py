@@ -1,0 +1,151 @@
+"""The symbolic forward pass: Z^l = W^l A^{l-1} + b^l 1ᵀ, A^l = g^l(Z^l), and the error E.
+
+Every intermediate quantity Z^l_ic and A^l_ic is a named SymPy symbol with a definition, so the
+graph can be differentiated one edge at a time, shown, and substituted only when asked.
+Symbol names are stable ASCII and 1-based like the maths: ``W2_1_3`` is W^2_{13},
+``Z1_2_1`` is Z^1_{21} (unit 2, sample 1), ``X_1_2`` is A^0_{12}.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import sympy as sp
+
+from .activations import ACTIVATIONS
+from .losses import LOSSES
+from .spec import Network
+
+
+def symbol_matrix(prefix: str, rows: int, cols: int) -> sp.Matrix:
+    return sp.Matrix(rows, cols, lambda r, c: sp.Symbol(f"{prefix}_{r + 1}_{c + 1}", real=True))
+
+
+def columns(M: sp.Matrix) -> list[list[sp.Expr]]:
+    return [list(M[:, c]) for c in range(M.cols)]
+
+
+@dataclass(frozen=True, eq=False)
+class ForwardPass:
+    """Symbols and definitions of one network's forward pass and error."""
+
+    net: Network
+
+    @cached_property
+    def weight_decay(self) -> sp.Expr:
+        lam = self.net.weight_decay
+        return sp.Symbol(lam, nonnegative=True) if isinstance(lam, str) else sp.nsimplify(lam)
+
+    @cached_property
+    def X(self) -> sp.Matrix:
+        return symbol_matrix("X", self.net.sizes[0], self.net.batch)
+
+    @cached_property
+    def Y(self) -> sp.Matrix:
+        return symbol_matrix("Y", self.net.sizes[-1], self.net.batch)
+
+    @cached_property
+    def W(self) -> dict[int, sp.Matrix]:
+        n = self.net.sizes
+        return {l: symbol_matrix(f"W{l}", n[l], n[l - 1]) for l in self.layers}
+
+    @cached_property
+    def b(self) -> dict[int, sp.Matrix]:
+        return {l: sp.Matrix([sp.Symbol(f"b{l}_{i + 1}", real=True) for i in range(self.net.sizes[l])])
+                for l in self.layers}
+
+    @cached_property
+    def Z(self) -> dict[int, sp.Matrix]:
+        return {l: symbol_matrix(f"Z{l}", self.net.sizes[l], self.net.batch) for l in self.layers}
+
+    @cached_property
+    def A(self) -> dict[int, sp.Matrix]:
+        A = {l: symbol_matrix(f"A{l}", self.net.sizes[l], self.net.batch) for l in self.layers}
+        A[0] = self.X
+        return A
+
+    @property
+    def layers(self) -> range:
+        return range(1, self.net.depth + 1)
+
+    def Z_definition(self, l: int) -> sp.Matrix:
+        """W^l A^{l-1} + b^l 1ᵀ."""
+        ones = sp.ones(1, self.net.batch)
+        return self.W[l] * self.A[l - 1] + self.b[l] * ones
+
+    def A_definition(self, l: int) -> sp.Matrix:
+        """g^l(Z^l), elementwise, or column by column for softmax."""
+        rule = ACTIVATIONS[self.net.activation(l)]
+        Z = self.Z[l]
+        if rule.elementwise:
+            return Z.applyfunc(lambda z: rule.formula(z, l))
+        cols = columns(Z)
+        return sp.Matrix(Z.rows, Z.cols, lambda i, c: rule.formula(cols[c], i))
+
+    @cached_property
+    def loss_term(self) -> sp.Expr:
+        """loss(A^L, Y), in the output symbols A^L and targets Y."""
+        L = self.net.depth
+        return LOSSES[self.net.loss].error(columns(self.A[L]), columns(self.Y), self.net.batch)
+
+    @cached_property
+    def decay_term(self) -> sp.Expr:
+        """(λ/2) Σ_l ||W^l||_F^2; biases are not decayed."""
+        squares = sp.Add(*[w**2 for l in self.layers for w in self.W[l]])
+        return self.weight_decay / 2 * squares
+
+    @cached_property
+    def E(self) -> sp.Expr:
+        return self.loss_term + self.decay_term
+
+    @cached_property
+    def definitions(self) -> dict[sp.Symbol, sp.Expr]:
+        """Every intermediate symbol with its definition, in forward (topological) order."""
+        out: dict[sp.Symbol, sp.Expr] = {}
+        for l in self.layers:
+            out.update(zip(self.Z[l], self.Z_definition(l)))
+            out.update(zip(self.A[l], self.A_definition(l)))
+        return out
+
+    @cached_property
+    def parameters(self) -> dict[str, sp.Symbol]:
+        """Public names ("W1[2,1]", "b2[1]") to symbols, weights then bias layer by layer."""
+        out: dict[str, sp.Symbol] = {}
+        for l in self.layers:
+            W = self.W[l]
+            out.update({f"W{l}[{i + 1},{j + 1}]": W[i, j] for i in range(W.rows) for j in range(W.cols)})
+            out.update({f"b{l}[{i + 1}]": self.b[l][i] for i in range(W.rows)})
+        return out
+
+    @cached_property
+    def parameter_rows(self) -> dict[str, tuple[int, int]]:
+        """Public name -> (layer l, unit i) of the row of W^l or b^l it lives in, 1-based."""
+        return {name: (l, i + 1) for l in self.layers for i in range(self.net.sizes[l])
+                for name in [f"b{l}[{i + 1}]"] + [f"W{l}[{i + 1},{j + 1}]" for j in range(self.net.sizes[l - 1])]}
+
+    @cached_property
+    def activation_values(self) -> dict[sp.Symbol, sp.Expr]:
+        """A^l_ic -> g^l(Z^l_ic): the substitution that leaves Z as the only intermediate."""
+        return {a: d for l in self.layers for a, d in zip(self.A[l], self.A_definition(l))}
+
+    def in_terms_of_Z(self, expr: sp.Expr) -> sp.Expr:
+        """Replace every activation symbol by g^l(Z^l)."""
+        return expr.xreplace(self.activation_values)
+
+    def in_terms_of_parameters(self, expr: sp.Expr) -> sp.Expr:
+        """Substitute every intermediate quantity, last layer first, down to W, b, X, Y.
+
+        ``subs`` rather than ``xreplace`` where g'(Z) is an unevaluated Derivative, so that it
+        becomes g'(W A + b) (a Subs) instead of a derivative with respect to an expression.
+        """
+        replace = (lambda e, m: e.subs(m)) if expr.has(sp.Derivative) else (lambda e, m: e.xreplace(m))
+        for l in reversed(self.layers):
+            expr = replace(expr, dict(zip(self.A[l], self.A_definition(l))))
+            expr = replace(expr, dict(zip(self.Z[l], self.Z_definition(l))))
+        return expr
+
+    def with_conventions(self, expr: sp.Expr) -> sp.Expr:
+        """Apply the stated convention for relu'(0): Heaviside(0) = relu_at_zero."""
+        at_zero = sp.nsimplify(self.net.relu_at_zero)
+        return expr.replace(lambda e: isinstance(e, sp.Heaviside),
+                            lambda e: sp.Heaviside(e.args[0], at_zero))

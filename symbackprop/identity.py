@@ -1,0 +1,75 @@
+"""Deciding whether an expression is identically zero: exactly where possible, else numerically.
+
+Exact, cheapest first; each is sound because an identity that holds for *independent*
+variables holds in particular for the related values they take in the network:
+1. ``structural``: ``expand`` reduces it to 0 with every symbol free.
+2. ``rational``: tanh and friends are rewritten with exp; each exp(n·z + …) with integer n becomes
+   a monomial in positive symbols t_z = exp(z); every other function application (g(Z),
+   g'(Z), log, Heaviside, Max) becomes a fresh symbol. What is left is a rational function
+   of independent symbols, and it is zero iff the numerator expands to 0.
+Numeric: evaluate at random points with mpmath at high precision, never called a proof.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+HYPERBOLIC = (sp.tanh, sp.sinh, sp.cosh, sp.sech, sp.csch, sp.coth)
+
+
+def derivative_name(f) -> str:
+    return f"{f.func.__name__}_prime"
+
+
+def canonical_derivatives(expr: sp.Expr) -> sp.Expr:
+    """g'(u) the same way however SymPy wrote it: Derivative(g(z), z) or Subs(Derivative(g(ξ), ξ), ξ, u)."""
+    def is_first_derivative(d) -> bool:
+        return (isinstance(d, sp.Derivative) and isinstance(d.expr, AppliedUndef)
+                and len(d.expr.args) == 1 and d.variables == (d.expr.args[0],))
+
+    def rename(e):
+        if isinstance(e, sp.Subs) and is_first_derivative(e.expr) and len(e.point) == 1:
+            return sp.Function(derivative_name(e.expr.expr))(e.point[0])
+        if is_first_derivative(e):
+            return sp.Function(derivative_name(e.expr))(e.variables[0])
+        return e
+
+    return expr.replace(lambda e: isinstance(e, (sp.Subs, sp.Derivative)), rename)
+
+
+def _exp_as_monomial(e: sp.exp, base: dict[sp.Symbol, sp.Symbol]) -> Optional[sp.Expr]:
+    """exp(Σ n_k z_k) with integer n_k -> Π t_k^{n_k}; None if the exponent is not of that form."""
+    arg = sp.expand(e.args[0])
+    if not arg.free_symbols:
+        return None
+    coeffs = arg.as_coefficients_dict()
+    if any(not (c.is_Integer and s.is_Symbol) for s, c in coeffs.items()):
+        return None
+    for s in coeffs:
+        base.setdefault(s, sp.Symbol(f"exp_{s.name}", positive=True))
+    return sp.Mul(*[base[s] ** c for s, c in coeffs.items()])
+
+
+def rationalize(expr: sp.Expr) -> sp.Expr:
+    """The expression as a rational function of independent symbols (see module docstring)."""
+    expr = canonical_derivatives(expr)
+    for f in HYPERBOLIC:
+        expr = expr.rewrite(f, sp.exp)
+    base: dict[sp.Symbol, sp.Symbol] = {}
+    exps = {e: _exp_as_monomial(e, base) for e in expr.atoms(sp.exp)}
+    expr = expr.xreplace({e: t for e, t in exps.items() if t is not None})
+    opaque = [a for a in expr.atoms(sp.Function) if not isinstance(a, sp.exp) or exps.get(a) is None]
+    fresh = {a: sp.Dummy(f"f{k}") for k, a in enumerate(sorted(opaque, key=sp.default_sort_key))}
+    return expr.xreplace(fresh)
+
+
+def exact_zero(expr: sp.Expr) -> Optional[str]:
+    """The name of the exact method that reduces expr to 0, or None if none does."""
+    if sp.expand(expr) == 0:
+        return "structural"
+    numerator, _ = sp.fraction(sp.together(rationalize(expr)))
+    if sp.expand(numerator) == 0:
+        return "rational"
+    return None

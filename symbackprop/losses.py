@@ -1,0 +1,55 @@
+"""Losses as data: the error E over the batch, and the textbook ∂E/∂A^L the δ equations start from.
+
+``error(A, Y, m)`` sums over every output unit and sample (A, Y: lists of columns).
+``gradient(a, y, m)`` is the closed form of ∂E/∂A^L_ic for one entry; it is proved, not trusted.
+``collapses`` names output activations for which δ^L has a short textbook form, with that form
+(as a function of the output column a, target column y, unit i and batch size m).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import sympy as sp
+
+Column = list[sp.Expr]
+
+
+@dataclass(frozen=True)
+class Loss:
+    name: str
+    title: str
+    term: Callable[[sp.Expr, sp.Expr], sp.Expr]          # one (a, y) summand, before 1/m
+    gradient: Callable[[sp.Expr, sp.Expr, int], sp.Expr]  # ∂E/∂a for one entry
+    collapses: dict[str, Callable[[Column, Column, int, int], sp.Expr]] = field(default_factory=dict)
+    needs_unit_interval: bool = False
+    needs_softmax: bool = False
+
+    def error(self, A: list[Column], Y: list[Column], m: int) -> sp.Expr:
+        terms = [self.term(a, y) for a_col, y_col in zip(A, Y) for a, y in zip(a_col, y_col)]
+        return sp.Add(*terms) / m
+
+
+def _softmax_cce_delta(a: Column, y: Column, i: int, m: int) -> sp.Expr:
+    # (A^L 1ᵀY − Y)/m: equals (A^L − Y)/m only when the column of Y sums to 1.
+    return (a[i] * sp.Add(*y) - y[i]) / m
+
+
+LOSSES: dict[str, Loss] = {
+    l.name: l
+    for l in (
+        Loss("mse", "half mean squared error",
+             lambda a, y: (a - y) ** 2 / 2,
+             lambda a, y, m: (a - y) / m),
+        Loss("bce", "binary cross-entropy",
+             lambda a, y: -(y * sp.log(a) + (1 - y) * sp.log(1 - a)),
+             lambda a, y, m: (a - y) / (m * a * (1 - a)),
+             collapses={"sigmoid": lambda a, y, i, m: (a[i] - y[i]) / m},
+             needs_unit_interval=True),
+        Loss("cce", "categorical cross-entropy",
+             lambda a, y: -y * sp.log(a),
+             lambda a, y, m: -y / (m * a),
+             collapses={"softmax": _softmax_cce_delta},
+             needs_softmax=True),
+    )
+}

@@ -1,0 +1,114 @@
+"""The network specification: a frozen description, validated at construction.
+
+It names rules from the activation and loss tables; it does no SymPy work of its own.
+"""
+from __future__ import annotations
+
+import numbers
+import re
+from dataclasses import dataclass, field
+from typing import Sequence, Union
+
+from .activations import ACTIVATIONS
+from .errors import SpecError
+from .losses import LOSSES
+
+WeightDecay = Union[int, float, str]
+_SYMBOL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+
+
+def _allowed(names) -> str:
+    return ", ".join(names)
+
+
+def _check_sizes(sizes) -> tuple[int, ...]:
+    if isinstance(sizes, str) or not isinstance(sizes, Sequence):
+        raise SpecError(f"sizes must be a sequence of layer widths such as (2, 3, 1); got {sizes!r}")
+    if len(sizes) < 2:
+        raise SpecError(f"sizes needs at least two layers (input and output), n_0..n_L with L >= 1; got {tuple(sizes)!r}")
+    for n in sizes:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+            raise SpecError(f"every layer width must be a positive integer; got {n!r} in sizes {tuple(sizes)!r}")
+    return tuple(int(n) for n in sizes)
+
+
+def _check_activations(activations, depth: int) -> tuple[str, ...]:
+    names = (activations,) * depth if isinstance(activations, str) else tuple(activations)
+    if len(names) != depth:
+        raise SpecError(f"activations needs one name for every layer or one per layer 1..{depth} "
+                        f"({depth} names); got {len(names)}")
+    for l, name in enumerate(names, start=1):
+        if name not in ACTIVATIONS:
+            raise SpecError(f"unknown activation {name!r} for layer {l}; allowed: {_allowed(ACTIVATIONS)}")
+        if ACTIVATIONS[name].output_only and l != depth:
+            raise SpecError(f"{name} is only allowed on the output layer {depth}; layer {l} is hidden")
+    return names
+
+
+def _check_loss(loss: str, output: str) -> str:
+    if loss not in LOSSES:
+        raise SpecError(f"unknown loss {loss!r}; allowed: {_allowed(LOSSES)}")
+    rule = LOSSES[loss]
+    if rule.needs_softmax and output != "softmax":
+        raise SpecError(f"{loss} needs a softmax output layer; the output activation is {output}")
+    if rule.needs_unit_interval and not ACTIVATIONS[output].in_unit_interval:
+        confined = [n for n, a in ACTIVATIONS.items() if a.in_unit_interval]
+        raise SpecError(f"{loss} needs outputs confined to (0, 1), from {' or '.join(confined)}; "
+                        f"the output activation is {output}")
+    return loss
+
+
+def _check_weight_decay(value) -> WeightDecay:
+    name = getattr(value, "name", None) if getattr(value, "is_Symbol", False) else None
+    if name is not None or isinstance(value, str):
+        name = name or value
+        if not _SYMBOL_NAME.match(name):
+            raise SpecError(f"weight_decay as a symbol must be a plain name such as 'lambda'; got {name!r}")
+        return name
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
+        raise SpecError(f"weight_decay must be a number >= 0 or a symbol name; got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Network:
+    """A small fully connected network: widths n_0..n_L, activations g^1..g^L, loss, batch m.
+
+    >>> Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=2).depth
+    2
+    """
+
+    sizes: tuple[int, ...] = (2, 3, 1)
+    activations: Union[str, Sequence[str]] = "sigmoid"
+    loss: str = "mse"
+    batch: int = 2
+    weight_decay: WeightDecay = 0
+    relu_at_zero: float = 0           # the convention for relu'(0), a subgradient in [0, 1]
+    layer_activations: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        sizes = _check_sizes(self.sizes)
+        object.__setattr__(self, "sizes", sizes)
+        names = _check_activations(self.activations, len(sizes) - 1)
+        object.__setattr__(self, "activations", names[0] if len(set(names)) == 1 else names)
+        object.__setattr__(self, "layer_activations", names)
+        _check_loss(self.loss, names[-1])
+        if isinstance(self.batch, bool) or not isinstance(self.batch, numbers.Integral) or self.batch < 1:
+            raise SpecError(f"batch must be a positive integer number of samples m; got {self.batch!r}")
+        object.__setattr__(self, "weight_decay", _check_weight_decay(self.weight_decay))
+        at_zero = self.relu_at_zero
+        if isinstance(at_zero, bool) or not isinstance(at_zero, numbers.Real) or not 0 <= at_zero <= 1:
+            raise SpecError(f"relu_at_zero must be a number in [0, 1] (a subgradient of relu at 0); got {at_zero!r}")
+
+    @property
+    def depth(self) -> int:
+        """L, the number of layers with weights."""
+        return len(self.sizes) - 1
+
+    def activation(self, layer: int) -> str:
+        """The activation name of layer l = 1..L."""
+        return self.layer_activations[layer - 1]
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(n * (p + 1) for p, n in zip(self.sizes, self.sizes[1:]))
