@@ -29,7 +29,7 @@ def activation_derivative(fp: ForwardPass, l: int) -> sp.Matrix:
     """g^l'(Z^l) entrywise, from the activation table's textbook derivative."""
     rule = ACTIVATIONS[fp.net.activation(l)]
     Z, A = fp.Z[l], fp.A[l]
-    return sp.Matrix(Z.rows, Z.cols, lambda i, c: rule.derivative(Z[i, c], A[i, c], l))
+    return sp.Matrix(Z.rows, Z.cols, lambda i, c: fp.with_conventions(rule.derivative(Z[i, c], A[i, c], l)))
 
 
 def loss_gradient(fp: ForwardPass) -> sp.Matrix:
@@ -39,16 +39,24 @@ def loss_gradient(fp: ForwardPass) -> sp.Matrix:
     return sp.Matrix(A.rows, A.cols, lambda i, c: rule.gradient(A[i, c], Y[i, c], m))
 
 
+def activation_jacobian(fp: ForwardPass, l: int, k: int, i: int, c: int) -> sp.Expr:
+    """∂A^l_kc/∂Z^l_ic from the activation table (0-based k, i, c): g^l'(Z^l_ic) on the diagonal
+    for elementwise activations, the softmax Jacobian a_k (I_ki − a_i) otherwise."""
+    rule = ACTIVATIONS[fp.net.activation(l)]
+    if rule.elementwise:
+        z, a = fp.Z[l][i, c], fp.A[l][i, c]
+        return fp.with_conventions(rule.derivative(z, a, l)) if k == i else sp.Integer(0)
+    return fp.with_conventions(rule.derivative(list(fp.A[l][:, c]), k, i))
+
+
 def output_delta_chain(fp: ForwardPass) -> sp.Matrix:
     """δ^L = ∂E/∂A^L ⊙ g^L'(Z^L); for softmax δ^L_ic = Σ_k ∂E/∂A^L_kc ∂A^L_kc/∂Z^L_ic."""
     L = fp.net.depth
-    rule = ACTIVATIONS[fp.net.activation(L)]
     dE_dA = loss_gradient(fp)
-    if rule.elementwise:
+    if ACTIVATIONS[fp.net.activation(L)].elementwise:
         return hadamard(dE_dA, activation_derivative(fp, L))
-    cols = columns(fp.A[L])
     return sp.Matrix(dE_dA.rows, dE_dA.cols, lambda i, c: sp.Add(
-        *[dE_dA[k, c] * rule.derivative(cols[c], k, i) for k in range(dE_dA.rows)]))
+        *[dE_dA[k, c] * activation_jacobian(fp, L, k, i, c) for k in range(dE_dA.rows)]))
 
 
 def output_delta_collapsed(fp: ForwardPass) -> sp.Matrix | None:

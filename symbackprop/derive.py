@@ -13,8 +13,9 @@ from functools import cached_property
 
 import sympy as sp
 
-from .delta import BACKPROP, ClosedForm, DeltaRules, output_delta_chain, output_delta_collapsed
-from .direct import ChainRule, adjoint_symbol
+from .delta import (BACKPROP, ClosedForm, DeltaRules, activation_jacobian, output_delta_chain,
+                    output_delta_collapsed)
+from .direct import ChainRule, adjoint_symbol, edge_symbol
 from .errors import SpecError
 from .forward import ForwardPass
 from .spec import Network
@@ -89,6 +90,30 @@ class Derivation:
         fp = self.forward
         return {d: adjoint_symbol(z) for l in fp.layers for d, z in zip(self.closed.delta[l], fp.Z[l])}
 
+    @cached_property
+    def _edges(self) -> dict[sp.Symbol, tuple[str, sp.Expr, sp.Expr]]:
+        """Every activation edge ∂A^l_kc/∂Z^l_ic: its lemma's name, SymPy's diff, the table's form."""
+        fp, out = self.forward, {}
+        for l in fp.layers:
+            for (k, c), a in _indexed(fp.A[l]):
+                for i in range(self.net.sizes[l]):
+                    z = fp.Z[l][i, c]
+                    if z in fp.definitions[a].free_symbols:
+                        name = f"dA{l}[{k + 1},{c + 1}]/dZ{l}[{i + 1},{c + 1}]"
+                        out[edge_symbol(a, z)] = (name, self.chain.edge(a, z), activation_jacobian(fp, l, k, i, c))
+        return out
+
+    def edge_steps(self) -> list[Step]:
+        """Lemmas: SymPy's derivative of each activation edge equals the table's g' (or Jacobian)."""
+        return [Step(name, direct, closed) for name, direct, closed in self._edges.values()]
+
+    def _with_lemmas(self, name: str, direct: sp.Expr, closed: sp.Expr, depends: tuple[str, ...]) -> Step:
+        """A step whose activation edges are rewritten by their lemmas, which it then depends on."""
+        edges = [s for s in direct.free_symbols if s in self._edges]
+        direct = direct.xreplace({s: self._edges[s][2] for s in edges})
+        lemmas = tuple(sorted(self._edges[s][0] for s in edges))
+        return Step(name, direct, closed, depends + lemmas)
+
     def delta_steps(self) -> list[Step]:
         """δ^l_ic (closed, in δ^{l+1}) against ∂E/∂Z^l_ic (chain rule one layer back)."""
         fp, L = self.forward, self.net.depth
@@ -99,7 +124,7 @@ class Derivation:
                 depends = tuple(_entry(f"delta{l + 1}", k + 1, c + 1)
                                 for k in range(self.net.sizes[l + 1])) if l < L else ()
                 closed = equations[i, c].xreplace(self._as_adjoint)
-                steps.append(Step(_entry(f"delta{l}", i + 1, c + 1), self.chain.step(z), closed, depends))
+                steps.append(self._with_lemmas(_entry(f"delta{l}", i + 1, c + 1), self.chain.step(z), closed, depends))
         return steps + self._output_chain_steps()
 
     def _output_chain_steps(self) -> list[Step]:
@@ -108,7 +133,8 @@ class Derivation:
             return []
         L, fp = self.net.depth, self.forward
         chain = output_delta_chain(fp).applyfunc(fp.with_conventions)
-        return [Step(_entry(f"delta{L}", i + 1, c + 1) + " (chain form)", self.chain.step(z), chain[i, c])
+        return [self._with_lemmas(_entry(f"delta{L}", i + 1, c + 1) + " (chain form)", self.chain.step(z),
+                                  chain[i, c], ())
                 for (i, c), z in _indexed(fp.Z[L])]
 
     def gradient_steps(self) -> list[Step]:

@@ -21,6 +21,11 @@ def adjoint_symbol(node: sp.Symbol) -> sp.Symbol:
     return sp.Symbol(f"dE_d{node.name}", real=True)
 
 
+def edge_symbol(u: sp.Symbol, v: sp.Symbol) -> sp.Symbol:
+    """The name of the local derivative ∂u/∂v of one edge while it is kept unexpanded."""
+    return sp.Symbol(f"d{u.name}_d{v.name}", real=True)
+
+
 class ChainRule:
     """Reverse accumulation over the forward graph, one local ``diff`` per edge."""
 
@@ -41,17 +46,27 @@ class ChainRule:
     def _error_symbols(self) -> set[sp.Symbol]:
         return self.forward.E.free_symbols
 
-    def local(self, v: sp.Symbol) -> sp.Expr:
-        """∂E/∂v = Σ over v's consumers u of ∂E/∂u · ∂u/∂v (+ ∂E/∂v along E's own edge)."""
-        definitions = self.forward.definitions
-        terms = [adjoint_symbol(u) * sp.diff(definitions[u], v) for u in self.consumers.get(v, ())]
+    def edge(self, u: sp.Symbol, v: sp.Symbol) -> sp.Expr:
+        """∂u/∂v for one edge: SymPy's ``diff`` of u's definition."""
+        return self.forward.with_conventions(sp.diff(self.forward.definitions[u], v))
+
+    def local(self, v: sp.Symbol, *, symbolic_edges: bool = False) -> sp.Expr:
+        """∂E/∂v = Σ over v's consumers u of ∂E/∂u · ∂u/∂v (+ ∂E/∂v along E's own edge).
+
+        With ``symbolic_edges`` each ∂u/∂v stays the symbol ``edge_symbol(u, v)``.
+        """
+        edge = edge_symbol if symbolic_edges else self.edge
+        terms = [adjoint_symbol(u) * edge(u, v) for u in self.consumers.get(v, ())]
         if v in self._error_symbols:
             terms.append(sp.diff(self.forward.E, v))
         return self.forward.with_conventions(sp.Add(*terms))
 
     def step(self, z: sp.Symbol) -> sp.Expr:
-        """∂E/∂Z^l_ic one layer back: in terms of ∂E/∂Z^{l+1} symbols (none for l = L)."""
-        local = self.local(z)
+        """∂E/∂Z^l_ic one layer back, in ∂E/∂Z^{l+1} symbols (none for l = L).
+
+        The activation edges ∂A^l_kc/∂Z^l_ic stay symbols: each is a lemma of its own.
+        """
+        local = self.local(z, symbolic_edges=True)
         return local.xreplace({adjoint_symbol(a): self.local(a) for a in self.consumers_of_adjoints(local)})
 
     def consumers_of_adjoints(self, expr: sp.Expr) -> list[sp.Symbol]:
