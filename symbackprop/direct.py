@@ -61,12 +61,12 @@ class ChainRule:
             terms.append(sp.diff(self.forward.E, v))
         return self.forward.with_conventions(sp.Add(*terms))
 
-    def step(self, z: sp.Symbol) -> sp.Expr:
+    def step(self, z: sp.Symbol, *, symbolic_edges: bool = True) -> sp.Expr:
         """∂E/∂Z^l_ic one layer back, in ∂E/∂Z^{l+1} symbols (none for l = L).
 
-        The activation edges ∂A^l_kc/∂Z^l_ic stay symbols: each is a lemma of its own.
+        By default the activation edges ∂A^l_kc/∂Z^l_ic stay symbols: each is a lemma of its own.
         """
-        local = self.local(z, symbolic_edges=True)
+        local = self.local(z, symbolic_edges=symbolic_edges)
         return local.xreplace({adjoint_symbol(a): self.local(a) for a in self.consumers_of_adjoints(local)})
 
     def consumers_of_adjoints(self, expr: sp.Expr) -> list[sp.Symbol]:

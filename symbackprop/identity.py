@@ -39,17 +39,22 @@ def canonical_derivatives(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, (sp.Subs, sp.Derivative)), rename)
 
 
-def _exp_as_monomial(e: sp.exp, base: dict[sp.Symbol, sp.Symbol]) -> Optional[sp.Expr]:
-    """exp(Σ n_k z_k) with integer n_k -> Π t_k^{n_k}; None if the exponent is not of that form."""
+def _exp_as_monomial(e: sp.exp, base: dict[sp.Expr, sp.Symbol]) -> Optional[sp.Expr]:
+    """exp(Σ n_k u_k) with integer n_k and monomials u_k -> Π t_k^{n_k}, t_k = exp(u_k) > 0.
+
+    None if the exponent is not of that form (a constant, a fraction, a function inside).
+    """
     arg = sp.expand(e.args[0])
-    if not arg.free_symbols:
-        return None
     coeffs = arg.as_coefficients_dict()
-    if any(not (c.is_Integer and s.is_Symbol) for s, c in coeffs.items()):
+    if not arg.free_symbols or any(not c.is_Integer or not _is_monomial(u) for u, c in coeffs.items()):
         return None
-    for s in coeffs:
-        base.setdefault(s, sp.Symbol(f"exp_{s.name}", positive=True))
-    return sp.Mul(*[base[s] ** c for s, c in coeffs.items()])
+    for u in coeffs:
+        base.setdefault(u, sp.Dummy(f"exp_{u}", positive=True))
+    return sp.Mul(*[base[u] ** c for u, c in coeffs.items()])
+
+
+def _is_monomial(u: sp.Expr) -> bool:
+    return all(f.is_Symbol for f in sp.Mul.make_args(u))
 
 
 def rationalize(expr: sp.Expr) -> sp.Expr:

@@ -1,0 +1,155 @@
+"""The command line: ``symbackprop verify`` (more commands join as their stages land).
+
+Exit codes: 0 all verified, 1 a verification failed, 2 bad input (one line on stderr, no traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Optional, Sequence
+
+from .derive import derive
+from .errors import SpecError
+from .notations import NOTATIONS, Notation, notation
+from .spec import Network
+from .verify import FAILED, Report, verify
+
+DEFAULTS = {"sizes": (2, 3, 1), "activations": "sigmoid", "loss": "mse", "batch": 2, "weight_decay": 0}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, instead of usage + message
+        raise SpecError(message)
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise SpecError(f"--sizes takes comma-separated positive integers such as 2,3,1; got {text!r}") from None
+
+
+def _weight_decay(text: str):
+    try:
+        return float(text) if "." in text or "e" in text.lower() else int(text)
+    except ValueError:
+        return text  # a symbol name; Network checks it is a plain identifier
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise SpecError(f"expected a number, got {text!r}") from None
+
+
+def _network_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sizes", type=_sizes, help="layer widths n_0,...,n_L (default 2,3,1)")
+    parser.add_argument("--activation", dest="activations",
+                        help="one activation for every layer, or one per layer 1..L, comma-separated (default sigmoid)")
+    parser.add_argument("--loss", help="mse, bce or cce (default mse)")
+    parser.add_argument("--batch", type=int, help="symbolic batch size m (default 2)")
+    parser.add_argument("--weight-decay", type=_weight_decay, help="λ: a number >= 0 or a symbol name (default 0)")
+    parser.add_argument("--relu-at-zero", type=_number, default=0, help="the convention for relu'(0), in [0, 1]")
+    parser.add_argument("--preset", choices=list(NOTATIONS),
+                        help="start from a seed's network (loss, activation, batch) and notation")
+    parser.add_argument("--notation", choices=list(NOTATIONS), help="how names are written (default matrix)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+
+
+def network_from(args: argparse.Namespace) -> tuple[Network, Notation]:
+    """Defaults, then the preset's choices, then what the user gave explicitly."""
+    chosen = dict(DEFAULTS)
+    if args.preset:
+        chosen.update(notation(args.preset).preset)
+    given = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k) is not None}
+    if isinstance(given.get("activations"), str) and "," in given["activations"]:
+        given["activations"] = tuple(given["activations"].split(","))
+    chosen.update(given)
+    net = Network(**chosen, relu_at_zero=args.relu_at_zero)
+    return net, notation(args.notation or args.preset or "matrix")
+
+
+class _Progress:
+    """Shows progress on stderr once work has taken more than a second."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream, self.start, self.shown = stream, time.perf_counter(), -1
+
+    def __call__(self, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - self.start
+        percent = 100 * done // total
+        if elapsed < 1.0 or percent // 10 == self.shown // 10:
+            return
+        self.shown = percent
+        end = "\n" if done == total else ("\r" if self.stream.isatty() else "\n")
+        print(f"verifying: {done}/{total} equations ({percent}%, {elapsed:.1f} s)", end=end,
+              file=self.stream, flush=True)
+
+
+def describe(net: Network) -> str:
+    lam = f", weight decay λ = {net.weight_decay}" if net.weight_decay != 0 else ""
+    acts = ",".join(net.layer_activations) if not isinstance(net.activations, str) else net.activations
+    return f"network {'-'.join(map(str, net.sizes))}, {acts}, {net.loss}, batch m = {net.batch}{lam}"
+
+
+def report_table(report: Report, names: Notation) -> str:
+    rows = [(names.parameter(r.name), r.status, r.method) for r in report.parameters]
+    width = max(len("parameter"), *(len(r[0]) for r in rows))
+    lines = [f"{'parameter':<{width}}  status    method"]
+    lines += [f"{p:<{width}}  {s:<8}  {m}" for p, s, m in rows]
+    for r in report.parameters + report.steps:
+        if r.status == FAILED and r.counterexample:
+            cx = r.counterexample
+            point = ", ".join(f"{k}={v:.4g}" for k, v in list(cx.point.items())[:4])
+            lines.append(f"  {names.step(r.name)}: direct {cx.direct:.10g} != closed form {cx.closed:.10g} "
+                         f"at {point}, … (full point with --json)")
+    counts = report.counts()
+    step_methods = sorted({r.method for r in report.steps if r.status != FAILED})
+    lines.append(f"{len(report.parameters)} parameters: {counts['proved']} proved, {counts['numeric']} numeric, "
+                 f"{counts['failed']} failed; {len(report.steps)} δ steps and activation lemmas "
+                 f"({'; '.join(step_methods) or 'none proved'}); {report.seconds:.2f} s")
+    return "\n".join(lines)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    net, names = network_from(args)
+    report = verify(derive(net), progress=None if args.json else _Progress())
+    if args.json:
+        out = report.to_dict()
+        out["notation"] = names.name
+        for r in out["parameters"]:
+            r["display"] = names.parameter(r["name"])
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"symbackprop verify: {describe(net)} (notation {names.name})")
+        print(report_table(report, names))
+    return 0 if report.ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="symbackprop", description="Derive, prove and teach back-propagation.")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
+    verify_parser = commands.add_parser(
+        "verify", help="prove every partial of E equal to its closed-form δ expression")
+    _network_options(verify_parser)
+    verify_parser.set_defaults(run=cmd_verify)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except SpecError as error:
+        print(f"symbackprop: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("symbackprop: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

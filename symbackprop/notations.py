@@ -1,0 +1,79 @@
+"""The three notations as data: presentation only, over one canonical model.
+
+A notation says how the reader's course writes the same quantities: symbols, where layer
+numbering starts, where the bias lives, and whether 1/m sits inside δ. It never changes the
+maths. Each notation is also the preset of its seed: the loss, activation and batch that
+seed derives for, so ``preset("theta")`` is the network seed 001 works with.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .errors import SpecError
+from .spec import Network
+
+_PARAMETER = re.compile(r"(?P<kind>[Wb])(?P<l>\d+)\[(?P<i>\d+)(?:,(?P<j>\d+))?\]\Z")
+_DELTA = re.compile(r"delta(?P<l>\d+)\[(?P<i>\d+),(?P<c>\d+)\](?P<rest>.*)\Z")
+
+
+@dataclass(frozen=True)
+class Notation:
+    name: str
+    seed: str
+    description: str
+    layer_offset: int          # the reader's layer number of our layer 0 (the input)
+    weight: str                # how W^l_ij is written; {l} {i} {j} are the reader's numbers
+    bias: str                  # how b^l_i is written
+    delta: str                 # how δ^l_i (sample c) is written
+    error: str                 # E or J
+    delta_scale: str           # how the reader's δ relates to ∂E/∂Z
+    preset: dict = field(default_factory=dict)
+
+    def parameter(self, name: str) -> str:
+        """A parameter's name as this notation writes it: W1[2,1] -> θ(1)[2,1] in theta."""
+        match = _PARAMETER.match(name)
+        if not match:
+            raise SpecError(f"not a parameter name: {name!r}; expected W<l>[i,j] or b<l>[i]")
+        template = self.weight if match["kind"] == "W" else self.bias
+        return template.format(l=int(match["l"]), i=match["i"], j=match["j"])
+
+    def step(self, name: str) -> str:
+        """A δ step's name in this notation (other step names are returned as they are)."""
+        match = _DELTA.match(name)
+        if not match:
+            return name
+        return self.delta.format(l=int(match["l"]) + self.layer_offset, i=match["i"], c=match["c"]) + match["rest"]
+
+
+NOTATIONS: dict[str, Notation] = {
+    n.name: n
+    for n in (
+        Notation("matrix", "000", "layers 0..L, input A^0 = X, W^l maps l-1 -> l, δ^l = ∂E/∂Z^l with 1/m inside",
+                 0, "W{l}[{i},{j}]", "b{l}[{i}]", "δ{l}[{i},{c}]", "E", "δ^l = ∂E/∂Z^l",
+                 preset={"activations": "generic", "loss": "mse", "batch": 2}),
+        Notation("theta", "001", "layers 1..L+1, θ^(l) = [b^l | W^l] with the bias in column 0, "
+                 "per-sample δ with 1/m outside",
+                 1, "θ({l})[{i},{j}]", "θ({l})[{i},0]", "δ{l}[{i}] (sample {c})", "J", "δ^(l+1) = m ∂E/∂Z^l per sample",
+                 preset={"activations": "sigmoid", "loss": "bce", "batch": 2}),
+        Notation("ufldl", "002", "layers 1..L+1, a^(1) = x, W^(l) maps l -> l+1, one sample, errors ε",
+                 1, "W({l})[{i},{j}]", "b({l})[{i}]", "ε({l})[{i}]", "J", "ε^(l+1) = ∂J/∂z^(l+1), one sample",
+                 preset={"activations": "sigmoid", "loss": "mse", "batch": 1}),
+    )
+}
+
+
+def notation(name: str) -> Notation:
+    try:
+        return NOTATIONS[name]
+    except KeyError:
+        raise SpecError(f"unknown notation {name!r}; allowed: {', '.join(NOTATIONS)}") from None
+
+
+def preset(name: str, sizes: tuple[int, ...] = (2, 3, 1), **overrides) -> Network:
+    """The network a seed derives for: its loss, activation and batch convention.
+
+    >>> preset("ufldl").batch
+    1
+    """
+    return Network(sizes=sizes, **{**notation(name).preset, **overrides})
