@@ -10,6 +10,7 @@ import sys
 import time
 from typing import Optional, Sequence
 
+from .delta import BACKPROP, DeltaRules
 from .derive import derive
 from .errors import SpecError
 from .notations import NOTATIONS, Notation, notation
@@ -28,7 +29,7 @@ def _sizes(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in text.split(","))
     except ValueError:
-        raise SpecError(f"--sizes takes comma-separated positive integers such as 2,3,1; got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"--sizes takes comma-separated positive integers such as 2,3,1; got {text!r}") from None
 
 
 def _weight_decay(text: str):
@@ -42,7 +43,7 @@ def _number(text: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise SpecError(f"expected a number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
 def _network_options(parser: argparse.ArgumentParser) -> None:
@@ -114,9 +115,9 @@ def report_table(report: Report, names: Notation) -> str:
     return "\n".join(lines)
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
+def cmd_verify(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     net, names = network_from(args)
-    report = verify(derive(net), progress=None if args.json else _Progress())
+    report = verify(derive(net, rules=rules), progress=None if args.json else _Progress())
     if args.json:
         out = report.to_dict()
         out["notation"] = names.name
@@ -139,10 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Optional[Sequence[str]] = None, *, rules: DeltaRules = BACKPROP) -> int:
+    """Run the command line; ``rules`` lets a test plant a wrong δ equation and see exit 1."""
     try:
         args = build_parser().parse_args(argv)
-        return args.run(args)
+        return args.run(args, rules)
     except SpecError as error:
         print(f"symbackprop: error: {error}", file=sys.stderr)
         return 2

@@ -254,10 +254,10 @@ class UfldlSeed(_Seed):
                                             a[l, j] * eps[l + 1, i], self.d.chain.local(self.fp.W[l][i - 1, j - 1])))
                 out.append(SeedEquation(f"∂J/∂b^({l})_{i} = ε^({l + 1})_{i}",
                                         eps[l + 1, i], self.d.chain.local(self.fp.b[l][i - 1])))
-                out.append(self._bias_line(l, i, slip))
+                out.append(self.bias_line(l, i, slip))
         return out
 
-    def _bias_line(self, l: int, i: int, slip: bool) -> SeedEquation:
+    def bias_line(self, l: int, i: int, slip: bool) -> SeedEquation:
         """∂J/∂b^(l)_i = ε^(L)_i δ_(l,L−1) + ε^(L)_q W^(L−1)_qr ∂a^(L−1)_r/∂b^(l)_i (q, r summed)."""
         top, W = self.L + 1, sp.IndexedBase("W")
         b = self.fp.b[l][i - 1]

@@ -45,6 +45,12 @@ def _check_activations(activations, depth: int) -> tuple[str, ...]:
     return names
 
 
+def _check_output(output: str, units: int) -> None:
+    if not ACTIVATIONS[output].elementwise and units < 2:
+        raise SpecError(f"{output} needs at least 2 output units (over one unit it is the constant 1); "
+                        f"the output layer has {units}: use sigmoid for a single output")
+
+
 def _check_loss(loss: str, output: str) -> str:
     if loss not in LOSSES:
         raise SpecError(f"unknown loss {loss!r}; allowed: {_allowed(LOSSES)}")
@@ -92,6 +98,7 @@ class Network:
         names = _check_activations(self.activations, len(sizes) - 1)
         object.__setattr__(self, "activations", names[0] if len(set(names)) == 1 else names)
         object.__setattr__(self, "layer_activations", names)
+        _check_output(names[-1], sizes[-1])
         _check_loss(self.loss, names[-1])
         if isinstance(self.batch, bool) or not isinstance(self.batch, numbers.Integral) or self.batch < 1:
             raise SpecError(f"batch must be a positive integer number of samples m; got {self.batch!r}")

@@ -50,6 +50,12 @@ class Result:
     def ok(self) -> bool:
         return self.status != FAILED
 
+    def __str__(self) -> str:
+        text = f"{self.name}: {self.status} ({self.method})"
+        if self.counterexample:
+            text += f"; direct {self.counterexample.direct:.10g} != closed {self.counterexample.closed:.10g}"
+        return text
+
 
 @dataclass(frozen=True)
 class Report:

@@ -1,0 +1,82 @@
+"""The installed console script: table, --json, exit codes 0 / 1 / 2, one-line errors."""
+import dataclasses
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from symbackprop import cli
+from symbackprop.delta import BACKPROP
+
+SCRIPT = shutil.which("symbackprop")
+
+
+def run(*args, cwd=None):
+    return subprocess.run([SCRIPT, *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+def test_console_script_is_installed():
+    assert SCRIPT, "pip install . must put `symbackprop` on PATH"
+
+
+def test_verify_default_network_table():
+    out = run("verify")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "symbackprop verify: network 2-3-1, sigmoid, mse, batch m = 2 (notation matrix)"
+    assert lines[2].split() == ["W1[1,1]", "proved", "exact:", "induction", "over", "layers"]
+    assert lines[-1].startswith("13 parameters: 13 proved, 0 numeric, 0 failed")
+
+
+def test_python_dash_m_runs_the_same_command():
+    out = subprocess.run([sys.executable, "-m", "symbackprop", "verify", "--json"], capture_output=True, text=True)
+    assert out.returncode == 0 and json.loads(out.stdout)["ok"] is True
+
+
+def test_verify_json_in_a_notation():
+    out = run("verify", "--preset", "theta", "--sizes", "2,2,1", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["network"]["loss"] == "bce" and data["notation"] == "theta"
+    shown = {p["name"]: p["display"] for p in data["parameters"]}
+    assert shown["W1[2,1]"] == "θ(1)[2,1]" and shown["b2[1]"] == "θ(2)[1,0]"
+    assert all(p["status"] == "proved" for p in data["parameters"])
+
+
+def test_options_reach_the_network():
+    out = run("verify", "--sizes", "3,2,3", "--activation", "tanh,softmax", "--loss", "cce", "--batch", "1",
+              "--weight-decay", "lam", "--json")
+    assert out.returncode == 0, out.stderr
+    net = json.loads(out.stdout)["network"]
+    assert net == {"sizes": [3, 2, 3], "activations": ["tanh", "softmax"], "loss": "cce", "batch": 1,
+                   "weight_decay": "lam"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["verify", "--sizes", "2,x,1"], "--sizes takes comma-separated positive integers"),
+    (["verify", "--sizes", "2,0,1"], "every layer width must be a positive integer"),
+    (["verify", "--activation", "swish"], "unknown activation 'swish'"),
+    (["verify", "--loss", "cce"], "cce needs a softmax output layer"),
+    (["verify", "--batch", "0"], "batch must be a positive integer"),
+    (["verify", "--notation", "greek"], "invalid choice: 'greek'"),
+    (["verify", "--weight-decay", "__import__('os').system('touch PWNED')"], "plain name"),
+    (["verify", "--bogus"], "unrecognized arguments: --bogus"),
+    ([], "the following arguments are required: command"),
+])
+def test_bad_input_exits_2_with_one_line(args, message, tmp_path):
+    out = run(*args, cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert out.stderr.count("\n") == 1 and message in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_failed_verification_exits_1_with_a_counterexample(capsys):
+    wrong = dataclasses.replace(BACKPROP, output=lambda fp: fp.A[fp.net.depth] - fp.Y)
+    code = cli.main(["verify"], rules=wrong)
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "failed" in out and "direct" in out and "!= closed form" in out
+    assert "0 proved" in out.splitlines()[-1]

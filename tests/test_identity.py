@@ -1,0 +1,45 @@
+"""The exact zero test: sound on identities, silent (None) on non-identities."""
+import pytest
+import sympy as sp
+
+from symbackprop.identity import canonical_derivatives, exact_zero, rationalize
+
+x, y = sp.symbols("x y", real=True)
+g = sp.Function("g")
+s = 1 / (1 + sp.exp(-x))
+
+
+@pytest.mark.parametrize("expr, method", [
+    ((x + y) ** 2 - x**2 - 2 * x * y - y**2, "structural"),
+    (sp.diff(s, x) - s * (1 - s), "rational"),
+    (sp.exp(x) * sp.exp(-x) - 1, "structural"),
+    (sp.tanh(x) - (sp.exp(2 * x) - 1) / (sp.exp(2 * x) + 1), "rational"),
+    (sp.diff(sp.log(1 + sp.exp(x)), x) - 1 / (1 + sp.exp(-x)), "rational"),
+    (sp.exp(x * y) / (1 + sp.exp(x * y)) - 1 / (1 + sp.exp(-x * y)), "rational"),
+    (sp.diff(g(x), x) * g(y) - g(y) * sp.Derivative(g(x), x), "structural"),
+])
+def test_identities_are_proved(expr, method):
+    assert exact_zero(expr) == method
+
+
+@pytest.mark.parametrize("expr", [
+    sp.diff(s, x) - s * (1 + s),
+    sp.tanh(x) - x,
+    sp.log(x) - sp.log(y),
+    g(x) - g(y),
+    sp.exp(x / 2) ** 2 - sp.exp(x) + 1,
+])
+def test_non_identities_are_not_proved(expr):
+    assert exact_zero(expr) is None
+
+
+def test_derivatives_are_canonical_however_sympy_writes_them():
+    inner = sp.Function("h")(x) * 2
+    subs_form = sp.diff(g(inner), x) / sp.diff(inner, x)   # Subs(Derivative(g(ξ), ξ), ξ, 2 h(x))
+    direct_form = sp.Derivative(g(y), y).subs(y, inner)
+    assert sp.expand(canonical_derivatives(subs_form) - canonical_derivatives(direct_form)) == 0
+
+
+def test_rationalize_leaves_no_transcendental_functions():
+    r = rationalize(sp.tanh(x) + sp.exp(2 * x) + sp.log(1 + sp.exp(x)))
+    assert not r.atoms(sp.Function)

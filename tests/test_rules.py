@@ -1,0 +1,37 @@
+"""Each table entry's textbook derivative equals SymPy's derivative of its formula."""
+import pytest
+import sympy as sp
+
+from symbackprop.activations import ACTIVATIONS
+from symbackprop.identity import exact_zero
+from symbackprop.losses import LOSSES
+
+z, a_, y = sp.symbols("z a y", real=True)
+
+
+@pytest.mark.parametrize("name", [n for n, a in ACTIVATIONS.items() if a.elementwise])
+def test_activation_derivative_matches_sympy(name):
+    rule = ACTIVATIONS[name]
+    g = rule.formula(z, 1)
+    difference = sp.diff(g, z) - rule.derivative(z, g, 1)
+    assert exact_zero(difference) is not None
+
+
+def test_softmax_jacobian_matches_sympy():
+    rule = ACTIVATIONS["softmax"]
+    column = list(sp.symbols("z1:4", real=True))
+    values = [rule.formula(column, i) for i in range(3)]
+    for i in range(3):
+        for k in range(3):
+            assert exact_zero(sp.diff(values[i], column[k]) - rule.derivative(values, i, k)) is not None
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_loss_gradient_matches_sympy(name):
+    rule, m = LOSSES[name], 3
+    assert sp.expand(sp.together(sp.diff(rule.term(a_, y) / m, a_) - rule.gradient(a_, y, m))) == 0
+
+
+def test_a_wrong_derivative_is_not_an_identity():
+    sigmoid = ACTIVATIONS["sigmoid"].formula(z, 1)
+    assert exact_zero(sp.diff(sigmoid, z) - sigmoid * (1 + sigmoid)) is None

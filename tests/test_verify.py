@@ -1,0 +1,111 @@
+"""verify proves correct δ equations, and refuses planted wrong ones with a counterexample."""
+import dataclasses
+
+import pytest
+import sympy as sp
+
+from symbackprop import Network, derive, verify
+from symbackprop.activations import ACTIVATIONS
+from symbackprop.delta import BACKPROP, hadamard, output_delta
+from symbackprop.verify import FAILED, NUMERIC, PROVED
+
+NETWORKS = [
+    Network(),
+    Network(activations="generic"),
+    Network(sizes=(2, 3, 3, 2), activations=("tanh", "relu", "identity"), loss="mse", batch=2),
+    Network(sizes=(2, 3, 1), activations=("softplus", "sigmoid"), loss="bce", batch=2),
+    Network(sizes=(3, 2, 3), activations=("sigmoid", "softmax"), loss="cce", batch=2),
+    Network(sizes=(2, 2, 2), activations=("tanh", "softmax"), loss="mse", batch=1),
+    Network(sizes=(2, 2, 1), activations="generic", weight_decay="lam", batch=3),
+    Network(sizes=(2, 2, 1), activations="sigmoid", weight_decay=0.01, batch=2),
+]
+
+
+@pytest.mark.parametrize("net", NETWORKS, ids=lambda n: f"{n.sizes}-{n.activations}-{n.loss}-{n.weight_decay}")
+def test_every_partial_is_proved_exactly(net):
+    report = verify(derive(net))
+    assert report.ok
+    assert [r.name for r in report.parameters] == derive(net).parameters
+    assert all(r.status == PROVED and r.method.startswith("exact") for r in report.parameters + report.steps)
+
+
+def test_relu_convention_at_zero_is_stated_and_used():
+    for at_zero in (0, 0.5, 1):
+        d = derive(Network(activations=("relu", "sigmoid"), relu_at_zero=at_zero))
+        assert verify(d).ok
+        heavisides = d.partial("W1[1,1]").atoms(sp.Heaviside)
+        assert heavisides and all(h.args[1] == sp.nsimplify(at_zero) for h in heavisides)
+
+
+def _planted(field, rule):
+    return dataclasses.replace(BACKPROP, **{field: rule})
+
+
+PLANTED = {
+    "missing g' factor": ((2, 3, 3), 0, _planted("hidden", lambda W, delta, gprime: W.T * delta)),
+    "transposed weight": ((2, 3, 3), 0, _planted("hidden", lambda W, delta, gprime: hadamard(W * delta, gprime))),
+    "missing 1/m": ((2, 3, 1), 0, _planted("output", lambda fp: output_delta(fp) * fp.net.batch)),
+    "A - Y with mse and sigmoid": ((2, 3, 1), 0, _planted("output", lambda fp: fp.A[fp.net.depth] - fp.Y)),
+    "weight decay on biases": ((2, 3, 1), "lam", _planted(
+        "bias_gradient", lambda delta, b, lam: delta * sp.ones(delta.cols, 1) + lam * b)),
+    "no weight decay term": ((2, 3, 1), 0.1, _planted(
+        "weight_gradient", lambda delta, A_prev, W, lam: delta * A_prev.T)),
+}
+
+
+@pytest.mark.parametrize("planted", list(PLANTED))
+def test_planted_errors_are_caught_with_a_counterexample(planted):
+    sizes, lam, rules = PLANTED[planted]
+    report = verify(derive(Network(sizes=sizes, batch=2, weight_decay=lam), rules=rules))
+    assert not report.ok
+    failed = [r for r in report.parameters if r.status == FAILED]
+    assert failed
+    for r in failed:
+        cx = r.counterexample
+        assert cx is not None and abs(cx.direct - cx.closed) > 1e-12 * max(1, abs(cx.direct))
+        assert set(cx.point) >= {"W1_1_1", "X_1_1", "Y_1_1"}
+
+
+def test_planted_error_fails_only_where_it_acts():
+    """Decay on the biases breaks the bias partials and nothing else."""
+    sizes, lam, rules = PLANTED["weight decay on biases"]
+    report = verify(derive(Network(sizes=sizes, batch=2, weight_decay=lam), rules=rules))
+    assert {r.name for r in report.parameters if r.status == FAILED} == {"b1[1]", "b1[2]", "b1[3]", "b2[1]"}
+
+
+def test_counterexample_values_are_the_two_partials_at_that_point():
+    from symbackprop.points import random_point
+    sizes, lam, rules = PLANTED["missing 1/m"]
+    d = derive(Network(sizes=sizes, batch=2), rules=rules)
+    r = verify(d)["W2[1,1]"]
+    point = random_point(d.forward, 0)                  # the first point tried
+    assert r.counterexample.point == point.inputs()
+    assert r.counterexample.direct == pytest.approx(float(point.evaluate(d.partial("W2[1,1]"))), rel=1e-14)
+    assert r.counterexample.closed == pytest.approx(2 * r.counterexample.direct, rel=1e-12)   # m = 2
+
+
+def test_a_wrong_activation_derivative_in_the_table_is_caught(monkeypatch):
+    wrong = dataclasses.replace(ACTIVATIONS["tanh"], derivative=lambda z, a, l: 1 - a)
+    monkeypatch.setitem(ACTIVATIONS, "tanh", wrong)
+    report = verify(derive(Network(activations=("tanh", "sigmoid"))))
+    assert not report.ok
+    assert any(r.name.startswith("dA1") and r.status == FAILED for r in report.steps)
+    assert all(r.status == FAILED for r in report.parameters if r.name.startswith(("W1", "b1")))
+
+
+def test_an_identity_without_an_exact_method_is_numeric_never_proved(monkeypatch):
+    """σ' written as sech²(z/2)/4 is right, but no exact method here reduces exp(z/2): numeric."""
+    right = dataclasses.replace(ACTIVATIONS["sigmoid"], derivative=lambda z, a, l: sp.sech(z / 2) ** 2 / 4)
+    monkeypatch.setitem(ACTIVATIONS, "sigmoid", right)
+    report = verify(derive(Network(sizes=(2, 2, 1))))
+    assert report.ok
+    assert {r.status for r in report.parameters} == {NUMERIC}
+    assert all(r.method.startswith("numeric: 5 random points at 50 digits") and r.residual < 1e-30
+               for r in report.parameters)
+
+
+def test_report_serialises():
+    out = verify(derive(Network())).to_dict()
+    assert out["ok"] and out["counts"] == {"proved": 13, "numeric": 0, "failed": 0}
+    assert out["network"] == {"sizes": [2, 3, 1], "activations": ["sigmoid", "sigmoid"], "loss": "mse",
+                              "batch": 2, "weight_decay": 0}
