@@ -32,6 +32,7 @@ class ChainRule:
     def __init__(self, forward: ForwardPass):
         self.forward = forward
         self._partials: dict[sp.Symbol, sp.Expr] = {}
+        self._edge_shapes: dict[tuple[sp.Expr, sp.Symbol], sp.Expr] = {}
 
     @cached_property
     def consumers(self) -> dict[sp.Symbol, list[sp.Symbol]]:
@@ -47,8 +48,20 @@ class ChainRule:
         return self.forward.E.free_symbols
 
     def edge(self, u: sp.Symbol, v: sp.Symbol) -> sp.Expr:
-        """∂u/∂v for one edge: SymPy's ``diff`` of u's definition."""
-        return self.forward.with_conventions(sp.diff(self.forward.definitions[u], v))
+        """∂u/∂v for one edge: SymPy's ``diff`` of u's definition.
+
+        By linearity only the summands that contain v are differentiated: the same derivative,
+        without asking SymPy for the many zero ones (Z^l_ic has n_{l-1} + 1 summands).
+        """
+        definition = self.forward.definitions[u]
+        names = sorted(definition.free_symbols, key=lambda s: s.name)
+        rename = {s: sp.Symbol(f"_e{n}", **s.assumptions0) for n, s in enumerate(names)}
+        key = (definition.xreplace(rename), rename[v])
+        if key not in self._edge_shapes:     # units alike but for names share one derivative
+            terms = sp.Add.make_args(key[0])
+            self._edge_shapes[key] = sp.Add(*[sp.diff(t, key[1]) for t in terms if key[1] in t.free_symbols])
+        back = {p: s for s, p in rename.items()}
+        return self.forward.with_conventions(self._edge_shapes[key].xreplace(back))
 
     def local(self, v: sp.Symbol, *, symbolic_edges: bool = False) -> sp.Expr:
         """∂E/∂v = Σ over v's consumers u of ∂E/∂u · ∂u/∂v (+ ∂E/∂v along E's own edge).

@@ -146,6 +146,8 @@ class ForwardPass:
 
     def with_conventions(self, expr: sp.Expr) -> sp.Expr:
         """Apply the stated convention for relu'(0): Heaviside(0) = relu_at_zero."""
+        if not expr.has(sp.Heaviside):
+            return expr
         at_zero = sp.nsimplify(self.net.relu_at_zero)
         return expr.replace(lambda e: isinstance(e, sp.Heaviside),
                             lambda e: sp.Heaviside(e.args[0], at_zero))
