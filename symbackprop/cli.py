@@ -73,16 +73,17 @@ def network_from(args: argparse.Namespace) -> tuple[Network, Notation]:
     return net, notation(args.notation or args.preset or "matrix")
 
 
-class _Progress:
-    """Shows progress on stderr once work has taken more than a second."""
+class Progress:
+    """Shows progress on stderr, every 10%, once work has taken more than ``after`` seconds."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream, self.start, self.shown = stream, time.perf_counter(), -1
+    def __init__(self, stream=None, after: float = 1.0):
+        self.stream, self.after = stream or sys.stderr, after
+        self.start, self.shown = time.perf_counter(), -1
 
     def __call__(self, done: int, total: int) -> None:
         elapsed = time.perf_counter() - self.start
         percent = 100 * done // total
-        if elapsed < 1.0 or percent // 10 == self.shown // 10:
+        if elapsed < self.after or percent // 10 == self.shown // 10:
             return
         self.shown = percent
         end = "\n" if done == total else ("\r" if self.stream.isatty() else "\n")
@@ -117,7 +118,7 @@ def report_table(report: Report, names: Notation) -> str:
 
 def cmd_verify(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     net, names = network_from(args)
-    report = verify(derive(net, rules=rules), progress=None if args.json else _Progress())
+    report = verify(derive(net, rules=rules), progress=None if args.json else Progress())
     if args.json:
         out = report.to_dict()
         out["notation"] = names.name
