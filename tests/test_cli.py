@@ -82,14 +82,14 @@ def test_failed_verification_exits_1_with_a_counterexample(capsys):
     assert "0 proved" in out.splitlines()[-1]
 
 
-def test_progress_is_shown_every_tenth_once_work_is_slow():
+def test_progress_is_shown_when_work_turns_slow_then_every_tenth():
     import io
     stream = io.StringIO()
     progress = cli.Progress(stream, after=0.0)
     for done in range(1, 101):
         progress(done, 100)
     lines = stream.getvalue().splitlines()
-    assert len(lines) == 10 and lines[-1].startswith("verifying: 100/100 equations (100%")
+    assert len(lines) == 11 and lines[0].startswith("verifying: 1/100") and lines[-1].startswith("verifying: 100/100 equations (100%")
     quiet = io.StringIO()
     slow_to_start = cli.Progress(quiet, after=3600.0)
     slow_to_start(50, 100)
