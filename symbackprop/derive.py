@@ -17,7 +17,8 @@ from .delta import (BACKPROP, ClosedForm, DeltaRules, activation_jacobian, outpu
                     output_delta_collapsed)
 from .direct import ChainRule, adjoint_symbol, edge_symbol
 from .errors import SpecError
-from .forward import ForwardPass
+from .forward import ForwardPass, columns
+from .losses import LOSSES
 from .spec import Network
 
 
@@ -135,7 +136,21 @@ class Derivation:
         chain = output_delta_chain(fp).applyfunc(fp.with_conventions)
         return [self._with_lemmas(_entry(f"delta{L}", i + 1, c + 1) + " (chain form)", self.chain.step(z),
                                   chain[i, c], ())
-                for (i, c), z in _indexed(fp.Z[L])]
+                for (i, c), z in _indexed(fp.Z[L])] + self._short_form_steps()
+
+    def _short_form_steps(self) -> list[Step]:
+        """A shorter δ^L that needs an assumption on Y: proved with the assumption substituted in."""
+        L, fp = self.net.depth, self.forward
+        short = LOSSES[self.net.loss].short_forms.get(self.net.activation(L))
+        if short is None:
+            return []
+        a, y, steps = columns(fp.A[L]), columns(fp.Y), []
+        for (i, c), z in _indexed(fp.Z[L]):
+            assume = short.eliminate(y[c])
+            step = self._with_lemmas(_entry(f"delta{L}", i + 1, c + 1) + f" (short form, if {short.assumption})",
+                                     self.chain.step(z), short.formula(a[c], y[c], i, self.net.batch), ())
+            steps.append(Step(step.name, step.direct.xreplace(assume), step.closed.xreplace(assume), step.depends))
+        return steps
 
     def gradient_steps(self) -> list[Step]:
         """∂E/∂W^l_ij, ∂E/∂b^l_i from δ^l against the chain rule over the edges W → Z^l (and E)."""

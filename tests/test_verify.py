@@ -109,3 +109,16 @@ def test_report_serialises():
     assert out["ok"] and out["counts"] == {"proved": 13, "numeric": 0, "failed": 0}
     assert out["network"] == {"sizes": [2, 3, 1], "activations": ["sigmoid", "sigmoid"], "loss": "mse",
                               "batch": 2, "weight_decay": 0}
+
+
+def test_softmax_cce_short_form_is_proved_only_with_its_assumption():
+    """δ^L = (A^L − Y)/m needs every column of Y to sum to 1; with Y free it is wrong."""
+    from symbackprop.derive import Step
+    from symbackprop.verify import check_step
+    d = derive(Network(sizes=(2, 3), activations="softmax", loss="cce", batch=1))
+    report = verify(d)
+    short = [r for r in report.steps if "short form, if every column of Y sums to 1" in r.name]
+    assert len(short) == 3 and all(r.status == PROVED for r in short)
+    A, Y = d.forward.A[1], d.forward.Y
+    free = check_step(d, Step("δ^1_1 = A − Y, Y free", d.partial("b1[1]"), A[0, 0] - Y[0, 0]))
+    assert free.status == FAILED and free.counterexample is not None
