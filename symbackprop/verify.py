@@ -119,8 +119,14 @@ def _shape(expr: sp.Expr) -> sp.Expr:
 
 
 def _exact(d: Derivation, difference: sp.Expr, cache: dict) -> Optional[str]:
-    """exact_zero of the difference as it stands, then with every A^l written as g^l(Z^l)."""
-    key = _shape(difference)
+    """exact_zero of the difference as it stands, then with every A^l written as g^l(Z^l).
+
+    The cache key carries the definitions of the A^l in the difference, since the second
+    attempt depends on them: two equations share a proof only if both parts match.
+    """
+    values = d.forward.activation_values
+    used = sorted(difference.free_symbols & values.keys(), key=lambda s: s.name)
+    key = _shape(sp.Tuple(difference, *[sp.Tuple(a, values[a]) for a in used]))
     if key not in cache:
         method = exact_zero(difference)
         if method is None:
@@ -154,8 +160,11 @@ def _combine(d: Derivation, name: str, parts: list[Result], seed: int) -> Result
         return Result(name, PROVED, INDUCTION)
     failed = [r.name for r in parts if r.status == FAILED]
     if not failed:
-        return Result(name, NUMERIC, max((r.method for r in parts if r.status == NUMERIC)),
-                      max(r.residual or 0.0 for r in parts))
+        numeric = [r for r in parts if r.status == NUMERIC]
+        worst = max(r.residual or 0.0 for r in numeric)
+        return Result(name, NUMERIC, f"numeric: {len(numeric)} of the {len(parts)} equations it rests on hold at "
+                                     f"{POINTS} random points at {DIGITS} digits (max residual {worst:.1e}), "
+                                     f"the rest exactly", worst)
     worst, counterexample = numeric_test(d, d.partial(name), d.closed_form(name), seed)
     if counterexample:
         return Result(name, FAILED, f"wrong: step {failed[0]} fails", worst, counterexample)
