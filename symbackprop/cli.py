@@ -5,12 +5,14 @@ Exit codes: 0 all verified, 1 a verification failed, 2 bad input (one line on st
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
 from typing import Optional, Sequence
 
 from .delta import BACKPROP, DeltaRules
+from . import seeds
 from .derive import derive
 from .errors import SpecError
 from .notations import NOTATIONS, Notation, notation
@@ -118,17 +120,24 @@ def report_table(report: Report, names: Notation) -> str:
 
 def cmd_verify(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     net, names = network_from(args)
-    report = verify(derive(net, rules=rules), progress=None if args.json else Progress())
+    d = derive(net, rules=rules)
+    report = verify(d, progress=None if args.json else Progress())
+    seed = seeds.check(args.preset, d) if args.preset and seeds.applies(args.preset, d) else []
     if args.json:
         out = report.to_dict()
         out["notation"] = names.name
         for r in out["parameters"]:
             r["display"] = names.parameter(r["name"])
+        out["seed_equations"] = [dataclasses.asdict(r) for r in seed]
         print(json.dumps(out, indent=2))
     else:
         print(f"symbackprop verify: {describe(net)} (notation {names.name})")
         print(report_table(report, names))
-    return 0 if report.ok else 1
+        if seed:
+            held = sum(r.ok for r in seed)
+            print(f"seed {notation(args.preset).seed} ({args.preset}): {held} of its {len(seed)} equations, "
+                  f"written in its own symbols, hold against direct differentiation")
+    return 0 if report.ok and all(r.ok for r in seed) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:

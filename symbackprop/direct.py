@@ -33,6 +33,7 @@ class ChainRule:
         self.forward = forward
         self._partials: dict[sp.Symbol, sp.Expr] = {}
         self._edge_shapes: dict[tuple[sp.Expr, sp.Symbol], sp.Expr] = {}
+        self._forward_partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
 
     @cached_property
     def consumers(self) -> dict[sp.Symbol, list[sp.Symbol]]:
@@ -97,6 +98,18 @@ class ChainRule:
             self._partials[v] = local.xreplace(
                 {adjoint_symbol(u): self.partial(u) for u in self.consumers.get(v, ())})
         return self._partials[v]
+
+    def forward_partial(self, node: sp.Symbol, v: sp.Symbol) -> sp.Expr:
+        """∂node/∂v forwards through the graph: Σ over node's inputs w of ∂node/∂w · ∂w/∂v."""
+        key = (node, v)
+        if key not in self._forward_partials:
+            definition = self.forward.definitions.get(node)
+            if node == v or definition is None:
+                value = sp.Integer(1 if node == v else 0)
+            else:
+                value = sp.Add(*[self.edge(node, w) * self.forward_partial(w, v) for w in definition.free_symbols])
+            self._forward_partials[key] = value
+        return self._forward_partials[key]
 
     @cached_property
     def substituted_error(self) -> sp.Expr:

@@ -241,8 +241,6 @@ class UfldlSeed(_Seed):
         return sp.Add(*[following(q) * W[l, q, i] for q in range(1, self.n[l] + 1)]) * self.sigma_prime(z[l, i])
 
     def equations(self, slip: bool = False) -> list[SeedEquation]:
-        if self.m != 1:
-            raise SpecError(f"seed 002 derives for one sample; this network has batch {self.m}")
         a, eps = sp.IndexedBase("a"), sp.IndexedBase("epsilon")
         out = []
         for l in range(self.L, 0, -1):
@@ -266,22 +264,38 @@ class UfldlSeed(_Seed):
         if hidden == 1:                       # a^(1) = x does not depend on any parameter
             return SeedEquation(f"bias line for b^({l})_{i}", first, self.truth(b))
         err = l if slip else top
-        a_prev = self.fp.in_terms_of_parameters(self.fp.A[hidden - 1][:, 0])
-        claim = first + sp.Add(*[self.epsilon(err, q, nested=True) * W[hidden, q, r] * sp.diff(a_prev[r - 1], b)
-                                 for q in range(1, self.n[self.L] + 1) for r in range(1, self.n[hidden - 1] + 1)
-                                 if err <= top])
-        # ∂a/∂b above is in W, b, x: compare both sides written in the parameters alone.
-        whole = self.fp.in_terms_of_parameters
-        return SeedEquation(f"bias line for b^({l})_{i}", whole(self.translate(claim)), whole(self.truth(b)))
+        a_prev = self.fp.A[hidden - 1][:, 0]
+        da_db = lambda r: self.d.chain.forward_partial(a_prev[r - 1], b)  # noqa: E731  (true ∂a/∂b)
+        claim = first + sp.Add(*[self.epsilon(err, q, nested=True) * W[hidden, q, r] * da_db(r)
+                                 for q in range(1, self.n[self.L] + 1) for r in range(1, self.n[hidden - 1] + 1)])
+        return SeedEquation(f"bias line for b^({l})_{i}", claim, self.truth(b))
 
 
 SEEDS: dict[str, Callable[[Derivation], _Seed]] = {"matrix": MatrixSeed, "theta": ThetaSeed, "ufldl": UfldlSeed}
+ASSUMES = {"matrix": {"loss": "mse"},                        # seed 000: any g^l, squared error
+           "theta": {"loss": "bce", "activations": "sigmoid"},
+           "ufldl": {"loss": "mse", "activations": "sigmoid", "batch": 1}}
+
+
+def applies(name: str, d: Derivation) -> bool:
+    """Whether the network is one the seed derives for (its loss, activation, batch)."""
+    return all(getattr(d.net, key) == value for key, value in ASSUMES[notation(name).name].items())
 
 
 def equations(name: str, d: Derivation, *, slip: bool = False) -> list[SeedEquation]:
     """A seed's equations for the network of ``d``; ``slip=True`` writes the seed's literal slip."""
-    notation(name)
+    if not applies(name, d):
+        wanted = ", ".join(f"{k} {v}" for k, v in ASSUMES[name].items())
+        raise SpecError(f"the {name} seed derives for {wanted}; this network has loss {d.net.loss}, "
+                        f"activations {d.net.activations}, batch {d.net.batch}")
     return SEEDS[name](d).equations(slip=slip)
+
+
+def check(name: str, d: Derivation, *, slip: bool = False) -> list[Result]:
+    """Check every equation of a seed, translated into ``d``'s network, against direct differentiation."""
+    seed, cache = SEEDS[name](d), {}
+    return [check_step(d, Step(eq.label, eq.truth, seed.translate(eq.claim)), cache=cache)
+            for eq in equations(name, d, slip=slip)]
 
 
 def check_seed(name: str, sizes: tuple[int, ...] = (2, 3, 1), *, slip: bool = False, **overrides) -> list[Result]:
@@ -290,8 +304,4 @@ def check_seed(name: str, sizes: tuple[int, ...] = (2, 3, 1), *, slip: bool = Fa
     >>> all(r.ok for r in check_seed("ufldl", sizes=(2, 2, 1)))
     True
     """
-    d = derive(preset(name, sizes, **overrides))
-    seed = SEEDS[name](d)
-    cache: dict = {}
-    return [check_step(d, Step(eq.label, eq.truth, seed.translate(eq.claim)), cache=cache)
-            for eq in seed.equations(slip=slip)]
+    return check(name, derive(preset(name, sizes, **overrides)), slip=slip)

@@ -43,6 +43,14 @@ def test_verify_json_in_a_notation():
     shown = {p["name"]: p["display"] for p in data["parameters"]}
     assert shown["W1[2,1]"] == "θ(1)[2,1]" and shown["b2[1]"] == "θ(2)[1,0]"
     assert all(p["status"] == "proved" for p in data["parameters"])
+    assert len(data["seed_equations"]) == 15 and all(r["status"] == "proved" for r in data["seed_equations"])
+
+
+def test_a_preset_also_checks_its_seeds_own_equations():
+    out = run("verify", "--preset", "ufldl")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == ("seed 002 (ufldl): 21 of its 21 equations, written in its own symbols, "
+                                           "hold against direct differentiation")
 
 
 def test_options_reach_the_network():

@@ -63,6 +63,11 @@ def test_slip_002_bias_line_with_the_wrong_error_fails():
         seed.translate(seed.bias_line(1, 1, slip=True).claim)
 
 
-def test_ufldl_is_one_sample():
-    with pytest.raises(ValueError, match="one sample"):
-        check_seed("ufldl", (2, 3, 1), batch=2)
+@pytest.mark.parametrize("name, overrides, message", [
+    ("ufldl", {"batch": 2}, "the ufldl seed derives for loss mse, activations sigmoid, batch 1; this network has"),
+    ("theta", {"loss": "mse"}, "the theta seed derives for loss bce, activations sigmoid"),
+    ("matrix", {"loss": "bce", "activations": "sigmoid"}, "the matrix seed derives for loss mse"),
+])
+def test_a_seed_is_checked_only_on_the_network_it_derives_for(name, overrides, message):
+    with pytest.raises(ValueError, match=message):
+        check_seed(name, (2, 3, 1), **overrides)
