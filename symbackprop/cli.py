@@ -7,8 +7,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import time
+from fractions import Fraction
 from typing import Optional, Sequence
 
 from .delta import BACKPROP, DeltaRules
@@ -35,10 +37,11 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 
 def _weight_decay(text: str):
+    """A number (2, 0.01, 1e-3, 1/2), else a symbol name; Network checks what it may be."""
     try:
-        return float(text) if "." in text or "e" in text.lower() else int(text)
-    except ValueError:
-        return text  # a symbol name; Network checks it is a plain identifier
+        return Fraction(text) if "/" in text else (int(text) if text.strip().isdigit() else float(text))
+    except (ValueError, ZeroDivisionError):
+        return text
 
 
 def _number(text: str) -> float:
@@ -107,13 +110,13 @@ def report_table(report: Report, names: Notation) -> str:
     for r in report.parameters + report.steps:
         if r.status == FAILED and r.counterexample:
             cx = r.counterexample
-            point = ", ".join(f"{k}={v:.4g}" for k, v in list(cx.point.items())[:4])
+            point = ", ".join(f"{names.quantity(k)}={v:.4g}" for k, v in list(cx.point.items())[:4])
             lines.append(f"  {names.step(r.name)}: direct {cx.direct:.10g} != closed form {cx.closed:.10g} "
                          f"at {point}, … (full point with --json)")
     counts = report.counts()
     step_methods = sorted({r.method for r in report.steps if r.status != FAILED})
     lines.append(f"{len(report.parameters)} parameters: {counts['proved']} proved, {counts['numeric']} numeric, "
-                 f"{counts['failed']} failed; {len(report.steps)} δ steps and activation lemmas "
+                 f"{counts['failed']} failed; {len(report.steps)} equations in the proof "
                  f"({'; '.join(step_methods) or 'none proved'}); {report.seconds:.2f} s")
     return "\n".join(lines)
 
@@ -161,6 +164,9 @@ def main(argv: Optional[Sequence[str]] = None, *, rules: DeltaRules = BACKPROP) 
     except KeyboardInterrupt:
         print("symbackprop: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:            # e.g. `symbackprop verify | head -1`: the reader left
+        sys.stdout = open(os.devnull, "w")
+        return 0
 
 
 if __name__ == "__main__":

@@ -8,8 +8,10 @@
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Iterator, Optional
 
 import sympy as sp
 
@@ -18,7 +20,8 @@ from .delta import (BACKPROP, ClosedForm, DeltaRules, activation_jacobian, outpu
 from .direct import ChainRule, adjoint_symbol, edge_symbol
 from .errors import SpecError
 from .forward import ForwardPass, columns
-from .losses import LOSSES
+from .activations import ACTIVATIONS
+from .losses import LOSSES, ShortForm
 from .spec import Network
 
 
@@ -92,8 +95,8 @@ class Derivation:
         return {d: adjoint_symbol(z) for l in fp.layers for d, z in zip(self.closed.delta[l], fp.Z[l])}
 
     @cached_property
-    def _edges(self) -> dict[sp.Symbol, tuple[str, sp.Expr, sp.Expr]]:
-        """Every activation edge ∂A^l_kc/∂Z^l_ic: its lemma's name, SymPy's diff, the table's form."""
+    def _edges(self) -> dict[sp.Symbol, tuple[str, sp.Symbol, sp.Symbol, sp.Expr]]:
+        """Every activation edge ∂A^l_kc/∂Z^l_ic: its lemma's name, its two ends, the table's form."""
         fp, out = self.forward, {}
         for l in fp.layers:
             for (k, c), a in _indexed(fp.A[l]):
@@ -101,32 +104,44 @@ class Derivation:
                     z = fp.Z[l][i, c]
                     if z in fp.definitions[a].free_symbols:
                         name = f"dA{l}[{k + 1},{c + 1}]/dZ{l}[{i + 1},{c + 1}]"
-                        out[edge_symbol(a, z)] = (name, self.chain.edge(a, z), activation_jacobian(fp, l, k, i, c))
+                        out[edge_symbol(a, z)] = (name, a, z, activation_jacobian(fp, l, k, i, c))
         return out
 
-    def edge_steps(self) -> list[Step]:
+    def edge_steps(self) -> Iterator[Step]:
         """Lemmas: SymPy's derivative of each activation edge equals the table's g' (or Jacobian)."""
-        return [Step(name, direct, closed) for name, direct, closed in self._edges.values()]
+        for name, a, z, table in self._edges.values():
+            yield Step(name, self.chain.edge(a, z), table)
 
     def _with_lemmas(self, name: str, direct: sp.Expr, closed: sp.Expr, depends: tuple[str, ...]) -> Step:
         """A step whose activation edges are rewritten by their lemmas, which it then depends on."""
         edges = [s for s in direct.free_symbols if s in self._edges]
-        direct = direct.xreplace({s: self._edges[s][2] for s in edges})
+        direct = direct.xreplace({s: self._edges[s][3] for s in edges})
         lemmas = tuple(sorted(self._edges[s][0] for s in edges))
         return Step(name, direct, closed, depends + lemmas)
 
-    def delta_steps(self) -> list[Step]:
+    def steps(self) -> Iterator[Step]:
+        """Every equation of the proof, lemmas first, built one at a time."""
+        return itertools.chain(self.edge_steps(), self.delta_steps(), self.gradient_steps())
+
+    def equation_count(self) -> int:
+        """How many equations ``steps`` yields, counted without building them."""
+        fp, L, m = self.forward, self.net.depth, self.net.batch
+        edges = sum(n * (1 if ACTIVATIONS[self.net.activation(l)].elementwise else n) * m
+                    for l, n in zip(fp.layers, self.net.sizes[1:]))
+        extra = (output_delta_collapsed(fp) is not None) + (self._short_form() is not None)
+        return edges + sum(self.net.sizes[1:]) * m + extra * self.net.sizes[-1] * m + self.net.parameter_count
+
+    def delta_steps(self) -> Iterator[Step]:
         """δ^l_ic (closed, in δ^{l+1}) against ∂E/∂Z^l_ic (chain rule one layer back)."""
         fp, L = self.forward, self.net.depth
-        steps = []
         for l in reversed(fp.layers):
             equations = self.closed.delta_equations[l]
             for (i, c), z in _indexed(fp.Z[l]):
                 depends = tuple(_entry(f"delta{l + 1}", k + 1, c + 1)
                                 for k in range(self.net.sizes[l + 1])) if l < L else ()
                 closed = equations[i, c].xreplace(self._as_adjoint)
-                steps.append(self._with_lemmas(_entry(f"delta{l}", i + 1, c + 1), self.chain.step(z), closed, depends))
-        return steps + self._output_chain_steps()
+                yield self._with_lemmas(_entry(f"delta{l}", i + 1, c + 1), self.chain.step(z), closed, depends)
+        yield from self._output_chain_steps()
 
     def _output_chain_steps(self) -> list[Step]:
         """Where δ^L is written in a collapsed form, prove the general chain form too."""
@@ -141,7 +156,7 @@ class Derivation:
     def _short_form_steps(self) -> list[Step]:
         """A shorter δ^L that needs an assumption on Y: proved with the assumption substituted in."""
         L, fp = self.net.depth, self.forward
-        short = LOSSES[self.net.loss].short_forms.get(self.net.activation(L))
+        short = self._short_form()
         if short is None:
             return []
         a, y, steps = columns(fp.A[L]), columns(fp.Y), []
@@ -152,15 +167,17 @@ class Derivation:
             steps.append(Step(step.name, step.direct.xreplace(assume), step.closed.xreplace(assume), step.depends))
         return steps
 
-    def gradient_steps(self) -> list[Step]:
+    def _short_form(self) -> Optional[ShortForm]:
+        return LOSSES[self.net.loss].short_forms.get(self.net.activation(self.net.depth))
+
+    def gradient_steps(self) -> Iterator[Step]:
         """∂E/∂W^l_ij, ∂E/∂b^l_i from δ^l against the chain rule over the edges W → Z^l (and E)."""
-        fp, steps = self.forward, []
+        fp = self.forward
         for name, v in fp.parameters.items():
             l, row = fp.parameter_rows[name]
             depends = tuple(_entry(f"delta{l}", row, c + 1) for c in range(self.net.batch))
             closed = self.closed.gradient_equations[v].xreplace(self._as_adjoint)
-            steps.append(Step(name, self.chain.local(v), closed, depends))
-        return steps
+            yield Step(name, self.chain.local(v), closed, depends)
 
 
 def _indexed(M: sp.Matrix):

@@ -8,6 +8,7 @@ Symbol names are stable ASCII and 1-based like the maths: ``W2_1_3`` is W^2_{13}
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
 
 import sympy as sp
@@ -34,7 +35,10 @@ class ForwardPass:
     @cached_property
     def weight_decay(self) -> sp.Expr:
         lam = self.net.weight_decay
-        return sp.Symbol(lam, nonnegative=True) if isinstance(lam, str) else sp.nsimplify(lam)
+        if isinstance(lam, str):
+            return sp.Symbol(lam, nonnegative=True)
+        # exactly the number given: 0.1 is 1/10 as written, not the nearest binary fraction
+        return sp.Rational(lam.numerator, lam.denominator) if isinstance(lam, Fraction) else sp.Rational(repr(lam))
 
     @cached_property
     def X(self) -> sp.Matrix:

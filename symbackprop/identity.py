@@ -30,8 +30,9 @@ def canonical_derivatives(expr: sp.Expr) -> sp.Expr:
                 and len(d.expr.args) == 1 and d.variables == (d.expr.args[0],))
 
     def rename(e):
-        if isinstance(e, sp.Subs) and is_first_derivative(e.expr) and len(e.point) == 1:
-            return sp.Function(derivative_name(e.expr.expr))(e.point[0])
+        # replace works bottom-up: inside Subs the Derivative is already g_prime(ξ)
+        if isinstance(e, sp.Subs) and isinstance(e.expr, AppliedUndef) and e.expr.args == e.variables:
+            return e.expr.func(*e.point)
         if is_first_derivative(e):
             return sp.Function(derivative_name(e.expr))(e.variables[0])
         return e

@@ -38,6 +38,13 @@ class Notation:
         template = self.weight if match["kind"] == "W" else self.bias
         return template.format(l=int(match["l"]), i=match["i"], j=match["j"])
 
+    def quantity(self, symbol_name: str) -> str:
+        """A model symbol's name as this notation writes it: W1_2_1 -> θ(1)[2,1]; others as they are."""
+        kind, *rest = symbol_name.split("_")
+        if kind[:1] in "Wb" and kind[1:].isdigit() and len(rest) in (1, 2):
+            return self.parameter(f"{kind}[{','.join(rest)}]")
+        return symbol_name
+
     def step(self, name: str) -> str:
         """A δ step's name in this notation (other step names are returned as they are)."""
         match = _DELTA.match(name)

@@ -15,7 +15,7 @@ import sympy as sp
 from .activations import generic_function
 from .forward import ForwardPass
 
-DIGITS = 50
+DIGITS = 100
 STAND_IN = "tanh(z) + z/(l + 2)"
 
 
@@ -41,8 +41,7 @@ class Point:
         missing = [s for s in expr.free_symbols if s not in self.values]
         for s in sorted(missing, key=lambda s: s.name):
             self.values[s] = sp.Float(self.rng.uniform(-1, 1), DIGITS)
-        value = expr.xreplace(self.values).evalf(DIGITS)
-        return sp.re(value) if value.is_number else value
+        return expr.xreplace(self.values).evalf(DIGITS)
 
     def inputs(self) -> dict[str, float]:
         """The point as a counterexample shows it: parameters, data and λ."""
@@ -60,13 +59,14 @@ def concrete(fp: ForwardPass, expr: sp.Expr) -> sp.Expr:
     return expr
 
 
-def random_point(fp: ForwardPass, seed: int) -> Point:
+def random_point(fp: ForwardPass, seed: int, scale: float = 1) -> Point:
+    """W, b uniform in (−scale, scale), X in (−2 scale, 2 scale), Y inside the loss's domain."""
     rng = random.Random(seed)
     values: dict[sp.Symbol, sp.Float] = {}
     draw = lambda low, high: sp.Float(rng.uniform(low, high), DIGITS)  # noqa: E731
     for l in fp.layers:
-        values.update({s: draw(-1, 1) for s in list(fp.W[l]) + list(fp.b[l])})
-    values.update({s: draw(-2, 2) for s in fp.X})
+        values.update({s: draw(-scale, scale) for s in list(fp.W[l]) + list(fp.b[l])})
+    values.update({s: draw(-2 * scale, 2 * scale) for s in fp.X})
     values.update({s: sp.Float(_target(fp.net.loss, rng), DIGITS) for s in fp.Y})
     values.update({s: draw(0.1, 1) for s in fp.weight_decay.free_symbols})
     point = Point(fp, values, rng)

@@ -4,8 +4,10 @@ It names rules from the activation and loss tables; it does no SymPy work of its
 """
 from __future__ import annotations
 
+import math
 import numbers
 import re
+from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Sequence, Union
 
@@ -13,8 +15,14 @@ from .activations import ACTIVATIONS
 from .errors import SpecError
 from .losses import LOSSES
 
-WeightDecay = Union[int, float, str]
+WeightDecay = Union[int, float, Fraction, str]
 _SYMBOL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+# Names the model itself uses (W1_2_1, X_1_1, dE_dZ1_1_1, g1, …): a weight-decay symbol may not take one.
+_TAKEN = re.compile(r"([WbZA]\d+|[XY]|delta\d+)_\d|dE_d|d[AZ]\d|g\d+\Z|exp_|_s\d|_e\d")
+_RESERVED = {"nan", "inf", "oo", "zoo", "E", "I", "pi"}
+
+# symbackprop derives for *small* networks; past these sizes SymPy work takes minutes or memory.
+LIMITS = {"parameters": 5000, "batch": 128}
 
 
 def _allowed(names) -> str:
@@ -33,12 +41,14 @@ def _check_sizes(sizes) -> tuple[int, ...]:
 
 
 def _check_activations(activations, depth: int) -> tuple[str, ...]:
+    if not isinstance(activations, (str, Sequence)):
+        raise SpecError(f"activations must be a name such as 'sigmoid' or a sequence of names; got {activations!r}")
     names = (activations,) * depth if isinstance(activations, str) else tuple(activations)
     if len(names) != depth:
         raise SpecError(f"activations needs one name for every layer or one per layer 1..{depth} "
                         f"({depth} names); got {len(names)}")
     for l, name in enumerate(names, start=1):
-        if name not in ACTIVATIONS:
+        if not isinstance(name, str) or name not in ACTIVATIONS:
             raise SpecError(f"unknown activation {name!r} for layer {l}; allowed: {_allowed(ACTIVATIONS)}")
         if ACTIVATIONS[name].output_only and l != depth:
             raise SpecError(f"{name} is only allowed on the output layer {depth}; layer {l} is hidden")
@@ -52,7 +62,7 @@ def _check_output(output: str, units: int) -> None:
 
 
 def _check_loss(loss: str, output: str) -> str:
-    if loss not in LOSSES:
+    if not isinstance(loss, str) or loss not in LOSSES:
         raise SpecError(f"unknown loss {loss!r}; allowed: {_allowed(LOSSES)}")
     rule = LOSSES[loss]
     if rule.needs_softmax and output != "softmax":
@@ -68,11 +78,12 @@ def _check_weight_decay(value) -> WeightDecay:
     name = getattr(value, "name", None) if getattr(value, "is_Symbol", False) else None
     if name is not None or isinstance(value, str):
         name = name or value
-        if not _SYMBOL_NAME.match(name):
-            raise SpecError(f"weight_decay as a symbol must be a plain name such as 'lambda'; got {name!r}")
+        if not _SYMBOL_NAME.match(name) or name in _RESERVED or _TAKEN.match(name):
+            raise SpecError(f"weight_decay must be a number >= 0 or a plain symbol name such as 'lam' "
+                            f"that the network does not use itself; got {name!r}")
         return name
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
-        raise SpecError(f"weight_decay must be a number >= 0 or a symbol name; got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (value >= 0 and math.isfinite(value)):
+        raise SpecError(f"weight_decay must be a finite number >= 0 or a symbol name; got {value!r}")
     return value
 
 
@@ -103,6 +114,10 @@ class Network:
         if isinstance(self.batch, bool) or not isinstance(self.batch, numbers.Integral) or self.batch < 1:
             raise SpecError(f"batch must be a positive integer number of samples m; got {self.batch!r}")
         object.__setattr__(self, "weight_decay", _check_weight_decay(self.weight_decay))
+        for what, value in (("parameters", self.parameter_count), ("batch", self.batch)):
+            if value > LIMITS[what]:
+                raise SpecError(f"symbackprop derives for small networks: at most {LIMITS[what]} {what}; "
+                                f"this network has {value}")
         at_zero = self.relu_at_zero
         if isinstance(at_zero, bool) or not isinstance(at_zero, numbers.Real) or not 0 <= at_zero <= 1:
             raise SpecError(f"relu_at_zero must be a number in [0, 1] (a subgradient of relu at 0); got {at_zero!r}")

@@ -10,6 +10,7 @@ tested at random points at 50 digits and reported as ``numeric``, never ``proved
 from __future__ import annotations
 
 import time
+from fractions import Fraction
 from dataclasses import asdict, dataclass
 from typing import Callable, Optional
 
@@ -20,8 +21,9 @@ from .identity import exact_zero
 from .points import DIGITS, STAND_IN, Point, random_point
 
 PROVED, NUMERIC, FAILED = "proved", "numeric", "failed"
-POINTS = 5
-TOLERANCE = 1e-30          # relative residual at 50 digits
+SCALES = (1, 1, 2, 3, 4)          # spread of each random point's inputs (see points.random_point)
+POINTS = len(SCALES)
+TOLERANCE = 1e-30              # relative residual, computed at 100 digits
 METHODS = {"structural": "exact: expands to 0",
            "rational": "exact: rational identity",
            "structural in Z": "exact: expands to 0 once A = g(Z)",
@@ -83,27 +85,39 @@ class Report:
         net = self.derivation.net
         return {"ok": self.ok, "network": {"sizes": list(net.sizes), "activations": list(net.layer_activations),
                                            "loss": net.loss, "batch": net.batch,
-                                           "weight_decay": net.weight_decay},
+                                           "weight_decay": _json_number(net.weight_decay)},
                 "counts": self.counts(), "seconds": round(self.seconds, 4),
                 "parameters": [asdict(r) for r in self.parameters],
                 "steps": [asdict(r) for r in self.steps]}
 
 
-def _residual(direct: sp.Float, closed: sp.Float) -> float:
+def _json_number(value):
+    return str(value) if isinstance(value, Fraction) else value
+
+
+def _residual(direct: sp.Expr, closed: sp.Expr) -> float:
+    """Relative difference; infinite where either side is not a finite real number."""
+    if not all(v.is_number and v.is_finite and v.is_extended_real for v in (direct, closed)):
+        return float("inf")
     scale = max(1.0, abs(float(direct)), abs(float(closed)))
     return float(abs(direct - closed)) / scale
 
 
+def _float(value: sp.Expr) -> float:
+    return float(value) if value.is_number and value.is_finite and value.is_extended_real else float("nan")
+
+
 def numeric_test(d: Derivation, direct: sp.Expr, closed: sp.Expr, seed: int) -> tuple[float, Optional[Counterexample]]:
-    """Largest residual over POINTS random points; the first point beyond TOLERANCE as a counterexample."""
+    """Largest residual over POINTS random points of growing spread; the first point beyond
+    TOLERANCE (or where a side is not a finite real number) as a counterexample."""
     worst = 0.0
-    for k in range(POINTS):
-        point: Point = random_point(d.forward, seed + k)
+    for k, scale in enumerate(SCALES):
+        point: Point = random_point(d.forward, seed + k, scale)
         lhs, rhs = point.evaluate(direct), point.evaluate(closed)
         residual = _residual(lhs, rhs)
         worst = max(worst, residual)
-        if residual > TOLERANCE:
-            return residual, Counterexample(point.inputs(), float(lhs), float(rhs))
+        if not residual <= TOLERANCE:
+            return residual, Counterexample(point.inputs(), _float(lhs), _float(rhs))
     return worst, None
 
 
@@ -118,22 +132,21 @@ def _shape(expr: sp.Expr) -> sp.Expr:
     return expr.xreplace({s: sp.Symbol(f"_s{n}", **s.assumptions0) for n, s in enumerate(symbols)})
 
 
-def _exact(d: Derivation, difference: sp.Expr, cache: dict) -> Optional[str]:
-    """exact_zero of the difference as it stands, then with every A^l written as g^l(Z^l).
-
-    The cache key carries the definitions of the A^l in the difference, since the second
-    attempt depends on them: two equations share a proof only if both parts match.
-    """
-    values = d.forward.activation_values
-    used = sorted(difference.free_symbols & values.keys(), key=lambda s: s.name)
-    key = _shape(sp.Tuple(difference, *[sp.Tuple(a, values[a]) for a in used]))
+def _cached(cache: dict, stage: str, expr: sp.Expr) -> Optional[str]:
+    """exact_zero(expr), shared by every expression alike but for names (a pure function of the key)."""
+    key = (stage, _shape(expr))
     if key not in cache:
-        method = exact_zero(difference)
-        if method is None:
-            method = exact_zero(d.forward.in_terms_of_Z(difference))
-            method = method and method + " in Z"
-        cache[key] = method
+        cache[key] = exact_zero(expr)
     return cache[key]
+
+
+def _exact(d: Derivation, difference: sp.Expr, cache: dict) -> Optional[str]:
+    """exact_zero of the difference as it stands, then with every A^l written as g^l(Z^l)."""
+    method = _cached(cache, "as is", difference)
+    if method is None:
+        method = _cached(cache, "in Z", d.forward.in_terms_of_Z(difference))
+        method = method and method + " in Z"
+    return method
 
 
 def check_step(d: Derivation, step: Step, seed: int = 0, cache: Optional[dict] = None) -> Result:
@@ -147,29 +160,31 @@ def check_step(d: Derivation, step: Step, seed: int = 0, cache: Optional[dict] =
     return Result(step.name, NUMERIC, _numeric_method(d, worst), worst)
 
 
-def _rests_on(name: str, steps: dict[str, Step], memo: dict[str, frozenset]) -> frozenset:
+def _rests_on(name: str, depends: dict[str, tuple[str, ...]], memo: dict[str, frozenset]) -> frozenset:
+    """Every equation a step's proof rests on, transitively."""
     if name not in memo:
-        below = steps[name].depends
-        memo[name] = frozenset(below).union(*[_rests_on(n, steps, memo) for n in below])
+        below = depends[name]
+        memo[name] = frozenset(below).union(*[_rests_on(n, depends, memo) for n in below])
     return memo[name]
 
 
 def _combine(d: Derivation, name: str, parts: list[Result], seed: int) -> Result:
-    """A parameter's result from its own step and the δ steps it rests on."""
+    """A parameter is verified only if every equation its proof rests on holds."""
     if all(r.status == PROVED for r in parts):
         return Result(name, PROVED, INDUCTION)
-    failed = [r.name for r in parts if r.status == FAILED]
-    if not failed:
-        numeric = [r for r in parts if r.status == NUMERIC]
-        worst = max(r.residual or 0.0 for r in numeric)
-        return Result(name, NUMERIC, f"numeric: {len(numeric)} of the {len(parts)} equations it rests on hold at "
-                                     f"{POINTS} random points at {DIGITS} digits (max residual {worst:.1e}), "
-                                     f"the rest exactly", worst)
-    worst, counterexample = numeric_test(d, d.partial(name), d.closed_form(name), seed)
-    if counterexample:
-        return Result(name, FAILED, f"wrong: step {failed[0]} fails", worst, counterexample)
-    return Result(name, NUMERIC, f"step {failed[0]} fails, yet the whole partial agrees at "
-                                 f"{POINTS} points (max residual {worst:.1e})", worst)
+    failed = [r for r in parts if r.status == FAILED]
+    if failed:
+        worst, counterexample = numeric_test(d, d.partial(name), d.closed_form(name), seed)
+        where = f"its proof rests on {failed[0].name}, which fails"
+        if counterexample is None:
+            return Result(name, FAILED, where + " (the whole partial agreed at the points tried)",
+                          failed[0].residual, failed[0].counterexample)
+        return Result(name, FAILED, where, worst, counterexample)
+    numeric = [r for r in parts if r.status == NUMERIC]
+    worst = max(r.residual or 0.0 for r in numeric)
+    return Result(name, NUMERIC, f"numeric: {len(numeric)} of the {len(parts)} equations it rests on hold at "
+                                 f"{POINTS} random points at {DIGITS} digits (max residual {worst:.1e}), "
+                                 f"the rest exactly", worst)
 
 
 def verify(d: Derivation, *, progress: Optional[Callable[[int, int], None]] = None, seed: int = 0) -> Report:
@@ -180,17 +195,20 @@ def verify(d: Derivation, *, progress: Optional[Callable[[int, int], None]] = No
     True
     """
     start = time.perf_counter()
-    lemmas, delta_steps, gradient_steps = d.edge_steps(), d.delta_steps(), d.gradient_steps()
-    every = lemmas + delta_steps + gradient_steps
+    total, cache = d.equation_count(), {}
     results: dict[str, Result] = {}
-    cache: dict = {}
-    for done, step in enumerate(every, start=1):
+    depends: dict[str, tuple[str, ...]] = {}
+    gradients: list[str] = []
+    for done, step in enumerate(d.steps(), start=1):
         results[step.name] = check_step(d, step, seed, cache)
+        depends[step.name] = step.depends
+        if step.name in d.forward.parameters:
+            gradients.append(step.name)
         if progress:
-            progress(done, len(every))
-    steps_by_name = {s.name: s for s in every}
+            progress(done, total)
     memo: dict[str, frozenset] = {}
     parameters = tuple(
-        _combine(d, s.name, [results[s.name]] + [results[n] for n in sorted(_rests_on(s.name, steps_by_name, memo))], seed)
-        for s in gradient_steps)
-    return Report(d, parameters, tuple(results[s.name] for s in lemmas + delta_steps), time.perf_counter() - start)
+        _combine(d, name, [results[name]] + [results[n] for n in sorted(_rests_on(name, depends, memo))], seed)
+        for name in gradients)
+    steps = tuple(r for name, r in results.items() if name not in d.forward.parameters)
+    return Report(d, parameters, steps + tuple(results[n] for n in gradients), time.perf_counter() - start)

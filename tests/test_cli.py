@@ -69,7 +69,7 @@ def test_options_reach_the_network():
     (["verify", "--loss", "cce"], "cce needs a softmax output layer"),
     (["verify", "--batch", "0"], "batch must be a positive integer"),
     (["verify", "--notation", "greek"], "invalid choice: 'greek'"),
-    (["verify", "--weight-decay", "__import__('os').system('touch PWNED')"], "plain name"),
+    (["verify", "--weight-decay", "__import__('os').system('touch PWNED')"], "plain symbol name"),
     (["verify", "--bogus"], "unrecognized arguments: --bogus"),
     ([], "the following arguments are required: command"),
 ])
@@ -102,3 +102,20 @@ def test_progress_is_shown_when_work_turns_slow_then_every_tenth():
     slow_to_start = cli.Progress(quiet, after=3600.0)
     slow_to_start(50, 100)
     assert quiet.getvalue() == ""
+
+
+def test_a_closed_pipe_is_not_a_traceback():
+    # more than a pipe's 64 KiB of JSON, so the writer really meets the closed end
+    with subprocess.Popen([SCRIPT, "verify", "--sizes", "4,8,8,3", "--batch", "4", "--json"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stdout.readline() == "{\n"
+        process.stdout.close()                     # as `| head -1` does
+        assert process.wait(timeout=300) == 0
+        assert "Traceback" not in process.stderr.read()
+
+
+def test_counterexample_is_written_in_the_notation(capsys):
+    wrong = dataclasses.replace(BACKPROP, output=lambda fp: fp.A[fp.net.depth] - fp.Y)
+    assert cli.main(["verify", "--notation", "theta"], rules=wrong) == 1
+    out = capsys.readouterr().out
+    assert "at θ(1)[1,1]=" in out and "W1_1_1" not in out

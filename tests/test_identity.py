@@ -43,3 +43,11 @@ def test_derivatives_are_canonical_however_sympy_writes_them():
 def test_rationalize_leaves_no_transcendental_functions():
     r = rationalize(sp.tanh(x) + sp.exp(2 * x) + sp.log(1 + sp.exp(x)))
     assert not r.atoms(sp.Function)
+
+
+def test_derivative_at_an_expression_is_canonical_both_ways():
+    """g'(x²) written by SymPy as Subs(g'(ξ), ξ, x²) and as Derivative(g(y), y) at y = x²."""
+    via_chain = sp.diff(g(x**2), x) / (2 * x)
+    via_subs = sp.Derivative(g(y), y).subs(y, x**2)
+    assert sp.expand(canonical_derivatives(via_chain) - canonical_derivatives(via_subs)) == 0
+    assert not canonical_derivatives(via_chain).has(sp.Subs, sp.Derivative)

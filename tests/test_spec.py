@@ -22,8 +22,14 @@ from symbackprop import Network, SpecError
     ({"loss": "bce", "activations": "generic"}, "the output activation is generic"),
     ({"batch": 0}, "batch must be a positive integer"),
     ({"batch": 2.0}, "batch must be a positive integer"),
-    ({"weight_decay": -0.1}, "weight_decay must be a number >= 0 or a symbol name"),
-    ({"weight_decay": "__import__('os')"}, "plain name"),
+    ({"weight_decay": -0.1}, "weight_decay must be a finite number >= 0 or a symbol name"),
+    ({"weight_decay": "__import__('os')"}, "plain symbol name"),
+    ({"weight_decay": float("inf")}, "finite number"),
+    ({"weight_decay": "W1_1_1"}, "that the network does not use itself"),
+    ({"activations": None}, "activations must be a name"),
+    ({"loss": ["mse"]}, "unknown loss"),
+    ({"sizes": (10**8, 1)}, "at most 5000 parameters; this network has 100000001"),
+    ({"batch": 1000}, "at most 128 batch"),
     ({"relu_at_zero": 2}, "relu_at_zero must be a number in [0, 1]"),
 ])
 def test_invalid_specifications_name_what_is_allowed(kwargs, message):

@@ -100,7 +100,7 @@ def test_an_identity_without_an_exact_method_is_numeric_never_proved(monkeypatch
     report = verify(derive(Network(sizes=(2, 2, 1))))
     assert report.ok
     assert {r.status for r in report.parameters} == {NUMERIC}
-    assert all(r.method.startswith("numeric: ") and "5 random points at 50 digits" in r.method
+    assert all(r.method.startswith("numeric: ") and "5 random points at 100 digits" in r.method
                and r.residual < 1e-30 for r in report.parameters)
 
 
@@ -135,3 +135,41 @@ def test_equations_alike_but_for_names_share_a_proof_only_with_the_same_activati
     assert check_step(d, Step("σ'", sigmoid_prime, a1 * (1 - a1)), cache=cache).status == PROVED
     alike = sp.exp(-z2) / (1 + sp.exp(-z2)) ** 2         # the same shape, but A^2 = tanh(Z^2)
     assert check_step(d, Step("not σ'", alike, a2 * (1 - a2)), cache=cache).status == FAILED
+
+
+def test_an_output_delta_that_mixes_samples_is_caught():
+    """Found in review: sample 1's Z used for sample 2 once shared a cached proof with the right form."""
+    from symbackprop.delta import loss_gradient
+
+    def output(fp):
+        Z, dE_dA = fp.Z[fp.net.depth], loss_gradient(fp)
+        sigmoid_prime = lambda z: sp.exp(-z) / (1 + sp.exp(-z)) ** 2  # noqa: E731
+        return sp.Matrix(Z.rows, Z.cols, lambda i, c: dE_dA[i, c] * sigmoid_prime(Z[i, 0]))
+
+    report = verify(derive(Network(sizes=(2, 1), batch=2), rules=_planted("output", output)))
+    assert report["delta1[1,2]"].status == FAILED and report["delta1[1,1]"].status == PROVED
+    assert {r.name for r in report.parameters if r.status == FAILED} == {"W1[1,1]", "W1[1,2]", "b1[1]"}
+
+
+@pytest.mark.parametrize("poison", [sp.nan, sp.zoo, 5 * sp.I])
+def test_values_that_are_not_finite_reals_never_pass(poison):
+    rules = _planted("output", lambda fp: output_delta(fp).applyfunc(lambda e: e + poison))
+    report = verify(derive(Network(sizes=(2, 1), batch=1), rules=rules))
+    assert not report.ok and all(r.status == FAILED for r in report.parameters)
+
+
+def test_a_wrong_gradient_that_is_right_on_a_narrow_box_is_caught():
+    """Numeric points spread wider than (−2, 2): a factor Heaviside(X + 3) is seen."""
+    wrong = _planted("weight_gradient",
+                     lambda delta, A_prev, W, lam: (delta * A_prev.T + lam * W).applyfunc(
+                         lambda e: e * sp.Heaviside(A_prev[0, 0] + 3)))
+    report = verify(derive(Network(sizes=(1, 1), activations="identity", batch=1), rules=wrong))
+    assert report["W1[1,1]"].status == FAILED
+
+
+def test_weight_decay_is_the_number_given():
+    from fractions import Fraction
+    from symbackprop.forward import ForwardPass
+    assert ForwardPass(Network(weight_decay=0.1)).weight_decay == sp.Rational(1, 10)
+    assert ForwardPass(Network(weight_decay=1.4142135623731)).weight_decay == sp.Rational("1.4142135623731")
+    assert ForwardPass(Network(weight_decay=Fraction(1, 3))).weight_decay == sp.Rational(1, 3)
