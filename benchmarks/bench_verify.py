@@ -42,7 +42,7 @@ def one(sizes, batch, activations, loss) -> dict:
     report = verify(d)
     seconds = time.perf_counter() - start
     row = {"sizes": sizes, "batch": batch, "activations": activations, "loss": loss,
-           "parameters": net.parameter_count, "equations": len(report.steps) + len(report.parameters),
+           "parameters": net.parameter_count, "equations": len(report.steps),
            "seconds": seconds, "ok": report.ok, "ops": sp.count_ops(d.partial("W1[1,1]"))}
     if net.parameter_count < PLAIN_UP_TO:
         start = time.perf_counter()

@@ -9,7 +9,7 @@ edges (to A^L and, through weight decay, to W) are differentiated the same way.
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import sympy as sp
 
@@ -19,6 +19,11 @@ from .forward import ForwardPass
 def adjoint_symbol(node: sp.Symbol) -> sp.Symbol:
     """The name of ∂E/∂node while it is kept unexpanded."""
     return sp.Symbol(f"dE_d{node.name}", real=True)
+
+
+@lru_cache(maxsize=None)
+def _placeholder(n: int) -> sp.Symbol:
+    return sp.Symbol(f"_e{n}", real=True)     # every symbol of the model is real
 
 
 def edge_symbol(u: sp.Symbol, v: sp.Symbol) -> sp.Symbol:
@@ -51,18 +56,20 @@ class ChainRule:
     def edge(self, u: sp.Symbol, v: sp.Symbol) -> sp.Expr:
         """∂u/∂v for one edge: SymPy's ``diff`` of u's definition.
 
-        By linearity only the summands that contain v are differentiated: the same derivative,
-        without asking SymPy for the many zero ones (Z^l_ic has n_{l-1} + 1 summands).
+        Summand by summand, only where v occurs (Z^l_ic has n_{l-1} + 1 summands, one with a
+        given W or A), and once per shape: summands alike but for names (W_ij A_jc in every
+        unit and sample) share one derivative, renamed back. The same derivative, cheaper.
         """
-        definition = self.forward.definitions[u]
-        names = sorted(definition.free_symbols, key=lambda s: s.name)
-        rename = {s: sp.Symbol(f"_e{n}", **s.assumptions0) for n, s in enumerate(names)}
-        key = (definition.xreplace(rename), rename[v])
-        if key not in self._edge_shapes:     # units alike but for names share one derivative
-            terms = sp.Add.make_args(key[0])
-            self._edge_shapes[key] = sp.Add(*[sp.diff(t, key[1]) for t in terms if key[1] in t.free_symbols])
-        back = {p: s for s, p in rename.items()}
-        return self.forward.with_conventions(self._edge_shapes[key].xreplace(back))
+        terms = sp.Add.make_args(self.forward.definitions[u])
+        return self.forward.with_conventions(sp.Add(*[self._diff(t, v) for t in terms if v in t.free_symbols]))
+
+    def _diff(self, term: sp.Expr, v: sp.Symbol) -> sp.Expr:
+        names = sorted(term.free_symbols, key=lambda s: s.name)
+        rename = {s: _placeholder(n) for n, s in enumerate(names)}
+        key = (term.xreplace(rename), rename[v])
+        if key not in self._edge_shapes:
+            self._edge_shapes[key] = sp.diff(*key)
+        return self._edge_shapes[key].xreplace({p: s for s, p in rename.items()})
 
     def local(self, v: sp.Symbol, *, symbolic_edges: bool = False) -> sp.Expr:
         """∂E/∂v = Σ over v's consumers u of ∂E/∂u · ∂u/∂v (+ ∂E/∂v along E's own edge).
