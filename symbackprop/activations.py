@@ -8,8 +8,8 @@ Softmax acts on a whole column, so its entries take the column.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy as sp
 

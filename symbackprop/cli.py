@@ -10,11 +10,11 @@ import json
 import os
 import sys
 import time
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Optional, Sequence
 
-from .delta import BACKPROP, DeltaRules
 from . import seeds
+from .delta import BACKPROP, DeltaRules
 from .derive import derive
 from .errors import SpecError
 from .notations import NOTATIONS, Notation, notation
@@ -33,7 +33,8 @@ def _sizes(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--sizes takes comma-separated positive integers such as 2,3,1; got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"--sizes takes comma-separated positive integers such as 2,3,1; got {text!r}") from None
 
 
 def _weight_decay(text: str):
@@ -153,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None, *, rules: DeltaRules = BACKPROP) -> int:
+def main(argv: Sequence[str] | None = None, *, rules: DeltaRules = BACKPROP) -> int:
     """Run the command line; ``rules`` lets a test plant a wrong δ equation and see exit 1."""
     try:
         args = build_parser().parse_args(argv)

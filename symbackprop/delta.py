@@ -10,9 +10,9 @@ verification refuse it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable
 
 import sympy as sp
 
@@ -123,13 +123,13 @@ class ClosedForm:
         for l in fp.layers:
             dW = self.rules.weight_gradient(self.delta[l], fp.A[l - 1], fp.W[l], lam)
             db = self.rules.bias_gradient(self.delta[l], fp.b[l], lam)
-            out.update(zip(fp.W[l], dW))
-            out.update(zip(fp.b[l], db))
+            out.update(zip(fp.W[l], dW, strict=True))
+            out.update(zip(fp.b[l], db, strict=True))
         return out
 
     @cached_property
     def _equation_of(self) -> dict[sp.Symbol, sp.Expr]:
-        return {s: e for l in self.delta for s, e in zip(self.delta[l], self.delta_equations[l])}
+        return {s: e for l in self.delta for s, e in zip(self.delta[l], self.delta_equations[l], strict=True)}
 
     def resolve(self, expr: sp.Expr) -> sp.Expr:
         """Substitute every δ symbol by its equation, recursively."""

@@ -9,18 +9,17 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterator, Optional
 
 import sympy as sp
 
-from .delta import (BACKPROP, ClosedForm, DeltaRules, activation_jacobian, output_delta_chain,
-                    output_delta_collapsed)
+from .activations import ACTIVATIONS
+from .delta import BACKPROP, ClosedForm, DeltaRules, activation_jacobian, output_delta_chain, output_delta_collapsed
 from .direct import ChainRule, adjoint_symbol, edge_symbol
 from .errors import SpecError
 from .forward import ForwardPass, columns
-from .activations import ACTIVATIONS
 from .losses import LOSSES, ShortForm
 from .spec import Network
 
@@ -92,7 +91,7 @@ class Derivation:
     def _as_adjoint(self) -> dict[sp.Symbol, sp.Symbol]:
         """Identify δ^l_ic with ∂E/∂Z^l_ic: the induction hypothesis, stated as a substitution."""
         fp = self.forward
-        return {d: adjoint_symbol(z) for l in fp.layers for d, z in zip(self.closed.delta[l], fp.Z[l])}
+        return {d: adjoint_symbol(z) for l in fp.layers for d, z in zip(self.closed.delta[l], fp.Z[l], strict=True)}
 
     @cached_property
     def _edges(self) -> dict[sp.Symbol, tuple[str, sp.Symbol, sp.Symbol, sp.Expr]]:
@@ -125,9 +124,9 @@ class Derivation:
 
     def equation_count(self) -> int:
         """How many equations ``steps`` yields, counted without building them."""
-        fp, L, m = self.forward, self.net.depth, self.net.batch
+        fp, m = self.forward, self.net.batch
         edges = sum(n * (1 if ACTIVATIONS[self.net.activation(l)].elementwise else n) * m
-                    for l, n in zip(fp.layers, self.net.sizes[1:]))
+                    for l, n in zip(fp.layers, self.net.sizes[1:], strict=True))
         extra = (output_delta_collapsed(fp) is not None) + (self._short_form() is not None)
         return edges + sum(self.net.sizes[1:]) * m + extra * self.net.sizes[-1] * m + self.net.parameter_count
 
@@ -167,7 +166,7 @@ class Derivation:
             steps.append(Step(step.name, step.direct.xreplace(assume), step.closed.xreplace(assume), step.depends))
         return steps
 
-    def _short_form(self) -> Optional[ShortForm]:
+    def _short_form(self) -> ShortForm | None:
         return LOSSES[self.net.loss].short_forms.get(self.net.activation(self.net.depth))
 
     def gradient_steps(self) -> Iterator[Step]:

@@ -9,7 +9,7 @@ edges (to A^L and, through weight decay, to W) are differentiated the same way.
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 
 import sympy as sp
 
@@ -21,7 +21,7 @@ def adjoint_symbol(node: sp.Symbol) -> sp.Symbol:
     return sp.Symbol(f"dE_d{node.name}", real=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _placeholder(n: int) -> sp.Symbol:
     return sp.Symbol(f"_e{n}", real=True)     # every symbol of the model is real
 

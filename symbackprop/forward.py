@@ -107,8 +107,8 @@ class ForwardPass:
         """Every intermediate symbol with its definition, in forward (topological) order."""
         out: dict[sp.Symbol, sp.Expr] = {}
         for l in self.layers:
-            out.update(zip(self.Z[l], self.Z_definition(l)))
-            out.update(zip(self.A[l], self.A_definition(l)))
+            out.update(zip(self.Z[l], self.Z_definition(l), strict=True))
+            out.update(zip(self.A[l], self.A_definition(l), strict=True))
         return out
 
     @cached_property
@@ -130,7 +130,7 @@ class ForwardPass:
     @cached_property
     def activation_values(self) -> dict[sp.Symbol, sp.Expr]:
         """A^l_ic -> g^l(Z^l_ic): the substitution that leaves Z as the only intermediate."""
-        return {a: d for l in self.layers for a, d in zip(self.A[l], self.A_definition(l))}
+        return {a: d for l in self.layers for a, d in zip(self.A[l], self.A_definition(l), strict=True)}
 
     def in_terms_of_Z(self, expr: sp.Expr) -> sp.Expr:
         """Replace every activation symbol by g^l(Z^l)."""
@@ -144,8 +144,8 @@ class ForwardPass:
         """
         replace = (lambda e, m: e.subs(m)) if expr.has(sp.Derivative) else (lambda e, m: e.xreplace(m))
         for l in reversed(self.layers):
-            expr = replace(expr, dict(zip(self.A[l], self.A_definition(l))))
-            expr = replace(expr, dict(zip(self.Z[l], self.Z_definition(l))))
+            expr = replace(expr, dict(zip(self.A[l], self.A_definition(l), strict=True)))
+            expr = replace(expr, dict(zip(self.Z[l], self.Z_definition(l), strict=True)))
         return expr
 
     def with_conventions(self, expr: sp.Expr) -> sp.Expr:

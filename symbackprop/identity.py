@@ -11,8 +11,6 @@ Numeric: evaluate at random points with mpmath at high precision, never called a
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
@@ -40,7 +38,7 @@ def canonical_derivatives(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, (sp.Subs, sp.Derivative)), rename)
 
 
-def _exp_as_monomial(e: sp.exp, base: dict[sp.Expr, sp.Symbol]) -> Optional[sp.Expr]:
+def _exp_as_monomial(e: sp.exp, base: dict[sp.Expr, sp.Symbol]) -> sp.Expr | None:
     """exp(Σ n_k u_k) with integer n_k and monomials u_k -> Π t_k^{n_k}, t_k = exp(u_k) > 0.
 
     None if the exponent is not of that form (a constant, a fraction, a function inside).
@@ -71,7 +69,7 @@ def rationalize(expr: sp.Expr) -> sp.Expr:
     return expr.xreplace(fresh)
 
 
-def exact_zero(expr: sp.Expr) -> Optional[str]:
+def exact_zero(expr: sp.Expr) -> str | None:
     """The name of the exact method that reduces expr to 0, or None if none does."""
     if sp.expand(expr) == 0:
         return "structural"

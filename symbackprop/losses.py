@@ -9,8 +9,8 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import sympy as sp
 
@@ -43,7 +43,8 @@ class Loss:
     needs_softmax: bool = False
 
     def error(self, A: list[Column], Y: list[Column], m: int) -> sp.Expr:
-        terms = [self.term(a, y) for a_col, y_col in zip(A, Y) for a, y in zip(a_col, y_col)]
+        terms = [self.term(a, y) for a_col, y_col in zip(A, Y, strict=True)
+                 for a, y in zip(a_col, y_col, strict=True)]
         return sp.Add(*terms) / m
 
 

@@ -14,8 +14,8 @@ wrote; ``equations(..., slip=True)`` builds the seed's literal form so a test ca
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy as sp
 
@@ -186,8 +186,9 @@ class ThetaSeed(_Seed):
             for p in range(1, self.n[l] + 1):
                 for i in range(1, self.m + 1):
                     label = "(42)" if l == self.L else "(43)"
+                    truth = self.m * self.step_truth(self.fp.Z[l][p - 1, i - 1])
                     out.append(SeedEquation(f"{label} δ^({l + 1})_{p} (sample {i}) = m ∂J/∂z^({l + 1})_{p}",
-                                            self.delta(l + 1, p, i), self.m * self.step_truth(self.fp.Z[l][p - 1, i - 1])))
+                                            self.delta(l + 1, p, i), truth))
                 for q in range(0, self.n[l - 1] + 1):
                     claim = sp.Add(*[delta[l + 1, p, i] * self.hC(l, q, i) for i in range(first, self.m + 1)]) / self.m
                     target = self.fp.b[l][p - 1] if q == 0 else self.fp.W[l][p - 1, q - 1]

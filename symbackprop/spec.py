@@ -7,15 +7,17 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from fractions import Fraction
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence, Union
+from fractions import Fraction
+from itertools import pairwise
+from typing import Union
 
 from .activations import ACTIVATIONS
 from .errors import SpecError
 from .losses import LOSSES
 
-WeightDecay = Union[int, float, Fraction, str]
+WeightDecay = Union[int, float, Fraction, str]  # noqa: UP007 (a runtime alias on 3.10)
 _SYMBOL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 # Names the model itself uses (W1_2_1, X_1_1, dE_dZ1_1_1, g1, …): a weight-decay symbol may not take one.
 _TAKEN = re.compile(r"([WbZA]\d+|[XY]|delta\d+)_\d|dE_d|d[AZ]\d|g\d+\Z|exp_|_s\d|_e\d")
@@ -33,7 +35,8 @@ def _check_sizes(sizes) -> tuple[int, ...]:
     if isinstance(sizes, str) or not isinstance(sizes, Sequence):
         raise SpecError(f"sizes must be a sequence of layer widths such as (2, 3, 1); got {sizes!r}")
     if len(sizes) < 2:
-        raise SpecError(f"sizes needs at least two layers (input and output), n_0..n_L with L >= 1; got {tuple(sizes)!r}")
+        raise SpecError("sizes needs at least two layers (input and output), n_0..n_L with L >= 1; "
+                        f"got {tuple(sizes)!r}")
     for n in sizes:
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
             raise SpecError(f"every layer width must be a positive integer; got {n!r} in sizes {tuple(sizes)!r}")
@@ -96,7 +99,7 @@ class Network:
     """
 
     sizes: tuple[int, ...] = (2, 3, 1)
-    activations: Union[str, Sequence[str]] = "sigmoid"
+    activations: str | Sequence[str] = "sigmoid"
     loss: str = "mse"
     batch: int = 2
     weight_decay: WeightDecay = 0
@@ -133,4 +136,4 @@ class Network:
 
     @property
     def parameter_count(self) -> int:
-        return sum(n * (p + 1) for p, n in zip(self.sizes, self.sizes[1:]))
+        return sum(n * (p + 1) for p, n in pairwise(self.sizes))

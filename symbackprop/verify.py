@@ -10,9 +10,9 @@ tested at random points at 50 digits and reported as ``numeric``, never ``proved
 from __future__ import annotations
 
 import time
-from fractions import Fraction
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable, Optional
+from fractions import Fraction
 
 import sympy as sp
 
@@ -45,8 +45,8 @@ class Result:
     name: str
     status: str
     method: str
-    residual: Optional[float] = None
-    counterexample: Optional[Counterexample] = None
+    residual: float | None = None
+    counterexample: Counterexample | None = None
 
     @property
     def ok(self) -> bool:
@@ -107,7 +107,7 @@ def _float(value: sp.Expr) -> float:
     return float(value) if value.is_number and value.is_finite and value.is_extended_real else float("nan")
 
 
-def numeric_test(d: Derivation, direct: sp.Expr, closed: sp.Expr, seed: int) -> tuple[float, Optional[Counterexample]]:
+def numeric_test(d: Derivation, direct: sp.Expr, closed: sp.Expr, seed: int) -> tuple[float, Counterexample | None]:
     """Largest residual over POINTS random points of growing spread; the first point beyond
     TOLERANCE (or where a side is not a finite real number) as a counterexample."""
     worst = 0.0
@@ -132,7 +132,7 @@ def _shape(expr: sp.Expr) -> sp.Expr:
     return expr.xreplace({s: sp.Symbol(f"_s{n}", **s.assumptions0) for n, s in enumerate(symbols)})
 
 
-def _cached(cache: dict, stage: str, expr: sp.Expr) -> Optional[str]:
+def _cached(cache: dict, stage: str, expr: sp.Expr) -> str | None:
     """exact_zero(expr), shared by every expression alike but for names (a pure function of the key)."""
     key = (stage, _shape(expr))
     if key not in cache:
@@ -140,7 +140,7 @@ def _cached(cache: dict, stage: str, expr: sp.Expr) -> Optional[str]:
     return cache[key]
 
 
-def _exact(d: Derivation, difference: sp.Expr, cache: dict) -> Optional[str]:
+def _exact(d: Derivation, difference: sp.Expr, cache: dict) -> str | None:
     """exact_zero of the difference as it stands, then with every A^l written as g^l(Z^l)."""
     method = _cached(cache, "as is", difference)
     if method is None:
@@ -149,7 +149,7 @@ def _exact(d: Derivation, difference: sp.Expr, cache: dict) -> Optional[str]:
     return method
 
 
-def check_step(d: Derivation, step: Step, seed: int = 0, cache: Optional[dict] = None) -> Result:
+def check_step(d: Derivation, step: Step, seed: int = 0, cache: dict | None = None) -> Result:
     """One equation of the induction: exact if possible, else numeric."""
     method = _exact(d, step.direct - step.closed, {} if cache is None else cache)
     if method:
@@ -187,7 +187,7 @@ def _combine(d: Derivation, name: str, parts: list[Result], seed: int) -> Result
                                  f"the rest exactly", worst)
 
 
-def verify(d: Derivation, *, progress: Optional[Callable[[int, int], None]] = None, seed: int = 0) -> Report:
+def verify(d: Derivation, *, progress: Callable[[int, int], None] | None = None, seed: int = 0) -> Report:
     """Prove ∂E/∂θ (chain rule on E) equal to the δ-equation form for every parameter θ.
 
     >>> from symbackprop import Network, derive

@@ -169,6 +169,7 @@ def test_a_wrong_gradient_that_is_right_on_a_narrow_box_is_caught():
 
 def test_weight_decay_is_the_number_given():
     from fractions import Fraction
+
     from symbackprop.forward import ForwardPass
     assert ForwardPass(Network(weight_decay=0.1)).weight_decay == sp.Rational(1, 10)
     assert ForwardPass(Network(weight_decay=1.4142135623731)).weight_decay == sp.Rational("1.4142135623731")
