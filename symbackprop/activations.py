@@ -29,6 +29,10 @@ def generic_function(layer: int) -> sp.Function:
     return sp.Function(f"g{layer}", real=True)
 
 
+# The table's relu'(0): a placeholder that a derivation replaces by Network.relu_at_zero.
+RELU_AT_ZERO = sp.Symbol("relu_at_zero")
+
+
 def _softmax(column: list[sp.Expr], i: int) -> sp.Expr:
     return sp.exp(column[i]) / sp.Add(*[sp.exp(z) for z in column])
 
@@ -44,8 +48,8 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("sigmoid", lambda z, l: 1 / (1 + sp.exp(-z)), lambda z, a, l: a * (1 - a),
                    in_unit_interval=True),
         Activation("tanh", lambda z, l: sp.tanh(z), lambda z, a, l: 1 - a**2),
-        # g'(0) does not exist; Heaviside(0) is set by Network.relu_at_zero (a stated convention).
-        Activation("relu", lambda z, l: sp.Max(0, z), lambda z, a, l: sp.Heaviside(z)),
+        # relu'(0) does not exist: the convention is stated by Network.relu_at_zero.
+        Activation("relu", lambda z, l: sp.Max(0, z), lambda z, a, l: sp.Heaviside(z, RELU_AT_ZERO)),
         Activation("identity", lambda z, l: z, lambda z, a, l: sp.Integer(1)),
         Activation("softplus", lambda z, l: sp.log(1 + sp.exp(z)), lambda z, a, l: 1 / (1 + sp.exp(-z))),
         Activation("softmax", _softmax, _softmax_jacobian, in_unit_interval=True,

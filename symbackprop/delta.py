@@ -29,7 +29,7 @@ def activation_derivative(fp: ForwardPass, l: int) -> sp.Matrix:
     """g^l'(Z^l) entrywise, from the activation table's textbook derivative."""
     rule = ACTIVATIONS[fp.net.activation(l)]
     Z, A = fp.Z[l], fp.A[l]
-    return sp.Matrix(Z.rows, Z.cols, lambda i, c: fp.with_conventions(rule.derivative(Z[i, c], A[i, c], l)))
+    return sp.Matrix(Z.rows, Z.cols, lambda i, c: fp.table_form(rule.derivative(Z[i, c], A[i, c], l)))
 
 
 def loss_gradient(fp: ForwardPass) -> sp.Matrix:
@@ -45,8 +45,8 @@ def activation_jacobian(fp: ForwardPass, l: int, k: int, i: int, c: int) -> sp.E
     rule = ACTIVATIONS[fp.net.activation(l)]
     if rule.elementwise:
         z, a = fp.Z[l][i, c], fp.A[l][i, c]
-        return fp.with_conventions(rule.derivative(z, a, l)) if k == i else sp.Integer(0)
-    return fp.with_conventions(rule.derivative(list(fp.A[l][:, c]), k, i))
+        return fp.table_form(rule.derivative(z, a, l)) if k == i else sp.Integer(0)
+    return fp.table_form(rule.derivative(list(fp.A[l][:, c]), k, i))
 
 
 def output_delta_chain(fp: ForwardPass) -> sp.Matrix:
@@ -113,7 +113,7 @@ class ClosedForm:
         out = {L: self.rules.output(fp)}
         for l in range(L - 1, 0, -1):
             out[l] = self.rules.hidden(fp.W[l + 1], self.delta[l + 1], activation_derivative(fp, l))
-        return {l: eq.applyfunc(fp.with_conventions) for l, eq in out.items()}
+        return {l: eq.applyfunc(fp.table_form) for l, eq in out.items()}
 
     @cached_property
     def gradient_equations(self) -> dict[sp.Symbol, sp.Expr]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import sympy as sp
@@ -35,6 +35,8 @@ class Step:
     direct: sp.Expr
     closed: sp.Expr
     depends: tuple[str, ...] = ()
+    parameter: str = ""                  # the parameter whose gradient this step is, if any
+    assume: dict = field(default_factory=dict)   # inputs that follow from others under an assumption
 
 
 def _entry(prefix: str, *indices: int) -> str:
@@ -147,7 +149,7 @@ class Derivation:
         if output_delta_collapsed(self.forward) is None:
             return []
         L, fp = self.net.depth, self.forward
-        chain = output_delta_chain(fp).applyfunc(fp.with_conventions)
+        chain = output_delta_chain(fp).applyfunc(fp.table_form)
         return [self._with_lemmas(_entry(f"delta{L}", i + 1, c + 1) + " (chain form)", self.chain.step(z),
                                   chain[i, c], ())
                 for (i, c), z in _indexed(fp.Z[L])] + self._short_form_steps()
@@ -163,7 +165,8 @@ class Derivation:
             assume = short.eliminate(y[c])
             step = self._with_lemmas(_entry(f"delta{L}", i + 1, c + 1) + f" (short form, if {short.assumption})",
                                      self.chain.step(z), short.formula(a[c], y[c], i, self.net.batch), ())
-            steps.append(Step(step.name, step.direct.xreplace(assume), step.closed.xreplace(assume), step.depends))
+            steps.append(Step(step.name, step.direct.xreplace(assume), step.closed.xreplace(assume), step.depends,
+                              assume=assume))
         return steps
 
     def _short_form(self) -> ShortForm | None:
@@ -176,7 +179,7 @@ class Derivation:
             l, row = fp.parameter_rows[name]
             depends = tuple(_entry(f"delta{l}", row, c + 1) for c in range(self.net.batch))
             closed = self.closed.gradient_equations[v].xreplace(self._as_adjoint)
-            yield Step(name, self.chain.local(v), closed, depends)
+            yield Step(f"dE/d{name}", self.chain.local(v), closed, depends, parameter=name)
 
 
 def _indexed(M: sp.Matrix):

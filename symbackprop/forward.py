@@ -7,13 +7,13 @@ Symbol names are stable ASCII and 1-based like the maths: ``W2_1_3`` is W^2_{13}
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import cached_property
 
 import sympy as sp
 
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, RELU_AT_ZERO
 from .losses import LOSSES
 from .spec import Network
 
@@ -26,6 +26,13 @@ def columns(M: sp.Matrix) -> list[list[sp.Expr]]:
     return [list(M[:, c]) for c in range(M.cols)]
 
 
+def _exact_number(x: numbers.Real) -> sp.Rational:
+    """Exactly the number given: 0.1 is 1/10 as written, not the nearest binary fraction."""
+    if isinstance(x, numbers.Rational):
+        return sp.Rational(int(x.numerator), int(x.denominator))
+    return sp.Rational(repr(float(x)))
+
+
 @dataclass(frozen=True, eq=False)
 class ForwardPass:
     """Symbols and definitions of one network's forward pass and error."""
@@ -35,10 +42,7 @@ class ForwardPass:
     @cached_property
     def weight_decay(self) -> sp.Expr:
         lam = self.net.weight_decay
-        if isinstance(lam, str):
-            return sp.Symbol(lam, nonnegative=True)
-        # exactly the number given: 0.1 is 1/10 as written, not the nearest binary fraction
-        return sp.Rational(lam.numerator, lam.denominator) if isinstance(lam, Fraction) else sp.Rational(repr(lam))
+        return sp.Symbol(lam, nonnegative=True) if isinstance(lam, str) else _exact_number(lam)
 
     @cached_property
     def X(self) -> sp.Matrix:
@@ -148,10 +152,20 @@ class ForwardPass:
             expr = replace(expr, dict(zip(self.Z[l], self.Z_definition(l), strict=True)))
         return expr
 
+    @cached_property
+    def relu_at_zero(self) -> sp.Expr:
+        return _exact_number(self.net.relu_at_zero)
+
     def with_conventions(self, expr: sp.Expr) -> sp.Expr:
-        """Apply the stated convention for relu'(0): Heaviside(0) = relu_at_zero."""
+        """SymPy's d/dz Max(0, z) is Heaviside(z) with its own value 1/2 at 0: state ours instead.
+
+        Only the direct side calls this; the tables carry the convention as RELU_AT_ZERO.
+        """
         if not expr.has(sp.Heaviside):
             return expr
-        at_zero = sp.nsimplify(self.net.relu_at_zero)
         return expr.replace(lambda e: isinstance(e, sp.Heaviside),
-                            lambda e: sp.Heaviside(e.args[0], at_zero))
+                            lambda e: sp.Heaviside(e.args[0], self.relu_at_zero))
+
+    def table_form(self, expr: sp.Expr) -> sp.Expr:
+        """A table's formula for this network: its relu'(0) placeholder becomes the stated value."""
+        return expr.xreplace({RELU_AT_ZERO: self.relu_at_zero})

@@ -7,6 +7,8 @@ variables holds in particular for the related values they take in the network:
    a monomial in positive symbols t_z = exp(z); every other function application (g(Z),
    g'(Z), log, Heaviside, Max) becomes a fresh symbol. What is left is a rational function
    of independent symbols, and it is zero iff the numerator expands to 0.
+3. ``cases``: where relu appears, on each side of every kink (z > 0, z < 0, z = 0 with the stated
+   value of relu'(0)) Heaviside(z) and Max(0, z) are resolved and 1 or 2 decides each case.
 Numeric: evaluate at random points with mpmath at high precision, never called a proof.
 """
 from __future__ import annotations
@@ -69,11 +71,49 @@ def rationalize(expr: sp.Expr) -> sp.Expr:
     return expr.xreplace(fresh)
 
 
-def exact_zero(expr: sp.Expr) -> str | None:
-    """The name of the exact method that reduces expr to 0, or None if none does."""
+def _algebraic_zero(expr: sp.Expr) -> str | None:
     if sp.expand(expr) == 0:
         return "structural"
     numerator, _ = sp.fraction(sp.together(rationalize(expr)))
     if sp.expand(numerator) == 0:
         return "rational"
     return None
+
+
+MAX_CASES = 6      # symbols to split on: at most 3^6 cases
+
+
+def kinks(expr: sp.Expr) -> list[sp.Symbol]:
+    """The symbols z of every Heaviside(z, h) and Max(0, z): where relu and its derivative turn."""
+    heavisides = [h.args[0] for h in expr.atoms(sp.Heaviside)]
+    maxima = [next(a for a in m.args if a != 0) for m in expr.atoms(sp.Max) if len(m.args) == 2 and 0 in m.args]
+    return sorted(set(heavisides + maxima), key=sp.default_sort_key)
+
+
+def _on_side(expr: sp.Expr, z: sp.Symbol, sign: int) -> sp.Expr:
+    """expr where z > 0 (sign 1), z < 0 (−1) or z = 0 (0): Heaviside and Max(0, ·) resolved."""
+    def heaviside(h):
+        return h if h.args[0] != z else (sp.Integer(1) if sign > 0 else 0 if sign < 0 else h.args[1])
+
+    def maximum(m):
+        return m if z not in m.args or 0 not in m.args else (z if sign > 0 else sp.Integer(0))
+
+    expr = expr.replace(lambda e: isinstance(e, sp.Heaviside), heaviside)
+    expr = expr.replace(lambda e: isinstance(e, sp.Max), maximum)
+    return expr.xreplace({z: 0}) if sign == 0 else expr
+
+
+def _by_cases(expr: sp.Expr) -> str | None:
+    """Zero on every side of every kink: z > 0, z < 0 and z = 0 (where the convention applies)."""
+    turns = kinks(expr)
+    if not turns or len(turns) > MAX_CASES or not all(z.is_Symbol for z in turns):
+        return None
+    cases = [expr]
+    for z in turns:
+        cases = [_on_side(e, z, sign) for e in cases for sign in (1, -1, 0)]
+    return "cases" if all(_algebraic_zero(e) for e in cases) else None
+
+
+def exact_zero(expr: sp.Expr) -> str | None:
+    """The name of the exact method that reduces expr to 0, or None if none does."""
+    return _algebraic_zero(expr) or _by_cases(expr)

@@ -124,6 +124,9 @@ class Network:
         at_zero = self.relu_at_zero
         if isinstance(at_zero, bool) or not isinstance(at_zero, numbers.Real) or not 0 <= at_zero <= 1:
             raise SpecError(f"relu_at_zero must be a number in [0, 1] (a subgradient of relu at 0); got {at_zero!r}")
+        if at_zero != 0 and "relu" not in names:
+            raise SpecError(f"relu_at_zero only applies to a network with a relu layer; the activations are "
+                            f"{', '.join(names)}")
 
     @property
     def depth(self) -> int:

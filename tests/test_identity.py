@@ -51,3 +51,12 @@ def test_derivative_at_an_expression_is_canonical_both_ways():
     via_subs = sp.Derivative(g(y), y).subs(y, x**2)
     assert sp.expand(canonical_derivatives(via_chain) - canonical_derivatives(via_subs)) == 0
     assert not canonical_derivatives(via_chain).has(sp.Subs, sp.Derivative)
+
+
+def test_relu_identities_are_proved_by_cases_and_kinks_matter():
+    """Heaviside(z) Max(0, z) = Max(0, z) on every side of 0; H(z, 0) and H(z, 1) differ at 0 only."""
+    w = sp.Symbol("w", real=True)
+    assert exact_zero(w * sp.Heaviside(x, 0) * sp.Max(0, x) - w * sp.Max(0, x)) == "cases"
+    assert exact_zero(sp.Max(0, x) - x * sp.Heaviside(x, 1)) == "cases"
+    assert exact_zero(sp.Heaviside(x, 0) - sp.Heaviside(x, 1)) is None
+    assert exact_zero(w * sp.Heaviside(x, 0) - w) is None

@@ -19,10 +19,11 @@ def networks(draw, max_depth=3, max_width=4, max_batch=3):
                    "cce": st.just("softmax")}[loss])
     if output == "softmax":
         sizes[-1] = max(2, sizes[-1])          # softmax over one unit is the constant 1
-    return Network(sizes=tuple(sizes), activations=tuple(hidden + [output]), loss=loss,
+    activations = tuple(hidden + [output])
+    return Network(sizes=tuple(sizes), activations=activations, loss=loss,
                    batch=draw(st.integers(1, max_batch)),
                    weight_decay=draw(st.sampled_from([0, 0.25, "lam"])),
-                   relu_at_zero=draw(st.sampled_from([0, 0.5, 1])))
+                   relu_at_zero=draw(st.sampled_from([0, 0.5, 1])) if "relu" in activations else 0)
 
 
 @pytest.mark.slow

@@ -2,7 +2,7 @@
 import pytest
 import sympy as sp
 
-from symbackprop.activations import ACTIVATIONS
+from symbackprop.activations import ACTIVATIONS, RELU_AT_ZERO
 from symbackprop.identity import exact_zero
 from symbackprop.losses import LOSSES
 
@@ -13,8 +13,14 @@ z, a_, y = sp.symbols("z a y", real=True)
 def test_activation_derivative_matches_sympy(name):
     rule = ACTIVATIONS[name]
     g = rule.formula(z, 1)
-    difference = sp.diff(g, z) - rule.derivative(z, g, 1)
-    assert exact_zero(difference) is not None
+    table = rule.derivative(z, g, 1).xreplace({RELU_AT_ZERO: sp.Heaviside(0)})   # SymPy's own relu'(0)
+    assert exact_zero(sp.diff(g, z) - table) is not None
+
+
+def test_relu_derivative_at_zero_is_the_stated_convention():
+    table = ACTIVATIONS["relu"].derivative(z, None, 1)
+    assert [table.xreplace({RELU_AT_ZERO: h}).subs(z, 0) for h in (0, sp.Rational(1, 2), 1)] == [0, sp.Rational(1, 2), 1]
+    assert table.subs(z, 2) == 1 and table.subs(z, -2) == 0
 
 
 def test_softmax_jacobian_matches_sympy():
