@@ -103,44 +103,71 @@ def describe(net: Network) -> str:
     return f"network {'-'.join(map(str, net.sizes))}, {acts}, {net.loss}, batch m = {net.batch}{lam}"
 
 
+SHOWN_FAILURES = 5
+
+
+def _failure_lines(report: Report, names: Notation) -> list[str]:
+    failed = [r for r in report.parameters + report.steps if r.status == FAILED and r.counterexample]
+    lines = []
+    for r in failed[:SHOWN_FAILURES]:
+        cx = r.counterexample
+        point = ", ".join(f"{names.quantity(k)}={v:.4g}" for k, v in list(cx.point.items())[:4])
+        lines.append(f"  {names.step(r.name)}: direct {cx.direct:.10g} != closed form {cx.closed:.10g} "
+                     f"at {point}, … (full point with --json)")
+    if len(failed) > SHOWN_FAILURES:
+        lines.append(f"  … and {len(failed) - SHOWN_FAILURES} more failures (all of them with --json)")
+    return lines
+
+
 def report_table(report: Report, names: Notation) -> str:
     rows = [(names.parameter(r.name), r.status, r.method) for r in report.parameters]
     width = max(len("parameter"), *(len(r[0]) for r in rows))
     lines = [f"{'parameter':<{width}}  status    method"]
     lines += [f"{p:<{width}}  {s:<8}  {m}" for p, s, m in rows]
-    for r in report.parameters + report.steps:
-        if r.status == FAILED and r.counterexample:
-            cx = r.counterexample
-            point = ", ".join(f"{names.quantity(k)}={v:.4g}" for k, v in list(cx.point.items())[:4])
-            lines.append(f"  {names.step(r.name)}: direct {cx.direct:.10g} != closed form {cx.closed:.10g} "
-                         f"at {point}, … (full point with --json)")
+    lines += _failure_lines(report, names)
     counts = report.counts()
+    failed_steps = sum(r.status == FAILED for r in report.steps)
     step_methods = sorted({r.method for r in report.steps if r.status != FAILED})
     lines.append(f"{len(report.parameters)} parameters: {counts['proved']} proved, {counts['numeric']} numeric, "
-                 f"{counts['failed']} failed; {len(report.steps)} equations in the proof "
+                 f"{counts['failed']} failed; {len(report.steps)} equations in the proof, {failed_steps} failed "
                  f"({'; '.join(step_methods) or 'none proved'}); {report.seconds:.2f} s")
     return "\n".join(lines)
+
+
+def _seed_check(args: argparse.Namespace, d) -> tuple[list, str]:
+    """With --preset: the seed's own equations, or why they do not apply to this network."""
+    if not args.preset:
+        return [], ""
+    label = f"seed {notation(args.preset).seed} ({args.preset})"
+    if not seeds.applies(args.preset, d):
+        wanted = ", ".join(f"{k} {v}" for k, v in seeds.ASSUMES[args.preset].items())
+        return [], f"{label}: its equations are for {wanted}; not checked on this network"
+    results = seeds.check(args.preset, d)
+    held = sum(r.ok for r in results)
+    return results, (f"{label}: {held} of its {len(results)} equations, written in its own symbols, "
+                     f"hold against direct differentiation")
 
 
 def cmd_verify(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     net, names = network_from(args)
     d = derive(net, rules=rules)
-    report = verify(d, progress=None if args.json else Progress())
-    seed = seeds.check(args.preset, d) if args.preset and seeds.applies(args.preset, d) else []
+    report = verify(d, progress=Progress())
+    seed, seed_line = _seed_check(args, d)
     if args.json:
         out = report.to_dict()
         out["notation"] = names.name
         for r in out["parameters"]:
             r["display"] = names.parameter(r["name"])
+        for r in out["steps"]:
+            r["display"] = names.step(r["name"])
         out["seed_equations"] = [dataclasses.asdict(r) for r in seed]
+        out["seed_note"] = seed_line
         print(json.dumps(out, indent=2))
     else:
         print(f"symbackprop verify: {describe(net)} (notation {names.name})")
         print(report_table(report, names))
-        if seed:
-            held = sum(r.ok for r in seed)
-            print(f"seed {notation(args.preset).seed} ({args.preset}): {held} of its {len(seed)} equations, "
-                  f"written in its own symbols, hold against direct differentiation")
+        if seed_line:
+            print(seed_line)
     return 0 if report.ok and all(r.ok for r in seed) else 1
 
 

@@ -46,7 +46,9 @@ class Notation:
         return symbol_name
 
     def step(self, name: str) -> str:
-        """A δ step's name in this notation (other step names are returned as they are)."""
+        """A step's name in this notation: δ steps and gradients; lemma names as they are."""
+        if name.startswith("dE/d") and _PARAMETER.match(name[4:]):
+            return f"d{self.error}/d{self.parameter(name[4:])}"
         match = _DELTA.match(name)
         if not match:
             return name

@@ -90,7 +90,8 @@ class Report:
         return {"ok": self.ok, "network": {"sizes": list(net.sizes), "activations": list(net.layer_activations),
                                            "loss": net.loss, "batch": net.batch,
                                            "weight_decay": _json_number(net.weight_decay)},
-                "counts": self.counts(), "seconds": round(self.seconds, 4),
+                "counts": self.counts(), "steps_failed": sum(r.status == FAILED for r in self.steps),
+                "seconds": round(self.seconds, 4),
                 "parameters": [asdict(r) for r in self.parameters],
                 "steps": [asdict(r) for r in self.steps]}
 

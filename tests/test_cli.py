@@ -119,3 +119,30 @@ def test_counterexample_is_written_in_the_notation(capsys):
     assert cli.main(["verify", "--notation", "theta"], rules=wrong) == 1
     out = capsys.readouterr().out
     assert "at θ(1)[1,1]=" in out and "W1_1_1" not in out
+
+
+def test_failures_are_listed_briefly_and_counted(capsys):
+    wrong = dataclasses.replace(BACKPROP, output=lambda fp: fp.A[fp.net.depth] - fp.Y)
+    assert cli.main(["verify", "--sizes", "3,4,2"], rules=wrong) == 1
+    lines = capsys.readouterr().out.splitlines()
+    shown = [line for line in lines if "!= closed form" in line]
+    assert len(shown) == cli.SHOWN_FAILURES
+    assert lines[-2].startswith("  … and ") and lines[-2].endswith("more failures (all of them with --json)")
+    assert "0 proved, 0 numeric, 26 failed; 50 equations in the proof, 4 failed" in lines[-1]
+
+
+def test_a_failed_equation_outside_the_parameters_still_shows_in_the_summary(capsys, monkeypatch):
+    """A wrong short form fails its own step only: the summary and exit code both say so."""
+    from symbackprop.losses import LOSSES
+    wrong = dataclasses.replace(LOSSES["cce"].short_forms["softmax"], formula=lambda a, y, i, m: a[i] - y[i])
+    monkeypatch.setitem(LOSSES, "cce", dataclasses.replace(LOSSES["cce"], short_forms={"softmax": wrong}))
+    code = cli.main(["verify", "--sizes", "2,3", "--activation", "softmax", "--loss", "cce"])
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert code == 1 and "9 proved, 0 numeric, 0 failed" in last and "equations in the proof, 6 failed" in last
+
+
+def test_a_preset_says_when_its_seed_does_not_apply():
+    out = run("verify", "--preset", "theta", "--loss", "mse")
+    assert out.returncode == 0
+    assert out.stdout.splitlines()[-1] == ("seed 001 (theta): its equations are for loss bce, activations sigmoid; "
+                                           "not checked on this network")
