@@ -126,3 +126,11 @@ class ChainRule:
     def substituted_partial(self, v: sp.Symbol) -> sp.Expr:
         """A second, independent ground truth: ``diff`` of the fully substituted E (small networks)."""
         return self.forward.with_conventions(sp.diff(self.substituted_error, v))
+
+    def partial_from_error(self, v: sp.Symbol) -> sp.Expr:
+        """∂E/∂v by ``diff`` of E written down to v (no chain rule over the graph): for A^l or Z^l,
+        E in that layer's quantities; for W^l, b^l, E in A^{l-1}. The result stays at that level."""
+        fp = self.forward
+        level = v if v in fp.definitions else fp.previous_activation(v)
+        E = fp.in_terms_of_parameters(fp.E) if level is None else fp.in_terms_of_layer(fp.E, level)
+        return fp.with_conventions(sp.diff(E, v))

@@ -14,6 +14,7 @@ from functools import cached_property
 import sympy as sp
 
 from .activations import ACTIVATIONS, RELU_AT_ZERO
+from .identity import canonical_derivatives
 from .losses import LOSSES
 from .spec import Network
 
@@ -140,16 +141,39 @@ class ForwardPass:
         """Replace every activation symbol by g^l(Z^l)."""
         return expr.xreplace(self.activation_values)
 
-    def in_terms_of_parameters(self, expr: sp.Expr) -> sp.Expr:
-        """Substitute every intermediate quantity, last layer first, down to W, b, X, Y.
+    def in_terms_of_layer(self, expr: sp.Expr, node: sp.Symbol) -> sp.Expr:
+        """Substitute the layers after node's (and A^l itself when node is Z^l): expr then
+        depends on the network only through node's layer and those before it."""
+        l = next(l for l in self.layers if node in self.Z[l] or node in self.A[l])
+        for k in range(self.net.depth, l, -1):
+            expr = self._substitute(expr, dict(zip(self.A[k], self.A_definition(k), strict=True)))
+            expr = self._substitute(expr, dict(zip(self.Z[k], self.Z_definition(k), strict=True)))
+        if node in self.Z[l]:
+            expr = self._substitute(expr, dict(zip(self.A[l], self.A_definition(l), strict=True)))
+        return expr
 
-        ``subs`` rather than ``xreplace`` where g'(Z) is an unevaluated Derivative, so that it
-        becomes g'(W A + b) (a Subs) instead of a derivative with respect to an expression.
-        """
-        replace = (lambda e, m: e.subs(m)) if expr.has(sp.Derivative) else (lambda e, m: e.xreplace(m))
+    def previous_activation(self, parameter: sp.Symbol) -> sp.Symbol | None:
+        """An entry of A^{l-1} for a parameter of layer l (None for l = 1: A^0 is the data X)."""
+        l = next(l for l in self.layers if parameter in self.W[l] or parameter in self.b[l])
+        return self.A[l - 1][0, 0] if l > 1 else None
+
+    def down_to(self, expr: sp.Expr, node: sp.Symbol | None) -> sp.Expr:
+        """in_terms_of_layer, or all the way to W, b, X, Y when node is None (the data)."""
+        return self.in_terms_of_parameters(expr) if node is None else self.in_terms_of_layer(expr, node)
+
+    @staticmethod
+    def _substitute(expr: sp.Expr, mapping: dict) -> sp.Expr:
+        """xreplace, after writing any g'(Z) as the function g_prime(Z) so that substituting Z
+        gives g'(W A + b) rather than a derivative with respect to an expression."""
+        if expr.has(sp.Derivative, sp.Subs):
+            expr = canonical_derivatives(expr)
+        return expr.xreplace(mapping)
+
+    def in_terms_of_parameters(self, expr: sp.Expr) -> sp.Expr:
+        """Substitute every intermediate quantity, last layer first, down to W, b, X, Y."""
         for l in reversed(self.layers):
-            expr = replace(expr, dict(zip(self.A[l], self.A_definition(l), strict=True)))
-            expr = replace(expr, dict(zip(self.Z[l], self.Z_definition(l), strict=True)))
+            expr = self._substitute(expr, dict(zip(self.A[l], self.A_definition(l), strict=True)))
+            expr = self._substitute(expr, dict(zip(self.Z[l], self.Z_definition(l), strict=True)))
         return expr
 
     @cached_property

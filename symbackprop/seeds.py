@@ -44,6 +44,7 @@ class SeedEquation:
     label: str
     claim: sp.Expr
     truth: sp.Expr
+    compare_as: Callable[[sp.Expr], sp.Expr] = lambda e: e   # both sides, before comparing
 
 
 def _in_range(name: str, index: int, low: int, high: int, what: str) -> int:
@@ -76,7 +77,20 @@ class _Seed:
 # --- seed 000: matrix notation, the chain-rule identities ------------------------------------
 
 class MatrixSeed(_Seed):
-    """A^0 = X; Z^l = W^l A^{l−1} + b^l; A^l = g^l(Z^l); E = 1/(2m) Σ_c Σ_i (A^L_ic − Y_ic)²."""
+    """A^0 = X; Z^l = W^l A^{l−1} + b^l; A^l = g^l(Z^l); E = 1/(2m) Σ_c Σ_i (A^L_ic − Y_ic)².
+
+    Its equations relate true derivatives to each other, so here every ∂E/∂(·) comes from
+    ``diff`` of E written down to that quantity (``partial_from_error``), not from the chain rule
+    over the graph, and each equation is compared with both sides written down to the lowest
+    layer it mentions.
+    """
+
+    def truth(self, v: sp.Symbol) -> sp.Expr:
+        return self.d.chain.partial_from_error(v)
+
+    def equation(self, label: str, claim: sp.Expr, truth: sp.Expr, level: sp.Symbol | None) -> SeedEquation:
+        down = lambda e: self.fp.down_to(e, level)  # noqa: E731
+        return SeedEquation(label, claim, truth, down)
 
     def entry(self, base: str, *indices):
         if base == "Y":
@@ -102,22 +116,26 @@ class MatrixSeed(_Seed):
                 for j in range(1, n[l - 1] + 1):
                     claim = sp.Add(*[dEdZ[l, i, c] * A[l - 1, j, c] for c in range(1, m + 1)]) if l > 1 else \
                         sp.Add(*[dEdZ[l, i, c] * fp.X[j - 1, c - 1] for c in range(1, m + 1)])
-                    out.append(SeedEquation(f"∂E/∂W^{l}_{i}{j} = Σ_c ∂E/∂Z^{l}_{i}c A^{l - 1}_{j}c",
-                                            claim, self.truth(fp.W[l][i - 1, j - 1])))
-                out.append(SeedEquation(f"∂E/∂b^{l}_{i} = Σ_c ∂E/∂Z^{l}_{i}c",
-                                        sp.Add(*[dEdZ[l, i, c] for c in range(1, m + 1)]), self.truth(fp.b[l][i - 1])))
+                    weight = fp.W[l][i - 1, j - 1]
+                    out.append(self.equation(f"∂E/∂W^{l}_{i}{j} = Σ_c ∂E/∂Z^{l}_{i}c A^{l - 1}_{j}c",
+                                             claim, self.truth(weight), fp.previous_activation(weight)))
+                out.append(self.equation(f"∂E/∂b^{l}_{i} = Σ_c ∂E/∂Z^{l}_{i}c",
+                                         sp.Add(*[dEdZ[l, i, c] for c in range(1, m + 1)]),
+                                         self.truth(fp.b[l][i - 1]), fp.previous_activation(fp.b[l][i - 1])))
                 for c in range(1, m + 1):
-                    out.append(SeedEquation(f"∂E/∂Z^{l}_{i}{c} = ∂E/∂A^{l}_{i}{c} g^{l}'(Z^{l}_{i}{c})",
-                                            dEdA[l, i, c] * gprime(l, i, c), self.truth(fp.Z[l][i - 1, c - 1])))
+                    z = fp.Z[l][i - 1, c - 1]
+                    out.append(self.equation(f"∂E/∂Z^{l}_{i}{c} = ∂E/∂A^{l}_{i}{c} g^{l}'(Z^{l}_{i}{c})",
+                                             dEdA[l, i, c] * gprime(l, i, c), self.truth(z), z))
                     if l < L:
+                        a = fp.A[l][i - 1, c - 1]
                         claim = sp.Add(*[dEdZ[l + 1, j, c] * fp.W[l + 1][j - 1, i - 1] for j in range(1, n[l + 1] + 1)])
-                        out.append(SeedEquation(f"∂E/∂A^{l}_{i}{c} = Σ_j ∂E/∂Z^{l + 1}_j{c} W^{l + 1}_j{i}",
-                                                claim, self.truth(fp.A[l][i - 1, c - 1])))
+                        out.append(self.equation(f"∂E/∂A^{l}_{i}{c} = Σ_j ∂E/∂Z^{l + 1}_j{c} W^{l + 1}_j{i}",
+                                                 claim, self.truth(a), a))
         units = n[L - 1] if slip else n[L]          # the seed's range i = 1..n^{l−1}, read at l = L
         for i in range(1, units + 1):
             for c in range(1, m + 1):
-                out.append(SeedEquation(f"∂E/∂A^L_{i}{c} = (A^L_{i}{c} − Y_{i}{c})/m",
-                                        (A[L, i, c] - Y[i, c]) / m, self._output_truth(i, c)))
+                out.append(self.equation(f"∂E/∂A^L_{i}{c} = (A^L_{i}{c} − Y_{i}{c})/m",
+                                         (A[L, i, c] - Y[i, c]) / m, self._output_truth(i, c), fp.A[L][0, 0]))
         return out
 
     def _output_truth(self, i: int, c: int) -> sp.Expr:
@@ -162,8 +180,8 @@ class ThetaSeed(_Seed):
         return z if l == 1 else 1 / (1 + sp.exp(-z))
 
     def Psi(self, l: int, z: sp.Expr) -> sp.Expr:
-        """Eq. (15a): Ψ^l = h(1 − h) for l > 1, 1 for l = 1."""
-        return sp.Integer(1) if l == 1 else self.h(l, z) * (1 - self.h(l, z))
+        """Eq. (15a): Ψ^l = h(1 − h) for l > 1 (Ψ^1 = 1 is never needed: there is no δ^1)."""
+        return self.h(l, z) * (1 - self.h(l, z))
 
     def hC(self, l: int, q: int, i: int) -> sp.Expr:
         """C^(l)_{1,q} h^(l)(z^(l)_q): eq. (7) makes it 1 on the bias node q = 0."""
@@ -295,7 +313,7 @@ def equations(name: str, d: Derivation, *, slip: bool = False) -> list[SeedEquat
 def check(name: str, d: Derivation, *, slip: bool = False) -> list[Result]:
     """Check every equation of a seed, translated into ``d``'s network, against direct differentiation."""
     seed, cache = SEEDS[name](d), {}
-    return [check_step(d, Step(eq.label, eq.truth, seed.translate(eq.claim)), cache=cache)
+    return [check_step(d, Step(eq.label, eq.compare_as(eq.truth), eq.compare_as(seed.translate(eq.claim))), cache=cache)
             for eq in equations(name, d, slip=slip)]
 
 

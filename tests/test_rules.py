@@ -41,3 +41,12 @@ def test_loss_gradient_matches_sympy(name):
 def test_a_wrong_derivative_is_not_an_identity():
     sigmoid = ACTIVATIONS["sigmoid"].formula(z, 1)
     assert exact_zero(sp.diff(sigmoid, z) - sigmoid * (1 + sigmoid)) is None
+
+
+def test_short_forms_state_their_assumption_as_a_substitution():
+    """cce's short form assumes every target column sums to 1; eliminate must make it so."""
+    for loss in LOSSES.values():
+        for short in loss.short_forms.values():
+            column = list(sp.symbols("y1:4", real=True))
+            assumed = [y.xreplace(short.eliminate(column)) for y in column]
+            assert "sums to 1" in short.assumption and sp.expand(sp.Add(*assumed)) == 1

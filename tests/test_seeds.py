@@ -4,10 +4,10 @@ import sympy as sp
 
 from symbackprop import derive, preset
 from symbackprop.derive import Step
-from symbackprop.seeds import SLIPS, SeedIndexError, UfldlSeed, check_seed, equations
+from symbackprop.seeds import SLIPS, MatrixSeed, SeedIndexError, UfldlSeed, check_seed, equations
 from symbackprop.verify import FAILED, PROVED, check_step
 
-CASES = [("matrix", (2, 3, 1)), ("matrix", (3, 4, 4, 2)), ("theta", (2, 3, 1)), ("theta", (3, 4, 4, 2)),
+CASES = [("matrix", (2, 3, 1)), ("matrix", (2, 2, 2, 2)), ("theta", (2, 3, 1)), ("theta", (3, 4, 4, 2)),
          ("ufldl", (2, 3, 1)), ("ufldl", (2, 2, 2, 1))]
 
 
@@ -71,3 +71,16 @@ def test_slip_002_bias_line_with_the_wrong_error_fails():
 def test_a_seed_is_checked_only_on_the_network_it_derives_for(name, overrides, message):
     with pytest.raises(ValueError, match=message):
         check_seed(name, (2, 3, 1), **overrides)
+
+
+def test_seed_000_is_checked_against_diff_of_e_not_the_chain_rule():
+    """The seed's chain-rule lines are identities between true derivatives: each ∂E/∂(·) comes from
+    diff of E written down to that quantity, so a line without its g' factor fails."""
+    d = derive(preset("matrix", (2, 2, 1)))
+    seed = MatrixSeed(d)
+    line = next(e for e in seed.equations() if e.label.startswith("∂E/∂Z^1_11"))
+    dropped = line.claim.replace(lambda e: isinstance(e, sp.Derivative), lambda e: 1)
+    wrong = check_step(d, Step("no g'", line.compare_as(line.truth), line.compare_as(seed.translate(dropped))))
+    right = check_step(d, Step("as stated", line.compare_as(line.truth), line.compare_as(seed.translate(line.claim))))
+    assert right.status == PROVED and wrong.status == FAILED
+    assert not line.truth.has(*[s for s in line.truth.free_symbols if s.name.startswith("dE_d")])
