@@ -8,6 +8,7 @@ independent random value. Generic activations g^l become a concrete stand-in, na
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 from dataclasses import dataclass
 
 import sympy as sp
@@ -66,8 +67,16 @@ def random_point(fp: ForwardPass, seed: int, scale: float = 1, *, k: int = 0,
     """W, b in (−scale, scale), X in (−2 scale, 2 scale), Y in the loss's domain, λ in (0, scale).
 
     ``pin = (Z^l_ic, value)`` shifts b^l_i so that Z^l_ic takes that value exactly: a relu kink
-    is then visited, not only its two sides.
+    is then visited, not only its two sides. The forward pass of a point is computed once and
+    each caller gets its own copy, with its own generator for any further symbol.
     """
+    values = _forward_values(fp, seed, scale, k, pin)
+    return Point(fp, dict(values), random.Random(f"{seed} free"), k)
+
+
+@lru_cache(maxsize=256)
+def _forward_values(fp: ForwardPass, seed: int, scale: float, k: int,
+                    pin: tuple[sp.Symbol, float] | None) -> dict[sp.Symbol, sp.Float]:
     rng = random.Random(seed)
     values: dict[sp.Symbol, sp.Float] = {}
     draw = lambda low, high: sp.Float(rng.uniform(low, high), DIGITS)  # noqa: E731
@@ -83,7 +92,7 @@ def random_point(fp: ForwardPass, seed: int, scale: float = 1, *, k: int = 0,
         l, i = _layer_and_unit(fp, z)
         values[fp.b[l][i]] += sp.Float(value, DIGITS) - values[z]
         _run_forward(point)
-    return point
+    return values
 
 
 def _run_forward(point: Point) -> None:
