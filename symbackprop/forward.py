@@ -112,8 +112,8 @@ class ForwardPass:
         """Every intermediate symbol with its definition, in forward (topological) order."""
         out: dict[sp.Symbol, sp.Expr] = {}
         for l in self.layers:
-            out.update(zip(self.Z[l], self.Z_definition(l), strict=True))
-            out.update(zip(self.A[l], self.A_definition(l), strict=True))
+            out.update(self._Z_of(l))
+            out.update(self._A_of(l))
         return out
 
     @cached_property
@@ -135,7 +135,7 @@ class ForwardPass:
     @cached_property
     def activation_values(self) -> dict[sp.Symbol, sp.Expr]:
         """A^l_ic -> g^l(Z^l_ic): the substitution that leaves Z as the only intermediate."""
-        return {a: d for l in self.layers for a, d in zip(self.A[l], self.A_definition(l), strict=True)}
+        return {a: d for l in self.layers for a, d in self._A_of(l).items()}
 
     def in_terms_of_Z(self, expr: sp.Expr) -> sp.Expr:
         """Replace every activation symbol by g^l(Z^l)."""
@@ -145,12 +145,8 @@ class ForwardPass:
         """Substitute the layers after node's (and A^l itself when node is Z^l): expr then
         depends on the network only through node's layer and those before it."""
         l = next(l for l in self.layers if node in self.Z[l] or node in self.A[l])
-        for k in range(self.net.depth, l, -1):
-            expr = self._substitute(expr, dict(zip(self.A[k], self.A_definition(k), strict=True)))
-            expr = self._substitute(expr, dict(zip(self.Z[k], self.Z_definition(k), strict=True)))
-        if node in self.Z[l]:
-            expr = self._substitute(expr, dict(zip(self.A[l], self.A_definition(l), strict=True)))
-        return expr
+        expr = self._substitute_layers(expr, above=l)
+        return self._substitute(expr, self._A_of(l)) if node in self.Z[l] else expr
 
     def previous_activation(self, parameter: sp.Symbol) -> sp.Symbol | None:
         """An entry of A^{l-1} for a parameter of layer l (None for l = 1: A^0 is the data X)."""
@@ -171,10 +167,19 @@ class ForwardPass:
 
     def in_terms_of_parameters(self, expr: sp.Expr) -> sp.Expr:
         """Substitute every intermediate quantity, last layer first, down to W, b, X, Y."""
-        for l in reversed(self.layers):
-            expr = self._substitute(expr, dict(zip(self.A[l], self.A_definition(l), strict=True)))
-            expr = self._substitute(expr, dict(zip(self.Z[l], self.Z_definition(l), strict=True)))
+        return self._substitute_layers(expr, above=0)
+
+    def _substitute_layers(self, expr: sp.Expr, above: int) -> sp.Expr:
+        """Substitute A^k, then Z^k, for k = L down to above + 1."""
+        for k in range(self.net.depth, above, -1):
+            expr = self._substitute(self._substitute(expr, self._A_of(k)), self._Z_of(k))
         return expr
+
+    def _A_of(self, l: int) -> dict[sp.Symbol, sp.Expr]:
+        return dict(zip(self.A[l], self.A_definition(l), strict=True))
+
+    def _Z_of(self, l: int) -> dict[sp.Symbol, sp.Expr]:
+        return dict(zip(self.Z[l], self.Z_definition(l), strict=True))
 
     @cached_property
     def relu_at_zero(self) -> sp.Expr:

@@ -8,8 +8,8 @@ independent random value. Generic activations g^l become a concrete stand-in, na
 from __future__ import annotations
 
 import random
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
 
