@@ -21,8 +21,16 @@ from .forward import ForwardPass, columns, symbol_matrix
 from .losses import LOSSES
 
 
-def hadamard(P: sp.Matrix, Q: sp.Matrix) -> sp.Matrix:
+def hadamard(P, Q):
+    """P ⊙ Q: entrywise for explicit matrices, a HadamardProduct for matrix symbols (the matrix route)."""
+    if isinstance(P, sp.MatrixExpr) or isinstance(Q, sp.MatrixExpr):
+        return sp.HadamardProduct(P, Q)
     return P.multiply_elementwise(Q)
+
+
+def ones(n) -> sp.Matrix:
+    """The column 1 of n ones; for a symbolic n (any number of samples), OneMatrix."""
+    return sp.ones(n, 1) if isinstance(n, (int, sp.Integer)) else sp.OneMatrix(n, 1)
 
 
 def activation_derivative(fp: ForwardPass, l: int) -> sp.Matrix:
@@ -34,7 +42,7 @@ def activation_derivative(fp: ForwardPass, l: int) -> sp.Matrix:
 
 def loss_gradient(fp: ForwardPass) -> sp.Matrix:
     """∂E/∂A^L entrywise, from the loss table."""
-    A, Y, m = fp.A[fp.net.depth], fp.Y, fp.net.batch
+    A, Y, m = fp.A[fp.net.depth], fp.Y, fp.m
     rule = LOSSES[fp.net.loss]
     return sp.Matrix(A.rows, A.cols, lambda i, c: rule.gradient(A[i, c], Y[i, c], m))
 
@@ -66,7 +74,7 @@ def output_delta_collapsed(fp: ForwardPass) -> sp.Matrix | None:
     if collapse is None:
         return None
     a, y = columns(fp.A[L]), columns(fp.Y)
-    return sp.Matrix(fp.A[L].rows, fp.net.batch, lambda i, c: collapse(a[c], y[c], i, fp.net.batch))
+    return sp.Matrix(fp.A[L].rows, fp.net.batch, lambda i, c: collapse(a[c], y[c], i, fp.m))
 
 
 def output_delta(fp: ForwardPass) -> sp.Matrix:
@@ -88,7 +96,7 @@ BACKPROP = DeltaRules(
     output=output_delta,
     hidden=lambda W, delta, gprime: hadamard(W.T * delta, gprime),
     weight_gradient=lambda delta, A_prev, W, lam: delta * A_prev.T + lam * W,
-    bias_gradient=lambda delta, b, lam: delta * sp.ones(delta.cols, 1),
+    bias_gradient=lambda delta, b, lam: delta * ones(delta.cols),
 )
 
 

@@ -21,7 +21,7 @@ from .direct import ChainRule, adjoint_symbol, edge_symbol
 from .errors import SpecError
 from .forward import ForwardPass, columns
 from .losses import LOSSES, ShortForm
-from .spec import Network
+from .spec import Network, check_symbolic_size
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,10 @@ def _entry(prefix: str, *indices: int) -> str:
 class Derivation:
     """Everything ``derive`` computes for one network; expressions are built on demand."""
 
-    def __init__(self, net: Network, rules: DeltaRules = BACKPROP):
+    def __init__(self, net: Network, rules: DeltaRules = BACKPROP, *, per_sample: bool = False):
+        check_symbolic_size(net)
         self.net = net
-        self.forward = ForwardPass(net)
+        self.forward = ForwardPass(net, per_sample=per_sample)
         self.chain = ChainRule(self.forward)
         self.closed = ClosedForm(self.forward, rules)
 
@@ -164,7 +165,7 @@ class Derivation:
         for (i, c), z in _indexed(fp.Z[L]):
             assume = short.eliminate(y[c])
             step = self._with_lemmas(_entry(f"delta{L}", i + 1, c + 1) + f" (short form, if {short.assumption})",
-                                     self.chain.step(z), short.formula(a[c], y[c], i, self.net.batch), ())
+                                     self.chain.step(z), short.formula(a[c], y[c], i, fp.m), ())
             steps.append(Step(step.name, step.direct.xreplace(assume), step.closed.xreplace(assume), step.depends,
                               assume=assume))
         return steps
@@ -186,6 +187,9 @@ def _indexed(M: sp.Matrix):
     return (((i, c), M[i, c]) for i in range(M.rows) for c in range(M.cols))
 
 
-def derive(net: Network, *, rules: DeltaRules = BACKPROP) -> Derivation:
-    """Build the symbolic forward pass, the direct partials and the δ equations of ``net``."""
-    return Derivation(net, rules)
+def derive(net: Network, *, rules: DeltaRules = BACKPROP, per_sample: bool = False) -> Derivation:
+    """Build the symbolic forward pass, the direct partials and the δ equations of ``net``.
+
+    ``per_sample=True`` derives one sample's share of E for m samples (see ForwardPass).
+    """
+    return Derivation(net, rules, per_sample=per_sample)

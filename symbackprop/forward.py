@@ -34,16 +34,37 @@ def _exact_number(x: numbers.Real) -> sp.Rational:
     return sp.Rational(repr(float(x)))
 
 
+# The number of samples as a symbol: one sample's share of E divides by it (ForwardPass.per_sample).
+m = sp.Symbol("m", integer=True, positive=True)
+
+
 @dataclass(frozen=True, eq=False)
 class ForwardPass:
-    """Symbols and definitions of one network's forward pass and error."""
+    """Symbols and definitions of one network's forward pass and error.
+
+    ``per_sample=True`` (with ``net.batch == 1``) builds one sample's share of E for a batch of
+    ``m`` samples, m a symbol: E_c = loss(a_c, y_c)/m + (λ/m)/2 Σ||W||². E is the sum of E_c over
+    the samples, so the NumPy code sums one column's formulas over any number of columns.
+    """
 
     net: Network
+    per_sample: bool = False
+
+    def __post_init__(self) -> None:
+        if self.per_sample and self.net.batch != 1:
+            raise ValueError("a per-sample forward pass has one column: net.batch must be 1")
+
+    @cached_property
+    def m(self) -> sp.Expr:
+        """The divisor of the mean over samples: the batch size, or the symbol m per sample."""
+        return m if self.per_sample else sp.Integer(self.net.batch)
 
     @cached_property
     def weight_decay(self) -> sp.Expr:
+        """λ as the error carries it: λ/m in one sample's share of E."""
         lam = self.net.weight_decay
-        return sp.Symbol(lam, nonnegative=True) if isinstance(lam, str) else _exact_number(lam)
+        lam = sp.Symbol(lam, nonnegative=True) if isinstance(lam, str) else _exact_number(lam)
+        return lam / m if self.per_sample else lam
 
     @cached_property
     def X(self) -> sp.Matrix:
@@ -95,7 +116,7 @@ class ForwardPass:
     def loss_term(self) -> sp.Expr:
         """loss(A^L, Y), in the output symbols A^L and targets Y."""
         L = self.net.depth
-        return LOSSES[self.net.loss].error(columns(self.A[L]), columns(self.Y), self.net.batch)
+        return LOSSES[self.net.loss].error(columns(self.A[L]), columns(self.Y), self.m)
 
     @cached_property
     def decay_term(self) -> sp.Expr:

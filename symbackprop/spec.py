@@ -27,6 +27,20 @@ _RESERVED = {"nan", "inf", "oo", "zoo", "E", "I", "pi"}
 LIMITS = {"parameters": 5000, "batch": 128}
 
 
+def _check_limit(what: str, value: int) -> None:
+    if value > LIMITS[what]:
+        raise SpecError(f"symbackprop derives for small networks: at most {LIMITS[what]} {what}; "
+                        f"this network has {value}")
+
+
+def check_symbolic_size(net: Network) -> None:
+    """Symbolic work is per parameter: refuse a network past LIMITS before starting it.
+
+    The NumPy matrix route needs no per-parameter symbols, so a Network itself may be any size.
+    """
+    _check_limit("parameters", net.parameter_count)
+
+
 def _allowed(names) -> str:
     return ", ".join(names)
 
@@ -117,10 +131,7 @@ class Network:
         if isinstance(self.batch, bool) or not isinstance(self.batch, numbers.Integral) or self.batch < 1:
             raise SpecError(f"batch must be a positive integer number of samples m; got {self.batch!r}")
         object.__setattr__(self, "weight_decay", _check_weight_decay(self.weight_decay))
-        for what, value in (("parameters", self.parameter_count), ("batch", self.batch)):
-            if value > LIMITS[what]:
-                raise SpecError(f"symbackprop derives for small networks: at most {LIMITS[what]} {what}; "
-                                f"this network has {value}")
+        _check_limit("batch", self.batch)
         at_zero = self.relu_at_zero
         if isinstance(at_zero, bool) or not isinstance(at_zero, numbers.Real) or not 0 <= at_zero <= 1:
             raise SpecError(f"relu_at_zero must be a number in [0, 1] (a subgradient of relu at 0); got {at_zero!r}")

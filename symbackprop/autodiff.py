@@ -1,0 +1,107 @@
+"""The loss written once for an array library, so that its own reverse mode gives a gradient.
+
+HIPS autograd, JAX and PyTorch are independent references for the symbolic gradient: their
+derivatives come from their own rules, not from SymPy. Each is used only when installed.
+The backends are data: the few operations the loss needs, per library.
+"""
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .spec import Network
+
+
+@dataclass(frozen=True)
+class Ops:
+    exp: Callable
+    log: Callable
+    tanh: Callable
+    relu: Callable
+    softplus: Callable           # log(1 + e^z), stable
+    column_lse: Callable         # log Σ_i e^{Z_ic}, per column
+    total: Callable              # sum of every entry
+
+
+def _activation(ops: Ops, name: str, z):
+    if name == "sigmoid":
+        return ops.exp(-ops.softplus(-z))
+    if name == "softmax":
+        return ops.exp(z - ops.column_lse(z))
+    return {"tanh": ops.tanh, "relu": ops.relu, "identity": lambda v: v, "softplus": ops.softplus}[name](z)
+
+
+def loss(ops: Ops, net: Network, params: dict, X, Y, weight_decay: float):
+    """E written in one library's operations: forward pass, loss, weight decay."""
+    A = X
+    for l in range(1, net.depth + 1):
+        Z = params[f"W{l}"] @ A + params[f"b{l}"][:, None]
+        A = _activation(ops, net.activation(l), Z)
+    out = net.activation(net.depth)
+    if net.loss == "mse":
+        terms = 0.5 * (A - Y) ** 2
+    elif net.loss == "bce" and out == "sigmoid":
+        terms = Y * ops.softplus(-Z) + (1 - Y) * ops.softplus(Z)
+    elif net.loss == "bce":
+        terms = -(Y * (Z - ops.column_lse(Z)) + (1 - Y) * ops.log(1 - A))
+    else:
+        terms = -Y * (Z - ops.column_lse(Z))
+    decay = sum(ops.total(params[f"W{l}"] ** 2) for l in range(1, net.depth + 1))
+    return ops.total(terms) / X.shape[1] + 0.5 * weight_decay * decay
+
+
+def _autograd(net, params, X, Y, weight_decay):
+    import autograd
+    import autograd.numpy as anp
+    from autograd.scipy.special import logsumexp
+
+    ops = Ops(anp.exp, anp.log, anp.tanh, lambda z: anp.maximum(z, 0.0), lambda z: anp.logaddexp(0.0, z),
+              lambda z: logsumexp(z, axis=0), anp.sum)
+    return autograd.grad(lambda p: loss(ops, net, p, X, Y, weight_decay))(params)
+
+
+def _jax(net, params, X, Y, weight_decay):
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    from jax.scipy.special import logsumexp
+
+    ops = Ops(jnp.exp, jnp.log, jnp.tanh, lambda z: jnp.maximum(z, 0.0), lambda z: jnp.logaddexp(0.0, z),
+              lambda z: logsumexp(z, axis=0), jnp.sum)
+    grads = jax.grad(lambda p: loss(ops, net, p, jnp.asarray(X), jnp.asarray(Y), weight_decay))(
+        {k: jnp.asarray(v) for k, v in params.items()})
+    return {k: np.asarray(v) for k, v in grads.items()}
+
+
+def _torch(net, params, X, Y, weight_decay):
+    import torch
+
+    # not torch.nn.functional.softplus: past its threshold (20) it returns z, off by e^{-20} in float64
+    ops = Ops(torch.exp, torch.log, torch.tanh, torch.relu, lambda z: torch.logaddexp(torch.zeros_like(z), z),
+              lambda z: torch.logsumexp(z, dim=0), torch.sum)
+    tensors = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
+    E = loss(ops, net, tensors, torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64),
+             weight_decay)
+    E.backward()
+    return {k: t.grad.numpy() for k, t in tensors.items()}
+
+
+# name -> (module that must be importable, gradient function)
+BACKENDS: dict[str, tuple[str, Callable]] = {
+    "autograd": ("autograd", _autograd),
+    "jax": ("jax", _jax),
+    "torch": ("torch", _torch),
+}
+
+
+def available() -> list[str]:
+    """The autodiff libraries installed here."""
+    return [name for name, (module, _) in BACKENDS.items() if importlib.util.find_spec(module) is not None]
+
+
+def gradient(backend: str, net: Network, params: dict, X, Y, weight_decay: float) -> dict[str, np.ndarray]:
+    """∂E/∂W^l, ∂E/∂b^l by one library's reverse mode."""
+    return BACKENDS[backend][1](net, params, X, Y, weight_decay)

@@ -1,0 +1,215 @@
+"""Compare the symbolic gradient with every other way of getting it, array by array.
+
+References: central finite differences (and a sweep of the step h showing truncation error
+~h² against round-off ~ε/h), complex-step differentiation (analytic activations only), the
+hand-written NumPy back-prop, the other symbolic routes, autodiff libraries where installed
+(autograd, JAX, PyTorch), and a user's own gradients. For each reference and parameter array:
+the largest absolute and relative error, the worst entry by name, and pass or fail against
+a tolerance stated with it (every one stricter than torch.autograd.gradcheck's float64
+defaults, atol 1e-5 and rtol 1e-3).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from . import autodiff, handwritten
+from .arrays import check_data, check_params, entry_name
+from .derive import Derivation
+from .errors import SpecError
+from .numeric import ROUTES, lambdify
+from .spec import LIMITS, Network
+
+# (atol, rtol): an entry passes when |symbolic − reference| ≤ atol + rtol·|reference|.
+TOLERANCES: dict[str, tuple[float, float]] = {
+    "central differences": (1e-6, 1e-4),   # truncation + round-off at h = ε^(1/3)·max(1, |θ|)
+    "complex step": (1e-11, 1e-9),         # no subtraction: error ~h² with h = 1e-20
+    "exact": (1e-11, 1e-9),                # another exact gradient in float64: only round-off differs
+}
+SWEEP = tuple(10.0 ** -k for k in range(1, 13))
+# Past this many parameters, finite differences and complex step check a sample of entries per array.
+SAMPLED_ENTRIES = 64
+
+
+@dataclass(frozen=True)
+class Comparison:
+    reference: str
+    array: str
+    max_abs: float
+    max_rel: float
+    worst: str
+    atol: float
+    rtol: float
+    passed: bool
+    entries: int
+
+
+@dataclass
+class GradcheckReport:
+    net: Network
+    route: str
+    comparisons: list[Comparison] = field(default_factory=list)
+    sweep: list[tuple[float, float]] = field(default_factory=list)   # (h, largest |FD − symbolic|)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.passed for c in self.comparisons)
+
+    @property
+    def failed(self) -> list[Comparison]:
+        return [c for c in self.comparisons if not c.passed]
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "route": self.route, "sizes": list(self.net.sizes),
+                "comparisons": [asdict(c) for c in self.comparisons],
+                "sweep": [{"h": h, "max_abs": e} for h, e in self.sweep], "skipped": self.skipped}
+
+    def table(self) -> str:
+        rows = [("reference", "array", "max abs err", "max rel err", "worst entry", "atol", "rtol", "")]
+        rows += [(c.reference, c.array, f"{c.max_abs:.2e}", f"{c.max_rel:.2e}", c.worst, f"{c.atol:g}",
+                  f"{c.rtol:g}", "ok" if c.passed else "FAIL") for c in self.comparisons]
+        widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+        if self.sweep:
+            lines.append("")
+            lines.append("central differences, step sweep (largest |FD − symbolic|):")
+            lines.append("  " + "  ".join(f"h=1e{int(round(np.log10(h)))}: {e:.1e}" for h, e in self.sweep))
+        for name, reason in self.skipped.items():
+            lines.append(f"skipped {name}: {reason}")
+        return "\n".join(lines)
+
+
+def compare(reference: str, symbolic: dict, other: dict, tolerance: tuple[float, float],
+            entries: dict[str, np.ndarray] | None = None) -> list[Comparison]:
+    """One Comparison per array; ``entries`` restricts an array to some flat indices (sampled FD)."""
+    atol, rtol = tolerance
+    out = []
+    for name, g in symbolic.items():
+        r = np.asarray(other[name], dtype=np.float64)
+        if r.shape != g.shape:
+            raise SpecError(f"{reference}: {name} has shape {r.shape}; expected {g.shape}")
+        index = entries[name] if entries is not None else np.arange(g.size)
+        g_flat, r_flat = g.ravel()[index], r.ravel()[index]
+        error = np.abs(g_flat - r_flat)
+        error = np.where(np.isnan(error), np.inf, error)
+        relative = error / np.maximum(np.abs(r_flat), np.finfo(float).tiny)
+        excess = error / (atol + rtol * np.abs(r_flat))
+        k = int(np.argmax(excess))
+        worst = entry_name(name, np.unravel_index(int(index[k]), g.shape))
+        out.append(Comparison(reference, name, float(error.max()), float(relative.max()), worst, atol, rtol,
+                              bool(np.all(excess <= 1)), int(index.size)))
+    return out
+
+
+def _entries(params: dict, rng: np.random.Generator) -> dict[str, np.ndarray] | None:
+    """Every entry, or a fixed-seed sample per array when the network is large."""
+    if sum(p.size for p in params.values()) <= LIMITS["parameters"]:
+        return None
+    return {k: np.sort(rng.choice(p.size, size=min(p.size, SAMPLED_ENTRIES), replace=False))
+            for k, p in params.items()}
+
+
+def central_differences(loss, params: dict, h_scale: float | None, entries=None) -> dict[str, np.ndarray]:
+    """(E(θ + h e_k) − E(θ − h e_k)) / 2h for each entry k, h = h_scale·max(1, |θ_k|)
+    (h_scale = ε^(1/3) balances truncation against round-off)."""
+    h_scale = np.finfo(float).eps ** (1 / 3) if h_scale is None else h_scale
+    out = {}
+    for name, p in params.items():
+        g = np.full(p.size, np.nan)
+        for k in (entries[name] if entries is not None else range(p.size)):
+            h = h_scale * max(1.0, abs(p.flat[k]))
+            up, down = p.copy(), p.copy()
+            up.flat[k] += h
+            down.flat[k] -= h
+            h = (up.flat[k] - down.flat[k]) / 2            # the step actually taken, after rounding
+            g[k] = (loss({**params, name: up}) - loss({**params, name: down})) / (2 * h)
+        out[name] = g.reshape(p.shape)
+    return out
+
+
+def complex_step(loss, params: dict, entries=None, h: float = 1e-20) -> dict[str, np.ndarray]:
+    """Im E(θ + ih e_k) / h: no subtraction, so no round-off; needs E analytic in θ."""
+    out = {}
+    for name, p in params.items():
+        g = np.full(p.size, np.nan)
+        for k in (entries[name] if entries is not None else range(p.size)):
+            shifted = p.astype(complex)
+            shifted.flat[k] += 1j * h
+            g[k] = np.imag(loss({**params, name: shifted})) / h
+        out[name] = g.reshape(p.shape)
+    return out
+
+
+def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix", gradients=None,
+              references: tuple[str, ...] | None = None, weight_decay: float | None = None,
+              seed: int = 0) -> GradcheckReport:
+    """The symbolic gradient of ``route`` against every reference that applies here.
+
+    ``gradients``: a user's own ∂E/∂W, ∂E/∂b (dict keyed like params), checked against the
+    symbolic gradient. ``references`` limits the comparison to some of: "routes",
+    "central differences", "complex step", "hand-written", "autograd", "jax", "torch", "yours".
+    """
+    f = lambdify(net)
+    net = f.net
+    params = check_params(net, params)
+    X, Y = check_data(net, X, Y)
+    lam = _weight_decay(net, weight_decay)
+    extra = {"weight_decay": lam} if isinstance(net.weight_decay, str) else {}
+    symbolic = f.gradient(params, X, Y, route=route, **extra)
+    report = GradcheckReport(net, route)
+    wanted = set(references) if references is not None else None
+
+    def want(name: str) -> bool:
+        return wanted is None or name in wanted
+
+    loss = f.compiled("loss")
+    args = (X, Y, *extra.values())
+
+    def E(p: dict):
+        return loss(*p.values(), *args)
+
+    entries = _entries(params, np.random.default_rng(seed))
+    if want("routes"):
+        if net.parameter_count > LIMITS["parameters"]:
+            report.skipped["routes"] = f"the component routes keep to {LIMITS['parameters']} parameters"
+        for other in ROUTES if net.parameter_count <= LIMITS["parameters"] else ():
+            if other != route:
+                report.comparisons += compare(f"route {other}", symbolic, f.gradient(params, X, Y, route=other,
+                                                                                    **extra), TOLERANCES["exact"])
+    if want("central differences"):
+        report.comparisons += compare("central differences", symbolic, central_differences(E, params, None, entries),
+                                      TOLERANCES["central differences"], entries)
+        report.sweep = [(h, max(float(np.nanmax(np.abs(symbolic[k] - v))) for k, v in
+                                central_differences(E, params, h, entries).items())) for h in SWEEP]
+    if want("complex step"):
+        not_analytic = [a for a in net.layer_activations if a == "relu"]
+        if not_analytic:
+            report.skipped["complex step"] = "relu is not analytic (complex step needs E analytic in the parameters)"
+        else:
+            report.comparisons += compare("complex step", symbolic, complex_step(E, params, entries),
+                                          TOLERANCES["complex step"], entries)
+    if want("hand-written"):
+        report.comparisons += compare("hand-written NumPy back-prop", symbolic,
+                                      handwritten.gradient(net, params, X, Y, weight_decay=lam), TOLERANCES["exact"])
+    for backend in autodiff.BACKENDS:
+        if not want(backend):
+            continue
+        if backend not in autodiff.available():
+            report.skipped[backend] = f"not installed (pip install {backend})"
+            continue
+        report.comparisons += compare(backend, symbolic, autodiff.gradient(backend, net, params, X, Y, lam),
+                                      TOLERANCES["exact"])
+    if gradients is not None:
+        # the symbolic gradient is the reference here: relative errors are relative to it
+        report.comparisons += compare("your gradients", check_params(net, gradients), symbolic, TOLERANCES["exact"])
+    return report
+
+
+def _weight_decay(net: Network, value) -> float:
+    if isinstance(net.weight_decay, str):
+        if value is None:
+            raise SpecError(f"weight decay is the symbol {net.weight_decay}: give it a value (weight_decay=…)")
+        return float(value)
+    return float(net.weight_decay)
