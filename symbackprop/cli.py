@@ -1,6 +1,7 @@
-"""The command line: ``symbackprop verify`` (more commands join as their stages land).
+"""The command line: ``symbackprop verify`` and ``symbackprop gradcheck``.
 
-Exit codes: 0 all verified, 1 a verification failed, 2 bad input (one line on stderr, no traceback).
+Exit codes: 0 all verified (all comparisons pass), 1 a verification or comparison failed,
+2 bad input (one line on stderr, no traceback).
 """
 from __future__ import annotations
 
@@ -13,12 +14,17 @@ import time
 from collections.abc import Sequence
 from fractions import Fraction
 
+import numpy as np
+
 from . import seeds
+from .arrays import parameter_shapes, random_data, random_params
 from .delta import BACKPROP, DeltaRules
 from .derive import derive
 from .errors import SpecError
+from .gradcheck import gradcheck
 from .notations import NOTATIONS, Notation, notation
-from .spec import Network
+from .numeric import ROUTES
+from .spec import LIMITS, Network
 from .verify import FAILED, Report, verify
 
 DEFAULTS = {"sizes": (2, 3, 1), "activations": "sigmoid", "loss": "mse", "batch": 2, "weight_decay": 0}
@@ -171,6 +177,55 @@ def cmd_verify(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     return 0 if report.ok and all(r.ok for r in seed) else 1
 
 
+def _load_npz(path: str, what: str, keys: list[str] | None = None) -> dict[str, np.ndarray]:
+    """The arrays of one .npz file (never unpickled), optionally exactly ``keys``."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {k: archive[k] for k in archive.files}
+    except FileNotFoundError:
+        raise SpecError(f"{what}: no such file {path!r}") from None
+    except Exception as error:
+        raise SpecError(f"{what}: {path!r} is not a NumPy .npz archive of arrays ({error})") from None
+    if keys is not None and set(arrays) != set(keys):
+        missing = [k for k in keys if k not in arrays]
+        extra = sorted(set(arrays) - set(keys))
+        said = "; ".join(p for p in (f"missing {', '.join(missing)}" if missing else "",
+                                     f"unexpected {', '.join(extra)}" if extra else "") if p)
+        raise SpecError(f"{what} {path!r} must hold exactly {', '.join(keys)}: {said}")
+    return arrays
+
+
+def _gradcheck_inputs(args: argparse.Namespace, net: Network):
+    rng = np.random.default_rng(args.seed)
+    params = random_params(net, rng) if args.params is None else _load_npz(args.params, "--params")
+    if args.data is None:
+        X, Y = random_data(net, args.samples, rng)
+    else:
+        data = _load_npz(args.data, "--data", ["X", "Y"])
+        X, Y = data["X"], data["Y"]
+    against = None if args.against is None else _load_npz(args.against, "--against", list(parameter_shapes(net)))
+    return params, X, Y, against
+
+
+def cmd_gradcheck(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
+    net, _ = network_from(args)
+    if isinstance(net.weight_decay, str):
+        raise SpecError(f"gradcheck needs a number for --weight-decay; got the symbol {net.weight_decay}")
+    params, X, Y, against = _gradcheck_inputs(args, net)
+    d = derive(net, rules=rules) if net.parameter_count <= LIMITS["parameters"] else net
+    report = gradcheck(d, params, X, Y, route=args.route, gradients=against)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        m = np.shape(X)[1]
+        print(f"symbackprop gradcheck: {describe(net).rsplit(', batch', 1)[0]}, {m} samples, route {args.route}")
+        print(report.table())
+        failed = report.failed
+        print(f"{len(report.comparisons)} comparisons: {len(report.comparisons) - len(failed)} passed, "
+              f"{len(failed)} failed" + (f" (worst: {failed[0].reference} at {failed[0].worst})" if failed else ""))
+    return 0 if report.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symbackprop", description="Derive, prove and teach back-propagation.")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
@@ -178,6 +233,16 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="prove every partial of E equal to its closed-form δ expression")
     _network_options(verify_parser)
     verify_parser.set_defaults(run=cmd_verify)
+    check = commands.add_parser("gradcheck", help="compare the symbolic gradient with finite differences, "
+                                                  "complex step, a hand-written back-prop and autodiff")
+    _network_options(check)
+    check.add_argument("--params", metavar="FILE.npz", help="W1, b1, …: W^l (n_l, n_{l-1}), b^l (n_l,)")
+    check.add_argument("--data", metavar="FILE.npz", help="X (n_0, m) and Y (n_L, m): samples are columns")
+    check.add_argument("--against", metavar="FILE.npz", help="your own gradients, keyed W1, b1, … like --params")
+    check.add_argument("--seed", type=int, default=0, help="seed for random params and data (default 0)")
+    check.add_argument("--samples", type=int, default=8, help="number of random samples without --data (default 8)")
+    check.add_argument("--route", choices=ROUTES, default="matrix", help="the symbolic route checked (default matrix)")
+    check.set_defaults(run=cmd_gradcheck)
     return parser
 
 

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from symbackprop import cli
@@ -146,3 +147,87 @@ def test_a_preset_says_when_its_seed_does_not_apply():
     assert out.returncode == 0
     assert out.stdout.splitlines()[-1] == ("seed 001 (theta): its equations are for loss bce, activations sigmoid; "
                                            "not checked on this network")
+
+
+# ---- gradcheck
+
+def test_gradcheck_default_network_passes_every_comparison():
+    out = run("gradcheck")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "symbackprop gradcheck: network 2-3-1, sigmoid, mse, 8 samples, route matrix"
+    assert lines[1].split()[:4] == ["reference", "array", "max", "abs"]
+    assert "central differences, step sweep (largest |FD − symbolic|):" in lines
+    total = int(lines[-1].split()[0])
+    assert lines[-1] == f"{total} comparisons: {total} passed, 0 failed" and total >= 20
+
+
+def _npz(path, **arrays):
+    np.savez(path, **arrays)
+    return str(path)
+
+
+def _files(tmp_path, net_args=("--sizes", "3,4,2", "--loss", "bce")):
+    from symbackprop import handwritten
+    from symbackprop.arrays import random_data, random_params
+    net = cli.network_from(cli.build_parser().parse_args(["gradcheck", *net_args]))[0]
+    rng = np.random.default_rng(1)
+    params = random_params(net, rng)
+    X, Y = random_data(net, 5, rng)
+    grads = handwritten.gradient(net, params, X, Y)
+    return net, params, X, Y, grads
+
+
+def test_gradcheck_reads_params_data_and_your_gradients(tmp_path, capsys):
+    net, params, X, Y, grads = _files(tmp_path)
+    files = ["--params", _npz(tmp_path / "p.npz", **params), "--data", _npz(tmp_path / "d.npz", X=X, Y=Y)]
+    mine = _npz(tmp_path / "g.npz", **grads)
+    out = run("gradcheck", "--sizes", "3,4,2", "--loss", "bce", *files, "--against", mine, "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["ok"] and "your gradients" in {c["reference"] for c in report["comparisons"]}
+    grads["W2"][1, 0] *= 1.001
+    slipped = _npz(tmp_path / "g2.npz", **grads)
+    code = cli.main(["gradcheck", "--sizes", "3,4,2", "--loss", "bce", *files, "--against", slipped])
+    assert code == 1
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.endswith("1 failed (worst: your gradients at W2[2,1])")
+
+
+def test_gradcheck_with_a_planted_wrong_rule_exits_1(capsys):
+    from helpers import planted
+    assert cli.main(["gradcheck", "--sizes", "2,3,3", "--activation", "tanh"], rules=planted("missing g' factor")) == 1
+    assert "FAIL" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda t, p, X, Y, g: ["--params", str(t / "none.npz")], "--params: no such file"),
+    (lambda t, p, X, Y, g: ["--params", _write(t / "junk.npz", b"not a zip")], "is not a NumPy .npz archive"),
+    (lambda t, p, X, Y, g: ["--data", _npz(t / "d.npz", X=X)], "must hold exactly X, Y: missing Y"),
+    (lambda t, p, X, Y, g: ["--data", _npz(t / "d.npz", X=X, Y=Y, Z=Y)], "must hold exactly X, Y: unexpected Z"),
+    (lambda t, p, X, Y, g: ["--data", _npz(t / "d.npz", X=X.T, Y=Y)],
+     "X has shape (5, 3); expected (3, m) = (n_0, m): samples are columns"),
+    (lambda t, p, X, Y, g: ["--data", _npz(t / "d.npz", X=X, Y=Y + 2)], "bce needs targets in [0, 1]"),
+    (lambda t, p, X, Y, g: ["--params", _npz(t / "p.npz", **{**p, "W1": p["W1"].T})],
+     "W1 has shape (3, 4); expected (4, 3) = (n_1, n_0)"),
+    (lambda t, p, X, Y, g: ["--params", _npz(t / "p.npz", **{**p, "W3": p["W1"]})], "unexpected W3"),
+    (lambda t, p, X, Y, g: ["--params", _npz(t / "p.npz", **{**p, "b2": np.array([np.nan, 0])})],
+     "b2 contains nan at index [0]"),
+    (lambda t, p, X, Y, g: ["--against", _npz(t / "g.npz", **{k: v for k, v in g.items() if k != "b1"})],
+     "--against"),
+    (lambda t, p, X, Y, g: ["--params", _npz(t / "obj.npz", W1=np.array([{}], dtype=object))],
+     "is not a NumPy .npz archive"),
+    (lambda t, p, X, Y, g: ["--weight-decay", "lam"], "gradcheck needs a number for --weight-decay"),
+    (lambda t, p, X, Y, g: ["--route", "fast"], "invalid choice: 'fast'"),
+])
+def test_gradcheck_bad_input_exits_2_with_one_line(tmp_path, capsys, make, message):
+    net, params, X, Y, grads = _files(tmp_path)
+    code = cli.main(["gradcheck", "--sizes", "3,4,2", "--loss", "bce", *make(tmp_path, params, X, Y, grads)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and err.count("\n") == 1, err
+
+
+def _write(path, data: bytes) -> str:
+    path.write_bytes(data)
+    return str(path)

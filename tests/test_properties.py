@@ -1,9 +1,13 @@
-"""Property tests: over random small architectures, activations, losses and batches, every partial verifies."""
+"""Property tests: over random small architectures, activations, losses and batches, every partial
+verifies, and every lambdified route agrees with the hand-written back-prop."""
+import numpy as np
 import pytest
+from helpers import assert_gradients_close
 from hypothesis import given
 from hypothesis import strategies as st
 
-from symbackprop import Network, derive, verify
+from symbackprop import Network, derive, handwritten, lambdify, verify
+from symbackprop.arrays import random_data, random_params
 from symbackprop.points import random_point
 
 HIDDEN = ["sigmoid", "tanh", "relu", "identity", "softplus", "generic"]
@@ -43,3 +47,19 @@ def test_chain_rule_agrees_with_the_substituted_error(net, seed):
     for name in d.parameters:
         a, b = point.evaluate(d.partial(name)), point.evaluate(d.substituted_partial(name))
         assert abs(a - b) <= 1e-35 * max(1, abs(b)), name
+
+
+@pytest.mark.slow
+@given(networks(max_batch=1), st.integers(1, 40), st.integers(0, 10**6))
+def test_every_route_agrees_with_the_hand_written_back_prop(net, m, seed):
+    if "generic" in net.layer_activations:
+        return                                   # an undefined g has no numeric value
+    lam = 0.3 if isinstance(net.weight_decay, str) else None
+    f = lambdify(net)
+    rng = np.random.default_rng(seed)
+    params = random_params(net, rng)
+    X, Y = random_data(net, m, rng)
+    reference = handwritten.gradient(net, params, X, Y, weight_decay=lam)
+    for route in ("direct", "delta", "matrix"):
+        assert_gradients_close(f.gradient(params, X, Y, route=route, weight_decay=lam), reference,
+                               rtol=1e-12, what=route)

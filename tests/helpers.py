@@ -1,0 +1,36 @@
+"""Shared by the numeric tests: the judge of gradient agreement, and planted wrong δ equations."""
+import dataclasses
+
+import numpy as np
+
+from symbackprop.arrays import entry_name
+from symbackprop.delta import BACKPROP, hadamard, output_delta
+
+
+def assert_gradients_close(got: dict, want: dict, *, rtol: float, what: str = "") -> None:
+    """Every entry within rtol of the reference, relative to the array's largest entry where the entry
+    itself is near 0 (a difference of two O(1) terms has no relative accuracy of its own)."""
+    assert list(got) == list(want), f"{what}: arrays {list(got)} != {list(want)}"
+    for name, w in want.items():
+        g = np.asarray(got[name])
+        assert g.shape == w.shape, f"{what}: {name} has shape {g.shape}, expected {w.shape}"
+        scale = np.maximum(np.abs(w), 1e-3 * np.abs(w).max(initial=0) + 1e-300)
+        excess = np.abs(g - w) / scale
+        if not np.all(excess <= rtol):
+            k = np.unravel_index(int(np.argmax(excess)), w.shape)
+            raise AssertionError(f"{what}: {entry_name(name, k)} is {g[k]!r}, reference {w[k]!r} "
+                                 f"(relative error {excess[k]:.2e} > {rtol:g})")
+
+
+PLANTED = {
+    "missing 1/m": ("output", lambda fp: output_delta(fp) * fp.m),
+    "transposed weight": ("hidden", lambda W, delta, gprime: hadamard(W * delta, gprime)),
+    "missing g' factor": ("hidden", lambda W, delta, gprime: W.T * delta),
+    "decay on biases": ("bias_gradient", lambda delta, b, lam: BACKPROP.bias_gradient(delta, b, lam) + lam * b),
+    "no decay term": ("weight_gradient", lambda delta, A_prev, W, lam: delta * A_prev.T),
+}
+
+
+def planted(slip: str):
+    field, rule = PLANTED[slip]
+    return dataclasses.replace(BACKPROP, **{field: rule})
