@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine with Python 3.11, pip and make:
 #   make demo   installs symbackprop into .venv and verifies the default 2-3-1 network
-#   make test   installs the test extras too, lints (ruff) and runs the whole suite
+#   make test   installs the test extras and the autodiff references, lints (ruff), runs the whole suite
 VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
@@ -14,13 +14,20 @@ $(BIN)/symbackprop: pyproject.toml
 demo: $(BIN)/symbackprop
 	$(BIN)/symbackprop verify
 
-test: $(BIN)/symbackprop
+# gradcheck's optional references (JAX, PyTorch), tested in CI. torch is pinned to the CPU build
+# this machine kind keeps in pip's find-links; an open range would fetch a CUDA build of several GB.
+$(VENV)/.autodiff: $(BIN)/symbackprop
+	$(BIN)/python -m pip install --quiet "torch==2.13.0" ".[test,autodiff]"
+	touch $@
+
+test: $(VENV)/.autodiff
 	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall .
 	$(BIN)/ruff check symbackprop tests benchmarks
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
-bench: $(BIN)/symbackprop
+bench: $(VENV)/.autodiff
 	$(BIN)/python benchmarks/bench_verify.py
+	$(BIN)/python benchmarks/bench_numeric.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -192,7 +192,8 @@ class Routes:
                                                "over every path to E of the local derivatives' product.")
         self._component_gprime(f, range(1, self.net.depth))
         partials = self._direct_partials()
-        replacements, reduced = sp.cse([partials[v] for v in fp.parameters.values()], optimizations="basic")
+        # no pre-optimisations: factor_terms on every partial costs 90% of cse (4-8-8-3: 2.7 s -> 0.4 s)
+        replacements, reduced = sp.cse([partials[v] for v in fp.parameters.values()], optimizations=None)
         f.comment("x0, x1, …: subexpressions the parameters' partials share (found by cse)")
         for x, expr in replacements:
             f.assign(x.name, expr)
@@ -278,7 +279,10 @@ class Routes:
             self._layer(f, f"gprime{l}", [activation_derivative(fp, l, i, 0) for i in range(n[l])], l)
         f.comment(f"δ^{L} = ∂E/∂Z^{L}: the output equation")
         output = closed.rules.output(fp).applyfunc(fp.table_form)     # one column: no W symbols needed
-        self._layer(f, f"delta{L}", [e.xreplace(self._stable_output_derivatives()) for e in output], L)
+        column_sum = sp.Symbol("Y_column_sum")                          # 1ᵀY (softmax + cce): one array
+        f.names[column_sum] = "Y.sum(axis=0)"
+        stable = {**self._stable_output_derivatives(), **({sp.Add(*fp.Y): column_sum} if n[L] > 1 else {})}
+        self._layer(f, f"delta{L}", [e.xreplace(stable) for e in output], L)
         delta = {l: sp.MatrixSymbol(f"delta{l}", n[l], m) for l in fp.layers}
         for l in range(L - 1, 0, -1):
             f.comment(f"δ^{l} from δ^{l + 1}: the hidden equation")

@@ -93,10 +93,14 @@ def _folded(x):
 
 
 def expit(x):
-    """σ(x): 1/(1 + e^{-|x|}) or e^{-|x|}/(1 + e^{-|x|}), as the sign of x needs."""
-    s, negative = _folded(x)
-    e = np.exp(-s)
-    return np.where(negative, e, 1) / (1 + e)
+    """σ(x) = e^{min(x, 0)} / (1 + e^{-|x|}): neither exponent is ever positive."""
+    if np.iscomplexobj(x):
+        s, negative = _folded(x)
+        e = np.exp(-s)
+        return np.where(negative, e, 1) / (1 + e)
+    denominator = np.exp(-np.abs(x))
+    denominator += 1
+    return np.exp(np.minimum(x, 0)) / denominator
 
 
 def softplus(x):
