@@ -65,15 +65,17 @@ def _autograd(net, params, X, Y, weight_decay):
 
 def _jax(net, params, X, Y, weight_decay):
     import jax
-    jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
     from jax.scipy.special import logsumexp
 
     ops = Ops(jnp.exp, jnp.log, jnp.tanh, lambda z: jnp.maximum(z, 0.0), lambda z: jnp.logaddexp(0.0, z),
               lambda z: logsumexp(z, axis=0), jnp.sum)
-    grads = jax.grad(lambda p: loss(ops, net, p, jnp.asarray(X), jnp.asarray(Y), weight_decay))(
-        {k: jnp.asarray(v) for k, v in params.items()})
-    return {k: np.asarray(v) for k, v in grads.items()}
+    # float64 for this call only (jax.enable_x64 in JAX >= 0.6); the caller's JAX setting is left alone
+    x64 = jax.enable_x64(True) if hasattr(jax, "enable_x64") else jax.experimental.enable_x64()
+    with x64:
+        grads = jax.grad(lambda p: loss(ops, net, p, jnp.asarray(X), jnp.asarray(Y), weight_decay))(
+            {k: jnp.asarray(v) for k, v in params.items()})
+        return {k: np.asarray(v) for k, v in grads.items()}
 
 
 def _torch(net, params, X, Y, weight_decay):

@@ -42,6 +42,8 @@ def test_every_reference_agrees_on_a_correct_gradient():
         assert c.entries == {"W1": 12, "b1": 4, "W2": 8, "b2": 2}[c.array]
         bound = {"central differences": 1e-8}.get(c.reference, 1e-14)
         assert c.max_abs < bound, (c.reference, c.array, c.max_abs)
+    import jax.numpy as jnp
+    assert jnp.asarray(1.0).dtype == jnp.float32        # JAX compared in float64 without changing the caller's default
 
 
 def test_tolerances_are_stricter_than_torch_gradcheck_float64_defaults():
