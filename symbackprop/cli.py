@@ -58,6 +58,16 @@ def _number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def _network_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", type=_sizes, help="layer widths n_0,...,n_L (default 2,3,1)")
     parser.add_argument("--activation", dest="activations",
@@ -199,7 +209,7 @@ def _gradcheck_inputs(args: argparse.Namespace, net: Network):
     rng = np.random.default_rng(args.seed)
     params = random_params(net, rng) if args.params is None else _load_npz(args.params, "--params")
     if args.data is None:
-        X, Y = random_data(net, args.samples, rng)
+        X, Y = random_data(net, args.samples or args.batch or 8, rng)
     else:
         data = _load_npz(args.data, "--data", ["X", "Y"])
         X, Y = data["X"], data["Y"]
@@ -240,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--data", metavar="FILE.npz", help="X (n_0, m) and Y (n_L, m): samples are columns")
     check.add_argument("--against", metavar="FILE.npz", help="your own gradients, keyed W1, b1, … like --params")
     check.add_argument("--seed", type=int, default=0, help="seed for random params and data (default 0)")
-    check.add_argument("--samples", type=int, default=8, help="number of random samples without --data (default 8)")
+    check.add_argument("--samples", type=_positive, help="random samples without --data (default: --batch, else 8)")
     check.add_argument("--route", choices=ROUTES, default="matrix", help="the symbolic route checked (default matrix)")
     check.set_defaults(run=cmd_gradcheck)
     return parser

@@ -162,6 +162,13 @@ def test_gradcheck_default_network_passes_every_comparison():
     assert lines[-1] == f"{total} comparisons: {total} passed, 0 failed" and total >= 20
 
 
+def test_gradcheck_random_samples_follow_batch_unless_given(capsys):
+    assert cli.main(["gradcheck", "--batch", "3", "--sizes", "2,1"]) == 0
+    assert ", 3 samples," in capsys.readouterr().out.splitlines()[0]
+    assert cli.main(["gradcheck", "--batch", "3", "--samples", "5", "--sizes", "2,1"]) == 0
+    assert ", 5 samples," in capsys.readouterr().out.splitlines()[0]
+
+
 def _npz(path, **arrays):
     np.savez(path, **arrays)
     return str(path)
@@ -219,6 +226,7 @@ def test_gradcheck_with_a_planted_wrong_rule_exits_1(capsys):
      "is not a NumPy .npz archive"),
     (lambda t, p, X, Y, g: ["--weight-decay", "lam"], "gradcheck needs a number for --weight-decay"),
     (lambda t, p, X, Y, g: ["--route", "fast"], "invalid choice: 'fast'"),
+    (lambda t, p, X, Y, g: ["--samples", "0"], "--samples: expected a positive integer, got '0'"),
 ])
 def test_gradcheck_bad_input_exits_2_with_one_line(tmp_path, capsys, make, message):
     net, params, X, Y, grads = _files(tmp_path)
