@@ -45,10 +45,32 @@ def _as_float_array(name: str, value) -> np.ndarray:
     return array
 
 
-def check_params(net: Network, params) -> dict[str, np.ndarray]:
+def check_weight_decay_value(net: Network, value) -> float:
+    """A value for a symbolic λ: a finite number ≥ 0 (a numeric λ is the network's own)."""
+    if not isinstance(net.weight_decay, str):
+        raise SpecError(f"this network's weight decay is {net.weight_decay}; weight_decay= is for a symbolic λ only")
+    try:
+        lam = float(value)
+    except (TypeError, ValueError):
+        lam = float("nan")
+    if isinstance(value, bool) or not np.isfinite(lam) or lam < 0:
+        raise SpecError(f"weight_decay (the value of {net.weight_decay}) must be a finite number >= 0; got {value!r}")
+    return lam
+
+
+def check_params(net: Network, params, *, label: str = "params") -> dict[str, np.ndarray]:
     """The parameters as float64 arrays in layer order, or one line saying what is wrong."""
+    try:
+        return _check_params(net, params, label)
+    except SpecError as error:
+        if label == "params":
+            raise
+        raise SpecError(f"{label}: {error}") from None
+
+
+def _check_params(net: Network, params, label: str) -> dict[str, np.ndarray]:
     if not hasattr(params, "keys"):
-        raise SpecError(f"params must be a dict of arrays keyed {', '.join(parameter_shapes(net))}; "
+        raise SpecError(f"{label} must be a dict of arrays keyed {', '.join(parameter_shapes(net))}; "
                         f"got {type(params).__name__}")
     shapes = parameter_shapes(net)
     missing = [k for k in shapes if k not in params]
@@ -56,7 +78,7 @@ def check_params(net: Network, params) -> dict[str, np.ndarray]:
     if missing or extra:
         said = "; ".join(part for part in (f"missing {', '.join(missing)}" if missing else "",
                                            f"unexpected {', '.join(extra)}" if extra else "") if part)
-        raise SpecError(f"params for sizes {net.sizes} are {', '.join(shapes)}: {said}")
+        raise SpecError(f"{label} for sizes {net.sizes} are {', '.join(shapes)}: {said}")
     out = {}
     for name, shape in shapes.items():
         array = _as_float_array(name, params[name])

@@ -20,18 +20,25 @@ class Ops:
     exp: Callable
     log: Callable
     tanh: Callable
-    relu: Callable
+    where: Callable
     softplus: Callable           # log(1 + e^z), stable
     column_lse: Callable         # log Σ_i e^{Z_ic}, per column
     total: Callable              # sum of every entry
 
 
-def _activation(ops: Ops, name: str, z):
+def relu(where, z, at_zero: float):
+    """max(z, 0) whose derivative at 0 is the network's stated relu'(0), not the library's own."""
+    return where(z > 0, z, where(z < 0, 0 * z, at_zero * z))
+
+
+def _activation(ops: Ops, name: str, z, at_zero: float):
     if name == "sigmoid":
         return ops.exp(-ops.softplus(-z))
     if name == "softmax":
         return ops.exp(z - ops.column_lse(z))
-    return {"tanh": ops.tanh, "relu": ops.relu, "identity": lambda v: v, "softplus": ops.softplus}[name](z)
+    if name == "relu":
+        return relu(ops.where, z, at_zero)
+    return {"tanh": ops.tanh, "identity": lambda v: v, "softplus": ops.softplus}[name](z)
 
 
 def loss(ops: Ops, net: Network, params: dict, X, Y, weight_decay: float):
@@ -39,7 +46,7 @@ def loss(ops: Ops, net: Network, params: dict, X, Y, weight_decay: float):
     A = X
     for l in range(1, net.depth + 1):
         Z = params[f"W{l}"] @ A + params[f"b{l}"][:, None]
-        A = _activation(ops, net.activation(l), Z)
+        A = _activation(ops, net.activation(l), Z, float(net.relu_at_zero))
     out = net.activation(net.depth)
     if net.loss == "mse":
         terms = 0.5 * (A - Y) ** 2
@@ -56,11 +63,14 @@ def loss(ops: Ops, net: Network, params: dict, X, Y, weight_decay: float):
 def _autograd(net, params, X, Y, weight_decay):
     import autograd
     import autograd.numpy as anp
-    from autograd.scipy.special import logsumexp
 
-    ops = Ops(anp.exp, anp.log, anp.tanh, lambda z: anp.maximum(z, 0.0), lambda z: anp.logaddexp(0.0, z),
-              lambda z: logsumexp(z, axis=0), anp.sum)
-    return autograd.grad(lambda p: loss(ops, net, p, X, Y, weight_decay))(params)
+    def column_lse(z):          # autograd.scipy needs scipy; the shift by the column maximum, by hand
+        top = anp.max(z, axis=0)
+        return top + anp.log(anp.sum(anp.exp(z - top), axis=0))
+
+    ops = Ops(anp.exp, anp.log, anp.tanh, anp.where, lambda z: anp.logaddexp(0.0, z), column_lse, anp.sum)
+    with np.errstate(over="ignore"):        # autograd's tanh' is 1/cosh², inf in cosh giving 0, correctly
+        return autograd.grad(lambda p: loss(ops, net, p, X, Y, weight_decay))(params)
 
 
 def _jax(net, params, X, Y, weight_decay):
@@ -68,7 +78,7 @@ def _jax(net, params, X, Y, weight_decay):
     import jax.numpy as jnp
     from jax.scipy.special import logsumexp
 
-    ops = Ops(jnp.exp, jnp.log, jnp.tanh, lambda z: jnp.maximum(z, 0.0), lambda z: jnp.logaddexp(0.0, z),
+    ops = Ops(jnp.exp, jnp.log, jnp.tanh, jnp.where, lambda z: jnp.logaddexp(0.0, z),
               lambda z: logsumexp(z, axis=0), jnp.sum)
     # float64 for this call only (jax.enable_x64 in JAX >= 0.6); the caller's JAX setting is left alone
     x64 = jax.enable_x64(True) if hasattr(jax, "enable_x64") else jax.experimental.enable_x64()
@@ -82,7 +92,7 @@ def _torch(net, params, X, Y, weight_decay):
     import torch
 
     # not torch.nn.functional.softplus: past its threshold (20) it returns z, off by e^{-20} in float64
-    ops = Ops(torch.exp, torch.log, torch.tanh, torch.relu, lambda z: torch.logaddexp(torch.zeros_like(z), z),
+    ops = Ops(torch.exp, torch.log, torch.tanh, torch.where, lambda z: torch.logaddexp(torch.zeros_like(z), z),
               lambda z: torch.logsumexp(z, dim=0), torch.sum)
     tensors = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
     E = loss(ops, net, tensors, torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64),

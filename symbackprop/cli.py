@@ -17,7 +17,7 @@ from fractions import Fraction
 import numpy as np
 
 from . import seeds
-from .arrays import parameter_shapes, random_data, random_params
+from .arrays import check_params, parameter_shapes, random_data, random_params
 from .delta import BACKPROP, DeltaRules
 from .derive import derive
 from .errors import SpecError
@@ -66,6 +66,12 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
+
+
+def _natural(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return int(text)
 
 
 def _network_options(parser: argparse.ArgumentParser) -> None:
@@ -214,6 +220,8 @@ def _gradcheck_inputs(args: argparse.Namespace, net: Network):
         data = _load_npz(args.data, "--data", ["X", "Y"])
         X, Y = data["X"], data["Y"]
     against = None if args.against is None else _load_npz(args.against, "--against", list(parameter_shapes(net)))
+    if against is not None:
+        against = check_params(net, against, label=f"--against {args.against!r}")
     return params, X, Y, against
 
 
@@ -249,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--params", metavar="FILE.npz", help="W1, b1, …: W^l (n_l, n_{l-1}), b^l (n_l,)")
     check.add_argument("--data", metavar="FILE.npz", help="X (n_0, m) and Y (n_L, m): samples are columns")
     check.add_argument("--against", metavar="FILE.npz", help="your own gradients, keyed W1, b1, … like --params")
-    check.add_argument("--seed", type=int, default=0, help="seed for random params and data (default 0)")
+    check.add_argument("--seed", type=_natural, default=0, help="seed for random params and data (default 0)")
     check.add_argument("--samples", type=_positive, help="random samples without --data (default: --batch, else 8)")
     check.add_argument("--route", choices=ROUTES, default="matrix", help="the symbolic route checked (default matrix)")
     check.set_defaults(run=cmd_gradcheck)
@@ -263,6 +271,10 @@ def main(argv: Sequence[str] | None = None, *, rules: DeltaRules = BACKPROP) -> 
         return args.run(args, rules)
     except SpecError as error:
         print(f"symbackprop: error: {error}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("symbackprop: error: out of memory: the network or the number of samples is too large for this "
+              "machine", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("symbackprop: interrupted", file=sys.stderr)

@@ -26,7 +26,7 @@ import sympy as sp
 
 from . import codegen
 from .activations import ACTIVATIONS
-from .arrays import check_data, check_inputs, check_params, parameter_shapes
+from .arrays import check_data, check_inputs, check_params, check_weight_decay_value, parameter_shapes
 from .delta import BACKPROP, ClosedForm, DeltaRules
 from .derive import Derivation
 from .direct import ChainRule, adjoint_symbol, edge_symbol
@@ -367,10 +367,10 @@ class Lambdified:
 
     def _extra(self, weight_decay) -> tuple:
         if not self._routes.weight_decay.free_symbols:
-            return ()
+            return () if weight_decay is None else (check_weight_decay_value(self.net, weight_decay),)
         if weight_decay is None:
             raise SpecError(f"weight decay is the symbol {self._routes.weight_decay}: pass weight_decay=<number>")
-        return (float(weight_decay),)
+        return (check_weight_decay_value(self.net, weight_decay),)
 
     def forward(self, params: Mapping, X) -> np.ndarray:
         """A^L for every column of X: shape (n_L, m)."""
@@ -414,6 +414,8 @@ def lambdify(d: Derivation | Network) -> Lambdified:
     >>> f.gradient(params, [[1.0, 3.0]], [[2.0, 6.0]])["W1"]   # mean of (a − y)·x over 2 samples
     array([[1.]])
     """
+    if not isinstance(d, (Derivation, Network)):
+        raise SpecError(f"lambdify takes a Derivation (derive(net)) or a Network; got {type(d).__name__}")
     net = d.net if isinstance(d, Derivation) else d
     _check_numeric(net)
     return Lambdified(net, Routes(net, d.closed.rules if isinstance(d, Derivation) else BACKPROP))

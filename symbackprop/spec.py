@@ -27,6 +27,13 @@ _RESERVED = {"nan", "inf", "oo", "zoo", "E", "I", "pi"}
 LIMITS = {"parameters": 5000, "batch": 128}
 
 
+def _finite(value: numbers.Real) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:              # an int or Fraction past the float range
+        return False
+
+
 def _check_limit(what: str, value: int) -> None:
     if value > LIMITS[what]:
         raise SpecError(f"symbackprop derives for small networks: at most {LIMITS[what]} {what}; "
@@ -99,7 +106,7 @@ def _check_weight_decay(value) -> WeightDecay:
             raise SpecError(f"weight_decay must be a number >= 0 or a plain symbol name such as 'lam' "
                             f"that the network does not use itself; got {name!r}")
         return name
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (value >= 0 and math.isfinite(value)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (value >= 0 and _finite(value)):
         raise SpecError(f"weight_decay must be a finite number >= 0 or a symbol name; got {value!r}")
     return value
 

@@ -227,6 +227,11 @@ def test_gradcheck_with_a_planted_wrong_rule_exits_1(capsys):
     (lambda t, p, X, Y, g: ["--weight-decay", "lam"], "gradcheck needs a number for --weight-decay"),
     (lambda t, p, X, Y, g: ["--route", "fast"], "invalid choice: 'fast'"),
     (lambda t, p, X, Y, g: ["--samples", "0"], "--samples: expected a positive integer, got '0'"),
+    (lambda t, p, X, Y, g: ["--seed", "-1"], "--seed: expected an integer >= 0, got '-1'"),
+    (lambda t, p, X, Y, g: ["--weight-decay", "1" + "0" * 400], "weight_decay must be a finite number >= 0"),
+    (lambda t, p, X, Y, g: ["--against", _npz(t / "g.npz", **{**g, "W1": g["W1"].T})],
+     "--against '"),
+    (lambda t, p, X, Y, g: ["--samples", str(10**12)], "out of memory"),
 ])
 def test_gradcheck_bad_input_exits_2_with_one_line(tmp_path, capsys, make, message):
     net, params, X, Y, grads = _files(tmp_path)

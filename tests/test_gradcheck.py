@@ -96,8 +96,9 @@ def test_every_numeric_reference_refuses_a_planted_wrong_delta_equation(slip, ro
 
 def test_complex_step_is_skipped_for_relu_and_says_why():
     net = Network(sizes=(2, 3, 1), activations=("relu", "sigmoid"))
-    report = gradcheck(net, *_inputs(net), references=("complex step",))
-    assert report.comparisons == [] and "relu is not analytic" in report.skipped["complex step"]
+    report = gradcheck(net, *_inputs(net), references=("complex step", "hand-written"))
+    assert {c.reference for c in report.comparisons} == {"hand-written NumPy back-prop"}
+    assert "relu is not analytic" in report.skipped["complex step"]
 
 
 def test_central_differences_alone_refuse_a_wrong_gradient():
@@ -133,3 +134,40 @@ def test_symbolic_weight_decay_needs_a_value():
     with pytest.raises(SpecError, match="weight decay is the symbol lam: give it a value"):
         gradcheck(net, params, X, Y)
     assert gradcheck(net, params, X, Y, weight_decay=0.2, references=("hand-written", "central differences")).ok
+
+
+def test_a_relu_kink_within_reach_skips_finite_differences_and_autodiff_keeps_the_convention():
+    for at_zero in (0, 1):
+        net = Network(sizes=(2, 3, 1), activations=("relu", "sigmoid"), relu_at_zero=at_zero)
+        params, X, Y = _inputs(net)
+        params["b1"][:] = 0.0
+        X[:, 0] = 0.0
+        report = gradcheck(net, params, X, Y, references=("central differences", "hand-written", "autograd"))
+        assert report.ok, report.table()
+        assert "from its kink" in report.skipped["central differences"]
+        assert {c.reference for c in report.comparisons} == {"hand-written NumPy back-prop", "autograd"}
+
+
+@pytest.mark.parametrize("references, message", [
+    (("central-differences",), "unknown reference 'central-differences'; allowed: routes, central differences"),
+    ("routes", "references must be a tuple of names"),
+    ((), "references is empty"),
+])
+def test_a_comparison_that_would_compare_nothing_is_refused(references, message):
+    with pytest.raises(SpecError, match=message):
+        gradcheck(NET, *_inputs(), references=references)
+
+
+def test_nothing_compared_is_an_error_not_a_pass():
+    net = Network(sizes=(2, 3, 1), activations=("relu", "sigmoid"))
+    with pytest.raises(SpecError, match="nothing was compared: complex step: relu is not analytic"):
+        gradcheck(net, *_inputs(net), references=("complex step",))
+
+
+def test_the_worst_failure_is_the_one_furthest_outside_its_tolerance():
+    params, X, Y = _inputs()
+    mine = handwritten.gradient(NET, params, X, Y)
+    mine["W1"][0, 0] += 1e-8
+    mine["b2"][1] += 1e-3
+    report = gradcheck(NET, params, X, Y, gradients=mine, references=("yours",))
+    assert [c.array for c in report.failed] == ["b2", "W1"] and report.failed[0].worst == "b2[2]"

@@ -1,5 +1,6 @@
 """lambdify: the generated NumPy code agrees with itself, with a hand-written back-prop and with
 autograd, for any number of samples; it stays finite at |Z| = 1000; its source is what runs."""
+import re
 import warnings
 from fractions import Fraction
 
@@ -370,3 +371,50 @@ def test_per_sample_share_sums_to_E():
                                 sp.Symbol("m", integer=True, positive=True): 3}) for c in range(3)]
     assert sp.expand(sp.Add(*shares) - whole.E) == 0
     assert BACKPROP is derive(net).closed.rules
+
+
+@pytest.mark.parametrize("at_zero", [0, 0.5, 1])
+def test_relu_at_zero_is_the_stated_convention_at_an_exact_kink(at_zero):
+    """b1 = 0 and a zero column of X put every hidden relu exactly at Z = 0: relu'(0) decides ∂E/∂b1."""
+    net = Network(sizes=(2, 3, 2), activations=("relu", "sigmoid"), relu_at_zero=at_zero)
+    rng = np.random.default_rng(8)
+    params = {**random_params(net, rng), "b1": np.zeros(3)}
+    X, Y = random_data(net, 4, rng)
+    X[:, 1] = 0.0
+    f = lambdify(net)
+    reference = handwritten.gradient(net, params, X, Y)
+    at_kink = handwritten.gradient(net, params, X[:, 1:2], Y[:, 1:2])["b1"]
+    assert (at_kink != 0).all() == (at_zero != 0)          # the convention shows in the answer
+    for route in ROUTES:
+        assert_gradients_close(f.gradient(params, X, Y, route=route), reference, rtol=1e-12, what=route)
+
+
+def test_cce_with_soft_and_unnormalised_targets():
+    """δ^L = (A 1ᵀY − Y)/m holds for any Y: targets that are distributions, or do not sum to 1."""
+    net = Network(sizes=(2, 3, 3), activations=("tanh", "softmax"), loss="cce")
+    f = lambdify(net)
+    rng = np.random.default_rng(9)
+    params = random_params(net, rng)
+    X = rng.normal(size=(2, 5))
+    for Y in (rng.dirichlet(np.ones(3), size=5).T, rng.uniform(size=(3, 5))):
+        reference = handwritten.gradient(net, params, X, Y)
+        for route in ROUTES:
+            assert_gradients_close(f.gradient(params, X, Y, route=route), reference, rtol=1e-12, what=route)
+
+
+@pytest.mark.parametrize("value, message", [
+    (-1, "must be a finite number >= 0; got -1"), (float("nan"), "got nan"), ("abc", "got 'abc'"),
+    ([1, 2], "got [1, 2]"), (True, "got True"),
+])
+def test_a_value_for_a_symbolic_weight_decay_is_checked(value, message):
+    f = lambdify(Network(sizes=(1, 1), weight_decay="lam"))
+    with pytest.raises(SpecError, match=re.escape(message)):
+        f.gradient({"W1": [[1.0]], "b1": [0.0]}, [[1.0]], [[0.0]], weight_decay=value)
+
+
+def test_a_numeric_weight_decay_cannot_be_overridden_silently():
+    f = lambdify(Network(sizes=(1, 1), weight_decay=0.1))
+    with pytest.raises(SpecError, match="this network's weight decay is 0.1; weight_decay= is for a symbolic"):
+        f.loss({"W1": [[1.0]], "b1": [0.0]}, [[1.0]], [[0.0]], weight_decay=5)
+    with pytest.raises(SpecError, match="lambdify takes a Derivation"):
+        lambdify("2,3,1")
