@@ -332,22 +332,13 @@ def main() -> None:
 
     print(environment())
     print()
-    print("### 1. Gradient time per call, small networks (median µs; in brackets × the hand-written back-prop)")
-    print()
-    print(timing_table(small, SMALL_COLUMNS))
-    print()
-    print("Gradient evaluations per second:")
-    print()
-    print(rate_table(small, SMALL_COLUMNS))
-    print()
-    print(f"### 2. Large networks, m = {LARGE_BATCH} (matrix route only; median µs, × hand-written)")
-    print()
-    print(timing_table(large, LARGE_COLUMNS))
-    print()
-    print("Gradient evaluations per second:")
-    print()
-    print(rate_table(large, LARGE_COLUMNS))
-    print()
+    for title, rows, columns in (
+            ("### 1. Gradient time per call, small networks (median µs; in brackets × the hand-written back-prop)",
+             small, SMALL_COLUMNS),
+            (f"### 2. Large networks, m = {LARGE_BATCH} (matrix route only; median µs, × hand-written)",
+             large, LARGE_COLUMNS)):
+        print(f"{title}\n\n{timing_table(rows, columns)}\n\nGradient evaluations per second:\n\n"
+              f"{rate_table(rows, columns)}\n")
     print(f"### 3. lambdify build time, seconds (fresh interpreter, median of {BUILD_RUNS})")
     print()
     print(build_table(builds))
