@@ -22,6 +22,7 @@ class Activation:
     in_unit_interval: bool = False       # outputs confined to (0, 1): allowed before bce
     output_only: bool = False            # softmax: a column operation, only on layer L
     elementwise: bool = True
+    analytic: bool = True                # complex-step differentiation applies
 
 
 def generic_function(layer: int) -> sp.Function:
@@ -49,7 +50,8 @@ ACTIVATIONS: dict[str, Activation] = {
                    in_unit_interval=True),
         Activation("tanh", lambda z, l: sp.tanh(z), lambda z, a, l: 1 - a**2),
         # relu'(0) does not exist: the convention is stated by Network.relu_at_zero.
-        Activation("relu", lambda z, l: sp.Max(0, z), lambda z, a, l: sp.Heaviside(z, RELU_AT_ZERO)),
+        Activation("relu", lambda z, l: sp.Max(0, z), lambda z, a, l: sp.Heaviside(z, RELU_AT_ZERO),
+                   analytic=False),
         Activation("identity", lambda z, l: z, lambda z, a, l: sp.Integer(1)),
         Activation("softplus", lambda z, l: sp.log(1 + sp.exp(z)), lambda z, a, l: 1 / (1 + sp.exp(-z))),
         Activation("softmax", _softmax, _softmax_jacobian, in_unit_interval=True,

@@ -44,15 +44,9 @@ class NumPyCode(NumPyPrinter):
         return super()._print_Pow(expr, rational=rational)
 
     def _print_Max(self, expr: sp.Max) -> str:
-        return self._fold("np.maximum", expr.args)
-
-    def _print_Min(self, expr: sp.Min) -> str:
-        return self._fold("np.minimum", expr.args)
-
-    def _fold(self, name: str, args) -> str:
-        out = self._print(args[0])
-        for a in args[1:]:
-            out = f"{name}({out}, {self._print(a)})"
+        out = self._print(expr.args[0])
+        for a in expr.args[1:]:
+            out = f"np.maximum({out}, {self._print(a)})"
         return out
 
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
@@ -76,8 +70,7 @@ class NumPyCode(NumPyPrinter):
         prec = sp.printing.precedence.PRECEDENCE["Mul"]
         body = " @ ".join(self.parenthesize(f, prec) for f in factors)
         if ones is not None:
-            body = f"{self.parenthesize(factors[0], prec) if len(factors) == 1 else '(' + body + ')'}" \
-                   ".sum(axis=1, keepdims=True)"
+            body = (body if len(factors) == 1 else f"({body})") + ".sum(axis=1, keepdims=True)"
         return body if coefficient == 1 else f"{self._print(coefficient)}*{body}"
 
     def _print_HadamardProduct(self, expr) -> str:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from . import autodiff, handwritten
+from .activations import ACTIVATIONS
 from .arrays import check_data, check_params, check_weight_decay_value, entry_name
 from .derive import Derivation
 from .errors import SpecError
@@ -116,35 +117,42 @@ def _entries(params: dict, rng: np.random.Generator) -> dict[str, np.ndarray] | 
             for k, p in params.items()}
 
 
+def _per_entry(params: dict, entries, derivative) -> dict[str, np.ndarray]:
+    """derivative(name, k) for each entry k of each array (NaN where a sample leaves it out)."""
+    out = {}
+    for name, p in params.items():
+        g = np.full(p.size, np.nan)
+        for k in (entries[name] if entries is not None else range(p.size)):
+            g[k] = derivative(name, k)
+        out[name] = g.reshape(p.shape)
+    return out
+
+
 def central_differences(loss, params: dict, h_scale: float | None, entries=None) -> dict[str, np.ndarray]:
     """(E(θ + h e_k) − E(θ − h e_k)) / 2h for each entry k, h = h_scale·max(1, |θ_k|)
     (h_scale = ε^(1/3) balances truncation against round-off)."""
     h_scale = np.finfo(float).eps ** (1 / 3) if h_scale is None else h_scale
-    out = {}
-    for name, p in params.items():
-        g = np.full(p.size, np.nan)
-        for k in (entries[name] if entries is not None else range(p.size)):
-            h = h_scale * max(1.0, abs(p.flat[k]))
-            up, down = p.copy(), p.copy()
-            up.flat[k] += h
-            down.flat[k] -= h
-            h = (up.flat[k] - down.flat[k]) / 2            # the step actually taken, after rounding
-            g[k] = (loss({**params, name: up}) - loss({**params, name: down})) / (2 * h)
-        out[name] = g.reshape(p.shape)
-    return out
+
+    def derivative(name: str, k: int) -> float:
+        p = params[name]
+        h = h_scale * max(1.0, abs(p.flat[k]))
+        up, down = p.copy(), p.copy()
+        up.flat[k] += h
+        down.flat[k] -= h
+        h = (up.flat[k] - down.flat[k]) / 2            # the step actually taken, after rounding
+        return (loss({**params, name: up}) - loss({**params, name: down})) / (2 * h)
+
+    return _per_entry(params, entries, derivative)
 
 
 def complex_step(loss, params: dict, entries=None, h: float = 1e-20) -> dict[str, np.ndarray]:
     """Im E(θ + ih e_k) / h: no subtraction, so no round-off; needs E analytic in θ."""
-    out = {}
-    for name, p in params.items():
-        g = np.full(p.size, np.nan)
-        for k in (entries[name] if entries is not None else range(p.size)):
-            shifted = p.astype(complex)
-            shifted.flat[k] += 1j * h
-            g[k] = np.imag(loss({**params, name: shifted})) / h
-        out[name] = g.reshape(p.shape)
-    return out
+    def derivative(name: str, k: int) -> float:
+        shifted = params[name].astype(complex)
+        shifted.flat[k] += 1j * h
+        return np.imag(loss({**params, name: shifted})) / h
+
+    return _per_entry(params, entries, derivative)
 
 
 def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix", gradients=None,
@@ -164,10 +172,6 @@ def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix",
     extra = {"weight_decay": lam} if isinstance(net.weight_decay, str) else {}
     symbolic = f.gradient(params, X, Y, route=route, **extra)
     report = GradcheckReport(net, route)
-
-    def want(name: str) -> bool:
-        return name in wanted
-
     loss = f.compiled("loss")
     args = (X, Y, *extra.values())
 
@@ -175,7 +179,7 @@ def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix",
         return loss(*p.values(), *args)
 
     entries = _entries(params, np.random.default_rng(seed))
-    if want("routes"):
+    if "routes" in wanted:
         if net.parameter_count > LIMITS["parameters"]:
             report.skipped["routes"] = f"the component routes keep to {LIMITS['parameters']} parameters"
         for other in ROUTES if net.parameter_count <= LIMITS["parameters"] else ():
@@ -183,26 +187,27 @@ def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix",
                 report.comparisons += compare(f"route {other}", symbolic, f.gradient(params, X, Y, route=other,
                                                                                     **extra), TOLERANCES["exact"])
     kink = _nearest_kink(net, params, X)
-    if want("central differences") and kink is not None:
+    if "central differences" in wanted and kink is not None:
         report.skipped["central differences"] = (f"a relu pre-activation is {kink:.1e} from its kink; a step "
                                                  "across it differentiates the wrong piece")
-    elif want("central differences"):
+    elif "central differences" in wanted:
         report.comparisons += compare("central differences", symbolic, central_differences(E, params, None, entries),
                                       TOLERANCES["central differences"], entries)
         report.sweep = [(h, max(float(np.nanmax(np.abs(symbolic[k] - v))) for k, v in
                                 central_differences(E, params, h, entries).items())) for h in SWEEP]
-    if want("complex step"):
-        not_analytic = [a for a in net.layer_activations if a == "relu"]
+    if "complex step" in wanted:
+        not_analytic = [a for a in net.layer_activations if not ACTIVATIONS[a].analytic]
         if not_analytic:
-            report.skipped["complex step"] = "relu is not analytic (complex step needs E analytic in the parameters)"
+            report.skipped["complex step"] = (f"{not_analytic[0]} is not analytic (complex step needs E analytic "
+                                              "in the parameters)")
         else:
             report.comparisons += compare("complex step", symbolic, complex_step(E, params, entries),
                                           TOLERANCES["complex step"], entries)
-    if want("hand-written"):
+    if "hand-written" in wanted:
         report.comparisons += compare("hand-written NumPy back-prop", symbolic,
                                       handwritten.gradient(net, params, X, Y, weight_decay=lam), TOLERANCES["exact"])
     for backend in autodiff.BACKENDS:
-        if not want(backend):
+        if backend not in wanted:
             continue
         if backend not in autodiff.available():
             report.skipped[backend] = f"not installed (pip install {backend})"

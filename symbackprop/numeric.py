@@ -24,7 +24,7 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
-from . import codegen
+from . import codegen, delta
 from .activations import ACTIVATIONS
 from .arrays import check_data, check_inputs, check_params, check_weight_decay_value, parameter_shapes
 from .delta import BACKPROP, ClosedForm, DeltaRules
@@ -83,12 +83,6 @@ def _elementwise(net: Network, l: int) -> bool:
 def _gprime(l: int, i: int) -> sp.Symbol:
     """The variable holding g^l'(Z^l_i) (one unit, all samples)."""
     return sp.Symbol(f"gprime{l}_{i + 1}")
-
-
-def _table_derivative(fp: ForwardPass, l: int, i: int) -> sp.Expr:
-    """g^l'(Z^l_i) as the δ equations write it (the activation table's form)."""
-    rule = ACTIVATIONS[fp.net.activation(l)]
-    return fp.table_form(rule.derivative(fp.Z[l][i, 0], fp.A[l][i, 0], l))
 
 
 class Routes:
@@ -183,7 +177,8 @@ class Routes:
         fp, L = self.fp, self.net.depth
         if not _elementwise(self.net, L):
             return {}
-        return {_table_derivative(fp, L, i): activation_derivative(fp, L, i, 0) for i in range(self.net.sizes[L])}
+        table = delta.activation_derivative(fp, L)
+        return {table[i, 0]: activation_derivative(fp, L, i, 0) for i in range(self.net.sizes[L])}
 
     def direct_function(self) -> codegen.Function:
         check_symbolic_size(self.net)
@@ -209,7 +204,7 @@ class Routes:
             if u in fp.A[l] and v in fp.Z[l]:
                 k, i = list(fp.A[l]).index(u), list(fp.Z[l]).index(v)
                 if not _elementwise(self.net, l):
-                    return fp.table_form(ACTIVATIONS[self.net.activation(l)].derivative(list(fp.A[l]), k, i))
+                    return delta.activation_jacobian(fp, l, k, i, 0)
                 return _gprime(l, i) if l < self.net.depth else activation_derivative(fp, l, i, 0)
         return self.chain.edge(u, v)
 
