@@ -211,22 +211,18 @@ class Routes:
     def _direct_partials(self) -> dict[sp.Symbol, sp.Expr]:
         """∂E/∂v for every node and parameter by the chain rule over the edges, adjoints substituted.
 
-        ∂E/∂Z^L is put over one denominator and factored when it divides by A^L
-        (bce: (−y/a + (1 − y)/(1 − a))·a(1 − a) is a − y), so saturated outputs give no 0/0.
+        ∂E/∂Z^L is put over one denominator, which cancels the division by A^L
+        (bce: a(1 − a)·((1 − y)/(1 − a) − y/a) is a(1 − y) − y(1 − a)), so saturated outputs give no 0/0.
         """
         fp, chain = self.fp, self.chain
-        output_Z, output_A = set(fp.Z[self.net.depth]), set(fp.A[self.net.depth])
+        output_Z = set(fp.Z[self.net.depth])
         adjoint: dict[sp.Symbol, sp.Expr] = {}
         for v in list(fp.definitions)[::-1] + list(fp.parameters.values()):
             consumers = chain.consumers.get(v, ())
             expr = chain.local(v, symbolic_edges=True).xreplace(
                 {edge_symbol(u, v): self._edge_value(u, v) for u in consumers}).xreplace(
                 {adjoint_symbol(u): adjoint[u] for u in consumers})
-            if v in output_Z:
-                expr = sp.together(expr)
-                if sp.fraction(expr)[1].free_symbols & output_A:
-                    expr = sp.factor(expr)
-            adjoint[v] = expr
+            adjoint[v] = sp.together(expr) if v in output_Z else expr
         return adjoint
 
     # ---- matrix code: whole layers, all samples at once
