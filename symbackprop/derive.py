@@ -20,7 +20,11 @@ from .delta import BACKPROP, ClosedForm, DeltaRules, activation_jacobian, output
 from .direct import ChainRule, adjoint_symbol, edge_symbol
 from .errors import SpecError
 from .forward import ForwardPass, columns
+from .general import General
+from .layout import render_template
 from .losses import LOSSES, ShortForm
+from .notations import notation as notation_named
+from .printing import Printer
 from .spec import Network, check_symbolic_size
 
 
@@ -55,6 +59,24 @@ class Derivation:
 
     def __repr__(self) -> str:
         return f"Derivation({self.net!r})"
+
+    def summary(self, notation: str = "matrix") -> dict:
+        """The network and its back-propagation equations in general form, printed in ``notation``."""
+        names = notation_named(notation)
+        printer = Printer(names, samples=self.net.batch, uniform=len(set(self.net.layer_activations)) == 1)
+        general = General(self.chain, names)
+        show = lambda e: printer.latex(general.display(e))  # noqa: E731
+        return {"sizes": "-".join(map(str, self.net.sizes)), "activations": ", ".join(self.net.layer_activations),
+                "loss": self.net.loss, "batch": self.net.batch, "notation": names.name,
+                "equations": [{"lhs": show(eq.lhs), "rhs": show(eq.rhs), "assumption": eq.assumption}
+                              for eq in general.boxed()]}
+
+    def _repr_latex_(self) -> str:
+        """In Jupyter: the back-propagation equations of this network, as display maths."""
+        return render_template("summary.mathjax.j2", self.summary())
+
+    def _repr_markdown_(self) -> str:
+        return render_template("summary.md.j2", self.summary())
 
     @property
     def E(self) -> sp.Expr:

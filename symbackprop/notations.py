@@ -18,6 +18,30 @@ _DELTA = re.compile(r"delta(?P<l>\d+)\[(?P<i>\d+),(?P<c>\d+)\](?P<rest>.*)\Z")
 
 
 @dataclass(frozen=True)
+class Glyphs:
+    """How a notation writes each quantity, in LaTeX: ``@l`` is the reader's layer, ``@s`` the subscript.
+
+    Weights and biases keep our layer number (the superscript is the same in all three notations);
+    nodes (z, a, δ, g) carry the reader's layer, ours plus the notation's offset. ``per_sample``
+    notations write one sample's quantities, the sample index after a semicolon.
+    """
+
+    weight: str
+    bias: str
+    pre: str                 # Z^l
+    post: str                # A^l
+    data: str                # A^0 = X
+    target: str              # Y
+    delta: str               # the reader's δ
+    error: str               # E or J
+    g: str                   # the activation of a layer (@L: "^{(l)}" only where layers differ)
+    gprime: str              # its derivative
+    size: str = "n^{@l}"     # the number of units in a layer
+    commas: bool = False     # θ_{p,q}: indices always separated by commas
+    per_sample: bool = False
+
+
+@dataclass(frozen=True)
 class Notation:
     name: str
     seed: str
@@ -28,6 +52,8 @@ class Notation:
     delta: str                 # how δ^l_i (sample c) is written
     error: str                 # E or J
     delta_scale: str           # how the reader's δ relates to ∂E/∂Z
+    tex: Glyphs
+    letters: str               # the reader's index letters: unit, previous unit, next unit, sample
     preset: dict = field(default_factory=dict)
 
     def parameter(self, name: str) -> str:
@@ -60,13 +86,23 @@ NOTATIONS: dict[str, Notation] = {
     for n in (
         Notation("matrix", "000", "layers 0..L, input A^0 = X, W^l maps l-1 -> l, δ^l = ∂E/∂Z^l with 1/m inside",
                  0, "W{l}[{i},{j}]", "b{l}[{i}]", "δ{l}[{i},{c}]", "E", "δ^l = ∂E/∂Z^l",
+                 Glyphs("W^{@l}_{@s}", "b^{@l}_{@s}", "Z^{@l}_{@s}", "A^{@l}_{@s}", "A^{0}_{@s}", "Y_{@s}",
+                        r"\delta^{@l}_{@s}", "E", "g^{@l}", "{g^{@l}}'"),
+                 "ijkc",
                  preset={"activations": "generic", "loss": "mse", "batch": 2}),
         Notation("theta", "001", "layers 1..L+1, θ^(l) = [b^l | W^l] with the bias in column 0, "
                  "per-sample δ with 1/m outside",
                  1, "θ({l})[{i},{j}]", "θ({l})[{i},0]", "δ{l}[{i}] (sample {c})", "J", "δ^(l+1) = m ∂E/∂Z^l per sample",
+                 Glyphs(r"\theta^{(@l)}_{@s}", r"\theta^{(@l)}_{@s,0}", "z^{(@l)}_{@s}",
+                        r"h^{(@l)}\left(z^{(@l)}_{@s}\right)", "x_{@s}", "y_{@s}", r"\delta^{(@l)}_{@s}", "J",
+                        "h^{(@l)}", r"\Psi^{(@l)}", size="s_{@l}", commas=True, per_sample=True),
+                 "pqki",
                  preset={"activations": "sigmoid", "loss": "bce", "batch": 2}),
         Notation("ufldl", "002", "layers 1..L+1, a^(1) = x, W^(l) maps l -> l+1, one sample, errors ε",
                  1, "W({l})[{i},{j}]", "b({l})[{i}]", "ε({l})[{i}]", "J", "ε^(l+1) = ∂J/∂z^(l+1), one sample",
+                 Glyphs("W^{(@l)}_{@s}", "b^{(@l)}_{@s}", "z^{(@l)}_{@s}", "a^{(@l)}_{@s}", "x_{@s}", "y_{@s}",
+                        r"\varepsilon^{(@l)}_{@s}", "J", r"\sigma@L", r"\sigma@L'", size="s_{@l}", per_sample=True),
+                 "ijqc",
                  preset={"activations": "sigmoid", "loss": "mse", "batch": 1}),
     )
 }

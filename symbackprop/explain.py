@@ -1,0 +1,229 @@
+"""Chain-rule steps for one partial, as data: each equation, the rule applied and why.
+
+The steps come from the derivation's own chain rule (direct.ChainRule), the same one that gives
+``d.partial``: each step expands the adjoints ∂E/∂u of one layer's nodes into their consumers'
+adjoints times the local derivatives. The result is assembled from the steps' own rows, so the
+steps and the answer cannot disagree; a test proves it equal to ``d.partial``. The sum-over-paths
+view lists every path from the parameter to E with its product of local derivatives.
+
+    >>> from symbackprop import Network, derive
+    >>> x = explain(derive(Network(sizes=(1, 1), activations="identity", batch=1)), "b1[1]")
+    >>> print(x.text().splitlines()[-1])
+    result: ∂E/∂b¹₁ = A¹₁₁ - Y₁₁
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import sympy as sp
+
+from .activations import ACTIVATIONS
+from .derive import Derivation
+from .direct import adjoint_symbol, edge_symbol
+from .layout import escape, render_template
+from .notations import notation as notation_named
+from .printing import Printer, quantity_of
+
+MAX_PATHS = 64          # paths shown; past this only their number is
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """One rule applied to a set of nodes: each row is lhs = form = form …, equal in turn."""
+
+    rule: str
+    why: str                         # words, with {} where each term is printed
+    terms: tuple[sp.Expr, ...]
+    rows: tuple[tuple[sp.Expr, ...], ...]
+
+
+@dataclass(frozen=True)
+class Path:
+    """One path from the parameter to E: its nodes, its local derivatives, and their product."""
+
+    nodes: tuple[sp.Symbol, ...]
+    factors: tuple[sp.Expr, ...]      # each edge's ∂u/∂v as a symbol, then ∂E/∂(last node)
+    product: sp.Expr
+
+
+class Explanation:
+    """The chain rule for ∂E/∂θ, step by step, and the paths from θ to E."""
+
+    def __init__(self, d: Derivation, parameter: str, notation: str = "matrix"):
+        self.d, self.parameter, self.notation = d, parameter, notation_named(notation)
+        self.v = d.symbol(parameter)
+        self.printer = Printer(self.notation, samples=d.net.batch, uniform=len(set(d.net.layer_activations)) == 1)
+        self._value: dict[sp.Symbol, sp.Expr] = {}
+
+    # --- the steps -----------------------------------------------------------------------------------
+
+    def local_value(self, u: sp.Symbol) -> sp.Expr:
+        """∂E/∂u one step back, its edges evaluated (activation edges in the table's form, proved as lemmas)."""
+        chain = self.d.chain
+        table = {s: edge[3] for s, edge in self.d._edges.items()}
+        return chain.local(u, symbolic_edges=True).xreplace(
+            {edge_symbol(w, u): table.get(edge_symbol(w, u)) or chain.edge(w, u) for w in chain.consumers.get(u, ())})
+
+    @cached_property
+    def steps(self) -> tuple[ChainStep, ...]:
+        """The layer-by-layer steps, then the assembled partial and its δ form."""
+        return self._chain_steps + (self._assembled(), self._delta_form())
+
+    @cached_property
+    def _chain_steps(self) -> tuple[ChainStep, ...]:
+        out, frontier = [], [self.v]
+        while frontier:
+            out.append(self._step(frontier))
+            for u in frontier:
+                self._value[u] = out[-1].rows[frontier.index(u)][-1]
+            frontier = self._next(frontier)
+        return tuple(out)
+
+    def _next(self, nodes: list[sp.Symbol]) -> list[sp.Symbol]:
+        """The nodes whose adjoints the last step introduced, in the graph's order."""
+        wanted = {w for u in nodes for w in self.d.chain.consumers.get(u, ())}
+        return [u for u in self.d.forward.definitions if u in wanted]
+
+    def _step(self, nodes: list[sp.Symbol]) -> ChainStep:
+        chain = self.d.chain
+        rows = tuple((adjoint_symbol(u), chain.local(u, symbolic_edges=True), self.local_value(u))
+                     if chain.consumers.get(u) else (adjoint_symbol(u), self.local_value(u)) for u in nodes)
+        rows = tuple(_distinct(row) for row in rows)
+        rule, why = self._reason(nodes[0])
+        consumers = tuple(dict.fromkeys(w for u in nodes for w in chain.consumers.get(u, ())))
+        return ChainStep(rule, why, consumers, rows)
+
+    def _reason(self, u: sp.Symbol) -> tuple[str, str]:
+        q, fp = quantity_of(u.name), self.d.forward
+        decay = " and the weight-decay term" if u in fp.decay_term.free_symbols else ""
+        if q.kind in ("W", "b"):
+            return ("multivariable chain rule", "the parameter enters E only through {}" + decay
+                    + "; Z is linear in it")
+        if q.kind == "Z":
+            elementwise = ACTIVATIONS[self.d.net.activation(q.layer)].elementwise
+            return ("chain rule through the activation", "Z feeds " + ("only its own activation {}" if elementwise
+                    else "every softmax output of its column, {}") + "; the derivative is the activation's (a lemma, "
+                    "proved against SymPy's diff)")
+        if q.layer == self.d.net.depth:
+            return "differentiate the loss", "the output enters E directly: no chain rule is needed"
+        return "chain rule into the next layer", "A feeds every unit of the next layer, {}; ∂Z/∂A is the weight"
+
+    def _assembled(self) -> ChainStep:
+        return ChainStep("assemble", "substitute each step into the one before it", (),
+                         ((adjoint_symbol(self.v), self.result),))
+
+    def _delta_form(self) -> ChainStep:
+        closed = self.d.closed.gradient_equations[self.v]
+        return ChainStep("the δ equations", "name ∂E/∂Z as δ: the same partial from the closed form", (),
+                         ((adjoint_symbol(self.v), closed),))
+
+    @cached_property
+    def result(self) -> sp.Expr:
+        """∂E/∂θ assembled from the steps' rows: each adjoint replaced by its row's last form."""
+        self._chain_steps                   # noqa: B018 (the rows fill _value)
+        return self._assemble(self.v, {})
+
+    def _assemble(self, u: sp.Symbol, memo: dict) -> sp.Expr:
+        if u not in memo:
+            value = self._value[u]
+            memo[u] = value.xreplace({adjoint_symbol(w): self._assemble(w, memo)
+                                      for w in self.d.chain.consumers.get(u, ())})
+        return memo[u]
+
+    # --- the paths ---------------------------------------------------------------------------------------
+
+    @cached_property
+    def paths(self) -> tuple[Path, ...]:
+        return tuple(self._paths_from((self.v,)))
+
+    def _paths_from(self, nodes: tuple[sp.Symbol, ...]):
+        chain, u = self.d.chain, nodes[-1]
+        if u in chain._error_symbols:
+            yield self._path(nodes, sp.diff(self.d.forward.E, u))
+        for w in chain.consumers.get(u, ()):
+            yield from self._paths_from(nodes + (w,))
+
+    def _path(self, nodes: tuple[sp.Symbol, ...], last: sp.Expr) -> Path:
+        edges = [edge_symbol(w, u) for u, w in zip(nodes, nodes[1:], strict=False)]
+        values = {s: self._edge_value(s, w, u) for s, u, w in zip(edges, nodes, nodes[1:], strict=False)}
+        factors = (*edges, adjoint_symbol(nodes[-1]))
+        product = sp.Mul(*[values[s] for s in edges]) * self.d.forward.with_conventions(last)
+        return Path(nodes, factors, product)
+
+    def _edge_value(self, s: sp.Symbol, w: sp.Symbol, u: sp.Symbol) -> sp.Expr:
+        edge = self.d._edges.get(s)
+        return edge[3] if edge else self.d.chain.edge(w, u)
+
+    # --- display -------------------------------------------------------------------------------------------
+
+    def context(self) -> dict:
+        """Plain strings for the templates: every expression printed in the notation's LaTeX."""
+        p = self.printer
+        return {"parameter": p.latex(self.v), "error": self.notation.tex.error, "notation": self.notation.name,
+                "steps": [{"rule": s.rule, "why": _fill(s.why, [p.latex(t) for t in s.terms], math=True),
+                           "rows": [{"lhs": p.latex(row[0]), "forms": [p.latex_lines(e) for e in row[1:]]}
+                                    for row in s.rows]} for s in self.steps],
+                "paths": [{"nodes": [p.latex(n) for n in path.nodes],
+                           "factors": [p.latex(f) for f in path.factors], "product": p.latex(path.product)}
+                          for path in self.paths[:MAX_PATHS]],
+                "path_count": len(self.paths), "shown_paths": min(len(self.paths), MAX_PATHS)}
+
+    def text(self) -> str:
+        """The steps as readable Unicode for a terminal."""
+        p, net = self.printer, self.d.net
+        lines = [f"∂{self.notation.error}/∂{p.text(self.v)} ({self.parameter}) by the chain rule, step by step; "
+                 f"network {'-'.join(map(str, net.sizes))}, {', '.join(net.layer_activations)}, {net.loss}, "
+                 f"m = {net.batch}; notation {self.notation.name}"]
+        for n, s in enumerate(self.steps[:-2], start=1):
+            lines.append(f"{n}. {s.rule}: " + _fill(s.why, [p.text(t) for t in s.terms], math=False))
+            lines += ["   " + " = ".join(p.text(e) for e in row) for row in s.rows]
+        lines.append(f"paths: {len(self.paths)} from {p.text(self.v)} to {self.notation.error}"
+                     + (f" (first {MAX_PATHS} shown)" if len(self.paths) > MAX_PATHS else ""))
+        for path in self.paths[:MAX_PATHS]:
+            route = " → ".join(p.text(n) for n in path.nodes) + f" → {self.notation.error}"
+            lines.append(f"   {route}: {p.text(path.product)}")
+        delta = self.steps[-1].rows[0]
+        lines.append(f"δ form: {p.text(delta[0])} = {p.text(delta[1])}")
+        lines.append(f"result: {p.text(adjoint_symbol(self.v))} = {p.text(self.result)}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return f"explain({self.d!r}, {self.parameter!r})"
+
+    def latex(self) -> str:
+        """A LaTeX fragment for an article: the steps as a list, then the paths."""
+        return render_template("explain.tex.j2", {"x": self.context()})
+
+    def markdown(self) -> str:
+        return render_template("explain.md.j2", {"x": self.context()})
+
+    def _repr_latex_(self) -> str:
+        """Display maths for Jupyter (MathJax renders maths only, not LaTeX lists)."""
+        return render_template("explain.mathjax.j2", {"x": self.context()})
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+
+def _distinct(row: tuple) -> tuple:
+    """Drop a form equal to the one before it (a step whose edges needed no evaluating)."""
+    out = [row[0]]
+    for e in row[1:]:
+        if e != out[-1]:
+            out.append(e)
+    return tuple(out)
+
+
+def _fill(words: str, terms: list[str], *, math: bool) -> str:
+    """The reason with its terms in place of {}: in LaTeX, the words escaped and each term in $…$."""
+    shown = ", ".join(f"${t}$" if math else t for t in terms)
+    return shown.join(escape(part) if math else part for part in words.split("{}"))
+
+
+def explain(d: Derivation, parameter: str, *, notation: str = "matrix") -> Explanation:
+    """The chain-rule steps and the paths for ∂E/∂parameter, shown in ``notation``."""
+    return Explanation(d, parameter, notation)

@@ -1,0 +1,333 @@
+"""Printing: expressions in the symbols of the reader's notation, as LaTeX or one line of Unicode.
+
+The only place an expression becomes text. The model's symbols have stable ASCII names
+(``W1_2_1``, ``Z1_2_1``, ``dE_dZ1_2_1``, ``g1``); general equations use ``Indexed`` quantities
+with symbolic indices (``W[l, i, j]``). A ``Printer`` maps each to the notation's glyphs
+(notations.Glyphs) through SymPy's own LaTeX printer, so the maths of every document is
+SymPy's output, never a hand-written string of symbols.
+
+    >>> from symbackprop.notations import notation
+    >>> Printer(notation("theta")).latex(sp.Symbol("W1_2_1") * sp.Symbol("X_1_2"))
+    '\\\\theta^{(1)}_{2,1} x_{1;2}'
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+from .identity import canonical_derivatives
+from .notations import Notation
+
+_NODE = re.compile(r"(?P<kind>Z|A|delta)(?P<l>\d+)_(?P<i>\d+)_(?P<c>\d+)\Z")
+_WEIGHT = re.compile(r"W(?P<l>\d+)_(?P<i>\d+)_(?P<j>\d+)\Z")
+_BIAS = re.compile(r"b(?P<l>\d+)_(?P<i>\d+)\Z")
+_DATA = re.compile(r"(?P<kind>X|Y)_(?P<i>\d+)_(?P<c>\d+)\Z")
+_ADJOINT = re.compile(r"dE_d(?P<node>\w+)\Z")
+_EDGE = re.compile(r"d(?P<u>(?:[WbZA]\d+|X|Y)(?:_\d+)+)_d(?P<v>(?:[WbZA]\d+|X|Y)(?:_\d+)+)\Z")
+_ACTIVATION = re.compile(r"g(?P<l>\d+)(?P<prime>_prime)?\Z")
+LINE_WIDTH = 64      # characters of maths per displayed line: an A4 page holds about 75 at 10 pt
+GLYPH = {"W": "weight", "b": "bias", "Z": "pre", "A": "post", "Y": "target", "delta": "delta"}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One entry of a model quantity: kind W, b, Z, A (layer 0 is the data X), Y or delta."""
+
+    kind: str
+    layer: sp.Expr | int | None
+    units: tuple
+    sample: sp.Expr | int | None = None
+
+
+def quantity_of(name: str) -> Quantity | None:
+    """The quantity a model symbol names: "Z1_2_3" is Z^1 unit 2 sample 3; None if not one."""
+    if match := _NODE.match(name):
+        return Quantity(match["kind"], int(match["l"]), (int(match["i"]),), int(match["c"]))
+    if match := _WEIGHT.match(name):
+        return Quantity("W", int(match["l"]), (int(match["i"]), int(match["j"])))
+    if match := _BIAS.match(name):
+        return Quantity("b", int(match["l"]), (int(match["i"]),))
+    if match := _DATA.match(name):
+        layer = 0 if match["kind"] == "X" else None
+        return Quantity("A" if match["kind"] == "X" else "Y", layer, (int(match["i"]),), int(match["c"]))
+    return None
+
+
+class Printer:
+    """A notation's printer: ``latex(expr)`` for documents, ``text(expr)`` for the terminal.
+
+    ``samples``: the batch m of the network printed (per-sample notations write the sample
+    index only when there is more than one; their δ is m ∂E/∂Z, so our δ prints as δ/m).
+    ``uniform``: one activation in every layer (ufldl writes σ without a layer then).
+    """
+
+    def __init__(self, notation: Notation, *, samples: int | sp.Expr = 2, uniform: bool = True):
+        self.notation, self.samples, self.uniform = notation, samples, uniform
+        self.glyphs = notation.tex
+
+    # --- the glyph of one quantity -------------------------------------------------------------
+
+    def layer(self, kind: str, layer) -> sp.Expr:
+        """The reader's layer number: nodes shift by the notation's offset, weights do not."""
+        return sp.sympify(layer) + (0 if kind in ("W", "b") else self.notation.layer_offset)
+
+    def subscript(self, q: Quantity, tex) -> str:
+        units = [tex(u) for u in q.units]
+        sep = "," if self.glyphs.commas or any(len(u) > 1 for u in units) else ""
+        text = sep.join(units)
+        if q.sample is None:
+            return text
+        if not self.glyphs.per_sample:
+            return text + sep + tex(q.sample)
+        return text + ";" + tex(q.sample) if self.samples != 1 else text
+
+    def glyph(self, q: Quantity, tex) -> str:
+        kind = "data" if q.kind == "A" and q.layer == 0 else GLYPH[q.kind]
+        pattern = getattr(self.glyphs, kind)
+        layer = "" if q.layer is None else tex(self.layer(q.kind, q.layer))
+        return pattern.replace("@l", layer).replace("@s", self.subscript(q, tex))
+
+    def matrix_glyph(self, kind: str, layer, tex) -> str:
+        """A whole layer: the glyph with its unit subscript dropped (θ's bias column is θ_{:,0})."""
+        pattern = getattr(self.glyphs, "data" if kind == "A" and layer == 0 else GLYPH[kind])
+        pattern = pattern.replace("_{@s}", "").replace("@s", ":")
+        return pattern.replace("@l", tex(self.layer(kind, layer)))
+
+    def function(self, layer, prime: bool, tex) -> str:
+        pattern = self.glyphs.gprime if prime else self.glyphs.g
+        reader = tex(self.layer("g", layer))
+        return pattern.replace("@L", "" if self.uniform else "^{(" + reader + ")}").replace("@l", reader)
+
+    # --- whole expressions -----------------------------------------------------------------------
+
+    def prepare(self, expr: sp.Expr) -> sp.Expr:
+        """g'(z) written one way; in per-sample notations our δ = (reader's δ)/m."""
+        expr = canonical_derivatives(sp.sympify(expr))
+        if self.glyphs.per_sample and self.samples != 1:
+            deltas = [s for s in expr.free_symbols if (q := quantity_of(s.name)) and q.kind == "delta"]
+            expr = expr.xreplace({s: sp.Symbol("reader_" + s.name, real=True) / self.samples for s in deltas})
+        return expr
+
+    def latex(self, expr) -> str:
+        return _Tex(self).doprint(self.prepare(expr))
+
+    def latex_lines(self, expr, width: int = LINE_WIDTH) -> list[str]:
+        """LaTeX of expr broken into lines of about ``width`` characters of maths: a sum between
+        its terms, a product too long for a line between its factors (continued with ·)."""
+        expr = self.prepare(expr)
+        tex = _Tex(self)
+        if visible_width(tex.doprint(expr)) <= width:
+            return [tex.doprint(expr)]
+        return _greedy(_pieces(tex, expr, width), width)
+
+    def text(self, expr) -> str:
+        """One line of Unicode: W¹₂₁·A⁰₁₂, ∂E/∂Z¹₂₁, g¹′(Z¹₁₁)."""
+        printed = _Text(self).doprint(self.prepare(expr))
+        return printed.replace("**", "^").replace("*", "·")
+
+
+def visible_width(tex: str) -> int:
+    """Roughly how many characters wide a LaTeX formula is set: commands and braces take no room."""
+    return len(re.sub(r"\\(?:left|right|frac|mathbf|quad|cdot|odot)|\\[A-Za-z]+|[{}^_ ]", lambda m: "x"
+                      if m[0].startswith("\\") and m[0][1:] not in _ZERO_WIDTH else "", tex))
+
+
+_ZERO_WIDTH = {"left", "right", "frac", "mathbf"}
+
+
+def _pieces(tex: _Tex, expr: sp.Expr, width: int) -> list[str]:
+    """expr as pieces no wider than a line where possible: a sum between its terms, a product
+    between its factors (a bracketed sum inside split in turn, its brackets balanced per line later)."""
+    printed = tex.doprint(expr)
+    if visible_width(printed) <= width or not (expr.is_Add or expr.is_Mul):
+        return [printed]
+    if expr.is_Add:
+        out = []
+        for n, term in enumerate(expr.as_ordered_terms()):
+            sign = "+ " if n else ""
+            if n and term.could_extract_minus_sign():
+                sign, term = "- ", -term
+            parts = _pieces(tex, term, width)
+            out += [sign + parts[0]] + parts[1:]
+        return out
+    numbers = sp.Mul(*[f for f in expr.args if f.is_number])
+    out = [tex.doprint(numbers)] if numbers != 1 else []
+    for f in expr.as_ordered_factors():
+        if f.is_number:
+            continue
+        parts = _pieces(tex, f, width) if f.is_Add else [tex.parenthesize(f, 50)]
+        if f.is_Add and len(parts) > 1:
+            parts = [r"\left(" + parts[0]] + parts[1:-1] + [parts[-1] + r"\right)"]
+        elif f.is_Add:
+            parts = [r"\left(" + parts[0] + r"\right)"]
+        out += [(r"\cdot " if out else "") + parts[0]] + parts[1:]
+    return out
+
+
+def _greedy(pieces: list[str], width: int) -> list[str]:
+    """Pieces joined into lines; a bracket open at a line's end closes with \\right. and reopens
+    with \\left. on the next line, as LaTeX needs each line's brackets to pair."""
+    lines = [pieces[0]]
+    for piece in pieces[1:]:
+        if visible_width(lines[-1] + piece) <= width:
+            lines[-1] += " " + piece
+        else:
+            lines.append(piece)
+    out, depth = [], 0
+    for line in lines:
+        opened = depth + line.count(r"\left") - line.count(r"\right")
+        out.append(r"\left." * depth + line + r"\right." * opened)
+        depth = opened
+    return out
+
+
+def _named(printer: Printer, name: str, tex) -> str | None:
+    """A model symbol's glyph, or None for a symbol the model does not name (m, λ, z)."""
+    if name.startswith("reader_"):
+        return printer.glyph(quantity_of(name[len("reader_"):]), tex)
+    q = quantity_of(name)
+    return None if q is None else printer.glyph(q, tex)
+
+
+class _Tex(LatexPrinter):
+    def __init__(self, printer: Printer):
+        super().__init__({"mul_symbol": None, "long_frac_ratio": 2})
+        self.p = printer
+
+    def tex(self, value) -> str:
+        return self._print(sp.sympify(value))
+
+    def _print_Symbol(self, expr, style="plain"):
+        named = _named(self.p, expr.name, self.tex)
+        if named is not None:
+            return named
+        if m := _ADJOINT.match(expr.name):
+            return self._partial(self.p.glyphs.error, self._print_Symbol(sp.Symbol(m["node"])))
+        if m := _EDGE.match(expr.name):
+            return self._partial(self._print_Symbol(sp.Symbol(m["u"])), self._print_Symbol(sp.Symbol(m["v"])))
+        if expr.name in ("lam", "lmbda"):
+            return r"\lambda"
+        if expr.name == "E":
+            return self.p.glyphs.error
+        return super()._print_Symbol(expr, style)
+
+    @staticmethod
+    def _partial(f: str, x: str) -> str:
+        return r"\frac{\partial " + f + r"}{\partial " + x + "}"
+
+    def _print_Partial(self, expr):
+        f, x = expr.args
+        return self._partial(self.tex(f), self.tex(x))
+
+    def _print_Indexed(self, expr):
+        base, idx = expr.base.name, expr.indices
+        if base in ("W", "b"):
+            return self.p.glyph(Quantity(base, idx[0], tuple(idx[1:])), self.tex)
+        if base in ("Z", "A", "delta"):
+            return self.p.glyph(Quantity(base, idx[0], tuple(idx[1:-1]), idx[-1]), self.tex)
+        if base == "Y":
+            return self.p.glyph(Quantity("Y", None, tuple(idx[:-1]), idx[-1]), self.tex)
+        if base == "n":
+            return self.p.glyphs.size.replace("@l", self.tex(self.p.layer("Z", idx[0])))
+        return super()._print_Indexed(expr)
+
+    def _print_Pow(self, expr):
+        """(W^l_{ij})^2: a glyph with scripts is bracketed before it is raised to a power."""
+        if isinstance(expr.base, (sp.Indexed, sp.Symbol)) and expr.exp.is_positive:
+            base = self._print(expr.base)
+            if "^" in base or "_" in base:
+                return r"\left(" + base + r"\right)^{" + self._print(expr.exp) + "}"
+        return super()._print_Pow(expr)
+
+    def _print_MatrixSymbol(self, expr):
+        """A whole layer of the general matrix form, named kind|l|shift (general.layer_matrix)."""
+        if expr.name.count("|") != 2:
+            return super()._print_MatrixSymbol(expr)
+        kind, base, shift = expr.name.split("|")
+        layer = sp.Symbol(base, integer=True, positive=True) + int(shift)
+        if kind in ("dW", "db"):
+            return _Tex._partial(self.p.glyphs.error, self.p.matrix_glyph(kind[1], layer, self.tex))
+        if kind == "gprime":
+            Z = self.p.matrix_glyph("Z", layer, self.tex)
+            return self.p.function(layer, True, self.tex) + r"\left(" + Z + r"\right)"
+        return self.p.matrix_glyph(kind, layer, self.tex)
+
+    def _print_HadamardProduct(self, expr):
+        return r" \odot ".join(self.parenthesize(a, 60) for a in expr.args)
+
+    def _print_OneMatrix(self, expr):
+        return r"\mathbf{1}"
+
+    def _print_Transpose(self, expr):
+        return r"\left(" + self._print(expr.arg) + r"\right)^{T}"
+
+    def _print_Function(self, expr, exp=None):
+        name = expr.func.__name__
+        if m := _ACTIVATION.match(name):
+            return self._applied(self.p.function(int(m["l"]), bool(m["prime"]), self.tex), expr.args[0], exp)
+        if name in ("g", "gprime") and len(expr.args) == 2:
+            return self._applied(self.p.function(expr.args[0], name == "gprime", self.tex), expr.args[1], exp)
+        return super()._print_Function(expr, exp)
+
+    def _applied(self, head: str, arg, exp) -> str:
+        text = head + r"\left(" + self.tex(arg) + r"\right)"
+        return text if exp is None else r"\left(" + text + r"\right)^{" + exp + "}"
+
+
+_SUPER = dict(zip("0123456789+-=()lLinkj", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ˡᴸⁱⁿᵏʲ", strict=True))
+_SUB = dict(zip("0123456789+-=()aeoxhklmnpstijruv;,", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ;,", strict=True))
+_GREEK = {r"\theta": "θ", r"\delta": "δ", r"\varepsilon": "ε", r"\Psi": "Ψ", r"\sigma": "σ", r"\lambda": "λ"}
+_GROUP = re.compile(r"([\^_])\{([^{}]*)\}")
+
+
+def tex_to_text(glyph: str) -> str:
+    """A glyph's LaTeX as Unicode: θ^{(1)}_{2,1} -> θ⁽¹⁾₂,₁; scripts without a Unicode form stay ^(…)."""
+    for macro, char in _GREEK.items():
+        glyph = glyph.replace(macro, char)
+
+    def script(m: re.Match) -> str:
+        table = _SUPER if m[1] == "^" else _SUB
+        body = m[2].replace(" ", "")
+        return "".join(table[c] for c in body) if all(c in table for c in body) else f"{m[1]}({body})"
+
+    while _GROUP.search(glyph):
+        glyph = _GROUP.sub(script, glyph)
+    return glyph.replace("{", "").replace("}", "").replace("'", "′")
+
+
+class _Text(StrPrinter):
+    def __init__(self, printer: Printer):
+        super().__init__()
+        self.p = printer
+
+    def tex(self, value) -> str:
+        return str(value).replace(" ", "")
+
+    def _print_Symbol(self, expr):
+        named = _named(self.p, expr.name, self.tex)
+        if named is not None:
+            return tex_to_text(named)
+        if m := _ADJOINT.match(expr.name):
+            return f"∂{self.p.glyphs.error}/∂" + self._print_Symbol(sp.Symbol(m["node"]))
+        if m := _EDGE.match(expr.name):
+            return "∂" + self._print_Symbol(sp.Symbol(m["u"])) + "/∂" + self._print_Symbol(sp.Symbol(m["v"]))
+        if expr.name in ("lam", "lmbda", "lambda"):
+            return "λ"
+        if expr.name == "E":
+            return self.p.glyphs.error
+        return super()._print_Symbol(expr)
+
+    def _print_Partial(self, expr):
+        f, x = expr.args
+        return f"∂{self._print(f)}/∂{self._print(x)}"
+
+    def _print_Function(self, expr):
+        name = expr.func.__name__
+        if m := _ACTIVATION.match(name):
+            head = self.p.function(int(m["l"]), bool(m["prime"]), self.tex)
+            return tex_to_text(head) + "(" + self._print(expr.args[0]) + ")"
+        return super()._print_Function(expr)

@@ -1,0 +1,276 @@
+"""Write-ups: the derivation of one network as a LaTeX article, a PDF and a Markdown page.
+
+``document`` gathers everything a write-up shows, as plain strings and lists in the reader's
+notation: the network, the forward pass (components and matrices, with dimensions), the error,
+the chain rule step by step with a reason for each step, the boxed δ equations and their matrix
+form, the seed's own equations where the network is the one the seed derives for, a worked
+partial written out by direct differentiation and by the δ equations, the verification table
+and a numeric comparison. Every printed general equation is instantiated at every layer, unit
+and sample of the network and proved like the δ steps, so that what the reader sees is checked.
+Templates lay it out; ``write`` puts the files in place only when each one is complete.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import sympy as sp
+
+from . import seeds
+from .activations import ACTIVATIONS
+from .arrays import random_data, random_params
+from .derive import Derivation, Step
+from .errors import SpecError
+from .explain import explain
+from .general import A, E, General, Partial, W, Y, Z, b, delta, matrix_form
+from .gradcheck import TOLERANCES, gradcheck
+from .layout import render_template
+from .notations import NOTATIONS, notation
+from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
+from .printing import Printer
+from .verify import PROVED, check_step, verify
+
+FORMATS = {"tex": "derivation.tex.j2", "md": "derivation.md.j2", "pdf": "derivation.tex.j2"}
+RENDERERS = {"latex": "derivation.tex.j2", "markdown": "derivation.md.j2"}
+NUMERIC_REFERENCES = ("routes", "central differences", "complex step", "hand-written")
+NUMERIC_SAMPLES, NUMERIC_SEED, SYMBOLIC_DECAY = 8, 0, 0.1
+# Where a boxed equation is a seed's own numbered equation, its number there.
+SEED_LABELS = {"theta": {"delta L": "(42)", "delta l": "(43)", "gradient W": "(44)", "gradient b": "(46)"}}
+
+
+def default_parameter(d: Derivation) -> str:
+    """The worked partial: a weight of the first layer, whose chain runs through every layer."""
+    return "W1[1,1]"
+
+
+# --- pieces of the document -------------------------------------------------------------------------
+
+
+def _equation(p: Printer, general: General, lhs: sp.Expr, rhs: sp.Expr) -> dict:
+    return {"lhs": p.latex(general.display(lhs)), "lines": p.latex_lines(general.display(rhs))}
+
+
+def _checked(d: Derivation, general: General, eqs, p: Printer, cache: dict) -> list[dict]:
+    """Each general equation printed, with the proof of its every instance in this network."""
+    out = []
+    for eq in eqs:
+        results = [check_step(d, Step(name, truth, claim, assume=assume), cache=cache)
+                   for name, truth, claim, assume in general.check_instances(eq)]
+        row = _equation(p, general, eq.lhs, eq.rhs)
+        if row["lhs"] == "".join(row["lines"]):         # θ writes A as h(z): "h(z) = h(z)" says nothing
+            continue
+        row.update(label=eq.label, why=eq.why, assumption=eq.assumption, instances=len(results),
+                   proved=sum(r.status == PROVED for r in results), failed=[r.name for r in results if not r.ok],
+                   ok=all(r.ok for r in results))
+        out.append(row)
+    return out
+
+
+def _layers(d: Derivation, p: Printer) -> list[dict]:
+    z, a = sp.Symbol("z"), sp.Symbol("a")
+    rows = [{"layer": p.notation.layer_offset, "units": d.net.sizes[0], "activation": "input",
+             "g": "", "gprime": ""}]
+    for l in d.forward.layers:
+        name = d.net.activation(l)
+        rule = ACTIVATIONS[name]
+        if rule.elementwise:
+            g, gprime = p.latex(rule.formula(z, l)), p.latex(d.forward.table_form(rule.derivative(z, a, l)))
+        else:
+            zi, ai, i, k = sp.IndexedBase("z"), sp.IndexedBase("a"), sp.Symbol("i"), sp.Symbol("k")
+            g = p.latex(sp.exp(zi[i]) / sp.Sum(sp.exp(zi[k]), (k, 1, sp.Symbol("n"))))
+            gprime = p.latex(ai[i] * (sp.KroneckerDelta(i, k) - ai[k]))
+        rows.append({"layer": l + p.notation.layer_offset, "units": d.net.sizes[l], "activation": name,
+                     "g": g, "gprime": gprime, "symbol": p.function(l, False, str)})
+    return rows
+
+
+def _dimensions(d: Derivation, p: Printer) -> list[dict]:
+    n, m = d.net.sizes, d.net.batch
+    return [{"W": p.matrix_glyph("W", l, str), "b": p.matrix_glyph("b", l, str), "Z": p.matrix_glyph("Z", l, str),
+             "A": p.matrix_glyph("A", l, str), "Aprev": p.matrix_glyph("A", l - 1, str),
+             "rows": n[l], "cols": n[l - 1], "m": m} for l in d.forward.layers]
+
+
+def _worked(d: Derivation, p: Printer, name: str, notation_name: str) -> dict:
+    """One partial by direct differentiation and by the δ equations, and the proof they agree."""
+    v = d.symbol(name)
+    direct, closed = d.partial(name), d.closed_form(name)
+    proof = check_step(d, Step(f"dE/d{name}", direct, closed))
+    x = explain(d, name, notation=notation_name)
+    return {"name": name, "parameter": p.latex(v), "direct": p.latex_lines(direct),
+            "delta": p.latex_lines(d.closed.gradient_equations[v]), "closed": p.latex_lines(closed),
+            "status": proof.status, "method": proof.method, "explanation": x.context()}
+
+
+def _verification(d: Derivation, p: Printer) -> dict:
+    report = verify(d)
+    return {"ok": report.ok, "counts": report.counts(), "equations": len(report.steps),
+            "rows": [{"parameter": p.latex(d.symbol(r.name)), "status": r.status, "method": r.method}
+                     for r in report.parameters]}
+
+
+def _numeric(d: Derivation, p: Printer) -> dict:
+    """The matrix route at a random point against the other routes, FD, complex step, hand-written."""
+    rng = np.random.default_rng(NUMERIC_SEED)
+    params = random_params(d.net, rng)
+    X, Y = random_data(d.net, NUMERIC_SAMPLES, rng)
+    lam = SYMBOLIC_DECAY if isinstance(d.net.weight_decay, str) else None
+    report = gradcheck(d, params, X, Y, references=NUMERIC_REFERENCES, weight_decay=lam, seed=NUMERIC_SEED)
+    rows = {}
+    for c in report.comparisons:
+        row = rows.setdefault(c.reference, {"reference": c.reference, "max_abs": 0.0, "max_rel": 0.0,
+                                            "worst": c.worst, "passed": True, "atol": c.atol, "rtol": c.rtol})
+        if c.max_abs >= row["max_abs"]:
+            row.update(max_abs=c.max_abs, worst=c.worst)
+        row["max_rel"] = max(row["max_rel"], c.max_rel)
+        row["passed"] = row["passed"] and c.passed
+    return {"ok": report.ok, "samples": NUMERIC_SAMPLES, "seed": NUMERIC_SEED, "decay": lam,
+            "rows": [{**r, "max_abs": f"{r['max_abs']:.1e}", "max_rel": f"{r['max_rel']:.1e}",
+                      "atol": f"{r['atol']:.0e}", "rtol": f"{r['rtol']:.0e}"} for r in rows.values()],
+            "skipped": dict(report.skipped), "tolerances": {k: list(v) for k, v in TOLERANCES.items()}}
+
+
+def _seed(d: Derivation, notation_name: str) -> dict:
+    name = notation(notation_name)
+    applies = seeds.applies(notation_name, d)
+    out = {"id": name.seed, "applies": applies, "slip": seeds.SLIPS[notation_name],
+           "assumes": ", ".join(f"{k} {v}" for k, v in seeds.ASSUMES[notation_name].items())}
+    if applies:
+        results = seeds.check(notation_name, d)
+        out.update(checked=len(results), held=sum(r.ok for r in results))
+    return out
+
+
+def document(d: Derivation, *, notation: str = "matrix", parameter: str | None = None,
+             title: str | None = None) -> dict:
+    """Everything a write-up of ``d`` shows, as strings and lists in ``notation``."""
+    glyphs = _notation(notation)
+    parameter = parameter or default_parameter(d)
+    d.symbol(parameter)                                 # an unknown name fails here, listing the valid ones
+    net, cache = d.net, {}
+    p = Printer(glyphs, samples=net.batch, uniform=len(set(net.layer_activations)) == 1)
+    general = General(d.chain, glyphs)
+    sizes = "-".join(map(str, net.sizes))
+    x = general.x
+    return {
+        "title": title or f"Back-propagation for the {sizes} network",
+        "notation": {"name": glyphs.name, "seed": glyphs.seed, "error": glyphs.tex.error,
+                     "per_sample": glyphs.tex.per_sample, "offset": glyphs.layer_offset,
+                     "delta": p.latex(general.display(delta[x.l, x.i, x.c])),
+                     "definition": p.latex(general.display(general.scale * Partial(E, Z[x.l, x.i, x.c]))),
+                     "weight": p.latex(W[x.lw, x.i, x.j]), "bias": p.latex(b[x.lw, x.i]),
+                     "input": p.latex(general.display(A[0, x.j, x.c])), "output": p.latex(
+                         general.display(A[x.L, x.i, x.c])), "target": p.latex(general.display(Y[x.i, x.c])),
+                     "seed_labels": SEED_LABELS.get(glyphs.name, {})},
+        "network": {"sizes": sizes, "loss": net.loss, "batch": net.batch, "depth": net.depth,
+                    "weight_decay": str(net.weight_decay), "decay": net.weight_decay != 0,
+                    "parameters": net.parameter_count, "layers": _layers(d, p), "dimensions": _dimensions(d, p)},
+        "forward": _checked(d, general, general.forward(), p, cache),
+        "error": _checked(d, general, [general.error()], p, cache)[0],
+        "chain": _checked(d, general, general.chain_rule(), p, cache),
+        "boxed": _checked(d, general, general.boxed(), p, cache),
+        "matrix": [{"lhs": p.latex(lhs), "rhs": p.latex(rhs)} for _, lhs, rhs in
+                   matrix_form(d.closed.rules, glyphs, net.weight_decay)],
+        "seed": _seed(d, glyphs.name),
+        "worked": _worked(d, p, parameter, glyphs.name),
+        "verification": _verification(d, p),
+        "numeric": _numeric(d, p),
+    }
+
+
+def _notation(name: str):
+    if name not in NOTATIONS:
+        raise SpecError(f"unknown notation {name!r}; allowed: {', '.join(NOTATIONS)}")
+    return notation(name)
+
+
+def render(d: Derivation, *, notation: str = "matrix", fmt: str = "latex", parameter: str | None = None,
+           title: str | None = None) -> str:
+    """The write-up as a string: ``fmt`` "latex" (a standalone article) or "markdown"."""
+    if fmt not in RENDERERS:
+        raise SpecError(f"unknown format {fmt!r}; allowed: {', '.join(RENDERERS)}")
+    return render_template(RENDERERS[fmt], document(d, notation=notation, parameter=parameter, title=title))
+
+
+# --- files ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Written:
+    """What ``write`` produced: the files, and why a PDF is missing where one is."""
+
+    files: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    log_lines: list[str] = field(default_factory=list)
+    logs: dict = field(default_factory=dict)           # each PDF's parsed LaTeX log (pdf.LatexLog)
+
+
+def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise SpecError(f"unknown format {unknown[0]!r}; allowed: {', '.join(FORMATS)}" if unknown else
+                        f"no format given; allowed: {', '.join(FORMATS)}")
+    return tuple(dict.fromkeys(formats))
+
+
+def check_folder(folder: Path) -> Path:
+    """The output folder, created if needed; an error if it cannot be written."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise SpecError(f"cannot write to the output folder {str(folder)!r}: {error.strerror or error}") from None
+    return folder
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path``, then rename: a reader never sees half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequence[str] = ("matrix",),
+          formats: Sequence[str] = ("tex", "pdf", "md"), parameter: str | None = None,
+          title: str | None = None, stem: str = "derivation") -> Written:
+    """Write the write-up of ``d`` in each notation and format into ``folder``.
+
+    Files are named ``<stem>.<ext>``, or ``<stem>-<notation>.<ext>`` for several notations.
+    Everything is rendered before anything is written. Without a LaTeX engine the .tex and .md
+    are still written and ``problems`` says how to get the PDF.
+    """
+    formats = check_formats(formats)
+    for name in notations:
+        _notation(name)
+    folder = check_folder(Path(folder))
+    docs = {name: document(d, notation=name, parameter=parameter, title=title) for name in notations}
+    texts = {(name, fmt): render_template(FORMATS[fmt], doc) for name, doc in docs.items() for fmt in formats}
+    written = Written()
+    engine = find_engine() if "pdf" in formats else None
+    for (name, fmt), text in texts.items():
+        path = folder / (f"{stem}-{name}.{fmt}" if len(notations) > 1 else f"{stem}.{fmt}")
+        if fmt != "pdf":
+            write_atomic(path, text)
+            written.files.append(path)
+        elif engine is None:
+            written.problems.append(f"{path.name} not written: {NoEngine.__name__}: no LaTeX engine found "
+                                    f"(latexmk or pdflatex); {INSTALL_HINT}")
+        else:
+            try:
+                written.logs[path] = compile_pdf(text, path, jobname=path.stem, engine=engine)
+                written.files.append(path)
+            except LatexError as error:
+                written.problems.append(f"{path.name} not written: {error}")
+                written.log_lines += list(error.log_lines)
+    return written
