@@ -1,7 +1,8 @@
-"""The command line: ``symbackprop verify`` and ``symbackprop gradcheck``.
+"""The command line: ``symbackprop derive``, ``explain``, ``verify`` and ``gradcheck``.
 
-Exit codes: 0 all verified (all comparisons pass), 1 a verification or comparison failed,
-2 bad input (one line on stderr, no traceback).
+Exit codes: 0 all verified (all comparisons pass, every written equation holds), 1 a verification
+or comparison failed, 2 bad input or a file that could not be made (one line on stderr, no traceback;
+for a LaTeX failure, the log lines that matter follow).
 """
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ from .arrays import check_params, parameter_shapes, random_data, random_params
 from .delta import BACKPROP, DeltaRules
 from .derive import derive
 from .errors import SpecError
+from .explain import explain
 from .gradcheck import gradcheck
 from .notations import NOTATIONS, Notation, notation
 from .numeric import ROUTES
 from .spec import LIMITS, Network
 from .verify import FAILED, Report, verify
+from .writeup import FORMATS, check_formats, write
 
 DEFAULTS = {"sizes": (2, 3, 1), "activations": "sigmoid", "loss": "mse", "batch": 2, "weight_decay": 0}
 
@@ -74,7 +77,7 @@ def _natural(text: str) -> int:
     return int(text)
 
 
-def _network_options(parser: argparse.ArgumentParser) -> None:
+def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = False) -> None:
     parser.add_argument("--sizes", type=_sizes, help="layer widths n_0,...,n_L (default 2,3,1)")
     parser.add_argument("--activation", dest="activations",
                         help="one activation for every layer, or one per layer 1..L, comma-separated (default sigmoid)")
@@ -84,7 +87,11 @@ def _network_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--relu-at-zero", type=_number, default=0, help="the convention for relu'(0), in [0, 1]")
     parser.add_argument("--preset", choices=list(NOTATIONS),
                         help="start from a seed's network (loss, activation, batch) and notation")
-    parser.add_argument("--notation", choices=list(NOTATIONS), help="how names are written (default matrix)")
+    if every_notation:
+        parser.add_argument("--notation", choices=[*NOTATIONS, "all"],
+                            help="the notation of the write-up, or all for one document each (default matrix)")
+    else:
+        parser.add_argument("--notation", choices=list(NOTATIONS), help="how names are written (default matrix)")
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
 
 
@@ -98,7 +105,7 @@ def network_from(args: argparse.Namespace) -> tuple[Network, Notation]:
         given["activations"] = tuple(given["activations"].split(","))
     chosen.update(given)
     net = Network(**chosen, relu_at_zero=args.relu_at_zero)
-    return net, notation(args.notation or args.preset or "matrix")
+    return net, notation(args.notation if args.notation not in (None, "all") else args.preset or "matrix")
 
 
 class Progress:
@@ -244,6 +251,45 @@ def cmd_gradcheck(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int
     return 0 if report.ok else 1
 
 
+def _formats(text: str) -> tuple[str, ...]:
+    formats = tuple(f.strip() for f in text.split(",") if f.strip())
+    try:
+        return check_formats(formats)
+    except SpecError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
+    net, names = network_from(args)
+    d = derive(net, rules=rules)
+    chosen = list(NOTATIONS) if args.notation == "all" else [names.name]
+    if args.param is not None:
+        d.symbol(args.param)
+    written = write(d, args.output, notations=chosen, formats=args.format, parameter=args.param, title=args.title)
+    print(f"symbackprop derive: {describe(net)}; notation {', '.join(chosen)}")
+    for path in written.files:
+        print(f"  wrote {path}")
+    for line in written.log_lines:
+        print(f"  | {line}", file=sys.stderr)
+    for problem in written.problems:
+        print(f"symbackprop: error: {problem}", file=sys.stderr)
+    if written.problems:
+        return 2
+    return 0 if written.ok else 1
+
+
+def cmd_explain(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
+    net, names = network_from(args)
+    d = derive(net, rules=rules)
+    x = explain(d, args.parameter, notation=names.name)
+    if args.json:
+        print(json.dumps({"parameter": args.parameter, "notation": names.name, **x.context(),
+                          "text": x.text().splitlines()}, indent=2))
+    else:
+        print({"text": x.text, "latex": x.latex, "markdown": x.markdown}[args.format]())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symbackprop", description="Derive, prove and teach back-propagation.")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
@@ -261,6 +307,21 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--samples", type=_positive, help="random samples without --data (default: --batch, else 8)")
     check.add_argument("--route", choices=ROUTES, default="matrix", help="the symbolic route checked (default matrix)")
     check.set_defaults(run=cmd_gradcheck)
+    write_up = commands.add_parser("derive", help="write the derivation up: LaTeX, PDF and Markdown, in the reader's "
+                                                  "notation, every equation checked")
+    _network_options(write_up, every_notation=True)
+    write_up.add_argument("-o", "--output", default="derivation", help="the folder to write into (default derivation)")
+    write_up.add_argument("--format", type=_formats, default=tuple(FORMATS),
+                          help=f"comma-separated, from {', '.join(FORMATS)} (default all three)")
+    write_up.add_argument("--param", help="the worked partial, such as W1[2,1] (default W1[1,1])")
+    write_up.add_argument("--title", help="the document's title (plain text)")
+    write_up.set_defaults(run=cmd_derive)
+    steps = commands.add_parser("explain", help="the chain-rule steps for one partial, and every path to E")
+    steps.add_argument("parameter", help="a parameter name such as W1[2,1] or b2[1]")
+    _network_options(steps)
+    steps.add_argument("--format", choices=["text", "latex", "markdown"], default="text",
+                       help="text (Unicode, the default), latex or markdown")
+    steps.set_defaults(run=cmd_explain)
     return parser
 
 

@@ -91,9 +91,20 @@ class Derivation:
         try:
             return self.forward.parameters[name]
         except KeyError:
-            names = self.parameters
-            shown = ", ".join(names[:6]) + (", …" if len(names) > 6 else "")
-            raise SpecError(f"unknown parameter {name!r}; this network has {len(names)}: {shown}") from None
+            raise SpecError(f"unknown parameter {name!r}; this network has {self.parameter_ranges()}") from None
+
+    def parameter_ranges(self) -> str:
+        """Every parameter name, compactly: "W1[i,j] (i 1..3, j 1..2), b1[i] (i 1..3), W2[1,j] (j 1..3), b2[1]"."""
+        def index(letter: str, n: int) -> tuple[str, str]:
+            return ("1", "") if n == 1 else (letter, f"{letter} 1..{n}")
+
+        out = []
+        for l in self.forward.layers:
+            (i, ri), (j, rj) = index("i", self.net.sizes[l]), index("j", self.net.sizes[l - 1])
+            ranges = ", ".join(r for r in (ri, rj) if r)
+            out.append(f"W{l}[{i},{j}]" + (f" ({ranges})" if ranges else ""))
+            out.append(f"b{l}[{i}]" + (f" ({ri})" if ri else ""))
+        return ", ".join(out)
 
     def partial(self, name: str, *, substitute: bool = False) -> sp.Expr:
         """∂E/∂parameter by the chain rule on E (never the δ equations), in Z, A, W, b, X, Y.

@@ -101,7 +101,7 @@ NOTATIONS: dict[str, Notation] = {
         Notation("ufldl", "002", "layers 1..L+1, a^(1) = x, W^(l) maps l -> l+1, one sample, errors ε",
                  1, "W({l})[{i},{j}]", "b({l})[{i}]", "ε({l})[{i}]", "J", "ε^(l+1) = ∂J/∂z^(l+1), one sample",
                  Glyphs("W^{(@l)}_{@s}", "b^{(@l)}_{@s}", "z^{(@l)}_{@s}", "a^{(@l)}_{@s}", "x_{@s}", "y_{@s}",
-                        r"\varepsilon^{(@l)}_{@s}", "J", r"\sigma@L", r"\sigma@L'", size="s_{@l}", per_sample=True),
+                        r"\varepsilon^{(@l)}_{@s}", "J", r"\sigma@L", r"{\sigma@L}'", size="s_{@l}", per_sample=True),
                  "ijqc",
                  preset={"activations": "sigmoid", "loss": "mse", "batch": 1}),
     )
