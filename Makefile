@@ -1,5 +1,6 @@
 # Two commands do all set-up on a fresh machine with Python 3.11, pip and make:
-#   make demo   installs symbackprop into .venv and verifies the default 2-3-1 network
+#   make demo   installs symbackprop into .venv (and TeX Live, for the PDF) and writes the derivation of the
+#               default 2-3-1 network into ./derivation: .tex, .pdf and .md, every equation checked
 #   make test   installs the test extras and the autodiff references, lints (ruff), runs the whole suite
 VENV ?= .venv
 PYTHON ?= python3
@@ -11,8 +12,11 @@ $(BIN)/symbackprop: pyproject.toml
 	$(BIN)/python -m pip install --quiet ".[test]"
 	touch $@
 
-demo: $(BIN)/symbackprop
-	$(BIN)/symbackprop verify
+system:
+	.ci/system-packages
+
+demo: system $(BIN)/symbackprop
+	$(BIN)/symbackprop derive
 
 # gradcheck's optional references (JAX, PyTorch), tested in CI. torch is pinned to the CPU build
 # this machine kind keeps in pip's find-links; an open range would fetch a CUDA build of several GB.
@@ -20,7 +24,7 @@ $(VENV)/.autodiff: $(BIN)/symbackprop
 	$(BIN)/python -m pip install --quiet "torch==2.13.0" ".[test,autodiff]"
 	touch $@
 
-test: $(VENV)/.autodiff
+test: system $(VENV)/.autodiff
 	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall .
 	$(BIN)/ruff check symbackprop tests benchmarks
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
@@ -32,4 +36,4 @@ bench: $(VENV)/.autodiff
 clean:
 	rm -rf $(VENV) build dist *.egg-info
 
-.PHONY: demo test bench clean
+.PHONY: system demo test bench clean

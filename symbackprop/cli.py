@@ -283,7 +283,8 @@ def cmd_explain(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     d = derive(net, rules=rules)
     x = explain(d, args.parameter, notation=names.name)
     if args.json:
-        print(json.dumps({"parameter": args.parameter, "notation": names.name, **x.context(),
+        context = x.context()
+        print(json.dumps({**context, "parameter": args.parameter, "parameter_latex": context["parameter"],
                           "text": x.text().splitlines()}, indent=2))
     else:
         print({"text": x.text, "latex": x.latex, "markdown": x.markdown}[args.format]())

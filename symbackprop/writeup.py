@@ -60,6 +60,8 @@ def _checked(d: Derivation, general: General, eqs, p: Printer, cache: dict) -> l
     for eq in eqs:
         results = [check_step(d, Step(name, truth, claim, assume=assume), cache=cache)
                    for name, truth, claim, assume in general.check_instances(eq)]
+        if not results:                                  # a hidden-layer equation in a network without one
+            continue
         row = _equation(p, general, eq.lhs, eq.rhs)
         if row["lhs"] == "".join(row["lines"]):         # θ writes A as h(z): "h(z) = h(z)" says nothing
             continue

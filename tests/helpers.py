@@ -1,10 +1,14 @@
-"""Shared by the numeric tests: the judge of gradient agreement, and planted wrong δ equations."""
+"""Shared by the tests: the judge of gradient agreement, planted wrong δ equations, the LaTeX tools."""
 import dataclasses
+import os
+import shutil
 
 import numpy as np
+import pytest
 
 from symbackprop.arrays import entry_name
 from symbackprop.delta import BACKPROP, hadamard, output_delta
+from symbackprop.pdf import INSTALL_HINT, find_engine
 
 
 def assert_gradients_close(got: dict, want: dict, *, rtol: float, what: str = "") -> None:
@@ -34,3 +38,14 @@ PLANTED = {
 def planted(slip: str):
     field, rule = PLANTED[slip]
     return dataclasses.replace(BACKPROP, **{field: rule})
+
+
+def require_latex() -> list[str]:
+    """The engine command; without latexmk, pdflatex and pdftotext: fail in CI, skip elsewhere."""
+    missing = [tool for tool in ("latexmk", "pdflatex", "pdftotext") if shutil.which(tool) is None]
+    if missing:
+        reason = f"{', '.join(missing)} not on PATH: {INSTALL_HINT} poppler-utils"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have a LaTeX engine: {reason}")
+        pytest.skip(reason)
+    return find_engine()

@@ -4,9 +4,9 @@ Each compile takes well under a second. In CI (CI set) a missing latexmk, pdflat
 tests; elsewhere they are skipped with the reason.
 """
 import os
-import shutil
 
 import pytest
+from helpers import require_latex
 
 from symbackprop.errors import SpecError
 from symbackprop.pdf import (
@@ -30,17 +30,6 @@ GREEK_TO_UNICODE = r"""\ifdefined\pdfglyphtounicode
   \pdfglyphtounicode{producttext}{220F}\pdfglyphtounicode{productdisplay}{220F}
 \fi
 """
-
-
-def require_latex() -> list[str]:
-    """The engine command; without latexmk, pdflatex and pdftotext: fail in CI, skip elsewhere."""
-    missing = [tool for tool in ("latexmk", "pdflatex", "pdftotext") if shutil.which(tool) is None]
-    if missing:
-        reason = f"{', '.join(missing)} not on PATH: {INSTALL_HINT} poppler-utils"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must have a LaTeX engine: {reason}")
-        pytest.skip(reason)
-    return find_engine()
 
 
 @pytest.fixture

@@ -1,0 +1,100 @@
+"""The CLI's write-up commands, through the installed console script: derive and explain."""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+from helpers import planted, require_latex
+
+from symbackprop import cli
+
+SCRIPT = shutil.which("symbackprop")
+
+
+def run(*args, cwd=None, env=None):
+    return subprocess.run([SCRIPT, *args], capture_output=True, text=True, timeout=300, cwd=cwd,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return require_latex()
+
+
+def test_derive_with_no_arguments_writes_three_files(engine, tmp_path):
+    out = run("derive", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in (tmp_path / "derivation").iterdir()) == ["derivation.md", "derivation.pdf",
+                                                                           "derivation.tex"]
+    assert out.stdout.splitlines()[0] == "symbackprop derive: network 2-3-1, sigmoid, mse, batch m = 2; notation matrix"
+    assert out.stderr == ""
+
+
+def test_every_notation_and_a_chosen_parameter(engine, tmp_path):
+    out = run("derive", "--notation", "all", "--format", "tex,md", "--param", "W2[1,3]", "-o", str(tmp_path / "o"))
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == sorted(
+        f"derivation-{n}.{ext}" for n in ("matrix", "theta", "ufldl") for ext in ("tex", "md"))
+    assert r"A worked example: \texorpdfstring{$\theta^{(2)}_{1,3}$}" in (tmp_path / "o" / "derivation-theta.tex").read_text()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--notation", "greek"], "argument --notation: invalid choice: 'greek' (choose from 'matrix', 'theta', 'ufldl', 'all')"),
+    (["--format", "tex,docx"], "argument --format: unknown format 'docx'; allowed: tex, md, pdf"),
+    (["--param", "W3[1,1]"], "unknown parameter 'W3[1,1]'; this network has W1[i,j] (i 1..3, j 1..2), b1[i] (i 1..3), "
+                             "W2[1,j] (j 1..3), b2[1]"),
+    (["-o", "/proc/symbackprop"], "cannot write to the output folder '/proc/symbackprop'"),
+])
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
+    out = run("derive", *args, cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.startswith("symbackprop: error: " + message) and out.stderr.count("\n") == 1, out.stderr
+    assert not (tmp_path / "derivation").exists()
+
+
+def test_without_a_latex_engine_the_tex_and_md_are_still_written(tmp_path):
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    out = run("derive", "-o", str(tmp_path / "o"), env={"PATH": str(bare)})
+    assert out.returncode == 2
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["derivation.md", "derivation.tex"]
+    assert "derivation.pdf not written: NoEngine: no LaTeX engine found (latexmk or pdflatex); install TeX Live" \
+        in out.stderr
+
+
+def test_a_latex_failure_shows_the_log_and_leaves_no_pdf(engine, tmp_path):
+    """A broken amsmath.sty found first on TEXINPUTS: the real engine fails for a real reason."""
+    broken = tmp_path / "tex"
+    broken.mkdir()
+    (broken / "amsmath.sty").write_text("\\ProvidesPackage{amsmath}\n\\thisisnotacommand\n")
+    out = run("derive", "-o", str(tmp_path / "o"), env={"TEXINPUTS": f"{broken}:"})
+    assert out.returncode == 2
+    assert "derivation.pdf not written: latexmk failed on derivation.tex: ! Undefined control sequence." in out.stderr
+    assert "  | " in out.stderr and "thisisnotacommand" in out.stderr
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["derivation.md", "derivation.tex"]
+
+
+def test_a_wrong_rule_makes_derive_exit_1(tmp_path, capsys):
+    code = cli.main(["derive", "--sizes", "2,2,1", "--batch", "1", "--format", "md", "-o", str(tmp_path)],
+                    rules=planted("missing g' factor"))
+    assert code == 1
+    assert "| failed |" in (tmp_path / "derivation.md").read_text()
+
+
+def test_explain_prints_unicode_steps():
+    out = run("explain", "W1[2,1]", "--sizes", "2,2,1", "--batch", "1")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[1] == "1. multivariable chain rule: the parameter enters E only through Z¹₂₁; Z is linear in it"
+    assert lines[2] == "   ∂E/∂W¹₂₁ = ∂E/∂Z¹₂₁·∂Z¹₂₁/∂W¹₂₁ = A⁰₁₁·∂E/∂Z¹₂₁"
+    assert lines[-1] == "result: ∂E/∂W¹₂₁ = A¹₂₁·A²₁₁·W²₁₂·A⁰₁₁·(1 - A¹₂₁)·(1 - A²₁₁)·(A²₁₁ - Y₁₁)"
+
+
+def test_explain_formats_and_json():
+    latex = run("explain", "b1[1]", "--format", "latex", "--notation", "theta")
+    assert latex.returncode == 0 and r"\begin{enumerate}" in latex.stdout and r"\theta^{(1)}_{1,0}" in latex.stdout
+    data = json.loads(run("explain", "b1[1]", "--json").stdout)
+    assert data["parameter"] == "b1[1]" and data["path_count"] == 2 and data["text"][0].startswith("∂E/∂b¹₁")
+    bad = run("explain", "W1[9,9]")
+    assert bad.returncode == 2 and bad.stderr.startswith("symbackprop: error: unknown parameter 'W1[9,9]'")

@@ -1,0 +1,94 @@
+"""explain(): the chain-rule steps of one partial, from the same derivation that gives the answer."""
+import pytest
+import sympy as sp
+
+from symbackprop import Network, SpecError, derive
+from symbackprop.derive import Step
+from symbackprop.direct import adjoint_symbol, edge_symbol
+from symbackprop.explain import Explanation, explain
+from symbackprop.verify import PROVED, check_step
+
+NETWORKS = [
+    Network(sizes=(2, 2, 1), activations="generic", batch=2, weight_decay="lam"),
+    Network(sizes=(2, 3, 2, 1), activations="sigmoid", batch=1),
+    Network(sizes=(2, 2, 3), activations=("tanh", "softmax"), loss="cce", batch=1),
+]
+
+
+def proved(d, a, b):
+    return check_step(d, Step("same", a, b)).status == PROVED
+
+
+@pytest.mark.parametrize("net", NETWORKS, ids=lambda n: "-".join(map(str, n.sizes)))
+def test_the_assembled_steps_and_the_paths_equal_the_partial(net):
+    d = derive(net)
+    for name in ("W1[1,2]", "b1[2]", f"W{net.depth}[1,1]"):       # the longest chain, a bias, the output layer
+        x = explain(d, name)
+        assert proved(d, d.partial(name), x.result), name
+        assert proved(d, x.result, sp.Add(*[p.product for p in x.paths])), name
+
+
+@pytest.mark.parametrize("net", NETWORKS, ids=lambda n: "-".join(map(str, n.sizes)))
+def test_each_row_is_one_true_equation(net):
+    """lhs = chain form = value: the chain form with each edge ∂u/∂v evaluated is the value."""
+    d = derive(net)
+    x = explain(d, "W1[1,2]")
+    for step in x.steps[:-2]:
+        for row in step.rows:
+            if len(row) == 3:
+                edges = {e: (d._edges[e][3] if e in d._edges else d.chain.edge(*_ends(d, e)))
+                         for e in row[1].free_symbols if e.name.count("_d") == 1 and not e.name.startswith("dE_d")}
+                assert proved(d, row[1].xreplace(edges), row[2]), row
+
+
+def _ends(d, e):
+    for u in d.forward.definitions:
+        for v in d.chain.consumers:
+            if edge_symbol(u, v) == e:
+                return u, v
+    raise KeyError(e)
+
+
+def test_a_wrong_step_makes_the_result_disagree():
+    """The test above can fail: double the loss derivative in one step and the result is no longer the partial."""
+    class Doubled(Explanation):
+        def local_value(self, u):
+            value = super().local_value(u)
+            return 2 * value if u.name.startswith("A2") else value
+
+    d = derive(NETWORKS[1])
+    assert not proved(d, d.partial("W1[1,1]"), Doubled(d, "W1[1,1]").result)
+
+
+def test_paths_of_a_first_layer_weight():
+    d = derive(Network(sizes=(2, 3, 2, 1), batch=2))
+    x = explain(d, "W1[3,2]")
+    assert len(x.paths) == 2 * 2 * 1                  # per sample: through each unit of layer 2
+    first = x.paths[0]
+    assert [s.name for s in first.nodes] == ["W1_3_2", "Z1_3_1", "A1_3_1", "Z2_1_1", "A2_1_1", "Z3_1_1", "A3_1_1"]
+    assert first.factors[-1] == adjoint_symbol(sp.Symbol("A3_1_1", real=True))
+
+
+def test_weight_decay_is_a_path_of_its_own():
+    d = derive(NETWORKS[0])
+    x = explain(d, "W2[1,1]")
+    direct = [p for p in x.paths if len(p.nodes) == 1]
+    assert len(direct) == 1 and direct[0].product == sp.Symbol("lam", nonnegative=True) * d.symbol("W2[1,1]")
+
+
+def test_text_latex_and_markdown():
+    d = derive(Network(sizes=(2, 2, 1), batch=1))
+    x = explain(d, "W1[2,1]", notation="ufldl")
+    text = x.text()
+    assert text.splitlines()[0].startswith("∂J/∂W⁽¹⁾₂₁ (W1[2,1])")
+    assert "   ∂J/∂z⁽²⁾₂ = ∂a⁽²⁾₂/∂z⁽²⁾₂·∂J/∂a⁽²⁾₂ = a⁽²⁾₂·∂J/∂a⁽²⁾₂·(1 - a⁽²⁾₂)" in text
+    assert r"\begin{enumerate}" in x.latex() and x._repr_latex_().startswith("$$")
+    assert x._repr_markdown_() == x.markdown() and "$$" in x.markdown()
+
+
+def test_an_unknown_parameter_lists_the_valid_names():
+    with pytest.raises(SpecError, match=r"unknown parameter 'W3\[1,1\]'; this network has W1\[i,j\] "
+                                        r"\(i 1..2, j 1..2\), b1\[i\] \(i 1..2\), W2\[1,j\] \(j 1..2\), b2\[1\]"):
+        explain(derive(Network(sizes=(2, 2, 1))), "W3[1,1]")
+    with pytest.raises(SpecError, match="unknown notation 'greek'; allowed: matrix, theta, ufldl"):
+        explain(derive(Network(sizes=(2, 2, 1))), "W1[1,1]", notation="greek")

@@ -1,0 +1,180 @@
+"""Write-ups: real documents, compiled by a real pdflatex, read back by pdftotext.
+
+Every notation for several networks (generic activations, softmax + cce, symbolic weight decay,
+relu with a number for λ, a 3-layer network, each seed's own network): no LaTeX error, no undefined
+reference, no overfull box wider than 10 pt, and the text a reader sees holds the key equations.
+Whole documents are pinned by golden files, regenerated only with --regenerate-goldens.
+"""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import planted, require_latex
+
+from symbackprop import Network, derive
+from symbackprop.layout import render_template
+from symbackprop.pdf import pdf_text
+from symbackprop.writeup import document, render, write
+
+GOLDEN = Path(__file__).parent / "golden"
+OVERFULL_LIMIT = 10.0
+NETWORKS = {
+    "generic": Network(sizes=(2, 3, 1), activations="generic", batch=2),
+    "softmax-cce": Network(sizes=(2, 3, 3), activations=("tanh", "softmax"), loss="cce", batch=2),
+    "decay": Network(sizes=(2, 2, 1), activations="sigmoid", loss="bce", batch=2, weight_decay="lam"),
+    "relu-decay": Network(sizes=(2, 2, 1), activations=("relu", "sigmoid"), batch=1, weight_decay=0.1),
+    "three-layer": Network(sizes=(2, 3, 3, 1), activations="sigmoid", batch=2),
+    "theta-seed": Network(sizes=(2, 3, 1), activations="sigmoid", loss="bce", batch=2),
+    "ufldl-seed": Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=1),
+}
+NOTATIONS = ("matrix", "theta", "ufldl")
+# What a reader must find in the PDF's text, per notation: the error, the error signal, g'.
+GLYPHS = {"matrix": ("∂E", "δ", "g"), "theta": ("∂J", "δ", "θ", "Ψ"), "ufldl": ("∂J", "ε", "σ")}
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return require_latex()
+
+
+@pytest.fixture(scope="module", params=list(NETWORKS))
+def written(request, engine, tmp_path_factory):
+    """One network's write-up in every notation and format."""
+    folder = tmp_path_factory.mktemp(request.param)
+    return request.param, write(derive(NETWORKS[request.param]), folder, notations=NOTATIONS)
+
+
+def test_every_notation_compiles_cleanly(written):
+    name, out = written
+    assert out.problems == [] and out.ok, (name, out.problems)
+    assert sorted(p.name for p in out.files) == sorted(f"derivation-{n}.{ext}" for n in NOTATIONS
+                                                       for ext in ("tex", "pdf", "md"))
+    for pdf, log in out.logs.items():
+        assert log.errors == () and log.undefined == (), (pdf.name, log)
+        wide = [o for o in log.overfull if o[0] > OVERFULL_LIMIT]
+        assert not wide, (pdf.name, wide)
+
+
+def test_the_pdf_text_holds_the_key_equations(written):
+    name, out = written
+    net = NETWORKS[name]
+    for notation in NOTATIONS:
+        text = pdf_text(out.files[0].parent / f"derivation-{notation}.pdf")
+        for glyph in GLYPHS[notation]:
+            assert glyph in text, (name, notation, glyph)
+        rows, cols = net.sizes[1], net.sizes[0]
+        assert f"({rows} × {net.batch}) = ({rows} × {cols})({cols} × {net.batch})" in text   # Z^1's dimensions
+        assert "Checked on this network: all" in text and "Fails on this network" not in text
+        assert "proved" in text
+
+
+def test_markdown_carries_the_same_maths(written):
+    name, out = written
+    md = (out.files[0].parent / "derivation-matrix.md").read_text()
+    tex = (out.files[0].parent / "derivation-matrix.tex").read_text()
+    boxed = re.findall(r"\\boxed\{(.*)\}", md)
+    assert boxed and all(b in tex for b in boxed)
+    assert md.count("$$") % 2 == 0
+
+
+@pytest.mark.parametrize("net, notation, equations", [
+    (NETWORKS["theta-seed"], "theta", [r"\boxed{\delta^{(L + 1)}_{p;i} = h^{(L + 1)}\left(z^{(L + 1)}_{p;i}\right) - y_{p;i}}",
+                                       r"\tag*{(43) in seed 001}"]),
+    (NETWORKS["ufldl-seed"], "ufldl", [r"\boxed{\frac{\partial J}{\partial W^{(l)}_{ij}} = a^{(l)}_{j} \varepsilon^{(l + 1)}_{i}}"]),
+    (NETWORKS["softmax-cce"], "matrix", [r"\boxed{\delta^{L}_{ic} = \frac{1}{m} \left(A^{L}_{ic} \sum_{k=1}^{n^{L}} Y_{kc} - Y_{ic}\right)}",
+                                         r"Assumes every column of Y sums to 1"]),
+])
+def test_seed_and_collapse_equations_appear_boxed(net, notation, equations):
+    tex = render(derive(net), notation=notation)
+    for equation in equations:
+        assert equation in tex
+
+
+def test_a_seed_network_reports_the_seed_equations_checked():
+    doc = document(derive(NETWORKS["theta-seed"]), notation="theta")
+    assert doc["seed"]["applies"] and doc["seed"]["held"] == doc["seed"]["checked"] > 0
+    assert "i = 0" in doc["seed"]["slip"]
+
+
+def test_a_planted_wrong_rule_shows_in_the_document():
+    """The document's claims are checked, not printed: a wrong δ rule is reported as failing
+    (verify's own tests plant every wrong rule in PLANTED; here one reaches the document)."""
+    net = Network(sizes=(2, 2, 1), activations="sigmoid", batch=1)
+    d = derive(net, rules=planted("missing g' factor"))
+    doc = document(d)
+    assert not doc["verification"]["ok"] and doc["verification"]["counts"]["failed"] == 6     # W1, b1 rest on δ1
+    assert "failed" in render_template("derivation.tex.j2", doc)
+    assert "boxed" in doc and all(eq["ok"] for eq in doc["boxed"])     # the printed equations are the textbook's
+
+
+def test_explain_steps_are_in_the_document():
+    doc = document(derive(NETWORKS["three-layer"]), parameter="W1[2,1]")
+    x = doc["worked"]["explanation"]
+    assert doc["worked"]["name"] == "W1[2,1]" and x["path_count"] == 2 * 3 * 1
+    assert [s["rule"] for s in x["steps"]][:2] == ["multivariable chain rule", "chain rule through the activation"]
+
+
+# --- goldens -----------------------------------------------------------------------------------------------
+
+FLOAT = re.compile(r"\d\.\de[-+]\d+")
+GOLDENS = {"derivation-2-3-1-matrix.tex": (Network(), "matrix", "latex"),
+           "derivation-2-3-1-matrix.md": (Network(), "matrix", "markdown"),
+           "derivation-theta-seed.tex": (NETWORKS["theta-seed"], "theta", "latex"),
+           "derivation-ufldl-seed.md": (NETWORKS["ufldl-seed"], "ufldl", "markdown")}
+
+
+@pytest.mark.parametrize("golden", list(GOLDENS))
+def test_whole_documents_match_their_goldens(golden, request):
+    """Floating-point errors in the numeric table are machine-dependent: they are masked here and
+    bounded by the tests above; everything else must match exactly."""
+    net, notation, fmt = GOLDENS[golden]
+    text = FLOAT.sub("<float>", render(derive(net), notation=notation, fmt=fmt))
+    path = GOLDEN / golden
+    if request.config.getoption("--regenerate-goldens"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+    assert path.exists(), f"no golden {path.name}: run pytest --regenerate-goldens"
+    assert text == path.read_text(), f"{golden} changed: review the diff, then pytest --regenerate-goldens"
+
+
+# --- templates -----------------------------------------------------------------------------------------------
+
+def test_an_undefined_template_variable_is_an_error():
+    import jinja2
+    with pytest.raises(jinja2.UndefinedError):
+        render_template("explain.tex.j2", {"x": {"steps": []}})
+
+
+def test_user_text_is_escaped_and_compiles(engine, tmp_path):
+    title = r"\input{/etc/passwd} 100% $x_1$ & #2 ~ ^ {}"
+    out = write(derive(Network(sizes=(1, 1), activations="identity", batch=1)), tmp_path, title=title)
+    assert out.problems == []
+    tex = (tmp_path / "derivation.tex").read_text()
+    assert r"\input{/etc/passwd}" not in tex
+    assert r"\textbackslash{}input\{/etc/passwd\} 100\% \$x\_1\$ \& \#2" in tex
+    assert r"\input{/etc/passwd} 100% $x" in pdf_text(tmp_path / "derivation.pdf")     # OT1 draws _ as a rule
+    assert r"\\input{/etc/passwd} 100% \$x\_1\$ & \#2" in (tmp_path / "derivation.md").read_text()
+
+
+def test_templates_render_from_an_installed_wheel(engine, tmp_path):
+    """Build the wheel, install it alone into a folder, and write a document from there."""
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                    str(tmp_path / "wheel"), str(root)], check=True)
+    wheel = next((tmp_path / "wheel").glob("symbackprop-*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(tmp_path / "site"),
+                    str(wheel)], check=True)
+    script = ("import symbackprop, symbackprop.layout as l; from symbackprop import Network, derive; "
+              "from symbackprop.writeup import write; "
+              "print(symbackprop.__file__); print(l.template_folder()); "
+              "w = write(derive(Network(sizes=(2, 1), batch=1)), 'out', formats=('tex', 'md', 'pdf')); "
+              "print(w.problems)")
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(tmp_path / "site"), "PATH": __import__("os").environ["PATH"]})
+    assert out.returncode == 0, out.stderr
+    module, folder, problems = out.stdout.splitlines()
+    assert module.startswith(str(tmp_path / "site")) and folder == str(tmp_path / "site" / "symbackprop" / "templates")
+    assert problems == "[]"
+    assert (tmp_path / "out" / "derivation.pdf").stat().st_size > 1000
