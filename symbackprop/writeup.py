@@ -103,7 +103,8 @@ def _worked(d: Derivation, p: Printer, name: str, notation_name: str, report: Re
     direct, closed = d.partial(name), d.closed_form(name)
     proof = report[name]
     x = explain(d, name, notation=notation_name)
-    return {"name": name, "parameter": p.latex(v), "direct": p.latex_lines(direct),
+    paths = check_step(d, Step("sum over paths", x.result, sp.Add(*[path.product for path in x.paths])))
+    return {"paths_status": paths.status, "paths_method": paths.method,"name": name, "parameter": p.latex(v), "direct": p.latex_lines(direct),
             "delta": p.latex_lines(d.closed.gradient_equations[v]), "closed": p.latex_lines(closed),
             "status": proof.status, "method": proof.method, "explanation": x.context()}
 

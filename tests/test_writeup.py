@@ -114,6 +114,16 @@ def test_explain_steps_are_in_the_document():
     x = doc["worked"]["explanation"]
     assert doc["worked"]["name"] == "W1[2,1]" and x["path_count"] == 2 * 3 * 1
     assert [s["rule"] for s in x["steps"]][:2] == ["multivariable chain rule", "chain rule through the activation"]
+    assert doc["worked"]["paths_status"] == "proved"
+
+
+def test_a_derivation_displays_its_equations_in_jupyter():
+    d = derive(Network(sizes=(2, 2, 1), activations="sigmoid", loss="bce", batch=2))
+    latex, markdown = d._repr_latex_(), d._repr_markdown_()
+    assert latex.startswith("$$") and latex.rstrip().endswith("$$")
+    lhs, rhs = r"\delta^{L}_{ic}", r"\frac{1}{m} \left(A^{L}_{ic} - Y_{ic}\right)"
+    assert f"{lhs} &= {rhs}" in latex and f"$${lhs} = {rhs}$$" in markdown
+    assert d.summary("theta")["equations"][0]["lhs"] == r"\delta^{(L + 1)}_{p;i}"
 
 
 # --- goldens -----------------------------------------------------------------------------------------------
