@@ -33,7 +33,7 @@ class ChainStep:
     """One rule applied to a set of nodes: each row is lhs = form = form …, equal in turn."""
 
     rule: str
-    why: str                         # words, with {} where each term is printed
+    why: str              # words: {terms} where the terms go, {E}, {Z}, … as the notation writes them
     terms: tuple[sp.Expr, ...]
     rows: tuple[tuple[sp.Expr, ...], ...]
 
@@ -98,16 +98,17 @@ class Explanation:
         q, fp = quantity_of(u.name), self.d.forward
         decay = " and the weight-decay term" if u in fp.decay_term.free_symbols else ""
         if q.kind in ("W", "b"):
-            return ("multivariable chain rule", "the parameter enters E only through {}" + decay
-                    + "; Z is linear in it")
+            return ("multivariable chain rule", "the parameter enters {E} only through {terms}" + decay
+                    + "; {Z} is linear in it")
         if q.kind == "Z":
             elementwise = ACTIVATIONS[self.d.net.activation(q.layer)].elementwise
-            return ("chain rule through the activation", "Z feeds " + ("only its own activation {}" if elementwise
-                    else "every softmax output of its column, {}") + "; the derivative is the activation's (a lemma, "
-                    "proved against SymPy's diff)")
+            feeds = "only its own activation {terms}" if elementwise else "every softmax output of its column, {terms}"
+            return ("chain rule through the activation", "{Z} feeds " + feeds + "; the derivative is the "
+                    "activation's (a lemma, proved against SymPy's diff)")
         if q.layer == self.d.net.depth:
-            return "differentiate the loss", "the output enters E directly: no chain rule is needed"
-        return "chain rule into the next layer", "A feeds every unit of the next layer, {}; ∂Z/∂A is the weight"
+            return "differentiate the loss", "the output enters {E} directly: no chain rule is needed"
+        return ("chain rule into the next layer",
+                "{A} feeds every unit of the next layer, {terms}; ∂{Z}/∂{A} is the weight")
 
     def _assembled(self) -> ChainStep:
         return ChainStep("assemble", "substitute each step into the one before it", (),
@@ -115,7 +116,7 @@ class Explanation:
 
     def _delta_form(self) -> ChainStep:
         closed = self.d.closed.gradient_equations[self.v]
-        return ChainStep("the δ equations", "name ∂E/∂Z as δ: the same partial from the closed form", (),
+        return ChainStep("the δ equations", "name ∂{E}/∂{Z} as {delta}: the same partial from the closed form", (),
                          ((adjoint_symbol(self.v), closed),))
 
     @cached_property
@@ -161,7 +162,7 @@ class Explanation:
         """Plain strings for the templates: every expression printed in the notation's LaTeX."""
         p = self.printer
         return {"parameter": p.latex(self.v), "error": self.notation.tex.error, "notation": self.notation.name,
-                "steps": [{"rule": s.rule, "why": _fill(s.why, [p.latex(t) for t in s.terms], math=True),
+                "steps": [{"rule": s.rule, "why": _fill(p.words(s.why), [p.latex(t) for t in s.terms], math=True),
                            "rows": [{"lhs": p.latex(row[0]), "forms": [p.latex_lines(e) for e in row[1:]]}
                                     for row in s.rows]} for s in self.steps],
                 "paths": [{"nodes": [p.latex(n) for n in path.nodes],
@@ -176,7 +177,7 @@ class Explanation:
                  f"network {'-'.join(map(str, net.sizes))}, {', '.join(net.layer_activations)}, {net.loss}, "
                  f"m = {net.batch}; notation {self.notation.name}"]
         for n, s in enumerate(self.steps[:-2], start=1):
-            lines.append(f"{n}. {s.rule}: " + _fill(s.why, [p.text(t) for t in s.terms], math=False))
+            lines.append(f"{n}. {s.rule}: " + _fill(p.words(s.why), [p.text(t) for t in s.terms], math=False))
             lines += ["   " + " = ".join(p.text(e) for e in row) for row in s.rows]
         lines.append(f"paths: {len(self.paths)} from {p.text(self.v)} to {self.notation.error}"
                      + (f" (first {MAX_PATHS} shown)" if len(self.paths) > MAX_PATHS else ""))
@@ -219,9 +220,9 @@ def _distinct(row: tuple) -> tuple:
 
 
 def _fill(words: str, terms: list[str], *, math: bool) -> str:
-    """The reason with its terms in place of {}: in LaTeX, the words escaped and each term in $…$."""
+    """The reason with its terms in place of {terms}: in LaTeX, the words escaped and each term in $…$."""
     shown = ", ".join(f"${t}$" if math else t for t in terms)
-    return shown.join(escape(part) if math else part for part in words.split("{}"))
+    return shown.join(escape(part) if math else part for part in words.split("{terms}"))
 
 
 def explain(d: Derivation, parameter: str, *, notation: str = "matrix") -> Explanation:

@@ -141,21 +141,21 @@ class General:
         return [
             Equation("dW", Partial(E, W[lw, x.i, x.j]),
                      sp.Sum(dZ(lw, x.i) * A[lw - 1, x.j, x.c], (x.c, 1, m)) + decay,
-                     "the weight enters E only through Z of its unit in every sample, where "
-                     "∂Z/∂W is the input A of the layer before"
+                     "the weight enters {E} only through {Z} of its unit in every sample, where "
+                     "∂{Z}/∂{W} is the input {A} of the layer before"
                      + (", and through the decay term" if decay != 0 else ""), over="ij", anchor="weight"),
             Equation("db", Partial(E, b[lw, x.i]), sp.Sum(dZ(lw, x.i), (x.c, 1, m)),
-                     "the bias enters E only through Z of its unit in every sample, with ∂Z/∂b = 1", over="i",
+                     "the bias enters {E} only through {Z} of its unit in every sample, with ∂{Z}/∂{b} = 1", over="i",
                      anchor="weight"),
             Equation("dZ", dZ(l, x.i), Partial(E, A[l, x.i, x.c]) * gprime(l, Z[l, x.i, x.c]),
-                     "Z feeds only its own unit's activation A = g(Z)",
+                     "{Z} feeds only its own unit's activation {A} = {g}({Z})",
                      layers="all" if self.elementwise_output else "hidden"),
             Equation("dA", Partial(E, A[l, x.i, x.c]),
                      sp.Sum(dZ(l + 1, x.k) * W[l + 1, x.k, x.i], (x.k, 1, n[l + 1])),
                      "A feeds every unit of the next layer, through the weight joining them", layers="hidden"),
             Equation("dAL", Partial(E, A[L, x.i, x.c]),
                      LOSSES[self.net.loss].gradient(A[L, x.i, x.c], Y[x.i, x.c], m),
-                     "the output enters E directly: differentiate the loss (no chain rule)", layers="output"),
+                     "the output enters {E} directly: differentiate the loss (no chain rule)", layers="output"),
         ]
 
     # --- the δ equations, boxed -----------------------------------------------------------------------
@@ -169,15 +169,15 @@ class General:
         out = []
         if collapse is not None:
             out.append(Equation("delta L", lhs, s * collapse(a, y, x.i, m),
-                                f"{loss.title} after {output}: ∂E/∂A and g′ cancel", layers="output",
+                                f"{loss.title} after {output}: ∂{{E}}/∂{{A}} and {{g}}′ cancel", layers="output",
                                 boxed=True))
         elif ACTIVATIONS[output].elementwise:
             out.append(Equation("delta L", lhs, s * loss.gradient(a[x.i], y[x.i], m) * gprime(L, Z[L, x.i, x.c]),
-                                "the output's own rule: ∂E/∂A times g′", layers="output", boxed=True))
+                                "the output's own rule: ∂{E}/∂{A} times {g}′", layers="output", boxed=True))
         else:
             jacobian = a[x.k] * (sp.KroneckerDelta(x.k, x.i) - a[x.i])
             out.append(Equation("delta L", lhs, s * sp.Sum(loss.gradient(a[x.k], y[x.k], m) * jacobian, (x.k, 1, n[L])),
-                                "softmax couples the column: sum ∂E/∂A over its Jacobian", layers="output",
+                                "softmax couples the column: sum ∂{E}/∂{A} over its Jacobian", layers="output",
                                 boxed=True))
         short = loss.short_forms.get(output)
         if short is not None:
@@ -189,17 +189,19 @@ class General:
     def hidden_delta(self) -> Equation:
         x, l = self.x, self.x.l
         rhs = sp.Sum(delta[l + 1, x.k, x.c] * W[l + 1, x.k, x.i], (x.k, 1, n[l + 1])) * gprime(l, Z[l, x.i, x.c])
-        return Equation("delta l", delta[l, x.i, x.c], rhs, "δ one layer back: the next layer's δ through "
-                        "the weights, times g′", layers="hidden", boxed=True)
+        return Equation("delta l", delta[l, x.i, x.c], rhs, "{delta} one layer back: the next layer's {delta} through "
+                        "the weights, times {g}′", layers="hidden", boxed=True)
 
     def gradients(self) -> list[Equation]:
         x, l, s = self.x, self.x.lw, self.scale
         decay = lam * W[l, x.i, x.j] if self.net.weight_decay != 0 else 0
         return [Equation("gradient W", Partial(E, W[l, x.i, x.j]),
                          sp.Sum(delta[l, x.i, x.c] * A[l - 1, x.j, x.c], (x.c, 1, m)) / s + decay,
-                         "the chain rule for W with ∂E/∂Z written as δ", over="ij", anchor="weight", boxed=True),
+                         "the chain rule for {W} with ∂{E}/∂{Z} written as {delta}", over="ij", anchor="weight",
+                         boxed=True),
                 Equation("gradient b", Partial(E, b[l, x.i]), sp.Sum(delta[l, x.i, x.c], (x.c, 1, m)) / s,
-                         "the chain rule for b with ∂E/∂Z written as δ", over="i", anchor="weight", boxed=True)]
+                         "the chain rule for {b} with ∂{E}/∂{Z} written as {delta}", over="i", anchor="weight",
+                         boxed=True)]
 
     def boxed(self) -> list[Equation]:
         return self.output_delta() + [self.hidden_delta()] + self.gradients()

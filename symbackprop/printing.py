@@ -29,6 +29,7 @@ _DATA = re.compile(r"(?P<kind>X|Y)_(?P<i>\d+)_(?P<c>\d+)\Z")
 _ADJOINT = re.compile(r"dE_d(?P<node>\w+)\Z")
 _EDGE = re.compile(r"d(?P<u>(?:[WbZA]\d+|X|Y)(?:_\d+)+)_d(?P<v>(?:[WbZA]\d+|X|Y)(?:_\d+)+)\Z")
 _ACTIVATION = re.compile(r"g(?P<l>\d+)(?P<prime>_prime)?\Z")
+WORDS = {"E": "error", "Z": "pre", "A": "post", "W": "weight", "b": "bias", "delta": "delta", "g": "g"}
 LINE_WIDTH = 64      # characters of maths per displayed line: an A4 page holds about 75 at 10 pt
 GLYPH = {"W": "weight", "b": "bias", "Z": "pre", "A": "post", "Y": "target", "delta": "delta"}
 
@@ -114,6 +115,12 @@ class Printer:
 
     def latex(self, expr) -> str:
         return _Tex(self).doprint(self.prepare(expr))
+
+    def words(self, text: str) -> str:
+        """Our reasons in the notation's letters: {E}, {Z}, {A}, {W}, {b}, {delta}, {g} -> J, z, a, θ, … ."""
+        names = {key: tex_to_text(re.split(r"[\^_@(]", getattr(self.glyphs, glyph), maxsplit=1)[0])
+                 for key, glyph in WORDS.items()}
+        return re.sub(r"\{(E|Z|A|W|b|delta|g)\}", lambda m: names[m[1]], text)
 
     def latex_lines(self, expr, width: int = LINE_WIDTH) -> list[str]:
         """LaTeX of expr broken into lines of about ``width`` characters of maths: a sum between

@@ -119,5 +119,6 @@ def test_long_expressions_break_into_balanced_lines():
 def test_escapers_neutralise_every_special_character():
     assert escape(r"\input{x} 50% $a_b$ #1 & ~^") == (r"\textbackslash{}input\{x\} 50\% \$a\_b\$ \#1 \& "
                                                       r"\textasciitilde{}\textasciicircum{}")
-    assert escape("∂E/∂Z and δ") == r"$\partial$E/$\partial$Z and $\delta$"
+    assert escape("∂E/∂Z and δ, ∂θ") == (r"\ensuremath{\partial}E/\ensuremath{\partial}Z and \ensuremath{\delta}, "
+                                        r"\ensuremath{\partial}\ensuremath{\theta}")
     assert escape_markdown("*a* _b_ `c` $d$ <e> [f]") == r"\*a\* \_b\_ \`c\` \$d\$ \<e\> \[f\]"
