@@ -32,6 +32,7 @@ test: system $(VENV)/.autodiff
 bench: $(VENV)/.autodiff
 	$(BIN)/python benchmarks/bench_verify.py
 	$(BIN)/python benchmarks/bench_numeric.py
+	$(BIN)/python benchmarks/bench_writeup.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
