@@ -16,6 +16,7 @@ system:
 	.ci/system-packages
 
 demo: system $(BIN)/symbackprop
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall .
 	$(BIN)/symbackprop derive
 
 # gradcheck's optional references (JAX, PyTorch), tested in CI. torch is pinned to the CPU build

@@ -24,7 +24,7 @@ from .derive import derive
 from .errors import SpecError
 from .explain import explain
 from .gradcheck import gradcheck
-from .notations import NOTATIONS, Notation, notation
+from .notations import NOTATIONS, Notation, canonical_parameter, notation
 from .numeric import ROUTES
 from .spec import LIMITS, Network
 from .verify import FAILED, Report, verify
@@ -264,7 +264,7 @@ def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     d = derive(net, rules=rules)
     chosen = list(NOTATIONS) if args.notation == "all" else [names.name]
     if args.param is not None:
-        d.symbol(args.param)
+        d.symbol(canonical_parameter(args.param))
     written = write(d, args.output, notations=chosen, formats=args.format, parameter=args.param, title=args.title)
     print(f"symbackprop derive: {describe(net)}; notation {', '.join(chosen)}")
     for path in written.files:
@@ -314,11 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
     write_up.add_argument("-o", "--output", default="derivation", help="the folder to write into (default derivation)")
     write_up.add_argument("--format", type=_formats, default=tuple(FORMATS),
                           help=f"comma-separated, from {', '.join(FORMATS)} (default all three)")
-    write_up.add_argument("--param", help="the worked partial, such as W1[2,1] (default W1[1,1])")
+    write_up.add_argument("--param", help="the worked partial, such as W1[2,1] or θ(1)[2,1] (default W1[1,1])")
     write_up.add_argument("--title", help="the document's title (plain text)")
     write_up.set_defaults(run=cmd_derive)
     steps = commands.add_parser("explain", help="the chain-rule steps for one partial, and every path to E")
-    steps.add_argument("parameter", help="a parameter name such as W1[2,1] or b2[1]")
+    steps.add_argument("parameter", help="a parameter name such as W1[2,1], b2[1], θ(1)[2,0] or W(1)[2,1]")
     _network_options(steps)
     steps.add_argument("--format", choices=["text", "latex", "markdown"], default="text",
                        help="text (Unicode, the default), latex or markdown")
@@ -329,7 +329,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, *, rules: DeltaRules = BACKPROP) -> int:
     """Run the command line; ``rules`` lets a test plant a wrong δ equation and see exit 1."""
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        if not (sys.argv[1:] if argv is None else argv):
+            raise SpecError("choose a command: derive, explain, verify or gradcheck (symbackprop <command> --help)")
+        args = parser.parse_args(argv)
         return args.run(args, rules)
     except SpecError as error:
         print(f"symbackprop: error: {error}", file=sys.stderr)

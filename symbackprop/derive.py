@@ -91,7 +91,8 @@ class Derivation:
         try:
             return self.forward.parameters[name]
         except KeyError:
-            raise SpecError(f"unknown parameter {name!r}; this network has {self.parameter_ranges()}") from None
+            raise SpecError(f"unknown parameter {name!r}; this network has {self.parameter_ranges()} "
+                            f"(or as theta and ufldl write them: θ(l)[i,j], θ(l)[i,0], W(l)[i,j], b(l)[i])") from None
 
     def parameter_ranges(self) -> str:
         """Every parameter name, compactly: "W1[i,j] (i 1..3, j 1..2), b1[i] (i 1..3), W2[1,j] (j 1..3), b2[1]"."""

@@ -22,6 +22,7 @@ from .activations import ACTIVATIONS
 from .derive import Derivation
 from .direct import adjoint_symbol, edge_symbol
 from .layout import escape, render_template
+from .notations import canonical_parameter
 from .notations import notation as notation_named
 from .printing import Printer, quantity_of
 
@@ -51,8 +52,8 @@ class Explanation:
     """The chain rule for ∂E/∂θ, step by step, and the paths from θ to E."""
 
     def __init__(self, d: Derivation, parameter: str, notation: str = "matrix"):
-        self.d, self.parameter, self.notation = d, parameter, notation_named(notation)
-        self.v = d.symbol(parameter)
+        self.d, self.parameter, self.notation = d, canonical_parameter(parameter), notation_named(notation)
+        self.v = d.symbol(self.parameter)
         self.printer = Printer(self.notation, samples=d.net.batch, uniform=len(set(d.net.layer_activations)) == 1)
         self._value: dict[sp.Symbol, sp.Expr] = {}
 
@@ -226,5 +227,8 @@ def _fill(words: str, terms: list[str], *, math: bool) -> str:
 
 
 def explain(d: Derivation, parameter: str, *, notation: str = "matrix") -> Explanation:
-    """The chain-rule steps and the paths for ∂E/∂parameter, shown in ``notation``."""
+    """The chain-rule steps and the paths for ∂E/∂parameter, shown in ``notation``.
+
+    ``parameter`` as any notation writes it: "W1[2,1]", "θ(1)[2,1]" (or "theta(1)[2,1]"), "W(1)[2,1]".
+    """
     return Explanation(d, parameter, notation)

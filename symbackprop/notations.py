@@ -64,6 +64,17 @@ class Notation:
         template = self.weight if match["kind"] == "W" else self.bias
         return template.format(l=int(match["l"]), i=match["i"], j=match["j"])
 
+    def canonical(self, name: str) -> str:
+        """A parameter as this notation writes it, back to our name: θ(1)[2,0] -> b1[2]; others unchanged."""
+        name = name.replace("theta", "θ").replace(" ", "")
+        for kind, template in (("b", self.bias), ("W", self.weight)):   # θ(l)[i,0] is a bias, not a weight
+            pattern = re.escape(template).replace(r"\{l\}", r"(?P<l>\d+)").replace(r"\{i\}", r"(?P<i>\d+)")
+            match = re.fullmatch(pattern.replace(r"\{j\}", r"(?P<j>\d+)"), name)
+            if match:
+                j = match.groupdict().get("j")
+                return f"{kind}{match['l']}[{match['i']}" + (f",{j}]" if j else "]")
+        return name
+
     def quantity(self, symbol_name: str) -> str:
         """A model symbol's name as this notation writes it: W1_2_1 -> θ(1)[2,1]; others as they are."""
         kind, *rest = symbol_name.split("_")
@@ -113,6 +124,17 @@ def notation(name: str) -> Notation:
         return NOTATIONS[name]
     except KeyError:
         raise SpecError(f"unknown notation {name!r}; allowed: {', '.join(NOTATIONS)}") from None
+
+
+def canonical_parameter(name: str) -> str:
+    """A parameter name in any notation's spelling, as ours: θ(1)[2,0] or b(1)[2] -> b1[2].
+
+    >>> canonical_parameter("theta(1)[2,1]")
+    'W1[2,1]'
+    """
+    for n in NOTATIONS.values():
+        name = n.canonical(name)
+    return name
 
 
 def preset(name: str, sizes: tuple[int, ...] = (2, 3, 1), **overrides) -> Network:

@@ -29,7 +29,7 @@ from .explain import explain
 from .general import A, E, General, Partial, W, Y, Z, b, delta, matrix_form
 from .gradcheck import TOLERANCES, gradcheck
 from .layout import render_template
-from .notations import NOTATIONS, notation
+from .notations import NOTATIONS, canonical_parameter, notation
 from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
 from .printing import Printer
 from .verify import PROVED, Report, check_step, verify
@@ -168,7 +168,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
     ``shared``: ``evidence(d)``, computed once for several notations.
     """
     glyphs = _notation(notation)
-    parameter = parameter or default_parameter(d)
+    parameter = canonical_parameter(parameter) if parameter else default_parameter(d)
     d.symbol(parameter)                                 # an unknown name fails here, listing the valid ones
     shared = shared or evidence(d)
     net, cache, report = d.net, shared["cache"], shared["report"]
@@ -257,12 +257,19 @@ def check_folder(folder: Path) -> Path:
     return folder
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write to a temporary file beside ``path``, then rename: a reader never sees half a file."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())           # mkstemp makes 0600; a document is as readable as any file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

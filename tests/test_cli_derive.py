@@ -98,3 +98,29 @@ def test_explain_formats_and_json():
     assert data["parameter"] == "b1[1]" and data["path_count"] == 2 and data["text"][0].startswith("∂E/∂b¹₁")
     bad = run("explain", "W1[9,9]")
     assert bad.returncode == 2 and bad.stderr.startswith("symbackprop: error: unknown parameter 'W1[9,9]'")
+
+
+def test_parameters_as_theta_and_ufldl_write_them():
+    theta = run("explain", "θ(1)[2,0]", "--notation", "theta", "--sizes", "2,2,1")
+    assert theta.returncode == 0 and theta.stdout.startswith("∂J/∂θ⁽¹⁾₂,₀ (b1[2])")
+    ufldl = run("explain", "W(2)[1,2]", "--notation", "ufldl", "--sizes", "2,2,1")
+    assert ufldl.returncode == 0 and ufldl.stdout.startswith("∂J/∂W⁽²⁾₁₂ (W2[1,2])")
+
+
+def test_a_bare_command_names_the_commands():
+    out = run()
+    assert out.returncode == 2
+    assert out.stderr == ("symbackprop: error: choose a command: derive, explain, verify or gradcheck "
+                          "(symbackprop <command> --help)\n")
+
+
+def test_documents_are_as_readable_as_any_new_file(tmp_path):
+    old = os.umask(0o022)
+    try:
+        code = cli.main(["derive", "--sizes", "1,1", "--activation", "identity", "--batch", "1", "--format", "tex,md",
+                         "-o", str(tmp_path)])
+    finally:
+        os.umask(old)
+    assert code == 0
+    assert {oct(p.stat().st_mode & 0o777) for p in tmp_path.iterdir()} == {"0o644"}
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []     # no temporary file left

@@ -22,7 +22,7 @@ def test_parameters_are_named_like_the_maths():
 
 def test_unknown_parameter_is_a_one_line_error():
     with pytest.raises(SpecError, match=r"unknown parameter 'W3\[1,1\]'; this network has W1\[i,j\] \(i 1..3, "
-                                        r"j 1..2\), b1\[i\] \(i 1..3\), W2\[1,j\] \(j 1..3\), b2\[1\]\Z"):
+                                        r"j 1..2\), b1\[i\] \(i 1..3\), W2\[1,j\] \(j 1..3\), b2\[1\] \(or as theta "):
         derive(Network()).partial("W3[1,1]")
     assert derive(Network(sizes=(1, 1))).parameter_ranges() == "W1[1,1], b1[1]"
 
