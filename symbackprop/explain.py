@@ -21,7 +21,7 @@ import sympy as sp
 from .activations import ACTIVATIONS
 from .derive import Derivation
 from .direct import adjoint_symbol, edge_symbol
-from .layout import escape, render_template
+from .layout import render_template
 from .notations import canonical_parameter
 from .notations import notation as notation_named
 from .printing import Printer, quantity_of
@@ -163,7 +163,7 @@ class Explanation:
         """Plain strings for the templates: every expression printed in the notation's LaTeX."""
         p = self.printer
         return {"parameter": p.latex(self.v), "error": self.notation.tex.error, "notation": self.notation.name,
-                "steps": [{"rule": s.rule, "why": _fill(p.words(s.why), [p.latex(t) for t in s.terms], math=True),
+                "steps": [{"rule": s.rule, "why": _parts(p.words(s.why), [p.latex(t) for t in s.terms]),
                            "rows": [{"lhs": p.latex(row[0]), "forms": [p.latex_lines(e) for e in row[1:]]}
                                     for row in s.rows]} for s in self.steps],
                 "paths": [{"nodes": [p.latex(n) for n in path.nodes],
@@ -178,7 +178,7 @@ class Explanation:
                  f"network {'-'.join(map(str, net.sizes))}, {', '.join(net.layer_activations)}, {net.loss}, "
                  f"m = {net.batch}; notation {self.notation.name}"]
         for n, s in enumerate(self.steps[:-2], start=1):
-            lines.append(f"{n}. {s.rule}: " + _fill(p.words(s.why), [p.text(t) for t in s.terms], math=False))
+            lines.append(f"{n}. {s.rule}: " + _fill(p.words(s.why), [p.text(t) for t in s.terms]))
             lines += ["   " + " = ".join(p.text(e) for e in row) for row in s.rows]
         lines.append(f"paths: {len(self.paths)} from {p.text(self.v)} to {self.notation.error}"
                      + (f" (first {MAX_PATHS} shown)" if len(self.paths) > MAX_PATHS else ""))
@@ -220,10 +220,20 @@ def _distinct(row: tuple) -> tuple:
     return tuple(out)
 
 
-def _fill(words: str, terms: list[str], *, math: bool) -> str:
-    """The reason with its terms in place of {terms}: in LaTeX, the words escaped and each term in $…$."""
-    shown = ", ".join(f"${t}$" if math else t for t in terms)
-    return shown.join(escape(part) if math else part for part in words.split("{terms}"))
+def _fill(words: str, terms: list[str]) -> str:
+    """The reason as one line of text, its terms in place of {terms}."""
+    return words.replace("{terms}", ", ".join(terms))
+
+
+def _parts(words: str, terms: list[str]) -> list[dict]:
+    """The reason for a template: words (escaped there, for its format) and maths (LaTeX), in order."""
+    out = []
+    for n, piece in enumerate(words.split("{terms}")):
+        if n:
+            for k, term in enumerate(terms):
+                out += ([{"text": ", ", "math": False}] if k else []) + [{"text": term, "math": True}]
+        out.append({"text": piece, "math": False})
+    return out
 
 
 def explain(d: Derivation, parameter: str, *, notation: str = "matrix") -> Explanation:

@@ -152,7 +152,7 @@ class General:
                      layers="all" if self.elementwise_output else "hidden"),
             Equation("dA", Partial(E, A[l, x.i, x.c]),
                      sp.Sum(dZ(l + 1, x.k) * W[l + 1, x.k, x.i], (x.k, 1, n[l + 1])),
-                     "A feeds every unit of the next layer, through the weight joining them", layers="hidden"),
+                     "{A} feeds every unit of the next layer, through the weight joining them", layers="hidden"),
             Equation("dAL", Partial(E, A[L, x.i, x.c]),
                      LOSSES[self.net.loss].gradient(A[L, x.i, x.c], Y[x.i, x.c], m),
                      "the output enters {E} directly: differentiate the loss (no chain rule)", layers="output"),
@@ -176,7 +176,8 @@ class General:
                                 "the output's own rule: ∂{E}/∂{A} times {g}′", layers="output", boxed=True))
         else:
             jacobian = a[x.k] * (sp.KroneckerDelta(x.k, x.i) - a[x.i])
-            out.append(Equation("delta L", lhs, s * sp.Sum(loss.gradient(a[x.k], y[x.k], m) * jacobian, (x.k, 1, n[L])),
+            chain = sp.factor_terms(s * sp.Sum(loss.gradient(a[x.k], y[x.k], m) * jacobian, (x.k, 1, n[L])))
+            out.append(Equation("delta L", lhs, chain,
                                 "softmax couples the column: sum ∂{E}/∂{A} over its Jacobian", layers="output",
                                 boxed=True))
         short = loss.short_forms.get(output)

@@ -28,10 +28,10 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   "<": r"\textless{}", ">": r"\textgreater{}"}
 # Maths characters our own text uses, as pdflatex can typeset them outside maths mode (\ensuremath, not $…$:
 # two in a row must not make $$).
-_MATHS = {"∂": r"\partial", "δ": r"\delta", "ε": r"\varepsilon", "θ": r"\theta", "σ": r"\sigma", "Ψ": r"\Psi",
+MATHS = {"∂": r"\partial", "δ": r"\delta", "ε": r"\varepsilon", "θ": r"\theta", "σ": r"\sigma", "Ψ": r"\Psi",
           "λ": r"\lambda", "Σ": r"\Sigma", "′": "'", "·": r"\cdot", "→": r"\to", "⊙": r"\odot", "ᵀ": "^{T}",
           "≤": r"\le", "×": r"\times"}
-_LATEX_UNICODE = {**{c: r"\ensuremath{" + tex + "}" for c, tex in _MATHS.items()},
+_LATEX_UNICODE = {**{c: r"\ensuremath{" + tex + "}" for c, tex in MATHS.items()},
                   "−": "-", "…": r"\dots{}", "–": "--", "—": "---", "’": "'", "“": "``", "”": "''"}
 _LATEX = re.compile("|".join(re.escape(c) for c in (*_LATEX_SPECIAL, *_LATEX_UNICODE)))
 _MARKDOWN = re.compile(r"([\\`*_\[\]#|<>$])")

@@ -37,6 +37,7 @@ class Glyphs:
     g: str                   # the activation of a layer (@L: "^{(l)}" only where layers differ)
     gprime: str              # its derivative
     size: str = "n^{@l}"     # the number of units in a layer
+    weight_matrix: str = ""  # a whole layer's weights, where not the weight glyph without its subscript
     commas: bool = False     # θ_{p,q}: indices always separated by commas
     per_sample: bool = False
 
@@ -106,7 +107,8 @@ NOTATIONS: dict[str, Notation] = {
                  1, "θ({l})[{i},{j}]", "θ({l})[{i},0]", "δ{l}[{i}] (sample {c})", "J", "δ^(l+1) = m ∂E/∂Z^l per sample",
                  Glyphs(r"\theta^{(@l)}_{@s}", r"\theta^{(@l)}_{@s,0}", "z^{(@l)}_{@s}",
                         r"h^{(@l)}\left(z^{(@l)}_{@s}\right)", "x_{@s}", "y_{@s}", r"\delta^{(@l)}_{@s}", "J",
-                        "h^{(@l)}", r"\Psi^{(@l)}", size="s_{@l}", commas=True, per_sample=True),
+                        "h^{(@l)}", r"\Psi^{(@l)}", size="s_{@l}", commas=True, per_sample=True,
+                        weight_matrix=r"\theta^{(@l)}_{:,1:}"),   # θ = [b | W]: the weights are columns 1 on
                  "pqki",
                  preset={"activations": "sigmoid", "loss": "bce", "batch": 2}),
         Notation("ufldl", "002", "layers 1..L+1, a^(1) = x, W^(l) maps l -> l+1, one sample, errors ε",

@@ -95,6 +95,8 @@ class Printer:
     def matrix_glyph(self, kind: str, layer, tex) -> str:
         """A whole layer: the glyph with its unit subscript dropped (θ's bias column is θ_{:,0})."""
         pattern = getattr(self.glyphs, "data" if kind == "A" and layer == 0 else GLYPH[kind])
+        if kind == "W" and self.glyphs.weight_matrix:
+            pattern = self.glyphs.weight_matrix
         pattern = pattern.replace("_{@s}", "").replace("@s", ":")
         return pattern.replace("@l", tex(self.layer(kind, layer)))
 
@@ -255,7 +257,7 @@ class _Tex(LatexPrinter):
         if expr.name.count("|") != 2:
             return super()._print_MatrixSymbol(expr)
         kind, base, shift = expr.name.split("|")
-        layer = sp.Symbol(base, integer=True, positive=True) + int(shift)
+        layer = (sp.Integer(base) if base.isdigit() else sp.Symbol(base, integer=True, positive=True)) + int(shift)
         if kind in ("dW", "db"):
             return _Tex._partial(self.p.glyphs.error, self.p.matrix_glyph(kind[1], layer, self.tex))
         if kind == "gprime":
@@ -266,8 +268,15 @@ class _Tex(LatexPrinter):
     def _print_HadamardProduct(self, expr):
         return r" \odot ".join(self.parenthesize(a, 60) for a in expr.args)
 
+    def _print_KroneckerDelta(self, expr, exp=None):
+        """I_{ik}, as seed 001 writes it: δ is the error signal here."""
+        i, k = expr.args
+        return "I_{" + self._print(i) + self._print(k) + "}"
+
     def _print_OneMatrix(self, expr):
-        return r"\mathbf{1}"
+        """A column of ones 1, or the row 1ᵀ."""
+        rows, cols = expr.shape
+        return r"\mathbf{1}^{T}" if rows == 1 and cols != 1 else r"\mathbf{1}"
 
     def _print_Transpose(self, expr):
         return r"\left(" + self._print(expr.arg) + r"\right)^{T}"
@@ -301,6 +310,7 @@ def tex_to_text(glyph: str) -> str:
         body = m[2].replace(" ", "")
         return "".join(table[c] for c in body) if all(c in table for c in body) else f"{m[1]}({body})"
 
+    glyph = glyph.replace(r"\left", "").replace(r"\right", "")
     while _GROUP.search(glyph):
         glyph = _GROUP.sub(script, glyph)
     return glyph.replace("{", "").replace("}", "").replace("'", "′")

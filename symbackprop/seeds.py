@@ -297,8 +297,9 @@ ASSUMES = {"matrix": {"loss": "mse"},                        # seed 000: any g^l
 
 
 def applies(name: str, d: Derivation) -> bool:
-    """Whether the network is one the seed derives for (its loss, activation, batch)."""
-    return all(getattr(d.net, key) == value for key, value in ASSUMES[notation(name).name].items())
+    """Whether the network is one the seed derives for (its loss, activation, batch; no seed decays weights)."""
+    return d.net.weight_decay == 0 and all(getattr(d.net, key) == value
+                                           for key, value in ASSUMES[notation(name).name].items())
 
 
 def equations(name: str, d: Derivation, *, slip: bool = False) -> list[SeedEquation]:

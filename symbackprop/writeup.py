@@ -26,9 +26,9 @@ from .arrays import random_data, random_params
 from .derive import Derivation, Step
 from .errors import SpecError
 from .explain import explain
-from .general import A, E, General, Partial, W, Y, Z, b, delta, matrix_form
+from .general import A, E, General, Partial, W, Y, Z, b, delta, lam, layer_matrix, matrix_form
 from .gradcheck import TOLERANCES, gradcheck
-from .layout import render_template
+from .layout import MATHS, render_template
 from .notations import NOTATIONS, canonical_parameter, notation
 from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
 from .printing import Printer
@@ -68,11 +68,21 @@ def _checked(d: Derivation, general: General, eqs, p: Printer, cache: dict) -> l
         row = _equation(p, general, eq.lhs, eq.rhs)
         if row["lhs"] == "".join(row["lines"]):         # θ writes A as h(z): "h(z) = h(z)" says nothing
             continue
-        row.update(label=eq.label, why=p.words(eq.why), assumption=eq.assumption, instances=len(results),
+        row.update(label=eq.label, why=p.words(eq.why), scope=_scope(eq, general, p), assumption=eq.assumption,
+                   instances=len(results),
                    proved=sum(r.status == PROVED for r in results), failed=[r.name for r in results if not r.ok],
                    ok=all(r.ok for r in results))
         out.append(row)
     return out
+
+
+def _scope(eq, general: General, p: Printer) -> str:
+    """Where an equation holds, in words and the reader's letters: "every hidden layer, unit $i$, sample $c$"."""
+    layers = {"all": "every layer", "hidden": "every hidden layer", "output": "the output layer", "none": ""}[eq.layers]
+    words = {"i": "unit {}", "j": "unit {} of the layer before", "c": "sample {}"}
+    shown = [words[k].format(f"${p.latex(getattr(general.x, k))}$") for k in eq.over
+             if not (k == "c" and general.notation.tex.per_sample and general.net.batch == 1)]
+    return ", ".join(part for part in [layers, *shown] if part)
 
 
 def _layers(d: Derivation, p: Printer) -> list[dict]:
@@ -94,10 +104,16 @@ def _layers(d: Derivation, p: Printer) -> list[dict]:
 
 
 def _dimensions(d: Derivation, p: Printer) -> list[dict]:
-    n, m = d.net.sizes, d.net.batch
-    return [{"W": p.matrix_glyph("W", l, str), "b": p.matrix_glyph("b", l, str), "Z": p.matrix_glyph("Z", l, str),
-             "A": p.matrix_glyph("A", l, str), "Aprev": p.matrix_glyph("A", l - 1, str),
-             "rows": n[l], "cols": n[l - 1], "m": m} for l in d.forward.layers]
+    """Z^l = W^l A^{l-1} + b^l 1ᵀ for each layer, and the shape of every factor."""
+    n, m, out = d.net.sizes, d.net.batch, []
+    for l in d.forward.layers:
+        W, A_prev = layer_matrix("W", str(l), 0, n[l], n[l - 1]), layer_matrix("A", str(l), -1, n[l - 1], m)
+        bias, Z = layer_matrix("b", str(l), 0, n[l], 1), layer_matrix("Z", str(l), 0, n[l], m)
+        rhs = sp.MatAdd(sp.MatMul(W, A_prev), sp.MatMul(bias, sp.OneMatrix(1, m)), evaluate=False)
+        shapes = [Z.shape, W.shape, A_prev.shape, bias.shape, (1, m)]
+        out.append({"equation": p.latex(Z) + " = " + p.latex(rhs),
+                    "shapes": [rf"{rows} \times {cols}" for rows, cols in shapes]})
+    return out
 
 
 def _worked(d: Derivation, p: Printer, name: str, notation_name: str, report: Report) -> dict:
@@ -107,10 +123,27 @@ def _worked(d: Derivation, p: Printer, name: str, notation_name: str, report: Re
     proof = report[name]
     x = explain(d, name, notation=notation_name)
     paths = check_step(d, Step("sum over paths", x.result, sp.Add(*[path.product for path in x.paths])))
-    return {"name": name, "parameter": p.latex(v), "direct": p.latex_lines(direct),
+    return {"name": name, "parameter": p.latex(v), "lhs": p.latex(Partial(E, v)), "direct": p.latex_lines(direct),
             "delta": p.latex_lines(d.closed.gradient_equations[v]), "closed": p.latex_lines(closed),
             "status": proof.status, "method": proof.method, "explanation": x.context(),
             "paths_status": paths.status, "paths_method": paths.method}
+
+
+def _in_notation(numeric: dict, glyphs) -> dict:
+    """The numeric table's worst entries named as the notation names parameters: W2[1,3] -> θ(2)[1,3]."""
+    rows = [{**row, "worst": glyphs.parameter(row["worst"])} for row in numeric["rows"]]
+    return {**numeric, "rows": rows}
+
+
+def check_title(title: str | None) -> None:
+    """A title is one line of text pdflatex can set: printable Latin letters and our maths characters."""
+    if title is None:
+        return
+    bad = [c for c in title if not (c.isprintable() and (ord(c) < 0x250 or c in MATHS))]
+    if bad or not title.strip():
+        shown = repr(bad[0]) if bad else "an empty title"
+        raise SpecError(f"the title must be one line of printable Latin text (accents allowed) and the maths "
+                        f"characters {''.join(MATHS)}; got {shown}")
 
 
 def _verification(report: Report, p: Printer) -> dict:
@@ -172,11 +205,12 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
     d.symbol(parameter)                                 # an unknown name fails here, listing the valid ones
     shared = shared or evidence(d)
     net, cache, report = d.net, shared["cache"], shared["report"]
+    check_title(title)
     p = Printer(glyphs, samples=net.batch, uniform=len(set(net.layer_activations)) == 1)
     general = General(d.chain, glyphs)
     sizes = "-".join(map(str, net.sizes))
     x = general.x
-    return {
+    doc = {
         "title": title or f"Back-propagation for the {sizes} network",
         "notation": {"name": glyphs.name, "seed": glyphs.seed, "error": glyphs.tex.error,
                      "per_sample": glyphs.tex.per_sample, "offset": glyphs.layer_offset,
@@ -185,21 +219,26 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
                      "weight": p.latex(W[x.lw, x.i, x.j]), "bias": p.latex(b[x.lw, x.i]),
                      "input": p.latex(general.display(A[0, x.j, x.c])), "output": p.latex(
                          general.display(A[x.L, x.i, x.c])), "target": p.latex(general.display(Y[x.i, x.c])),
-                     "seed_labels": SEED_LABELS.get(glyphs.name, {})},
+                     "seed_labels": SEED_LABELS.get(glyphs.name, {}),
+                     "output_layer": p.latex(x.L + glyphs.layer_offset),
+                     "g": p.function(x.l, False, p.latex), "gprime": p.function(x.l, True, p.latex)},
         "network": {"sizes": sizes, "loss": net.loss, "batch": net.batch, "depth": net.depth,
-                    "weight_decay": str(net.weight_decay), "decay": net.weight_decay != 0,
+                    "decay": net.weight_decay != 0, "lam": p.latex(lam),
+                    "weight_decay": "" if isinstance(net.weight_decay, str) else p.latex(d.forward.weight_decay),
                     "parameters": net.parameter_count, "layers": _layers(d, p), "dimensions": _dimensions(d, p)},
         "forward": _checked(d, general, general.forward(), p, cache),
         "error": _checked(d, general, [general.error()], p, cache)[0],
         "chain": _checked(d, general, general.chain_rule(), p, cache),
         "boxed": _checked(d, general, general.boxed(), p, cache),
-        "matrix": [{"lhs": p.latex(lhs), "rhs": p.latex(rhs)} for _, lhs, rhs in
+        "matrix": [{"lhs": p.latex(general.display(lhs)), "rhs": p.latex(general.display(rhs))} for _, lhs, rhs in
                    matrix_form(d.closed.rules, glyphs, net.weight_decay)],
         "seed": _seed(d, glyphs.name),
         "worked": _worked(d, p, parameter, glyphs.name, report),
         "verification": _verification(report, p),
-        "numeric": shared["numeric"],
+        "numeric": _in_notation(shared["numeric"], glyphs),
     }
+    doc["holds"] = _holds(doc)
+    return doc
 
 
 def _notation(name: str):
@@ -219,8 +258,10 @@ def render(d: Derivation, *, notation: str = "matrix", fmt: str = "latex", param
 def _holds(doc: dict) -> bool:
     """Whether everything the document claims was checked and holds."""
     equations = doc["forward"] + [doc["error"]] + doc["chain"] + doc["boxed"]
+    seed = doc["seed"]
     return (all(eq["ok"] for eq in equations) and doc["verification"]["ok"] and doc["numeric"]["ok"]
-            and doc["worked"]["status"] != "failed")
+            and doc["worked"]["status"] != "failed" and doc["worked"]["paths_status"] != "failed"
+            and seed.get("held", 0) == seed["checked"])
 
 
 # --- files ---------------------------------------------------------------------------------------------
@@ -286,13 +327,14 @@ def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequen
     are still written and ``problems`` says how to get the PDF.
     """
     formats = check_formats(formats)
+    check_title(title)
     for name in notations:
         _notation(name)
     folder = check_folder(Path(folder))
     shared = evidence(d)
     docs = {name: document(d, notation=name, parameter=parameter, title=title, shared=shared) for name in notations}
     texts = {(name, fmt): render_template(FORMATS[fmt], doc) for name, doc in docs.items() for fmt in formats}
-    written = Written(ok=all(_holds(doc) for doc in docs.values()))
+    written = Written(ok=all(doc["holds"] for doc in docs.values()))
     engine = find_engine() if "pdf" in formats else None
     for (name, fmt), text in texts.items():
         path = folder / (f"{stem}-{name}.{fmt}" if len(notations) > 1 else f"{stem}.{fmt}")

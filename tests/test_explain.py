@@ -83,6 +83,9 @@ def test_text_latex_and_markdown():
     assert text.splitlines()[0].startswith("∂J/∂W⁽¹⁾₂₁ (W1[2,1])")
     assert "   ∂J/∂z⁽²⁾₂ = ∂a⁽²⁾₂/∂z⁽²⁾₂·∂J/∂a⁽²⁾₂ = a⁽²⁾₂·∂J/∂a⁽²⁾₂·(1 - a⁽²⁾₂)" in text
     assert r"\begin{enumerate}" in x.latex() and x._repr_latex_().startswith("$$")
+    theta = explain(derive(Network(sizes=(2, 2, 1), batch=1)), "W1[2,1]", notation="theta").text()
+    assert "   ∂J/∂z⁽²⁾₂ = ∂h⁽²⁾(z⁽²⁾₂)/∂z⁽²⁾₂·∂J/∂h⁽²⁾(z⁽²⁾₂) = h⁽²⁾(z⁽²⁾₂)·∂J/∂h⁽²⁾(z⁽²⁾₂)·(1 - h⁽²⁾(z⁽²⁾₂))" in theta
+    assert "\\" not in theta and "\\ensuremath" not in x.markdown()
     assert x._repr_markdown_() == x.markdown() and "$$" in x.markdown()
 
 
