@@ -252,7 +252,7 @@ def cmd_gradcheck(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int
 
 
 def _formats(text: str) -> tuple[str, ...]:
-    formats = tuple(f.strip() for f in text.split(",") if f.strip())
+    formats = tuple(f.strip() for f in text.split(","))
     try:
         return check_formats(formats)
     except SpecError as error:

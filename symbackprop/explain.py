@@ -21,6 +21,7 @@ import sympy as sp
 from .activations import ACTIVATIONS
 from .derive import Derivation
 from .direct import adjoint_symbol, edge_symbol
+from .general import E, Partial
 from .layout import render_template
 from .notations import canonical_parameter
 from .notations import notation as notation_named
@@ -162,7 +163,8 @@ class Explanation:
     def context(self) -> dict:
         """Plain strings for the templates: every expression printed in the notation's LaTeX."""
         p = self.printer
-        return {"parameter": p.latex(self.v), "error": self.notation.tex.error, "notation": self.notation.name,
+        return {"parameter": p.latex(self.v), "lhs": p.latex(Partial(E, self.v)), "error": self.notation.tex.error,
+                "notation": self.notation.name,
                 "steps": [{"rule": s.rule, "why": _parts(p.words(s.why), [p.latex(t) for t in s.terms]),
                            "rows": [{"lhs": p.latex(row[0]), "forms": [p.latex_lines(e) for e in row[1:]]}
                                     for row in s.rows]} for s in self.steps],

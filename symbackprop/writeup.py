@@ -45,9 +45,8 @@ SEED_CHECK_PARAMETERS = 30
 SEED_LABELS = {"theta": {"delta L": "(42)", "delta l": "(43)", "gradient W": "(44)", "gradient b": "(46)"}}
 
 
-def default_parameter(d: Derivation) -> str:
-    """The worked partial: a weight of the first layer, whose chain runs through every layer."""
-    return "W1[1,1]"
+# The worked partial: a weight of the first layer, whose chain runs through every layer.
+DEFAULT_PARAMETER = "W1[1,1]"
 
 
 # --- pieces of the document -------------------------------------------------------------------------
@@ -201,7 +200,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
     ``shared``: ``evidence(d)``, computed once for several notations.
     """
     glyphs = _notation(notation)
-    parameter = canonical_parameter(parameter) if parameter else default_parameter(d)
+    parameter = canonical_parameter(parameter) if parameter else DEFAULT_PARAMETER
     d.symbol(parameter)                                 # an unknown name fails here, listing the valid ones
     shared = shared or evidence(d)
     net, cache, report = d.net, shared["cache"], shared["report"]
