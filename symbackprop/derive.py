@@ -63,7 +63,7 @@ class Derivation:
     def summary(self, notation: str = "matrix") -> dict:
         """The network and its back-propagation equations in general form, printed in ``notation``."""
         names = notation_named(notation)
-        printer = Printer(names, samples=self.net.batch, uniform=len(set(self.net.layer_activations)) == 1)
+        printer = Printer.for_network(names, self.net)
         general = General(self.chain, names)
         show = lambda e: printer.latex(general.display(e))  # noqa: E731
         return {"sizes": "-".join(map(str, self.net.sizes)), "activations": ", ".join(self.net.layer_activations),
@@ -131,7 +131,7 @@ class Derivation:
         return {d: adjoint_symbol(z) for l in fp.layers for d, z in zip(self.closed.delta[l], fp.Z[l], strict=True)}
 
     @cached_property
-    def _edges(self) -> dict[sp.Symbol, tuple[str, sp.Symbol, sp.Symbol, sp.Expr]]:
+    def edges(self) -> dict[sp.Symbol, tuple[str, sp.Symbol, sp.Symbol, sp.Expr]]:
         """Every activation edge ∂A^l_kc/∂Z^l_ic: its lemma's name, its two ends, the table's form."""
         fp, out = self.forward, {}
         for l in fp.layers:
@@ -145,14 +145,14 @@ class Derivation:
 
     def edge_steps(self) -> Iterator[Step]:
         """Lemmas: SymPy's derivative of each activation edge equals the table's g' (or Jacobian)."""
-        for name, a, z, table in self._edges.values():
+        for name, a, z, table in self.edges.values():
             yield Step(name, self.chain.edge(a, z), table)
 
     def _with_lemmas(self, name: str, direct: sp.Expr, closed: sp.Expr, depends: tuple[str, ...]) -> Step:
         """A step whose activation edges are rewritten by their lemmas, which it then depends on."""
-        edges = [s for s in direct.free_symbols if s in self._edges]
-        direct = direct.xreplace({s: self._edges[s][3] for s in edges})
-        lemmas = tuple(sorted(self._edges[s][0] for s in edges))
+        edges = [s for s in direct.free_symbols if s in self.edges]
+        direct = direct.xreplace({s: self.edges[s][3] for s in edges})
+        lemmas = tuple(sorted(self.edges[s][0] for s in edges))
         return Step(name, direct, closed, depends + lemmas)
 
     def steps(self) -> Iterator[Step]:

@@ -50,7 +50,8 @@ class ChainRule:
         return out
 
     @cached_property
-    def _error_symbols(self) -> set[sp.Symbol]:
+    def error_symbols(self) -> set[sp.Symbol]:
+        """The symbols E itself contains (its own edges: to A^L and, through weight decay, to W)."""
         return self.forward.E.free_symbols
 
     def edge(self, u: sp.Symbol, v: sp.Symbol) -> sp.Expr:
@@ -78,9 +79,14 @@ class ChainRule:
         """
         edge = edge_symbol if symbolic_edges else self.edge
         terms = [adjoint_symbol(u) * edge(u, v) for u in self.consumers.get(v, ())]
-        if v in self._error_symbols:
+        if v in self.error_symbols:
             terms.append(sp.diff(self.forward.E, v))
         return self.forward.with_conventions(sp.Add(*terms))
+
+    def local_with(self, v: sp.Symbol, edge_value) -> sp.Expr:
+        """``local(v)`` with each edge ∂u/∂v written as ``edge_value(u, v)`` (a lemma's form, a code variable)."""
+        return self.local(v, symbolic_edges=True).xreplace(
+            {edge_symbol(u, v): edge_value(u, v) for u in self.consumers.get(v, ())})
 
     def step(self, z: sp.Symbol, *, symbolic_edges: bool = True) -> sp.Expr:
         """∂E/∂Z^l_ic one layer back, in ∂E/∂Z^{l+1} symbols (none for l = L).

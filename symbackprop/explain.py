@@ -55,17 +55,13 @@ class Explanation:
     def __init__(self, d: Derivation, parameter: str, notation: str = "matrix"):
         self.d, self.parameter, self.notation = d, canonical_parameter(parameter), notation_named(notation)
         self.v = d.symbol(self.parameter)
-        self.printer = Printer(self.notation, samples=d.net.batch, uniform=len(set(d.net.layer_activations)) == 1)
-        self._value: dict[sp.Symbol, sp.Expr] = {}
+        self.printer = Printer.for_network(self.notation, d.net)
 
     # --- the steps -----------------------------------------------------------------------------------
 
     def local_value(self, u: sp.Symbol) -> sp.Expr:
         """∂E/∂u one step back, its edges evaluated (activation edges in the table's form, proved as lemmas)."""
-        chain = self.d.chain
-        table = {s: edge[3] for s, edge in self.d._edges.items()}
-        return chain.local(u, symbolic_edges=True).xreplace(
-            {edge_symbol(w, u): table.get(edge_symbol(w, u)) or chain.edge(w, u) for w in chain.consumers.get(u, ())})
+        return self.d.chain.local_with(u, self._edge_value)
 
     @cached_property
     def steps(self) -> tuple[ChainStep, ...]:
@@ -77,8 +73,6 @@ class Explanation:
         out, frontier = [], [self.v]
         while frontier:
             out.append(self._step(frontier))
-            for u in frontier:
-                self._value[u] = out[-1].rows[frontier.index(u)][-1]
             frontier = self._next(frontier)
         return tuple(out)
 
@@ -124,15 +118,16 @@ class Explanation:
     @cached_property
     def result(self) -> sp.Expr:
         """∂E/∂θ assembled from the steps' rows: each adjoint replaced by its row's last form."""
-        self._chain_steps                   # noqa: B018 (the rows fill _value)
-        return self._assemble(self.v, {})
+        value = {row[0]: row[-1] for step in self._chain_steps for row in step.rows}     # ∂E/∂u -> its last form
+        memo: dict[sp.Symbol, sp.Expr] = {}
 
-    def _assemble(self, u: sp.Symbol, memo: dict) -> sp.Expr:
-        if u not in memo:
-            value = self._value[u]
-            memo[u] = value.xreplace({adjoint_symbol(w): self._assemble(w, memo)
-                                      for w in self.d.chain.consumers.get(u, ())})
-        return memo[u]
+        def assemble(adjoint: sp.Symbol) -> sp.Expr:
+            if adjoint not in memo:
+                memo[adjoint] = value[adjoint].xreplace({s: assemble(s) for s in value[adjoint].free_symbols
+                                                         if s in value})
+            return memo[adjoint]
+
+        return assemble(adjoint_symbol(self.v))
 
     # --- the paths ---------------------------------------------------------------------------------------
 
@@ -142,20 +137,21 @@ class Explanation:
 
     def _paths_from(self, nodes: tuple[sp.Symbol, ...]):
         chain, u = self.d.chain, nodes[-1]
-        if u in chain._error_symbols:
+        if u in chain.error_symbols:
             yield self._path(nodes, sp.diff(self.d.forward.E, u))
         for w in chain.consumers.get(u, ()):
             yield from self._paths_from(nodes + (w,))
 
     def _path(self, nodes: tuple[sp.Symbol, ...], last: sp.Expr) -> Path:
         edges = [edge_symbol(w, u) for u, w in zip(nodes, nodes[1:], strict=False)]
-        values = {s: self._edge_value(s, w, u) for s, u, w in zip(edges, nodes, nodes[1:], strict=False)}
+        values = [self._edge_value(w, u) for u, w in zip(nodes, nodes[1:], strict=False)]
         factors = (*edges, adjoint_symbol(nodes[-1]))
-        product = sp.Mul(*[values[s] for s in edges]) * self.d.forward.with_conventions(last)
+        product = sp.Mul(*values) * self.d.forward.with_conventions(last)
         return Path(nodes, factors, product)
 
-    def _edge_value(self, s: sp.Symbol, w: sp.Symbol, u: sp.Symbol) -> sp.Expr:
-        edge = self.d._edges.get(s)
+    def _edge_value(self, w: sp.Symbol, u: sp.Symbol) -> sp.Expr:
+        """∂w/∂u: an activation edge in its table form (a lemma, proved), any other SymPy's diff."""
+        edge = self.d.edges.get(edge_symbol(w, u))
         return edge[3] if edge else self.d.chain.edge(w, u)
 
     # --- display -------------------------------------------------------------------------------------------
@@ -168,8 +164,7 @@ class Explanation:
                 "steps": [{"rule": s.rule, "why": _parts(p.words(s.why), [p.latex(t) for t in s.terms]),
                            "rows": [{"lhs": p.latex(row[0]), "forms": [p.latex_lines(e) for e in row[1:]]}
                                     for row in s.rows]} for s in self.steps],
-                "paths": [{"nodes": [p.latex(n) for n in path.nodes],
-                           "factors": [p.latex(f) for f in path.factors], "product": p.latex(path.product)}
+                "paths": [{"nodes": [p.latex(n) for n in path.nodes], "factors": [p.latex(f) for f in path.factors]}
                           for path in self.paths[:MAX_PATHS]],
                 "path_count": len(self.paths), "shown_paths": min(len(self.paths), MAX_PATHS)}
 

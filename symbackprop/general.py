@@ -83,6 +83,11 @@ class _Column:
         return iter([sp.Sum(self.entry(self.k), (self.k, 1, self.size))])
 
 
+def signal_scale(notation: Notation) -> sp.Expr:
+    """The reader's δ over ∂E/∂Z: m for one sample's δ (theta, ufldl), 1 where 1/m is inside (matrix)."""
+    return m if notation.tex.per_sample else sp.Integer(1)
+
+
 def _unroll_outer(s: sp.Sum) -> sp.Expr:
     """A sum's outermost limit written out term by term (its bounds must be numbers by now)."""
     *inner, (v, low, high) = s.limits
@@ -96,8 +101,8 @@ class General:
     def __init__(self, chain: ChainRule, notation: Notation):
         self.chain, self.fp, self.net, self.notation = chain, chain.forward, chain.forward.net, notation
         self.x = Letters(notation)
-        self.scale = m if notation.tex.per_sample else sp.Integer(1)
-        self.mean = m                 # E's divisor; m stays a letter in the general form
+        self.scale = signal_scale(notation)
+        self.scale_here = self.scale.subs(m, self.net.batch)       # the scale in this network's numbers
 
     # --- the forward pass and the error --------------------------------------------------------
 
@@ -123,7 +128,7 @@ class General:
     def error(self) -> Equation:
         x, loss = self.x, LOSSES[self.net.loss]
         term = loss.term(A[x.L, x.i, x.c], Y[x.i, x.c])
-        rhs = sp.Sum(term, (x.i, 1, n[x.L]), (x.c, 1, self.mean)) / self.mean
+        rhs = sp.Sum(term, (x.i, 1, n[x.L]), (x.c, 1, m)) / m
         if self.net.weight_decay != 0:
             lw = x.lw
             decay = sp.Sum(sp.Sum(W[lw, x.i, x.j] ** 2, (x.j, 1, n[lw - 1]), (x.i, 1, n[lw])), (x.reader_l, 1, x.L))
@@ -136,7 +141,7 @@ class General:
 
     def chain_rule(self) -> list[Equation]:
         x, l, lw, L = self.x, self.x.l, self.x.lw, self.x.L
-        decay = lam * W[lw, x.i, x.j] if self.net.weight_decay != 0 else 0
+        decay = self._decay(lw)
         dZ = lambda layer, unit: Partial(E, Z[layer, unit, x.c])  # noqa: E731
         return [
             Equation("dW", Partial(E, W[lw, x.i, x.j]),
@@ -195,7 +200,7 @@ class General:
 
     def gradients(self) -> list[Equation]:
         x, l, s = self.x, self.x.lw, self.scale
-        decay = lam * W[l, x.i, x.j] if self.net.weight_decay != 0 else 0
+        decay = self._decay(l)
         return [Equation("gradient W", Partial(E, W[l, x.i, x.j]),
                          sp.Sum(delta[l, x.i, x.c] * A[l - 1, x.j, x.c], (x.c, 1, m)) / s + decay,
                          "the chain rule for {W} with ∂{E}/∂{Z} written as {delta}", over="ij", anchor="weight",
@@ -203,6 +208,10 @@ class General:
                 Equation("gradient b", Partial(E, b[l, x.i]), sp.Sum(delta[l, x.i, x.c], (x.c, 1, m)) / s,
                          "the chain rule for {b} with ∂{E}/∂{Z} written as {delta}", over="i", anchor="weight",
                          boxed=True)]
+
+    def _decay(self, layer) -> sp.Expr:
+        """∂/∂W^l_ij of (λ/2) Σ ||W||²: λ W^l_ij, or 0 without weight decay."""
+        return lam * W[layer, self.x.i, self.x.j] if self.net.weight_decay != 0 else sp.Integer(0)
 
     def boxed(self) -> list[Equation]:
         return self.output_delta() + [self.hidden_delta()] + self.gradients()
@@ -247,7 +256,7 @@ class General:
         if base == Y:
             return fp.Y[idx[0] - 1, idx[1] - 1]
         node = {Z: fp.Z, A: fp.A, delta: fp.Z}[base][idx[0]][idx[1] - 1, idx[2] - 1]
-        return self.scale.subs(m, self.net.batch) * adjoint_symbol(node) if base == delta else node
+        return self.scale_here * adjoint_symbol(node) if base == delta else node
 
     def _activation(self, e: sp.Expr) -> sp.Expr:
         """g(l, z): the layer's activation; gprime(l, z): SymPy's own derivative of it."""
@@ -267,8 +276,8 @@ class General:
             return self.fp.E
         if not eq.label.startswith("delta"):                     # ∂E/∂(node or parameter)
             return chain.local(self._node_of_adjoint(lhs))
-        node = self._node_of_adjoint(lhs / self.scale.subs(m, self.net.batch))
-        return self.scale.subs(m, self.net.batch) * chain.step(node, symbolic_edges=False)
+        node = self._node_of_adjoint(lhs / self.scale_here)
+        return self.scale_here * chain.step(node, symbolic_edges=False)
 
     def display(self, expr: sp.Expr) -> sp.Expr:
         """As the reader writes it: a per-sample notation with one sample drops the sum over samples."""
@@ -311,7 +320,7 @@ def matrix_form(rules, notation: Notation, weight_decay) -> list[tuple[str, sp.E
     """(label, lhs, rhs) of the hidden δ and gradient equations, built by ``rules`` (delta.DeltaRules,
     the same the NumPy matrix route applies) on whole-layer matrices with symbolic sizes."""
     nl, nprev, nnext = sp.Symbol("n_l"), sp.Symbol("n_prev"), sp.Symbol("n_next")
-    s, node = (m if notation.tex.per_sample else sp.Integer(1)), -notation.layer_offset   # node layers: l - offset
+    s, node = signal_scale(notation), -notation.layer_offset          # node layers: l - offset
     Wn, dn = layer_matrix("W", "l", node + 1, nnext, nl), layer_matrix("delta", "l", node + 1, nnext, m)
     d, G = layer_matrix("delta", "l", node, nl, m), layer_matrix("gprime", "l", node, nl, m)
     dw = layer_matrix("delta", "l", 0, nl, m)          # the gradients are anchored at the weight's layer l

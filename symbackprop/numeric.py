@@ -29,7 +29,7 @@ from .activations import ACTIVATIONS
 from .arrays import check_data, check_inputs, check_params, check_weight_decay_value, parameter_shapes
 from .delta import BACKPROP, ClosedForm, DeltaRules
 from .derive import Derivation
-from .direct import ChainRule, adjoint_symbol, edge_symbol
+from .direct import ChainRule, adjoint_symbol
 from .errors import SpecError
 from .forward import ForwardPass, m
 from .losses import LOSSES
@@ -219,9 +219,7 @@ class Routes:
         adjoint: dict[sp.Symbol, sp.Expr] = {}
         for v in list(fp.definitions)[::-1] + list(fp.parameters.values()):
             consumers = chain.consumers.get(v, ())
-            expr = chain.local(v, symbolic_edges=True).xreplace(
-                {edge_symbol(u, v): self._edge_value(u, v) for u in consumers}).xreplace(
-                {adjoint_symbol(u): adjoint[u] for u in consumers})
+            expr = chain.local_with(v, self._edge_value).xreplace({adjoint_symbol(u): adjoint[u] for u in consumers})
             adjoint[v] = sp.together(expr) if v in output_Z else expr
         return adjoint
 

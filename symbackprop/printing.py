@@ -29,9 +29,10 @@ _DATA = re.compile(r"(?P<kind>X|Y)_(?P<i>\d+)_(?P<c>\d+)\Z")
 _ADJOINT = re.compile(r"dE_d(?P<node>\w+)\Z")
 _EDGE = re.compile(r"d(?P<u>(?:[WbZA]\d+|X|Y)(?:_\d+)+)_d(?P<v>(?:[WbZA]\d+|X|Y)(?:_\d+)+)\Z")
 _ACTIVATION = re.compile(r"g(?P<l>\d+)(?P<prime>_prime)?\Z")
-WORDS = {"E": "error", "Z": "pre", "A": "post", "W": "weight", "b": "bias", "delta": "delta", "g": "g"}
 LINE_WIDTH = 64      # characters of maths per displayed line: an A4 page holds about 75 at 10 pt
-GLYPH = {"W": "weight", "b": "bias", "Z": "pre", "A": "post", "Y": "target", "delta": "delta"}
+# Each of our quantities -> its notations.Glyphs field; the keys are also the {…} words of our reasons.
+GLYPH = {"E": "error", "W": "weight", "b": "bias", "Z": "pre", "A": "post", "Y": "target", "delta": "delta", "g": "g"}
+LAMBDA = ("lam", "lmbda", "lambda")       # weight-decay symbol names printed as λ
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,11 @@ class Printer:
     def __init__(self, notation: Notation, *, samples: int | sp.Expr = 2, uniform: bool = True):
         self.notation, self.samples, self.uniform = notation, samples, uniform
         self.glyphs = notation.tex
+
+    @classmethod
+    def for_network(cls, notation: Notation, net) -> Printer:
+        """The printer for one network: its batch, and whether every layer has the same activation."""
+        return cls(notation, samples=net.batch, uniform=len(set(net.layer_activations)) == 1)
 
     # --- the glyph of one quantity -------------------------------------------------------------
 
@@ -121,8 +127,8 @@ class Printer:
     def words(self, text: str) -> str:
         """Our reasons in the notation's letters: {E}, {Z}, {A}, {W}, {b}, {delta}, {g} -> J, z, a, θ, … ."""
         names = {key: tex_to_text(re.split(r"[\^_@(]", getattr(self.glyphs, glyph), maxsplit=1)[0])
-                 for key, glyph in WORDS.items()}
-        return re.sub(r"\{(E|Z|A|W|b|delta|g)\}", lambda m: names[m[1]], text)
+                 for key, glyph in GLYPH.items()}
+        return re.sub(r"\{(\w+)\}", lambda m: names.get(m[1], m[0]), text)
 
     def latex_lines(self, expr, width: int = LINE_WIDTH) -> list[str]:
         """LaTeX of expr broken into lines of about ``width`` characters of maths: a sum between
@@ -141,11 +147,11 @@ class Printer:
 
 def visible_width(tex: str) -> int:
     """Roughly how many characters wide a LaTeX formula is set: commands and braces take no room."""
-    return len(re.sub(r"\\(?:left|right|frac|mathbf|quad|cdot|odot)|\\[A-Za-z]+|[{}^_ ]", lambda m: "x"
-                      if m[0].startswith("\\") and m[0][1:] not in _ZERO_WIDTH else "", tex))
+    return len(re.sub(r"\\[A-Za-z]+|[{}^_ ]", lambda m: "x" if m[0][1:] not in _ZERO_WIDTH and
+                      m[0].startswith("\\") else "", tex))
 
 
-_ZERO_WIDTH = {"left", "right", "frac", "mathbf"}
+_ZERO_WIDTH = {"left", "right", "frac", "mathbf"}       # commands that set no glyph of their own
 
 
 def _pieces(tex: _Tex, expr: sp.Expr, width: int) -> list[str]:
@@ -169,10 +175,9 @@ def _pieces(tex: _Tex, expr: sp.Expr, width: int) -> list[str]:
         if f.is_number:
             continue
         parts = _pieces(tex, f, width) if f.is_Add else [tex.parenthesize(f, 50)]
-        if f.is_Add and len(parts) > 1:
-            parts = [r"\left(" + parts[0]] + parts[1:-1] + [parts[-1] + r"\right)"]
-        elif f.is_Add:
-            parts = [r"\left(" + parts[0] + r"\right)"]
+        if f.is_Add:                      # bracket the sum: open on its first piece, close on its last
+            parts[0] = r"\left(" + parts[0]
+            parts[-1] += r"\right)"
         out += [(r"\cdot " if out else "") + parts[0]] + parts[1:]
     return out
 
@@ -218,7 +223,7 @@ class _Tex(LatexPrinter):
             return self._partial(self.p.glyphs.error, self._print_Symbol(sp.Symbol(m["node"])))
         if m := _EDGE.match(expr.name):
             return self._partial(self._print_Symbol(sp.Symbol(m["u"])), self._print_Symbol(sp.Symbol(m["v"])))
-        if expr.name in ("lam", "lmbda"):
+        if expr.name in LAMBDA:
             return r"\lambda"
         if expr.name == "E":
             return self.p.glyphs.error
@@ -332,7 +337,7 @@ class _Text(StrPrinter):
             return f"∂{self.p.glyphs.error}/∂" + self._print_Symbol(sp.Symbol(m["node"]))
         if m := _EDGE.match(expr.name):
             return "∂" + self._print_Symbol(sp.Symbol(m["u"])) + "/∂" + self._print_Symbol(sp.Symbol(m["v"]))
-        if expr.name in ("lam", "lmbda", "lambda"):
+        if expr.name in LAMBDA:
             return "λ"
         if expr.name == "E":
             return self.p.glyphs.error

@@ -27,9 +27,10 @@ from .derive import Derivation, Step
 from .errors import SpecError
 from .explain import explain
 from .general import A, E, General, Partial, W, Y, Z, b, delta, lam, layer_matrix, matrix_form
-from .gradcheck import TOLERANCES, gradcheck
+from .gradcheck import gradcheck
 from .layout import MATHS, render_template
-from .notations import NOTATIONS, canonical_parameter, notation
+from .notations import canonical_parameter
+from .notations import notation as notation_named
 from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
 from .printing import Printer
 from .verify import PROVED, Report, check_step, verify
@@ -52,10 +53,6 @@ DEFAULT_PARAMETER = "W1[1,1]"
 # --- pieces of the document -------------------------------------------------------------------------
 
 
-def _equation(p: Printer, general: General, lhs: sp.Expr, rhs: sp.Expr) -> dict:
-    return {"lhs": p.latex(general.display(lhs)), "lines": p.latex_lines(general.display(rhs))}
-
-
 def _checked(d: Derivation, general: General, eqs, p: Printer, cache: dict) -> list[dict]:
     """Each general equation printed, with the proof of its every instance in this network."""
     out = []
@@ -64,7 +61,7 @@ def _checked(d: Derivation, general: General, eqs, p: Printer, cache: dict) -> l
                    for name, truth, claim, assume in general.check_instances(eq)]
         if not results:                                  # a hidden-layer equation in a network without one
             continue
-        row = _equation(p, general, eq.lhs, eq.rhs)
+        row = {"lhs": p.latex(general.display(eq.lhs)), "lines": p.latex_lines(general.display(eq.rhs))}
         if row["lhs"] == "".join(row["lines"]):         # θ writes A as h(z): "h(z) = h(z)" says nothing
             continue
         row.update(label=eq.label, why=p.words(eq.why), scope=_scope(eq, general, p), assumption=eq.assumption,
@@ -98,7 +95,7 @@ def _layers(d: Derivation, p: Printer) -> list[dict]:
             g = p.latex(sp.exp(zi[i]) / sp.Sum(sp.exp(zi[k]), (k, 1, sp.Symbol("n"))))
             gprime = p.latex(ai[i] * (sp.KroneckerDelta(i, k) - ai[k]))
         rows.append({"layer": l + p.notation.layer_offset, "units": d.net.sizes[l], "activation": name,
-                     "g": g, "gprime": gprime, "symbol": p.function(l, False, str)})
+                     "g": g, "gprime": gprime})
     return rows
 
 
@@ -173,11 +170,11 @@ def _numeric(d: Derivation) -> dict:
     return {"ok": report.ok, "absent": "", "samples": NUMERIC_SAMPLES, "seed": NUMERIC_SEED, "decay": lam,
             "rows": [{**r, "max_abs": f"{r['max_abs']:.1e}", "max_rel": f"{r['max_rel']:.1e}",
                       "atol": f"{r['atol']:.0e}", "rtol": f"{r['rtol']:.0e}"} for r in rows.values()],
-            "skipped": dict(report.skipped), "tolerances": {k: list(v) for k, v in TOLERANCES.items()}}
+            "skipped": dict(report.skipped)}
 
 
 def _seed(d: Derivation, notation_name: str) -> dict:
-    name = notation(notation_name)
+    name = notation_named(notation_name)
     applies = seeds.applies(notation_name, d)
     out = {"id": name.seed, "applies": applies, "slip": seeds.SLIPS[notation_name],
            "assumes": ", ".join(f"{k} {v}" for k, v in seeds.ASSUMES[notation_name].items())}
@@ -199,13 +196,13 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
 
     ``shared``: ``evidence(d)``, computed once for several notations.
     """
-    glyphs = _notation(notation)
+    glyphs = notation_named(notation)
     parameter = canonical_parameter(parameter) if parameter else DEFAULT_PARAMETER
     d.symbol(parameter)                                 # an unknown name fails here, listing the valid ones
     shared = shared or evidence(d)
     net, cache, report = d.net, shared["cache"], shared["report"]
     check_title(title)
-    p = Printer(glyphs, samples=net.batch, uniform=len(set(net.layer_activations)) == 1)
+    p = Printer.for_network(glyphs, net)
     general = General(d.chain, glyphs)
     sizes = "-".join(map(str, net.sizes))
     x = general.x
@@ -238,12 +235,6 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
     }
     doc["holds"] = _holds(doc)
     return doc
-
-
-def _notation(name: str):
-    if name not in NOTATIONS:
-        raise SpecError(f"unknown notation {name!r}; allowed: {', '.join(NOTATIONS)}")
-    return notation(name)
 
 
 def render(d: Derivation, *, notation: str = "matrix", fmt: str = "latex", parameter: str | None = None,
@@ -328,7 +319,7 @@ def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequen
     formats = check_formats(formats)
     check_title(title)
     for name in notations:
-        _notation(name)
+        notation_named(name)                            # an unknown one fails here, listing the valid ones
     folder = check_folder(Path(folder))
     shared = evidence(d)
     docs = {name: document(d, notation=name, parameter=parameter, title=title, shared=shared) for name in notations}

@@ -111,6 +111,8 @@ def test_long_expressions_break_into_balanced_lines():
     for line in lines:
         assert visible_width(line) <= 70, line
         assert line.count(r"\left") == line.count(r"\right"), line       # each line's brackets pair
+    whole_lines = "".join(lines)
+    assert whole_lines.count(r"\left(") == whole_lines.count(r"\right)")   # every bracket opened is closed
     whole = Printer(notation("matrix")).latex(d.partial("W1[1,1]"))
     glyph = re.compile(r"[WAZY]\^\{\d\}_\{\d+\}|Y_\{\d+\}|e\^")
     assert sorted(glyph.findall(" ".join(lines))) == sorted(glyph.findall(whole))   # every quantity, once each
