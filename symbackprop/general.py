@@ -55,7 +55,11 @@ class Equation:
 
 
 class Letters:
-    """The reader's index letters and layer: unit i, previous unit j, next unit k, sample c, layer l."""
+    """The reader's index letters and layers: unit i, previous unit j, next unit k, sample c, layer l, output L.
+
+    As in the seeds, L is the reader's output layer: ours (the number of weight layers) in the matrix
+    notation, one more in theta and ufldl, whose layers start at 1 with the input.
+    """
 
     def __init__(self, notation: Notation):
         unit, prev, nxt, sample = notation.letters
@@ -63,7 +67,8 @@ class Letters:
         self.reader_l = sp.Symbol("l", integer=True, positive=True)
         self.l = self.reader_l - notation.layer_offset          # our node layer, printed back as the reader's l
         self.lw = self.reader_l                                  # our weight layer: its superscript is the reader's
-        self.L = sp.Symbol("L", integer=True, positive=True)
+        self.reader_L = sp.Symbol("L", integer=True, positive=True)    # the reader's output layer, as the seeds
+        self.L = self.reader_L - notation.layer_offset                   # number it: our depth, printed back as L
 
 
 class _Column:
@@ -237,14 +242,19 @@ class General:
     def concrete(self, expr: sp.Expr, at: dict) -> sp.Expr:
         """A general expression at one index: sums done, quantities as this derivation's symbols."""
         fp, net = self.fp, self.net
-        expr = expr.xreplace({**at, self.x.L: net.depth, m: net.batch, lam: fp.weight_decay})
+        output = {self.x.reader_L: net.depth + self.notation.layer_offset}
+        expr = expr.xreplace({**at, **output, m: net.batch, lam: fp.weight_decay})
         sized = lambda e: isinstance(e, sp.Indexed) and e.base == n and e.indices[0].is_Integer  # noqa: E731
         while expr.has(sp.Sum):          # the outer sum first (over layers), then those its sizes bound
-            expr = expr.replace(sized, lambda e: sp.Integer(net.sizes[int(e.indices[0])]))
+            expr = expr.replace(sized, lambda e: sp.Integer(self.size(e.indices[0])))
             expr = expr.replace(lambda e: isinstance(e, sp.Sum), _unroll_outer)
         expr = expr.replace(lambda e: isinstance(e, Partial), lambda e: adjoint_symbol(self.entry(e.args[1])))
         expr = expr.replace(lambda e: isinstance(e, sp.Indexed), self.entry)
         return expr.replace(lambda e: e.func in (g, gprime), lambda e: self._activation(e))
+
+    def size(self, layer) -> int:
+        """The number of units n_l of one of our layers."""
+        return self.net.sizes[int(layer)]
 
     def entry(self, q: sp.Indexed) -> sp.Expr:
         """One indexed quantity as the forward pass's symbol; the reader's δ is scale · ∂E/∂Z."""

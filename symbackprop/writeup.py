@@ -216,7 +216,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
                      "input": p.latex(general.display(A[0, x.j, x.c])), "output": p.latex(
                          general.display(A[x.L, x.i, x.c])), "target": p.latex(general.display(Y[x.i, x.c])),
                      "seed_labels": SEED_LABELS.get(glyphs.name, {}),
-                     "output_layer": p.latex(x.L + glyphs.layer_offset),
+                     "output_layer": p.latex(x.reader_L),
                      "g": p.function(x.l, False, p.latex), "gprime": p.function(x.l, True, p.latex)},
         "network": {"sizes": sizes, "loss": net.loss, "batch": net.batch, "depth": net.depth,
                     "decay": net.weight_decay != 0, "lam": p.latex(lam),

@@ -27,7 +27,7 @@ def boxed(net, name):
 def test_theta_prints_seed_001_boxed_equations():
     """(42), (43), (44), (46) of seed 001, sums from i = 1 (the seed's i = 0 is its slip)."""
     assert boxed(SIGMOID_BCE, "theta") == {
-        "delta L": r"\delta^{(L + 1)}_{p;i} = h^{(L + 1)}\left(z^{(L + 1)}_{p;i}\right) - y_{p;i}",
+        "delta L": r"\delta^{(L)}_{p;i} = h^{(L)}\left(z^{(L)}_{p;i}\right) - y_{p;i}",
         "delta l": r"\delta^{(l)}_{p;i} = \Psi^{(l)}\left(z^{(l)}_{p;i}\right) \sum_{k=1}^{s_{l + 1}} "
                    r"\theta^{(l)}_{k,p} \delta^{(l + 1)}_{k;i}",
         "gradient W": r"\frac{\partial J}{\partial \theta^{(l)}_{p,q}} = \frac{1}{m} \sum_{i=1}^{m} "
@@ -40,7 +40,7 @@ def test_theta_prints_seed_001_boxed_equations():
 def test_ufldl_prints_seed_002_compact_equations():
     """Seed 002's 'more compactly' block for one sample: ε^(L), the ε recurrence, ∂J/∂W, ∂J/∂b."""
     assert boxed(UFLDL, "ufldl") == {
-        "delta L": r"\varepsilon^{(L + 1)}_{i} = \left(a^{(L + 1)}_{i} - y_{i}\right) {\sigma}'\left(z^{(L + 1)}_{i}\right)",
+        "delta L": r"\varepsilon^{(L)}_{i} = \left(a^{(L)}_{i} - y_{i}\right) {\sigma}'\left(z^{(L)}_{i}\right)",
         "delta l": r"\varepsilon^{(l)}_{i} = {\sigma}'\left(z^{(l)}_{i}\right) \sum_{q=1}^{s_{l + 1}} W^{(l)}_{qi} "
                    r"\varepsilon^{(l + 1)}_{q}",
         "gradient W": r"\frac{\partial J}{\partial W^{(l)}_{ij}} = a^{(l)}_{j} \varepsilon^{(l + 1)}_{i}",
