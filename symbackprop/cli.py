@@ -1,8 +1,9 @@
-"""The command line: ``symbackprop derive``, ``explain``, ``verify`` and ``gradcheck``.
+"""The command line: ``symbackprop derive``, ``explain``, ``check``, ``verify`` and ``gradcheck``.
 
-Exit codes: 0 all verified (all comparisons pass, every written equation holds), 1 a verification
-or comparison failed, 2 bad input or a file that could not be made (one line on stderr, no traceback;
-for a LaTeX failure, the log lines that matter follow).
+Exit codes: 0 all verified (all comparisons pass, every written equation or claim holds), 1 a
+verification, comparison or claim failed, 2 bad input or a file that could not be made (one line on
+stderr, no traceback; for a LaTeX failure, the log lines that matter follow; for a claim that cannot
+be read, the column and what was expected there).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import argparse
 import dataclasses
 import json
 import os
+import pathlib
 import sys
 import time
 from collections.abc import Sequence
@@ -19,6 +21,7 @@ import numpy as np
 
 from . import seeds
 from .arrays import check_params, parameter_shapes, random_data, random_params
+from .check import check_text
 from .delta import BACKPROP, DeltaRules
 from .derive import derive
 from .errors import SpecError
@@ -291,6 +294,42 @@ def cmd_explain(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     return 0
 
 
+def _claims_text(args: argparse.Namespace) -> str:
+    """The claims given: each argument one claim, then the file's lines (- for stdin)."""
+    lines = list(args.claims)
+    if args.file:
+        try:
+            lines.append(sys.stdin.read() if args.file == "-" else pathlib.Path(args.file).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or error
+            raise SpecError(f"cannot read claims from {args.file}: {reason}") from None
+    if not lines:
+        raise SpecError('no claims: give one, as in symbackprop check "delta2 = (A2 - Y) * g2\'(Z2) / m", or --file')
+    return "\n".join(lines)
+
+
+def cmd_check(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
+    if args.preset is None:                    # a notation's own network unless told otherwise: its seed's
+        args.preset = args.notation or "matrix"
+    net, names = network_from(args)
+    text = _claims_text(args)
+    verdicts = check_text(derive(net, rules=rules), text, names.name)
+    ok = all(v.ok for _, v in verdicts)
+    if args.json:
+        print(json.dumps({"ok": ok, "network": describe(net), "notation": names.name,
+                          "claims": [{"line": line, **v.to_dict()} for line, v in verdicts]}, indent=2))
+        return 0 if ok else 1
+    print(f"{describe(net)}; notation {names.name}")
+    for _, v in verdicts:
+        print()
+        print(v.text())
+    wrong = sum(not v.ok for _, v in verdicts)
+    proved = sum(v.status == "proved" for _, v in verdicts)
+    print(f"\n{len(verdicts)} claim{'s' if len(verdicts) != 1 else ''}: {len(verdicts) - wrong} hold "
+          f"({proved} proved), {wrong} wrong")
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symbackprop", description="Derive, prove and teach back-propagation.")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
@@ -323,6 +362,17 @@ def build_parser() -> argparse.ArgumentParser:
     steps.add_argument("--format", choices=["text", "latex", "markdown"], default="text",
                        help="text (Unicode, the default), latex or markdown")
     steps.set_defaults(run=cmd_explain)
+    claims = commands.add_parser(
+        "check", help="check your own δ equations and partials: proved, holding numerically, or wrong and why",
+        description="Check claims written in the chosen notation on a network (by default the notation's seed "
+                    "network: matrix is generic g^l with mse, m = 2; theta sigmoid with bce, m = 2; ufldl sigmoid "
+                    "with mse, m = 1). Examples: \"dE/dW2 = delta2 * A1.T\", \"delta1 = (W2.T @ delta2) * "
+                    "g1'(Z1)\", \"\\delta^l = (W^{l+1})^T \\delta^{l+1} \\odot {g^l}'(Z^l)\". Plain text and LaTeX "
+                    "are both read; see the README for the syntax.")
+    claims.add_argument("claims", nargs="*", help="one claim per argument, lhs = rhs")
+    claims.add_argument("--file", help="a file of claims, one per line or a LaTeX align block (- for stdin)")
+    _network_options(claims)
+    claims.set_defaults(run=cmd_check)
     return parser
 
 
@@ -331,7 +381,8 @@ def main(argv: Sequence[str] | None = None, *, rules: DeltaRules = BACKPROP) -> 
     try:
         parser = build_parser()
         if not (sys.argv[1:] if argv is None else argv):
-            raise SpecError("choose a command: derive, explain, verify or gradcheck (symbackprop <command> --help)")
+            raise SpecError("choose a command: derive, explain, check, verify or gradcheck (symbackprop <command> "
+                            "--help)")
         args = parser.parse_args(argv)
         return args.run(args, rules)
     except SpecError as error:

@@ -347,9 +347,32 @@ class _Text(StrPrinter):
         f, x = expr.args
         return f"∂{self._print(f)}/∂{self._print(x)}"
 
+    def _print(self, expr, **kwargs):
+        if isinstance(expr, sp.Indexed):        # Indexed prints itself (_sympystr) before any _print_ method
+            return self._print_Indexed(expr)
+        return super()._print(expr, **kwargs)
+
+    def _print_Indexed(self, expr):
+        """A general equation's quantity (W[l, i, j]) as its glyph: Wˡ_(ij)."""
+        if expr.base.name in ("W", "b", "Z", "A", "delta", "Y", "n"):
+            return tex_to_text(_Tex(self.p).doprint(expr))
+        return super()._print_Indexed(expr)
+
+    def _print_Sum(self, expr):
+        body = self._print(expr.function)
+        for v, low, high in expr.limits:
+            body = f"Σ[{self._print(v)}={self._print(low)}..{self._print(high)}]({body})"
+        return body
+
+    def _print_KroneckerDelta(self, expr):
+        return "I(" + ",".join(self._print(a) for a in expr.args) + ")"
+
     def _print_Function(self, expr):
         name = expr.func.__name__
         if m := _ACTIVATION.match(name):
             head = self.p.function(int(m["l"]), bool(m["prime"]), self.tex)
             return tex_to_text(head) + "(" + self._print(expr.args[0]) + ")"
+        if name in ("g", "gprime") and len(expr.args) == 2:
+            head = self.p.function(expr.args[0], name == "gprime", lambda v: _Tex(self.p).doprint(v))
+            return tex_to_text(head) + "(" + self._print(expr.args[1]) + ")"
         return super()._print_Function(expr)

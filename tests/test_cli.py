@@ -72,7 +72,7 @@ def test_options_reach_the_network():
     (["verify", "--notation", "greek"], "invalid choice: 'greek'"),
     (["verify", "--weight-decay", "__import__('os').system('touch PWNED')"], "plain symbol name"),
     (["verify", "--bogus"], "unrecognized arguments: --bogus"),
-    ([], "choose a command: derive, explain, verify or gradcheck"),
+    ([], "choose a command: derive, explain, check, verify or gradcheck"),
 ])
 def test_bad_input_exits_2_with_one_line(args, message, tmp_path):
     out = run(*args, cwd=tmp_path)

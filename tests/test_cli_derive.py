@@ -110,7 +110,7 @@ def test_parameters_as_theta_and_ufldl_write_them():
 def test_a_bare_command_names_the_commands():
     out = run()
     assert out.returncode == 2
-    assert out.stderr == ("symbackprop: error: choose a command: derive, explain, verify or gradcheck "
+    assert out.stderr == ("symbackprop: error: choose a command: derive, explain, check, verify or gradcheck "
                           "(symbackprop <command> --help)\n")
 
 

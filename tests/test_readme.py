@@ -20,7 +20,9 @@ def test_example_runs(k):
     with contextlib.redirect_stdout(out):
         exec(compile(EXAMPLES[k], f"README example {k + 1}", "exec"), {})   # the project's own text
     printed = out.getvalue()
-    if "explain" in EXAMPLES[k]:
+    if "check(d, " in EXAMPLES[k]:
+        assert printed.splitlines() == ["wrong ['gprime', 'other network']", "proved"]
+    elif "explain" in EXAMPLES[k]:
         assert printed.splitlines() == ["multivariable chain rule 2", "True"]
     elif "gradcheck" in EXAMPLES[k]:
         assert "delta1 = (W2.T @ delta2)*gprime1" in printed and "FAIL" not in printed

@@ -1,0 +1,577 @@
+"""Checking a hand derivation: each claim proved, found to hold numerically, or shown wrong and diagnosed.
+
+A claim (claims.py) is an equation in general form. It is instantiated at every layer, unit and
+sample of the network where its quantities exist (a claim about W^{l+1} is stated for l < L, as a
+textbook does), and each instance is checked like a step of ``verify``:
+
+- the left side is the truth, by the chain rule on E (``direct.ChainRule``, never the δ equations):
+  δ^l_ic is scale · ∂E/∂Z^l_ic (scale: 1 in the matrix notation, m in theta and ufldl), ∂E/∂W^l_ij
+  is the partial itself;
+- on the right, every δ and ∂E/∂… the claim uses is also replaced by its truth, so a δ^l written in
+  terms of δ^{l+1} is checked as the induction step it is;
+- ``verify.check_step`` then proves the two equal exactly (for generic activations, for every
+  differentiable activation), or tests them at random points at 100 digits, or finds a counterexample.
+
+A wrong claim is diagnosed by repairs (``REPAIRS``, rules as data): each changes the claim in one
+classic way (a constant factor, a factor g′ missing or extra, a transposition, an assumption on Y,
+another loss or activation) and the changed claim is checked on the network like the original. A
+diagnosis is reported only when its repaired claim holds.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, fields, replace
+
+import sympy as sp
+
+from .activations import ACTIVATIONS
+from .claims import (
+    ClaimSyntaxError,
+    Dim,
+    Node,
+    Parser,
+    Ref,
+    ShapeMismatch,
+    SumOver,
+    Transpose,
+    interpret,
+    split_claims,
+    walk,
+)
+from .derive import Derivation, Step, derive
+from .direct import adjoint_symbol
+from .errors import SpecError
+from .general import General, Z, delta, gprime, m
+from .losses import LOSSES
+from .notations import Notation
+from .notations import notation as notation_named
+from .points import random_point
+from .printing import Printer
+from .spec import Network
+from .verify import FAILED, NUMERIC, PROVED, check_step
+
+WRONG = "wrong"
+
+
+class ClaimError(SpecError):
+    """A claim that reads but says nothing about this network (no layer of it has its quantities)."""
+
+
+class _Missing(Exception):
+    """A quantity at a layer the network does not have: the claim is not stated there."""
+
+
+class _Undefined(Exception):
+    """A unit or sample index outside its range: the claim is wrong there."""
+
+
+class _Instances(General):
+    """General's instantiation, with every layer and index checked against the network."""
+
+    def size(self, layer) -> int:
+        layer = int(layer)
+        if not 0 <= layer <= self.net.depth:
+            raise _Missing(f"layer {layer + self.notation.layer_offset} does not exist")
+        return self.net.sizes[layer]
+
+    def entry(self, q: sp.Indexed) -> sp.Expr:
+        kind, idx = q.base.name, [int(k) for k in q.indices]
+        if kind == "Y":
+            units, layer, sample = idx[:-1], self.net.depth, idx[-1]
+        elif kind in ("W", "b"):
+            units, layer, sample = idx[1:], idx[0], None
+        else:
+            units, layer, sample = idx[1:-1], idx[0], idx[-1]
+        low = 0 if kind == "A" else 1
+        if not low <= layer <= self.net.depth:
+            raise _Missing(f"{self._name(q)}: layer {layer + self._shift(kind)} does not exist")
+        ranges = [self.net.sizes[layer]] + ([self.net.sizes[layer - 1]] if kind == "W" else [])
+        for unit, top in zip(units, ranges, strict=True):
+            if not 1 <= unit <= top:
+                raise _Undefined(f"{self._name(q)} does not exist: the units there are 1..{top}")
+        if sample is not None and not 1 <= sample <= self.net.batch:
+            raise _Undefined(f"{self._name(q)} does not exist: the samples are 1..{self.net.batch}")
+        return super().entry(q)
+
+    def _shift(self, kind: str) -> int:
+        return 0 if kind in ("W", "b") else self.notation.layer_offset
+
+    def _name(self, q: sp.Indexed) -> str:
+        return Printer(self.notation, samples=self.net.batch).text(q)
+
+    def _activation(self, e: sp.Expr) -> sp.Expr:
+        if not 1 <= int(e.args[0]) <= self.net.depth:
+            raise _Missing(f"layer {int(e.args[0]) + self.notation.layer_offset} has no activation")
+        if not ACTIVATIONS[self.net.activation(int(e.args[0]))].elementwise:
+            raise _Undefined(f"layer {int(e.args[0]) + self.notation.layer_offset} is a softmax: it has no "
+                             "entrywise g or g′, only its Jacobian")
+        return super()._activation(e)
+
+
+# --- results -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Diagnosis:
+    kind: str         # factor, gprime, transposition, assumption, other network, output layer, shapes, one sample
+    message: str
+    proved: bool      # the repaired claim was proved exactly (not only at random points)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One instance where the claim does not hold: the values at a point, or why it is not defined."""
+
+    instance: str
+    claim: float | None = None
+    truth: float | None = None
+    point: dict = field(default_factory=dict)
+    reason: str = ""
+
+
+@dataclass
+class Verdict:
+    """What ``check`` says of one claim."""
+
+    claim: str
+    notation: str
+    read_as: str = ""
+    status: str = WRONG          # proved, numeric or wrong
+    method: str = ""
+    layers: str = ""
+    instances: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    failed: int = 0
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status != WRONG
+
+    def text(self) -> str:
+        lines = [self.claim, f"  read as: {self.read_as}"] if self.read_as else [self.claim]
+        lines += [f"  note: {n}" for n in self.notes]
+        where = f" at {self.layers}" if self.layers else ""
+        if self.ok:
+            lines.append(f"  {self.status}{where}: all {self.instances} instances hold ({self.method})")
+        else:
+            lines.append(f"  WRONG{where}: " + (f"{self.failed} of {self.instances} instances fail" if self.instances
+                                                else self.method))
+            printer = Printer(notation_named(self.notation))
+            for f in self.failures[:3]:
+                lines.append("    " + _failure_text(f, printer))
+            lines += [f"  diagnosis: {d.message}" + (" (proved)" if d.proved else "") for d in self.diagnoses]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"claim": self.claim, "notation": self.notation, "read_as": self.read_as, "status": self.status,
+                "ok": self.ok, "method": self.method, "layers": self.layers, "instances": self.instances,
+                "failed": self.failed, "failures": [f.__dict__ for f in self.failures],
+                "diagnoses": [d.__dict__ for d in self.diagnoses], "notes": self.notes}
+
+
+def _failure_text(f: Failure, printer: Printer) -> str:
+    if f.reason:
+        return f"{f.instance}: {f.reason}"
+    point = ", ".join(f"{printer.text(sp.Symbol(k))}={v:.4g}" for k, v in list(f.point.items())[:8])
+    more = f", … ({len(f.point)} inputs)" if len(f.point) > 8 else ""
+    return f"{f.instance}: claim {f.claim:.10g} but truth {f.truth:.10g} at {point}{more}"
+
+
+# --- checking one claim on one network -------------------------------------------------------------------------
+
+@dataclass
+class _Outcome:
+    """The instances of one claim on one network, checked."""
+
+    instances: int = 0
+    statuses: dict = field(default_factory=dict)      # reader layer -> statuses of its instances
+    failures: list = field(default_factory=list)
+    numeric: list = field(default_factory=list)
+    methods: set = field(default_factory=set)
+    pairs: list = field(default_factory=list)          # (name, truth, claim) of the failing instances
+    skipped: list = field(default_factory=list)        # why layers were left out
+
+    @property
+    def holds(self) -> bool:
+        return self.instances > 0 and not self.failures
+
+    @property
+    def proved(self) -> bool:
+        return self.holds and not self.numeric
+
+
+class _Network:
+    """One derivation and the machinery to instantiate and check claims on it."""
+
+    def __init__(self, d: Derivation, notation: Notation, seed: int = 0):
+        self.d, self.notation, self.seed = d, notation, seed
+        self.general = _Instances(d.chain, notation)
+        self.cache: dict = {}
+        fp = d.forward
+        nodes = list(fp.definitions) + list(fp.parameters.values()) + list(fp.X)
+        self.adjoints = {adjoint_symbol(v): v for v in nodes}
+
+    def resolve(self, expr: sp.Expr) -> sp.Expr:
+        """Every ∂E/∂(node) as the chain rule on E gives it: the truth, never the δ equations."""
+        found = [s for s in expr.free_symbols if s in self.adjoints]
+        return expr.xreplace({s: self.d.chain.partial(self.adjoints[s]) for s in found})
+
+    def layers(self, claim) -> list[int | None]:
+        x = self.general.x
+        symbols = claim.lhs.free_symbols | claim.rhs.free_symbols
+        if x.reader_l not in symbols:
+            return [None]
+        offset = self.notation.layer_offset
+        return list(range(offset, self.d.net.depth + offset + 1))
+
+    def at_layer(self, claim, layer) -> list[dict]:
+        """Every assignment of the claim's free letters at one reader layer."""
+        x, g = self.general.x, self.general
+        base = {x.reader_l: layer} if layer is not None else {}
+        base[x.reader_L] = self.d.net.depth + self.notation.layer_offset
+        ranges = []
+        for letter, dim in claim.free.items():
+            ranges.append([(letter, k) for k in range(1, self._extent(dim, base, g) + 1)])
+        return [base | dict(choice) for choice in itertools.product(*ranges)]
+
+    def _extent(self, dim: Dim, base: dict, g: _Instances) -> int:
+        if dim.kind == "m":
+            return self.d.net.batch
+        if dim.kind == "1":
+            return 1
+        return g.size(dim.layer.xreplace(base))
+
+    def check(self, claim) -> _Outcome:
+        out, g, x = _Outcome(), self.general, self.general.x
+        sample = {claim.sample: 1} if claim.sample is not None else {}
+        for layer in self.layers(claim):
+            try:
+                assignments = self.at_layer(claim, layer)
+                rows = [(at, g.concrete(claim.lhs, at | sample), g.concrete(claim.rhs, at | sample))
+                        for at in assignments if self._defined(claim, at | sample, out)]
+            except _Missing as missing:
+                out.skipped.append(f"{x.reader_l} = {layer}: {missing}" if layer is not None else str(missing))
+                continue
+            statuses = out.statuses.setdefault(layer, [])
+            statuses.extend([FAILED] * (len(assignments) - len(rows)))
+            out.instances += len(assignments)
+            for at, lhs, rhs in rows:
+                name = self._instance_name(at)
+                result = check_step(self.d, Step(name, self.resolve(lhs), self.resolve(rhs)), self.seed, self.cache)
+                statuses.append(result.status)
+                if result.status == FAILED:
+                    ce = result.counterexample
+                    out.failures.append(Failure(name, ce.closed, ce.direct, ce.point) if ce else Failure(name))
+                    out.pairs.append((name, self.resolve(lhs), self.resolve(rhs)))
+                elif result.status == NUMERIC:
+                    out.numeric.append(result.method)
+                else:
+                    out.methods.add(result.method)
+        return out
+
+    def _defined(self, claim, at: dict, out: _Outcome) -> bool:
+        """The instance's quantities exist; an index out of range is a failure, recorded here."""
+        try:
+            self.general.concrete(claim.lhs, at)
+            self.general.concrete(claim.rhs, at)
+            return True
+        except _Undefined as undefined:
+            out.failures.append(Failure(self._instance_name(at), reason=str(undefined)))
+            return False
+
+    def _instance_name(self, at: dict) -> str:
+        x = self.general.x
+        return ", ".join(f"{k}={v}" for k, v in at.items() if k != x.reader_L)
+
+
+# --- repairs: how a wrong claim could be made right --------------------------------------------------------------
+
+FACTORS = {  # claim / truth -> what it means (m is the batch size)
+    "1/m": "the claim is 1/m times the truth: an extra factor 1/m",
+    "m": "the claim is m times the truth: the 1/m of the mean over the m samples is missing",
+    "2": "the claim is twice the truth: a factor 2 too many (the ½ of the squared error cancels the 2 of the square)",
+    "1/2": "the claim is half the truth: a factor 2 is missing",
+    "-1": "the claim has the wrong sign: A − Y and Y − A swapped?",
+}
+
+
+def _ratios(net: _Network, pairs) -> list[sp.Float]:
+    point = random_point(net.d.forward, net.seed + 101, 1)
+    out = []
+    for _, truth, claim in pairs:
+        t, c = point.evaluate(truth), point.evaluate(claim)
+        if not (t.is_number and c.is_number) or abs(t) < 1e-30:
+            return []
+        out.append(c / t)
+    return out
+
+
+def _constant(ratios: list[sp.Float]) -> sp.Float | None:
+    if not ratios or not all(abs(r - ratios[0]) <= 1e-40 * max(1, abs(ratios[0])) for r in ratios):
+        return None
+    return ratios[0]
+
+
+def repair_factor(ctx: _Context) -> Diagnosis | None:
+    """The claim is a constant times the truth: 1/m missing or extra, a factor 2, a sign."""
+    k0 = _constant(_ratios(ctx.net, ctx.outcome.pairs))
+    if k0 is None:
+        return None
+    m0 = ctx.net.d.net.batch
+    power = 0
+    other = ctx.variant(batch=m0 + 1)
+    if other is not None:
+        outcome = other.check(ctx.claim)
+        k1 = _constant(_ratios(other, outcome.pairs))
+        if k1 is None:
+            return None
+        power = round(float(sp.log(k0 / k1) / sp.log(sp.Rational(m0, m0 + 1)))) if abs(k0 - k1) > 1e-40 else 0
+    c = sp.nsimplify(float(k0 / sp.Integer(m0) ** power), rational=True, tolerance=1e-12)
+    key = {(0, 2): "2", (0, sp.Rational(1, 2)): "1/2", (0, -1): "-1", (1, 1): "m", (-1, 1): "1/m"}.get((power, c))
+    message = FACTORS[key] if key else f"the claim is {c * m ** power} times the truth"
+    proved = ctx.holds_with(lambda rhs: rhs / (c * m ** power))
+    return Diagnosis("factor", message, proved == "proved") if proved else None
+
+
+def repair_gprime(ctx: _Context) -> Diagnosis | None:
+    """δ^l_ic (or ∂E/∂Z^l_ic) off by the factor g′(Z^l_ic) of its own unit."""
+    lhs = ctx.claim.lhs
+    node = lhs if isinstance(lhs, sp.Indexed) and lhs.base == delta else None
+    if node is None and getattr(lhs, "args", None) and isinstance(lhs.args[-1], sp.Indexed) and lhs.args[-1].base == Z:
+        node = lhs.args[-1]
+    if node is None:
+        return None
+    factor = gprime(node.indices[0], Z[node.indices])
+    glyph = Printer(ctx.net.notation).text(factor)
+    for change, words in ((lambda rhs: rhs * factor, f"a factor {glyph} is missing"),
+                          (lambda rhs: rhs / factor, f"an extra factor {glyph}: the output's g′ cancels with this "
+                           "loss, or it was applied twice")):
+        status = ctx.holds_with(change)
+        if status:
+            return Diagnosis("gprime", words, status == "proved")
+    return None
+
+
+def repair_transpose(ctx: _Context) -> Diagnosis | None:
+    """A weight (or any transposed factor) the wrong way round."""
+    for old, new, words in _transpositions(ctx.sides[1], ctx.text):
+        try:
+            claim = interpret([ctx.sides[0], _substitute(ctx.sides[1], old, new)], ctx.net.notation, ctx.text)
+        except (ShapeMismatch, ClaimSyntaxError):
+            continue
+        outcome = ctx.net.check(claim)
+        if outcome.holds:
+            return Diagnosis("transposition", f"transposed: {words}, and the claim holds", outcome.proved)
+    return None
+
+
+def _transpositions(root: Node, text: str):
+    """(node, its transposed form, in words) for the whole right side, every weight and every transpose in it."""
+    yield root, Transpose(root.start, root.end, root), "the right side transposed"
+    for node in walk(root):
+        source = text[node.start:node.end].strip()
+        if isinstance(node, Transpose):
+            yield node, node.arg, f"{source} without its transpose"
+        elif isinstance(node, Ref) and node.kind == "W":
+            if node.indices is None:
+                yield node, Transpose(node.start, node.end, node), f"({source})ᵀ in place of {source}"
+            elif len(node.indices) == 2:
+                i, j = node.indices
+                yield node, replace(node, indices=(j, i)), f"the indices of {source} swapped"
+
+
+def _substitute(node: Node, old: Node, new: Node) -> Node:
+    if node is old:
+        return new
+    changes = {f.name: _substitute(getattr(node, f.name), old, new) for f in fields(node)
+               if isinstance(getattr(node, f.name), Node)}
+    return replace(node, **changes) if changes else node
+
+
+def repair_assumption(ctx: _Context) -> Diagnosis | None:
+    """Right only under an assumption on Y (softmax + cce: each column of Y sums to 1)."""
+    net = ctx.net.d.net
+    short = LOSSES[net.loss].short_forms.get(net.activation(net.depth))
+    if short is None:
+        return None
+    fp = ctx.net.d.forward
+    assume = {}
+    for c in range(net.batch):
+        assume.update(short.eliminate(list(fp.Y[:, c])))
+    results = [check_step(ctx.net.d, Step(name, truth.xreplace(assume), claim.xreplace(assume), assume=assume),
+                          ctx.net.seed, ctx.net.cache) for name, truth, claim in ctx.outcome.pairs]
+    if all(r.status != FAILED for r in results):
+        return Diagnosis("assumption", f"right only if {short.assumption}: state that assumption with it",
+                         all(r.status == PROVED for r in results))
+    return None
+
+
+OUTPUTS = ("sigmoid", "identity", "tanh", "softmax", "softplus")
+
+
+def repair_network(ctx: _Context) -> Diagnosis | None:
+    """Right for another loss or activation: the classic δ^L = A^L − Y is right for sigmoid with bce."""
+    net = ctx.net.d.net
+    hidden, output = list(net.layer_activations[:-1]), net.activation(net.depth)
+    variants = [(loss, out, hidden) for loss in LOSSES for out in OUTPUTS if (loss, out) != (net.loss, output)]
+    variants += [(net.loss, output, [act] * len(hidden)) for act in ("sigmoid", "tanh", "identity")
+                 if hidden and [act] * len(hidden) != hidden]
+    found = []
+    for loss, out, acts in variants:
+        other = ctx.variant(loss=loss, activations=(*acts, out))
+        if other is not None and other.check(ctx.claim).holds:
+            found.append(_describe(loss, out, acts if acts != hidden else None))
+        if len(found) == 3:
+            break
+    if not found:
+        return None
+    mention_hidden = any(acts != hidden for _, _, acts in variants)
+    this = _describe(net.loss, output, hidden if mention_hidden else None)
+    return Diagnosis("other network", f"right for {'; for '.join(found)}; this network has {this}", False)
+
+
+def _describe(loss: str, output: str, hidden: list | None) -> str:
+    article = "an" if output[0] in "aeiou" else "a"
+    layers = f" and {hidden[0]} hidden layers" if hidden and len(set(hidden)) == 1 else ""
+    return f"{loss} with {article} {output} output{layers}"
+
+
+def repair_layers(ctx: _Context) -> Diagnosis | None:
+    """Right at the output layer only: the output's rule written for every layer."""
+    statuses = ctx.outcome.statuses
+    output = ctx.net.d.net.depth + ctx.net.notation.layer_offset
+    if None in statuses or output not in statuses or len(statuses) < 2:
+        return None
+    if all(s != FAILED for s in statuses[output]) and any(FAILED in v for k, v in statuses.items() if k != output):
+        return Diagnosis("output layer", "right only for the output layer (l = L); a hidden layer's δ comes from "
+                         "the next layer's δ through the weights", True)
+    return None
+
+
+def repair_range(ctx: _Context) -> Diagnosis | None:
+    """A sum from 0 (seed 001's slip): the same claim with its sums from 1."""
+    sums = [node for node in walk(ctx.sides[1]) if isinstance(node, SumOver) and node.low == 0]
+    right = ctx.sides[1]
+    for node in sums:
+        right = _substitute(right, node, replace(node, low=1))
+    if not sums:
+        return None
+    outcome = ctx.net.check(interpret([ctx.sides[0], right], ctx.net.notation, ctx.text))
+    if not outcome.holds:
+        return None
+    letters = ", ".join(sorted({node.var for node in sums}))
+    return Diagnosis("range", f"a sum starts at 0: with the sum over {letters} from 1 the claim holds",
+                     outcome.proved)
+
+
+REPAIRS = (repair_layers, repair_range, repair_factor, repair_gprime, repair_transpose, repair_assumption,
+           repair_network)
+STRUCTURAL = (repair_layers, repair_range, repair_transpose)     # tried even where no instance had values
+
+
+@dataclass
+class _Context:
+    """What a repair needs: the network, the claim, its syntax, what failed."""
+
+    net: _Network
+    claim: object
+    sides: list
+    text: str
+    outcome: _Outcome | None = None
+
+    def holds_with(self, change) -> str:
+        """'proved' or 'numeric' if the claim with its right side changed holds on this network, else ''."""
+        changed = replace(self.claim, rhs=change(self.claim.rhs))
+        outcome = self.net.check(changed)
+        return "" if not outcome.holds else "proved" if outcome.proved else "numeric"
+
+    def variant(self, **changes) -> _Network | None:
+        net = self.net.d.net
+        spec = {"sizes": net.sizes, "activations": net.layer_activations, "loss": net.loss, "batch": net.batch,
+                "weight_decay": net.weight_decay, **changes}
+        try:
+            return _Network(derive(Network(**spec)), self.net.notation, self.net.seed)
+        except (SpecError, ValueError):
+            return None
+
+
+# --- the public entry points --------------------------------------------------------------------------------------
+
+def check(d: Derivation, claim: str, notation: str = "matrix", *, seed: int = 0, diagnose: bool = True) -> Verdict:
+    """Check one claim ``lhs = rhs``, written in ``notation``, on the network of ``d``.
+
+    >>> from symbackprop import Network, derive
+    >>> d = derive(Network(sizes=(2, 3, 1), activations="generic", loss="mse", batch=2))
+    >>> check(d, "delta2 = (A2 - Y) * g2'(Z2) / m").status
+    'proved'
+    >>> check(d, "delta2 = (A2 - Y) * g2'(Z2)").diagnoses[0].message
+    'the claim is m times the truth: the 1/m of the mean over the m samples is missing'
+    """
+    names = notation_named(notation)
+    parser = Parser(claim, names)
+    return _check_one(_Network(d, names, seed), parser.parse(), parser.text, claim.strip(), diagnose)
+
+
+def check_text(d: Derivation, text: str, notation: str = "matrix", **options) -> list[tuple[int, Verdict]]:
+    """Every claim of a file (see claims.split_claims), in order: (line number, verdict).
+
+    Every claim is parsed before any is checked, so a syntax error on any line is reported at once.
+    """
+    names, claims = notation_named(notation), split_claims(text)
+    if not claims:
+        raise ClaimError("no claims: write one equation per line (# and % start comments)")
+    for line, claim in claims:
+        try:
+            Parser(claim, names).parse()
+        except ClaimSyntaxError as error:
+            raise ClaimSyntaxError(error.reason, error.column, error.text, line) from None
+    return [(line, check(d, claim, notation, **options)) for line, claim in claims]
+
+
+def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool) -> Verdict:
+    verdict = Verdict(shown, net.notation.name)
+    try:
+        claim = interpret(sides, net.notation, text)
+    except ShapeMismatch as mismatch:
+        verdict.method = "the shapes do not fit"
+        ctx = _Context(net, None, sides, text)
+        repaired = repair_transpose(ctx) if diagnose else None
+        verdict.diagnoses = [Diagnosis("shapes", str(mismatch), True)] + ([repaired] if repaired else [])
+        return verdict
+    printer = Printer(net.notation, samples=net.d.net.batch)
+    verdict.read_as = f"{printer.text(claim.lhs)} = {printer.text(claim.rhs)}"
+    verdict.notes = list(claim.notes)
+    if claim.sample is not None and net.d.net.batch != 1:
+        verdict.method = (f"the right side is one sample's ({net.notation.letters[3]} is free), but "
+                          f"{printer.text(claim.lhs)} sums over the {net.d.net.batch} samples: write the sum over "
+                          "samples, or check with --batch 1")
+        verdict.diagnoses = [Diagnosis("one sample", verdict.method, True)]
+        return verdict
+    outcome = net.check(claim)
+    if outcome.instances == 0:
+        raise ClaimError(f"{shown!r} is stated at no layer of this {'-'.join(map(str, net.d.net.sizes))} network: "
+                         + "; ".join(outcome.skipped))
+    verdict.instances, verdict.failed, verdict.failures = outcome.instances, len(outcome.failures), outcome.failures
+    verdict.layers = _layers(net, outcome)
+    if outcome.holds:
+        verdict.status = PROVED if outcome.proved else NUMERIC
+        verdict.method = "; ".join(sorted(outcome.methods)) if outcome.proved else outcome.numeric[0]
+        return verdict
+    verdict.status = WRONG
+    verdict.method = "counterexample"
+    if diagnose:
+        ctx = _Context(net, claim, sides, text, outcome)
+        for repair in REPAIRS:
+            found = repair(ctx) if outcome.pairs or repair in STRUCTURAL else None
+            if found:
+                verdict.diagnoses.append(found)
+    return verdict
+
+
+def _layers(net: _Network, outcome: _Outcome) -> str:
+    layers = [k for k in outcome.statuses if k is not None]
+    if not layers:
+        return ""
+    low, high = min(layers), max(layers)
+    return f"l = {low}" if low == high else f"l = {low}..{high}"

@@ -1,0 +1,231 @@
+"""Checking hand derivations: a corpus of claims, right and wrong, in every notation, with the diagnosis each
+classic mistake must get; the seeds' boxed equations as their authors wrote them; the checker's own planted bugs."""
+import functools
+import importlib
+
+import numpy as np
+import pytest
+import sympy
+
+from symbackprop import Network, check, check_text, derive, lambdify, notation, preset
+from symbackprop.claims import ClaimSyntaxError
+from symbackprop.general import General
+from symbackprop.printing import Printer
+
+NETWORKS = {
+    "generic": Network(sizes=(2, 3, 1), activations="generic", loss="mse", batch=2),      # matrix preset
+    "sigmoid-mse": Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=2),
+    "theta": preset("theta"),                                                               # sigmoid, bce, m = 2
+    "ufldl": preset("ufldl"),                                                               # sigmoid, mse, m = 1
+    "ufldl-batch": preset("ufldl", batch=2),
+    "softmax": Network(sizes=(2, 3, 3), activations=("tanh", "softmax"), loss="cce", batch=2),
+    "square": Network(sizes=(2, 2, 2), activations="generic", loss="mse", batch=2),
+    "decay": Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=2, weight_decay="lam"),
+}
+
+
+@functools.cache
+def derivation(key):
+    return derive(NETWORKS[key])
+
+
+# (notation, network, claim, status, diagnosis kind that must be among the diagnoses)
+CORPUS = [
+    # --- right: the matrix notation, generic g^l (proved for every differentiable activation) ---
+    ("matrix", "generic", "delta2 = (A2 - Y) * g2'(Z2) / m", "proved", None),
+    ("matrix", "generic", "delta1 = (W2.T @ delta2) * g1'(Z1)", "proved", None),
+    ("matrix", "generic", "dE/dW2 = delta2 * A1.T", "proved", None),
+    ("matrix", "generic", "dE/db1 = delta1 @ ones", "proved", None),
+    ("matrix", "generic", r"\delta^{l} = (W^{l+1})^T \delta^{l+1} \odot {g^{l}}'(Z^{l})", "proved", None),
+    ("matrix", "generic", r"\frac{\partial E}{\partial W^l_{ij}} = \sum_{c=1}^m \delta^l_{ic} A^{l-1}_{jc}", "proved",
+     None),
+    ("matrix", "generic", "dE/dW1[2,1] = sum_c delta1[2,c] * X[1,c]", "proved", None),
+    # seed 000's chain-rule identities, as the seed writes their final forms
+    ("matrix", "generic", r"\frac{\partial E}{\partial W^l_{ij}} = \sum_{c=1}^m \frac{\partial E}{\partial Z^l_{ic}} "
+                          r"A^{l-1}_{jc}", "proved", None),
+    ("matrix", "generic", r"\frac{\partial E}{\partial b^l_i} = \sum_{c=1}^m \frac{\partial E}{\partial Z^l_{ic}}",
+     "proved", None),
+    ("matrix", "generic", r"\frac{\partial E}{\partial Z^l_{ic}} = \frac{\partial E}{\partial A^l_{ic}} "
+                          r"{g^l}'(Z^l_{ic})", "proved", None),
+    ("matrix", "generic", r"\frac{\partial E}{\partial A^l_{ic}} = \sum_{j=1}^{n^{l+1}} "
+                          r"\frac{\partial E}{\partial Z^{l+1}_{jc}} W^{l+1}_{ji}", "proved", None),
+    ("matrix", "generic", r"\frac{\partial E}{\partial A^L_{ic}} = \tfrac{1}{m} \left( A^L_{ic} - Y_{ic} \right)",
+     "proved", None),
+    # --- right: concrete activations, softmax, weight decay, and one that only holds numerically ---
+    ("matrix", "sigmoid-mse", "delta2 = (A2 - Y) * A2 * (1 - A2) / m", "proved", None),
+    ("matrix", "sigmoid-mse", "delta1 = (W2.T @ delta2) * A1 * (1 - A1)", "proved", None),
+    ("matrix", "softmax", r"\delta^L_{ic} = \frac{1}{m} \left(A^L_{ic} \sum_{k=1}^{n^L} Y_{kc} - Y_{ic}\right)",
+     "proved", None),
+    ("matrix", "decay", "dE/dW2 = delta2 @ A1.T + lambda * W2", "proved", None),
+    ("matrix", "sigmoid-mse", "delta2 = (A2 - Y) * g2'(Z2) / m + A2 - (1 + tanh(Z2 / 2)) / 2", "numeric", None),  # σ(z) = (1 + tanh(z/2))/2
+    # --- right: seed 001 (theta) as its author writes (42), (43), (46), and (44) with its sum from 1 ---
+    ("theta", "theta", r"\delta_p^L \equiv \left(h^L \left(z_p^L \right) - y \right) \left(1 - I_{p,0} \right) "
+                       r"\quad (42)", "proved", None),
+    ("theta", "theta", r"\delta_p^l \equiv \sum_{k=1}^{s_{l+1}} \delta_k^{l+1} \theta_{k,p}^l \Psi^l "
+                       r"\left(z_p^l \right) \left(1 - I_{p,0} \right) \quad (43)", "proved", None),
+    ("theta", "theta", r"\frac{\partial J}{\partial \theta_{p,q}^l} = \frac{1}{m} \sum_{i=1}^m \delta_p^{l+1} "
+                       r"h^{(l)} \left(z_q^{(l)} \right)", "proved", None),
+    ("theta", "theta", r"\frac{\partial J}{\partial \theta_{p,0}^l} = \frac{1}{m} \sum_{i=1}^m \delta_p^{l+1} "
+                       r"\quad (46)", "proved", None),
+    ("theta", "theta", r"\delta^{(l)} = \left((\theta^{(l)}_{:,1:})^T \delta^{(l+1)}\right) .* \Psi^{(l)}(z^{(l)})",
+     "proved", None),
+    # --- right: seed 002 (ufldl), its "more compactly" block, q summed by the repeated index ---
+    ("ufldl", "ufldl", r"\frac{\partial J(W,x,y)}{\partial W^{(l)}_{ij}} &= a_j^{(l)}\epsilon_i^{(l+1)}", "proved",
+     None),
+    ("ufldl", "ufldl", r"\frac{\partial J(W,x,y)}{\partial b^{(l)}_{i}} &= \epsilon_i^{(l+1)}", "proved", None),
+    ("ufldl", "ufldl", r"\epsilon_i^{(l)} & = \epsilon_q^{(l+1)}W^{(l)}_{qi}\sigma'(z_i^{(l)})", "proved", None),
+    ("ufldl", "ufldl", r"\epsilon_i^{(L)} & = (a^{(L)}_i - y_i)\sigma'(z^{(L)}_i)", "proved", None),
+    # --- wrong: the classic mistakes, each with its diagnosis ---
+    ("matrix", "generic", "delta2 = (A2 - Y) * g2'(Z2)", "wrong", "factor"),               # 1/m missing
+    ("matrix", "generic", "dE/dW2 = delta2 @ A1.T / m", "wrong", "factor"),                # 1/m twice
+    ("matrix", "generic", "delta2 = (A2 - Y) * g2'(Z2) / (2*m)", "wrong", "factor"),       # factor 2
+    ("matrix", "generic", "delta2 = (Y - A2) * g2'(Z2) / m", "wrong", "factor"),           # sign
+    ("matrix", "generic", "delta2 = (A2 - Y) / m", "wrong", "gprime"),                     # g′(Z^L) missing
+    ("matrix", "generic", "delta1 = (W2.T @ delta2) * g1'(Z1) * g1'(Z1)", "wrong", "gprime"),   # g′ twice
+    ("theta", "theta", r"\delta^{(L)}_p = (h^{(L)}(z^{(L)}_p) - y_p) \Psi^{(L)}(z^{(L)}_p)", "wrong", "gprime"),
+    ("matrix", "sigmoid-mse", "delta2 = (A2 - Y) / m", "wrong", "other network"),          # right for bce
+    ("theta", "theta", r"\delta^{(L)}_p = (h^{(L)}(z^{(L)}_p) - y_p) \Psi^{(L)}(z^{(L)}_p)", "wrong", "other network"),
+    ("matrix", "generic", "delta1 = (W2 @ delta2) * g1'(Z1)", "wrong", "transposition"),   # shapes do not fit
+    ("matrix", "square", "delta1 = (W2 @ delta2) * g1'(Z1)", "wrong", "transposition"),    # shapes fit: values
+    ("matrix", "generic", "dE/dW2 = A1 @ delta2.T", "wrong", "transposition"),
+    ("ufldl", "ufldl", r"\epsilon_i^{(l)} = \epsilon_q^{(l+1)}W^{(l)}_{iq}\sigma'(z_i^{(l)})", "wrong",
+     "transposition"),
+    ("matrix", "generic", r"\delta^{l} = (A^l - Y) \odot {g^{l}}'(Z^{l}) / m", "wrong", "output layer"),
+    ("matrix", "softmax", "delta2 = (A2 - Y) / m", "wrong", "assumption"),                 # needs Σ_k Y_kc = 1
+    ("theta", "theta", r"\frac{\partial J}{\partial \theta_{p,q}^l} = \frac{1}{m} \sum_{i=0}^m \delta_p^{l+1} "
+                       r"h^{(l)} \left(z_q^{(l)} \right) \quad (44)", "wrong", "range"),    # seed 001's slip: i = 0
+    ("ufldl", "ufldl-batch", r"\frac{\partial J}{\partial W^{(l)}_{ij}} = a_j^{(l)}\epsilon_i^{(l+1)}", "wrong",
+     "one sample"),
+    ("matrix", "decay", "dE/dW2 = delta2 @ A1.T", "wrong", None),                          # λ W^2 missing
+    ("matrix", "sigmoid-mse", "delta1 = (W2.T @ delta2) * A1 * (1 + A1)", "wrong", None),
+]
+
+
+def test_the_corpus_covers_what_the_issue_asks():
+    assert len(CORPUS) >= 30
+    assert {row[0] for row in CORPUS} == {"matrix", "theta", "ufldl"}
+    kinds = {row[4] for row in CORPUS if row[4]}
+    assert kinds >= {"factor", "gprime", "transposition", "other network", "output layer", "assumption"}
+    assert sum(row[3] == "wrong" for row in CORPUS) >= 15 and sum(row[3] != "wrong" for row in CORPUS) >= 15
+
+
+@pytest.mark.parametrize("name, net, claim, status, kind", CORPUS, ids=[f"{r[0]}-{r[1]}-{k}" for k, r in
+                                                                        enumerate(CORPUS)])
+def test_corpus(name, net, claim, status, kind):
+    verdict = check(derivation(net), claim, name)
+    assert verdict.status == status, verdict.text()
+    if status == "wrong":
+        assert verdict.failures or verdict.diagnoses, verdict.text()
+        for f in verdict.failures:
+            assert f.reason or abs(f.claim - f.truth) > 1e-9 * max(1, abs(f.truth)), f
+    else:
+        assert verdict.instances > 0 and not verdict.failures
+        assert verdict.method.startswith("exact") if status == "proved" else "numeric" in verdict.method
+    if kind:
+        assert kind in [d.kind for d in verdict.diagnoses], verdict.text()
+
+
+@pytest.mark.parametrize("claim, message", [
+    ("delta2 = (A2 - Y) * g2'(Z2)", "the 1/m of the mean over the m samples is missing"),
+    ("dE/dW2 = delta2 @ A1.T / m", "an extra factor 1/m"),
+    ("delta2 = (A2 - Y) * g2'(Z2) / (2*m)", "a factor 2 is missing"),
+    ("delta2 = (A2 - Y) * g2'(Z2) * 2 / m", "a factor 2 too many"),
+    ("delta2 = (Y - A2) * g2'(Z2) / m", "the wrong sign"),
+])
+def test_a_constant_factor_is_named(claim, message):
+    """m = 2 here: 'twice' and 'm times' are told apart by checking again with m = 3."""
+    diagnoses = check(derivation("generic"), claim).diagnoses
+    assert [d.kind for d in diagnoses] == ["factor"] and message in diagnoses[0].message and diagnoses[0].proved
+
+
+def test_the_classic_delta_L_is_right_for_sigmoid_with_cross_entropy_not_with_mse():
+    verdict = check(derivation("sigmoid-mse"), "delta2 = (A2 - Y) / m")
+    messages = {d.kind: d.message for d in verdict.diagnoses}
+    assert "right for" in messages["other network"] and "bce with a sigmoid output" in messages["other network"]
+    assert "a factor g²′(Z²_(ic)) is missing" == messages["gprime"]
+    assert check(derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="bce", batch=2)),
+                 "delta2 = (A2 - Y) / m").status == "proved"
+
+
+def test_right_only_at_the_output_layer_says_where_it_fails():
+    verdict = check(derivation("generic"), r"\delta^{l} = (A^l - Y) \odot {g^{l}}'(Z^{l}) / m")
+    assert verdict.layers == "l = 1..2" and verdict.failed == 6 and verdict.instances == 8
+    assert any("Y_(21) does not exist" in f.reason or "Y" in f.reason for f in verdict.failures)
+
+
+def test_a_counterexample_is_the_truth_computed_independently():
+    """The values shown agree with lambdified NumPy gradients at the point shown."""
+    d = derivation("sigmoid-mse")
+    verdict = check(d, "dE/dW2 = delta2 @ A1.T / m")
+    failure = verdict.failures[0]
+    assert failure.instance.endswith("i=1, j=1")
+    point = failure.point
+    params = {"W1": np.array([[point[f"W1_{i}_{j}"] for j in (1, 2)] for i in (1, 2, 3)]),
+              "b1": np.array([point[f"b1_{i}"] for i in (1, 2, 3)]),
+              "W2": np.array([[point[f"W2_1_{j}"] for j in (1, 2, 3)]]), "b2": np.array([point["b2_1"]])}
+    X = np.array([[point[f"X_{i}_{c}"] for c in (1, 2)] for i in (1, 2)])
+    Y = np.array([[point[f"Y_1_{c}"] for c in (1, 2)]])
+    gradient = lambdify(d).gradient(params, X, Y, route="direct")
+    assert failure.truth == pytest.approx(gradient["W2"][0, 0], rel=1e-9)
+    assert failure.claim == pytest.approx(gradient["W2"][0, 0] / 2, rel=1e-9)
+
+
+# --- every boxed equation the write-ups print, read back and proved ---------------------------------------------
+
+ROUND_TRIP = [Network(sizes=(2, 3, 1), activations="generic", batch=2),
+              Network(sizes=(2, 3, 1), activations="sigmoid", loss="bce", batch=2),
+              Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=1),
+              Network(sizes=(2, 3, 3), activations=("tanh", "softmax"), loss="cce", batch=2),
+              Network(sizes=(2, 2, 2, 1), activations="generic", batch=1, weight_decay="lam")]
+
+
+@pytest.mark.parametrize("net", ROUND_TRIP, ids=lambda net: f"{'-'.join(map(str, net.sizes))}-{net.loss}")
+@pytest.mark.parametrize("name", ["matrix", "theta", "ufldl"])
+def test_what_the_printer_writes_the_checker_reads_and_proves(net, name):
+    """The printer's LaTeX is accepted syntax; each boxed equation holds, and the short softmax δ^L only
+    under its assumption (which the checker names)."""
+    d = derive(net)
+    printer, general = Printer.for_network(notation(name), net), General(d.chain, notation(name))
+    for eq in general.boxed():
+        latex = printer.latex(general.display(eq.lhs)) + " = " + printer.latex(general.display(eq.rhs))
+        verdict = check(d, latex, name)
+        if eq.assumption:
+            assert not verdict.ok and [x.kind for x in verdict.diagnoses][0] == "assumption", verdict.text()
+        else:
+            assert verdict.status == "proved", verdict.text()
+
+
+def test_a_derivation_file_is_checked_in_order():
+    text = "\n".join([r"% seed 002, as written", r"\begin{align}",
+                      r"\frac{\partial J(W,x,y)}{\partial W^{(l)}_{ij}} &= a_j^{(l)}\epsilon_i^{(l+1)}\\",
+                      r"\frac{\partial J(W,x,y)}{\partial b^{(l)}_{i}} &= \epsilon_i^{(l+1)}\\",
+                      r"\epsilon_i^{(l)} & = \epsilon_q^{(l+1)}W^{(l)}_{qi}\sigma'(z_i^{(l)})\\",
+                      r"\epsilon_i^{(L)} & = (a^{(L)}_i - y_i)\sigma'(z^{(L)}_i)", r"\end{align}"])
+    verdicts = check_text(derivation("ufldl"), text, "ufldl")
+    assert [line for line, _ in verdicts] == [3, 4, 5, 6]
+    assert all(v.status == "proved" for _, v in verdicts)
+
+
+def test_a_syntax_error_in_a_file_names_its_line_before_anything_is_checked():
+    with pytest.raises(ClaimSyntaxError, match=r"line 3, column 11: expected a quantity"):
+        check_text(derivation("generic"), "delta2 = (A2 - Y) * g2'(Z2) / m\n\ndelta1 = +\n")
+
+
+# --- the checker's own planted bugs -------------------------------------------------------------------------------
+
+def test_a_checker_that_looked_at_one_instance_would_pass_a_transposed_weight(monkeypatch):
+    """Plant: only the first assignment of the indices checked. The swapped W is right at i = 1 (q = 1) and
+    wrong elsewhere, so the corpus row above would fail under this plant."""
+    check_module = importlib.import_module("symbackprop.check")     # the package's name check is the function
+    claim = r"\epsilon_i^{(l)} = \epsilon_q^{(l+1)}W^{(l)}_{iq}\sigma'(z_i^{(l)})"
+    original = check_module._Network.at_layer
+    monkeypatch.setattr(check_module._Network, "at_layer", lambda self, c, layer: original(self, c, layer)[:1])
+    assert check(derivation("ufldl"), claim, "ufldl").ok
+
+
+def test_a_checker_that_forgot_the_per_sample_scale_would_fail_seed_001(monkeypatch):
+    """Plant: theta's δ read as ∂E/∂Z (scale 1) instead of m ∂E/∂Z: (42) no longer holds."""
+    from symbackprop import general
+    monkeypatch.setattr(general, "signal_scale", lambda names: sympy.Integer(1))
+    verdict = check(derivation("theta"), r"\delta_p^L = h^L(z_p^L) - y_p", "theta")
+    assert verdict.status == "wrong" and verdict.diagnoses[0].kind == "factor"
