@@ -34,6 +34,7 @@ bench: $(VENV)/.autodiff
 	$(BIN)/python benchmarks/bench_verify.py
 	$(BIN)/python benchmarks/bench_numeric.py
 	$(BIN)/python benchmarks/bench_writeup.py
+	$(BIN)/python benchmarks/bench_check.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

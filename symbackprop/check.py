@@ -243,42 +243,43 @@ class _Network:
         return g.size(dim.layer.xreplace(base))
 
     def check(self, claim) -> _Outcome:
-        out, g, x = _Outcome(), self.general, self.general.x
-        sample = {claim.sample: 1} if claim.sample is not None else {}
+        """Every instance of the claim proved, tested or refuted (see verify.check_step)."""
+        out = _Outcome()
         for layer in self.layers(claim):
             try:
-                assignments = self.at_layer(claim, layer)
-                rows = [(at, g.concrete(claim.lhs, at | sample), g.concrete(claim.rhs, at | sample))
-                        for at in assignments if self._defined(claim, at | sample, out)]
-            except _Missing as missing:
-                out.skipped.append(f"{x.reader_l} = {layer}: {missing}" if layer is not None else str(missing))
+                rows = [self._instance(claim, at) for at in self.at_layer(claim, layer)]
+            except _Missing as missing:             # the claim is not stated at this layer
+                out.skipped.append(f"l = {layer}: {missing}" if layer is not None else str(missing))
                 continue
             statuses = out.statuses.setdefault(layer, [])
-            statuses.extend([FAILED] * (len(assignments) - len(rows)))
-            out.instances += len(assignments)
-            for at, lhs, rhs in rows:
-                name = self._instance_name(at)
-                result = check_step(self.d, Step(name, self.resolve(lhs), self.resolve(rhs)), self.seed, self.cache)
+            out.instances += len(rows)
+            for name, pair in rows:
+                if isinstance(pair, str):           # an index out of range: wrong here, with the reason
+                    out.failures.append(Failure(name, reason=pair))
+                    statuses.append(FAILED)
+                    continue
+                truth, claimed = pair
+                result = check_step(self.d, Step(name, truth, claimed), self.seed, self.cache)
                 statuses.append(result.status)
                 if result.status == FAILED:
                     ce = result.counterexample
-                    out.failures.append(Failure(name, ce.closed, ce.direct, ce.point) if ce else Failure(name))
-                    out.pairs.append((name, self.resolve(lhs), self.resolve(rhs)))
+                    out.failures.append(Failure(name, ce.closed, ce.direct, ce.point))
+                    out.pairs.append((name, truth, claimed))
                 elif result.status == NUMERIC:
                     out.numeric.append(result.method)
                 else:
                     out.methods.add(result.method)
         return out
 
-    def _defined(self, claim, at: dict, out: _Outcome) -> bool:
-        """The instance's quantities exist; an index out of range is a failure, recorded here."""
+    def _instance(self, claim, at: dict) -> tuple[str, tuple[sp.Expr, sp.Expr] | str]:
+        """(name, (truth, claim)) at one assignment, or (name, why it is not defined); _Missing propagates."""
+        name = self._instance_name(at)
+        at = at | ({claim.sample: 1} if claim.sample is not None else {})
         try:
-            self.general.concrete(claim.lhs, at)
-            self.general.concrete(claim.rhs, at)
-            return True
+            lhs, rhs = self.general.concrete(claim.lhs, at), self.general.concrete(claim.rhs, at)
         except _Undefined as undefined:
-            out.failures.append(Failure(self._instance_name(at), reason=str(undefined)))
-            return False
+            return name, str(undefined)
+        return name, (self.resolve(lhs), self.resolve(rhs))
 
     def _instance_name(self, at: dict) -> str:
         x = self.general.x

@@ -1093,8 +1093,6 @@ def _sum_repeated(claim: Claim, reader: Reader) -> None:
         s = reader.letter(letter)
         if s in lhs_letters or letter in reader.bound or s not in claim.rhs.free_symbols:
             continue
-        if reader.notation.tex.per_sample and s == sample and dim.kind == "m":
-            continue
         claim.rhs = sp.Sum(claim.rhs, (s, 1, dim.size()))
         claim.notes.append(f"{letter} appears on the right only: summed over {letter} (the repeated-index convention)")
     if reader.notation.tex.per_sample and sample in claim.rhs.free_symbols and sample not in lhs_letters:
