@@ -153,7 +153,8 @@ class Verdict:
         lines += [f"  note: {n}" for n in self.notes]
         where = f" at {self.layers}" if self.layers else ""
         if self.ok:
-            lines.append(f"  {self.status}{where}: all {self.instances} instances hold ({self.method})")
+            label = "proved" if self.status == PROVED else "holds numerically"
+            lines.append(f"  {label}{where}: all {self.instances} instances hold ({self.method})")
         else:
             lines.append(f"  WRONG{where}: " + (f"{self.failed} of {self.instances} instances fail" if self.instances
                                                 else self.method))
@@ -558,6 +559,8 @@ def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool
     if outcome.holds:
         verdict.status = PROVED if outcome.proved else NUMERIC
         verdict.method = "; ".join(sorted(outcome.methods)) if outcome.proved else outcome.numeric[0]
+        if outcome.proved and "generic" in net.d.net.layer_activations:
+            verdict.method += "; g^l generic: for every differentiable activation"
         return verdict
     verdict.status = WRONG
     verdict.method = "counterexample"
