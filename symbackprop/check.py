@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 
 import sympy as sp
 
@@ -45,12 +46,14 @@ from .general import General, Z, delta, gprime, m
 from .losses import LOSSES
 from .notations import Notation
 from .notations import notation as notation_named
-from .points import random_point
+from .points import Point, random_point
 from .printing import Printer
 from .spec import Network
-from .verify import FAILED, NUMERIC, PROVED, check_step
+from .verify import FAILED, NUMERIC, PROVED, Result, check_step, numeric_test
 
 WRONG = "wrong"
+SHOWN = 3                      # failing instances listed in the text
+PROBE_TOLERANCE = 1e-40        # relative, at 100 digits: far above rounding, far below any real difference
 
 
 class ClaimError(SpecError):
@@ -154,13 +157,18 @@ class Verdict:
         where = f" at {self.layers}" if self.layers else ""
         if self.ok:
             label = "proved" if self.status == PROVED else "holds numerically"
-            lines.append(f"  {label}{where}: all {self.instances} instances hold ({self.method})")
+            held = "its one instance holds" if self.instances == 1 else f"all {self.instances} instances hold"
+            lines.append(f"  {label}{where}: {held} ({self.method})")
         else:
             lines.append(f"  WRONG{where}: " + (f"{self.failed} of {self.instances} instances fail" if self.instances
                                                 else self.method))
             printer = Printer(notation_named(self.notation))
-            for f in self.failures[:3]:
-                lines.append("    " + _failure_text(f, printer))
+            shown: dict = {}
+            for f in self.failures[:SHOWN]:
+                lines.append("    " + _failure_text(f, printer, whole_point=f.point != shown))
+                shown = f.point or shown
+            if len(self.failures) > SHOWN:
+                lines.append(f"    … and {len(self.failures) - SHOWN} more")
             lines += [f"  diagnosis: {d.message}" + (" (proved)" if d.proved else "") for d in self.diagnoses]
         return "\n".join(lines)
 
@@ -171,12 +179,14 @@ class Verdict:
                 "diagnoses": [d.__dict__ for d in self.diagnoses], "notes": self.notes}
 
 
-def _failure_text(f: Failure, printer: Printer) -> str:
+def _failure_text(f: Failure, printer: Printer, whole_point: bool) -> str:
+    """The instance, both values, and (for the first) every input of the point: enough to reproduce it."""
     if f.reason:
         return f"{f.instance}: {f.reason}"
-    point = ", ".join(f"{printer.text(sp.Symbol(k))}={v:.4g}" for k, v in list(f.point.items())[:8])
-    more = f", … ({len(f.point)} inputs)" if len(f.point) > 8 else ""
-    return f"{f.instance}: claim {f.claim:.10g} but truth {f.truth:.10g} at {point}{more}"
+    text = f"{f.instance}: claim {f.claim:.10g} but truth {f.truth:.10g}"
+    if not whole_point:
+        return text + " (at the same point)"
+    return text + " at " + ", ".join(f"{printer.text(sp.Symbol(k))}={v:.4g}" for k, v in f.point.items())
 
 
 # --- checking one claim on one network -------------------------------------------------------------------------
@@ -260,7 +270,7 @@ class _Network:
                     statuses.append(FAILED)
                     continue
                 truth, claimed = pair
-                result = check_step(self.d, Step(name, truth, claimed), self.seed, self.cache)
+                result = self.judge(name, truth, claimed)
                 statuses.append(result.status)
                 if result.status == FAILED:
                     ce = result.counterexample
@@ -271,6 +281,25 @@ class _Network:
                 else:
                     out.methods.add(result.method)
         return out
+
+    def judge(self, name: str, truth: sp.Expr, claimed: sp.Expr, assume: dict | None = None) -> Result:
+        """verify's check of one equation, after one cheap point: a wrong instance fails there at once,
+        before an exact method tries (and fails) to reduce a large nonzero difference to 0."""
+        if self._differs(truth, claimed):
+            worst, counterexample = numeric_test(self.d, truth, claimed, self.seed, assume)
+            if counterexample is not None:
+                return Result(name, FAILED, "differs at a random point", worst, counterexample)
+        return check_step(self.d, Step(name, truth, claimed, assume=assume or {}), self.seed, self.cache)
+
+    def _differs(self, truth: sp.Expr, claimed: sp.Expr) -> bool:
+        a, b = self.probe.evaluate(truth), self.probe.evaluate(claimed)
+        if not (a.is_number and b.is_number and a.is_finite and b.is_finite):
+            return True
+        return abs(a - b) > PROBE_TOLERANCE * max(1, abs(a), abs(b))
+
+    @cached_property
+    def probe(self) -> Point:
+        return random_point(self.d.forward, self.seed, 1)
 
     def _instance(self, claim, at: dict) -> tuple[str, tuple[sp.Expr, sp.Expr] | str]:
         """(name, (truth, claim)) at one assignment, or (name, why it is not defined); _Missing propagates."""
@@ -401,8 +430,8 @@ def repair_assumption(ctx: _Context) -> Diagnosis | None:
     assume = {}
     for c in range(net.batch):
         assume.update(short.eliminate(list(fp.Y[:, c])))
-    results = [check_step(ctx.net.d, Step(name, truth.xreplace(assume), claim.xreplace(assume), assume=assume),
-                          ctx.net.seed, ctx.net.cache) for name, truth, claim in ctx.outcome.pairs]
+    results = [ctx.net.judge(name, truth.xreplace(assume), claim.xreplace(assume), assume)
+               for name, truth, claim in ctx.outcome.pairs]
     if all(r.status != FAILED for r in results):
         return Diagnosis("assumption", f"right only if {short.assumption}: state that assumption with it",
                          all(r.status == PROVED for r in results))
@@ -430,7 +459,7 @@ def repair_network(ctx: _Context) -> Diagnosis | None:
         return None
     mention_hidden = any(acts != hidden for _, _, acts in variants)
     this = _describe(net.loss, output, hidden if mention_hidden else None)
-    return Diagnosis("other network", f"right for {'; for '.join(found)}; this network has {this}", False)
+    return Diagnosis("other network", f"right for {', or for '.join(found)}; this network has {this}", False)
 
 
 def _describe(loss: str, output: str, hidden: list | None) -> str:
@@ -496,6 +525,13 @@ class _Context:
             return _Network(derive(Network(**spec)), self.net.notation, self.net.seed)
         except (SpecError, ValueError):
             return None
+
+
+def error_equation(d: Derivation, names: Notation) -> str:
+    """The error the claims are about, as the notation writes it: E = 1/(2m) Σ … (which ½ and 1/m it has)."""
+    equation = General(d.chain, names).error()
+    printer = Printer.for_network(names, d.net)
+    return f"{printer.text(equation.lhs)} = {printer.text(equation.rhs)}"
 
 
 # --- the public entry points --------------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ COMMANDS = {"frac", "dfrac", "tfrac", "sum", "left", "right", "odot", "circ", "c
             "prime", "mathrm", "mathit", "operatorname", "boxed", "mathbf", "boldsymbol", "mathbb", "exp", "log",
             "ln", "tanh", "limits", "displaystyle", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "equiv",
             "coloneqq", "quad", "qquad", "label", "tag", "nonumber", "notag"}
-SKIPPED = {"left", "right", "displaystyle", "limits", "big", "Big", "bigl", "bigr", "Bigl", "Bigr"}
+SKIPPED = {"left", "right", "displaystyle", "limits", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "[", "]"}
 SPACES = {",", ";", "!", ":", " "}
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<name>[A-Za-z]+)|(?P<cmd>\\(?:[A-Za-z]+|.))"
                     r"|(?P<op>\.\*|\.T\b|:=|[-+*/@^_'()\[\]{},=&;:.⊙|$]))")
@@ -133,8 +133,8 @@ def tokenize(text: str) -> list[Token]:
                 continue
             if name not in COMMANDS:
                 raise ClaimSyntaxError(f"unknown LaTeX command {word}; allowed: \\frac, \\sum, \\partial, \\delta, "
-                                       "\\varepsilon, \\theta, \\sigma, \\Psi, \\lambda, \\odot, \\cdot, \\left, "
-                                       "\\right, ^T, \\top, \\exp, \\log", start + 1, source)
+                                       "\\varepsilon, \\theta, \\sigma, \\Psi, \\lambda, \\odot, \\circ, \\cdot, "
+                                       "\\left, \\right, \\top, \\exp, \\log, \\mathbf{1}", start + 1, source)
             if name in ("quad", "qquad"):          # what follows is an equation number or a remark
                 break
             if name in ("label", "tag"):
@@ -448,7 +448,7 @@ class Parser:
         if t.text in ("mathbf", "boldsymbol", "mathbb"):
             inner = self.script_group(self.primary)
             if isinstance(inner, Num) and inner.value == 1:
-                return Ref(t.pos, inner.end, "ones", "1")
+                return Ref(t.pos, self.tokens[self.k - 1].pos + 1, "ones", "1")
             return inner
         if t.text in ("mathrm", "operatorname", "boxed"):
             return self.script_group(self.primary) if t.text != "boxed" else self.group("{")
@@ -978,7 +978,9 @@ class Reader:
             if not right.scalar and not (left.shape and right.shape and self.fits(left.shape, right.shape)):
                 raise ShapeMismatch(f"{self.source(node)}: division by a matrix ({right.shown(self.notation)})")
             return self.entrywise(node, left, right, lambda a, b_: a / b_)
-        if node.op == "⊙" or (node.op == "⋅" and (left.scalar or right.scalar or self.fits(left.shape, right.shape))):
+        ones = isinstance(right.node, Ref) and right.node.kind == "ones"      # δ 1: always the product
+        if node.op == "⊙" or (node.op == "⋅" and not ones and (left.scalar or right.scalar
+                                                                or self.fits(left.shape, right.shape))):
             return self.entrywise(node, left, right, lambda a, b_: a * b_)
         return self.product(node, left, right)
 
@@ -1009,8 +1011,9 @@ class Reader:
             right = Tensor((inner_left, Dim("1")), lambda i, j: sp.Integer(1), right.node)
         if not inner_left.same(inner_right):
             raise ShapeMismatch(f"{self.source(node)}: {self.source(node.left)} is {left.shown(self.notation)} and "
-                                f"{self.source(node.right)} is {right.shown(self.notation)}; as a matrix product their "
-                                "inner sizes differ", (node.left, node.right))
+                                f"{self.source(node.right)} is {right.shown(self.notation)}; as a matrix product the "
+                                f"columns of the first ({inner_left.show(self.notation)}) must be the rows of the "
+                                f"second ({inner_right.show(self.notation)})", (node.left, node.right))
         if inner_left.kind == "1":
             return Tensor((left.shape[0], right.shape[1]), lambda i, j: left.entry(i, 1) * right.entry(1, j), node)
         k = self.letter(next(self.fresh))
@@ -1064,8 +1067,8 @@ def interpret(sides: list[Node], notation: Notation, text: str) -> Claim:
         cols = reader.letter(prev if lhs.shape[1].kind == "n" else sample) if column else sp.Integer(1)
         ranges.update({unit: lhs.shape[0], str(cols): lhs.shape[1]})
         value = reader.value(right)
-        if value.shape is not None and not reader.fits(lhs.shape, value.shape):
-            flipped = reader.fits(lhs.shape, (value.shape[1], value.shape[0]))
+        if value.shape is not None and not _agree(lhs.shape, value.shape):
+            flipped = _agree(lhs.shape, (value.shape[1], value.shape[0]))
             raise ShapeMismatch(f"the left side is {lhs.shown(notation)} and the right side {value.shown(notation)}"
                                 + ("; the right side is its transpose" if flipped else ""), (right,))
         lhs_expr, rhs, form = lhs.entry(rows, cols), value.broadcast(rows, cols), "matrix"
@@ -1075,6 +1078,11 @@ def interpret(sides: list[Node], notation: Notation, text: str) -> Claim:
     claim = Claim(text, lhs_expr, rhs, free, form, list(dict.fromkeys(reader.notes)))
     _sum_repeated(claim, reader)
     return claim
+
+
+def _agree(s: tuple[Dim, Dim], t: tuple[Dim, Dim]) -> bool:
+    """The two sides' shapes: the same (or the same but for l against L), with no broadcasting."""
+    return all(a.same(b) or a.maybe(b) for a, b in zip(s, t, strict=True))
 
 
 def _lhs(node: Node, reader: Reader) -> Tensor:
@@ -1110,7 +1118,7 @@ def read(text: str, notation: Notation) -> Claim:
 
 # --- files of claims ------------------------------------------------------------------------------------------
 
-_ENVIRONMENT = re.compile(r"\\(begin|end)\{(align\*?|aligned|equation\*?|gather\*?|eqnarray\*?)\}")
+_ENVIRONMENT = re.compile(r"\\(begin|end)\{(align\*?|aligned|equation\*?|gather\*?|eqnarray\*?)\}|\\\[|\\\]")
 
 
 def split_claims(text: str) -> list[tuple[int, str]]:

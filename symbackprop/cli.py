@@ -21,7 +21,7 @@ import numpy as np
 
 from . import seeds
 from .arrays import check_params, parameter_shapes, random_data, random_params
-from .check import check_text
+from .check import check_text, error_equation
 from .delta import BACKPROP, DeltaRules
 from .derive import derive
 from .errors import SpecError
@@ -80,12 +80,14 @@ def _natural(text: str) -> int:
     return int(text)
 
 
-def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = False) -> None:
+def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = False, seeded: bool = False) -> None:
+    """The network flags; ``seeded``: unset ones come from the notation's seed network, not the defaults."""
+    default = (lambda text: "(default: the notation's seed network)") if seeded else (lambda text: f"(default {text})")
     parser.add_argument("--sizes", type=_sizes, help="layer widths n_0,...,n_L (default 2,3,1)")
-    parser.add_argument("--activation", dest="activations",
-                        help="one activation for every layer, or one per layer 1..L, comma-separated (default sigmoid)")
-    parser.add_argument("--loss", help="mse, bce or cce (default mse)")
-    parser.add_argument("--batch", type=int, help="symbolic batch size m (default 2)")
+    parser.add_argument("--activation", dest="activations", help="one activation for every layer, or one per layer "
+                        f"1..L, comma-separated {default('sigmoid')}")
+    parser.add_argument("--loss", help=f"mse, bce or cce {default('mse')}")
+    parser.add_argument("--batch", type=int, help=f"symbolic batch size m {default(2)}")
     parser.add_argument("--weight-decay", type=_weight_decay, help="λ: a number >= 0 or a symbol name (default 0)")
     parser.add_argument("--relu-at-zero", type=_number, default=0, help="the convention for relu'(0), in [0, 1]")
     parser.add_argument("--preset", choices=list(NOTATIONS),
@@ -313,13 +315,15 @@ def cmd_check(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
         args.preset = args.notation or "matrix"
     net, names = network_from(args)
     text = _claims_text(args)
-    verdicts = check_text(derive(net, rules=rules), text, names.name)
+    d = derive(net, rules=rules)
+    verdicts = check_text(d, text, names.name)
     ok = all(v.ok for _, v in verdicts)
     if args.json:
         print(json.dumps({"ok": ok, "network": describe(net), "notation": names.name,
                           "claims": [{"line": line, **v.to_dict()} for line, v in verdicts]}, indent=2))
         return 0 if ok else 1
     print(f"{describe(net)}; notation {names.name}")
+    print(error_equation(d, names))
     for _, v in verdicts:
         print()
         print(v.text())
@@ -371,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "are both read; see the README for the syntax.")
     claims.add_argument("claims", nargs="*", help="one claim per argument, lhs = rhs")
     claims.add_argument("--file", help="a file of claims, one per line or a LaTeX align block (- for stdin)")
-    _network_options(claims)
+    _network_options(claims, seeded=True)
     claims.set_defaults(run=cmd_check)
     return parser
 

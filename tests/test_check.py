@@ -21,6 +21,7 @@ NETWORKS = {
     "softmax": Network(sizes=(2, 3, 3), activations=("tanh", "softmax"), loss="cce", batch=2),
     "square": Network(sizes=(2, 2, 2), activations="generic", loss="mse", batch=2),
     "decay": Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=2, weight_decay="lam"),
+    "deep": Network(sizes=(2, 3, 3, 1), activations="sigmoid", loss="mse", batch=2),
 }
 
 
@@ -97,6 +98,10 @@ CORPUS = [
     ("ufldl", "ufldl-batch", r"\frac{\partial J}{\partial W^{(l)}_{ij}} = a_j^{(l)}\epsilon_i^{(l+1)}", "wrong",
      "one sample"),
     ("matrix", "decay", "dE/dW2 = delta2 @ A1.T", "wrong", None),                          # λ W^2 missing
+    ("matrix", "deep", "dE/dW1 = delta1 @ X.T / m", "wrong", "factor"),    # refuted at one point, never expanded
+    ("matrix", "deep", r"\frac{\partial E}{\partial W^l} = \delta^l (A^{l-1})^T", "proved", None),
+    ("matrix", "generic", r"dE/db2 = delta2 \mathbf{1}", "proved", None),                 # 1: always a product
+    ("matrix", "generic", "dE/db2 = delta2 @ 1", "wrong", "shapes"),                      # not a column of ones
     ("matrix", "sigmoid-mse", "delta1 = (W2.T @ delta2) * A1 * (1 + A1)", "wrong", None),
 ]
 

@@ -188,9 +188,12 @@ def test_a_file_is_split_into_claims_in_order():
         r"\end{align}",
         "% a comment",
         "$$\\delta^l = x$$",
+        "\\[",
+        "\\delta^L = y",
+        "\\]",
     ])
     claims = split_claims(text)
-    assert [line for line, _ in claims] == [2, 5, 6, 7, 10]
+    assert [line for line, _ in claims] == [2, 5, 6, 7, 10, 12]
     assert claims[2][1].startswith(r"\frac{\partial J}{\partial W^{(l)}_{ij}} ") and claims[2][1].endswith(
         r"= \epsilon_i^{(l+1)} a_j^{(l)} \nonumber")
     assert claims[4][1] == r"\delta^l = x"

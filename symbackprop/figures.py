@@ -1,0 +1,127 @@
+"""Figures for teaching: the network with one parameter's paths to E, and the finite-difference step sweep.
+
+Matplotlib is an optional extra (``pip install symbackprop[notebooks]``) and is imported only when a
+figure is drawn. What a figure shows is computed first as plain data (``unit_edges``, ``path_edges``,
+``sweep_slopes``), so the tests check the data and the drawing only lays it out.
+
+A unit is (layer, i) in our numbering, layer 0 the inputs; ``E`` is the error. Samples share the
+units: a path through sample 2 highlights the same edges as one through sample 1.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from .explain import Explanation
+from .printing import Printer, Quantity, quantity_of
+
+Unit = tuple[int, int] | str          # (layer, i), or "E"
+
+
+def unit_edges(sizes: tuple[int, ...]) -> list[tuple[Unit, Unit]]:
+    """Every edge of the network's graph, unit to unit, then each output to E."""
+    edges = [((l - 1, j), (l, i)) for l in range(1, len(sizes)) for i in range(1, sizes[l] + 1)
+             for j in range(1, sizes[l - 1] + 1)]
+    return edges + [((len(sizes) - 1, i), "E") for i in range(1, sizes[-1] + 1)]
+
+
+def _unit(name: str) -> tuple[str, Unit] | None:
+    q = quantity_of(name)
+    if q is None or q.kind not in ("W", "b", "Z", "A"):
+        return None
+    if q.kind == "W":
+        return "W", (q.layer, q.units[0])
+    return q.kind, (q.layer, q.units[0])
+
+
+def path_edges(x: Explanation) -> Counter:
+    """How many of the parameter's paths to E run along each unit edge (the parameter's own edge first)."""
+    count: Counter = Counter()
+    for path in x.paths:
+        units = []
+        for node in path.nodes:
+            kind, unit = _unit(node.name)
+            if kind == "W":                          # W^l_ij is the edge from unit (l-1, j) to unit (l, i)
+                j = quantity_of(node.name).units[1]
+                units.append((unit[0] - 1, j))
+            units.append(unit)
+        units = [u for k, u in enumerate(units) if k == 0 or u != units[k - 1]]   # Z and A are one unit
+        units.append("E")
+        count.update(zip(units, units[1:], strict=False))
+    return count
+
+
+def positions(sizes: tuple[int, ...]) -> dict[Unit, tuple[float, float]]:
+    """Layers left to right, each layer's units centred on 0 from the top, E on the right."""
+    out: dict[Unit, tuple[float, float]] = {(l, i): (float(l), (n + 1) / 2 - i)
+                                            for l, n in enumerate(sizes) for i in range(1, n + 1)}
+    out["E"] = (float(len(sizes)), 0.0)
+    return out
+
+
+def unit_label(printer: Printer, unit: Unit) -> str:
+    """A unit as the notation writes its activation (x_j for the inputs), for matplotlib's mathtext."""
+    if unit == "E":
+        return "$" + printer.glyphs.error + "$"
+    layer, i = unit
+    glyph = printer.glyph(Quantity("A", layer, (i,), None), printer.latex)
+    return "$" + glyph.replace(r"\left", "").replace(r"\right", "") + "$"
+
+
+def draw_paths(x: Explanation, ax=None):
+    """The network, with every path from the parameter to E drawn bold (the number on each edge is how
+    many paths use it, over all samples). Returns the matplotlib Axes."""
+    import matplotlib.pyplot as plt
+
+    sizes = x.d.net.sizes
+    ax = ax if ax is not None else plt.subplots(figsize=(1.6 * len(sizes) + 2, 0.9 * max(sizes) + 1.5))[1]
+    where, used = positions(sizes), path_edges(x)
+    for u, v in unit_edges(sizes):
+        (x0, y0), (x1, y1) = where[u], where[v]
+        on = (u, v) in used
+        ax.plot([x0, x1], [y0, y1], color="C3" if on else "0.8", linewidth=2.5 if on else 0.8, zorder=2 if on else 1,
+                gid="path" if on else "edge")
+        if on and used[(u, v)] > 1:
+            ax.text((x0 + x1) / 2, (y0 + y1) / 2, str(used[(u, v)]), color="C3", fontsize=8, ha="center",
+                    va="bottom", zorder=4)
+    for unit, (ux, uy) in where.items():
+        ax.scatter([ux], [uy], s=900, color="white", edgecolors="0.3", zorder=3)
+        ax.text(ux, uy, unit_label(x.printer, unit), ha="center", va="center", fontsize=10, zorder=4)
+    ax.set_title("$" + x.printer.latex(x.v) + "$: " + f"{len(x.paths)} paths to " + "$" + x.printer.glyphs.error
+                 + "$")
+    ax.set_axis_off()
+    return ax
+
+
+def sweep_slopes(sweep: list[tuple[float, float]]) -> tuple[float, float]:
+    """The log-log slope of the error against h on the largest three steps (truncation: 2 for central
+    differences) and on the smallest three (round-off: about −1)."""
+    h, e = (np.log10([pair[k] for pair in sorted(sweep)]) for k in (0, 1))
+    small = np.polyfit(h[:3], e[:3], 1)[0]
+    large = np.polyfit(h[-3:], e[-3:], 1)[0]
+    return float(large), float(small)
+
+
+def plot_step_sweep(sweep: list[tuple[float, float]], ax=None):
+    """Central differences' largest error against the step h, log-log, with the h² truncation and the
+    ε/h round-off lines that bound it (gradcheck's ``report.sweep``). Returns the matplotlib Axes."""
+    import matplotlib.pyplot as plt
+
+    ax = ax if ax is not None else plt.subplots(figsize=(6, 4))[1]
+    h = np.array([pair[0] for pair in sweep])
+    e = np.array([max(pair[1], 1e-300) for pair in sweep])
+    ax.loglog(h, e, "o-", color="C0", label="largest |central difference − symbolic|")
+    best = int(np.argmin(e))
+    truncation = e[0] * (h / h[0]) ** 2
+    roundoff = e[-1] * h[-1] / h
+    ax.loglog(h, truncation, "--", color="C1", label="$h^2$: truncation")
+    ax.loglog(h, roundoff, ":", color="C2", label=r"$\varepsilon/h$: round-off")
+    ax.annotate(f"best h ≈ 1e{round(math.log10(h[best]))}", (h[best], e[best]), textcoords="offset points",
+                xytext=(0, -18), ha="center")
+    ax.set_ylim(e.min() / 10, e.max() * 10)
+    ax.set_xlabel("step h")
+    ax.set_ylabel("error")
+    ax.legend(fontsize=8)
+    return ax
