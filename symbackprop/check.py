@@ -20,6 +20,7 @@ diagnosis is reported only when its repaired claim holds.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 
@@ -42,7 +43,7 @@ from .claims import (
 from .derive import Derivation, Step, derive
 from .direct import adjoint_symbol
 from .errors import SpecError
-from .general import General, Z, delta, gprime, m
+from .general import General, Partial, W, Z, b, delta, gprime, lam, m
 from .losses import LOSSES
 from .notations import Notation
 from .notations import notation as notation_named
@@ -86,6 +87,9 @@ class _Instances(General):
         else:
             units, layer, sample = idx[1:-1], idx[0], idx[-1]
         low = 0 if kind == "A" else 1
+        if layer == 0 and kind != "A":
+            raise _Missing(f"layer {self.notation.layer_offset} is the input layer: it has no pre-activation or error "
+                           "signal")
         if not low <= layer <= self.net.depth:
             raise _Missing(f"{self._name(q)}: layer {layer + self._shift(kind)} does not exist")
         ranges = [self.net.sizes[layer]] + ([self.net.sizes[layer - 1]] if kind == "W" else [])
@@ -175,15 +179,24 @@ class Verdict:
     def to_dict(self) -> dict:
         return {"claim": self.claim, "notation": self.notation, "read_as": self.read_as, "status": self.status,
                 "ok": self.ok, "method": self.method, "layers": self.layers, "instances": self.instances,
-                "failed": self.failed, "failures": [f.__dict__ for f in self.failures],
+                "failed": self.failed, "failures": [_finite(f.__dict__) for f in self.failures],
                 "diagnoses": [d.__dict__ for d in self.diagnoses], "notes": self.notes}
+
+
+def _finite(values: dict) -> dict:
+    """NaN and infinities as null: JSON has no such numbers."""
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in values.items()}
+
+
+def _number(x: float) -> str:
+    return f"{x:.10g}" if math.isfinite(x) else f"{x} (not a finite number)"
 
 
 def _failure_text(f: Failure, printer: Printer, whole_point: bool) -> str:
     """The instance, both values, and (for the first) every input of the point: enough to reproduce it."""
     if f.reason:
         return f"{f.instance}: {f.reason}"
-    text = f"{f.instance}: claim {f.claim:.10g} but truth {f.truth:.10g}"
+    text = f"{f.instance}: claim {_number(f.claim)} but truth {_number(f.truth)}"
     if not whole_point:
         return text + " (at the same point)"
     return text + " at " + ", ".join(f"{printer.text(sp.Symbol(k))}={v:.4g}" for k, v in f.point.items())
@@ -313,7 +326,7 @@ class _Network:
 
     def _instance_name(self, at: dict) -> str:
         x = self.general.x
-        return ", ".join(f"{k}={v}" for k, v in at.items() if k != x.reader_L)
+        return ", ".join(f"{k}={v}" for k, v in at.items() if k != x.reader_L) or "its one instance"
 
 
 # --- repairs: how a wrong claim could be made right --------------------------------------------------------------
@@ -327,38 +340,36 @@ FACTORS = {  # claim / truth -> what it means (m is the batch size)
 }
 
 
-def _ratios(net: _Network, pairs) -> list[sp.Float]:
-    point = random_point(net.d.forward, net.seed + 101, 1)
-    out = []
-    for _, truth, claim in pairs:
-        t, c = point.evaluate(truth), point.evaluate(claim)
-        if not (t.is_number and c.is_number) or abs(t) < 1e-30:
-            return []
-        out.append(c / t)
-    return out
-
-
-def _constant(ratios: list[sp.Float]) -> sp.Float | None:
-    if not ratios or not all(abs(r - ratios[0]) <= 1e-40 * max(1, abs(ratios[0])) for r in ratios):
-        return None
-    return ratios[0]
+def _ratio(net: _Network, pairs) -> sp.Float | None:
+    """claim / truth if it is one finite nonzero number at every failing instance and at two points."""
+    ratios = []
+    for k in (101, 102):
+        point = random_point(net.d.forward, net.seed + k, 1, k=k)
+        for _, truth, claim in pairs:
+            t, c = point.evaluate(truth), point.evaluate(claim)
+            if not all(v.is_number and v.is_finite for v in (t, c)) or abs(t) < 1e-30:
+                return None
+            ratios.append(c / t)
+    same = all(abs(r - ratios[0]) <= 1e-40 * max(1, abs(ratios[0])) for r in ratios)
+    return ratios[0] if ratios and same and ratios[0] != 0 else None
 
 
 def repair_factor(ctx: _Context) -> Diagnosis | None:
-    """The claim is a constant times the truth: 1/m missing or extra, a factor 2, a sign."""
-    k0 = _constant(_ratios(ctx.net, ctx.outcome.pairs))
-    if k0 is None:
+    """The claim is a constant c m^p times the truth (p = -1, 0, 1): 1/m missing or extra, a factor 2, a sign.
+    The power of m shows when the ratio is found again on the same network with one more sample."""
+    k0 = _ratio(ctx.net, ctx.outcome.pairs)
+    other = ctx.variant(batch=ctx.net.d.net.batch + 1)
+    if k0 is None or other is None:
         return None
-    m0 = ctx.net.d.net.batch
-    power = 0
-    other = ctx.variant(batch=m0 + 1)
-    if other is not None:
-        outcome = other.check(ctx.claim)
-        k1 = _constant(_ratios(other, outcome.pairs))
-        if k1 is None:
-            return None
-        power = round(float(sp.log(k0 / k1) / sp.log(sp.Rational(m0, m0 + 1)))) if abs(k0 - k1) > 1e-40 else 0
-    c = sp.nsimplify(float(k0 / sp.Integer(m0) ** power), rational=True, tolerance=1e-12)
+    k1 = _ratio(other, other.check(ctx.claim).pairs)
+    m0, m1 = ctx.net.d.net.batch, other.d.net.batch
+    for power in (0, 1, -1):
+        c = k0 / sp.Integer(m0) ** power
+        if k1 is not None and abs(c - k1 / sp.Integer(m1) ** power) <= 1e-30 * max(1, abs(c)):
+            break
+    else:
+        return None
+    c = sp.nsimplify(float(c), rational=True, tolerance=1e-12)
     key = {(0, 2): "2", (0, sp.Rational(1, 2)): "1/2", (0, -1): "-1", (1, 1): "m", (-1, 1): "1/m"}.get((power, c))
     message = FACTORS[key] if key else f"the claim is {c * m ** power} times the truth"
     proved = ctx.holds_with(lambda rhs: rhs / (c * m ** power))
@@ -374,7 +385,7 @@ def repair_gprime(ctx: _Context) -> Diagnosis | None:
     if node is None:
         return None
     factor = gprime(node.indices[0], Z[node.indices])
-    glyph = Printer(ctx.net.notation).text(factor)
+    glyph = Printer(ctx.net.notation, samples=ctx.net.d.net.batch).text(factor)
     for change, words in ((lambda rhs: rhs * factor, f"a factor {glyph} is missing"),
                           (lambda rhs: rhs / factor, f"an extra factor {glyph}: the output's g′ cancels with this "
                            "loss, or it was applied twice")):
@@ -476,7 +487,7 @@ def repair_layers(ctx: _Context) -> Diagnosis | None:
         return None
     if all(s != FAILED for s in statuses[output]) and any(FAILED in v for k, v in statuses.items() if k != output):
         return Diagnosis("output layer", "right only for the output layer (l = L); a hidden layer's δ comes from "
-                         "the next layer's δ through the weights", True)
+                         "the next layer's δ through the weights", all(s == PROVED for s in statuses[output]))
     return None
 
 
@@ -496,7 +507,20 @@ def repair_range(ctx: _Context) -> Diagnosis | None:
                      outcome.proved)
 
 
-REPAIRS = (repair_layers, repair_range, repair_factor, repair_gprime, repair_transpose, repair_assumption,
+def repair_decay(ctx: _Context) -> Diagnosis | None:
+    """With weight decay: a weight's λ W^l_ij forgotten, or a bias decayed (biases are not)."""
+    lhs = ctx.claim.lhs
+    if ctx.net.d.net.weight_decay == 0 or not isinstance(lhs, Partial) or lhs.args[1].base not in (W, b):
+        return None
+    q = lhs.args[1]
+    if q.base == W:
+        status, words = ctx.holds_with(lambda rhs: rhs + lam * q), "the weight decay's λ W is missing from the gradient"
+    else:
+        status, words = ctx.holds_with(lambda rhs: rhs - lam * q), "the bias is decayed, but weight decay leaves biases"
+    return Diagnosis("decay", words, status == "proved") if status else None
+
+
+REPAIRS = (repair_decay, repair_layers, repair_range, repair_factor, repair_gprime, repair_transpose, repair_assumption,
            repair_network)
 STRUCTURAL = (repair_layers, repair_range, repair_transpose)     # tried even where no instance had values
 
@@ -552,19 +576,25 @@ def check(d: Derivation, claim: str, notation: str = "matrix", *, seed: int = 0,
 
 
 def check_text(d: Derivation, text: str, notation: str = "matrix", **options) -> list[tuple[int, Verdict]]:
-    """Every claim of a file (see claims.split_claims), in order: (line number, verdict).
+    """Every claim of a file (see claims.split_claims), in order: (line number, verdict)."""
+    claims = split_claims(text)
+    verdicts = check_claims(d, [(f"line {line}", claim) for line, claim in claims], notation, **options)
+    return [(line, verdict) for (line, _), (_, verdict) in zip(claims, verdicts, strict=True)]
 
-    Every claim is parsed before any is checked, so a syntax error on any line is reported at once.
-    """
-    names, claims = notation_named(notation), split_claims(text)
+
+def check_claims(d: Derivation, claims: list[tuple[str, str]], notation: str = "matrix",
+                 **options) -> list[tuple[str, Verdict]]:
+    """(where, claim) pairs, such as ("line 3", "delta2 = …"): every one is read before any is checked, so a
+    syntax error anywhere is reported at once, naming where."""
+    names = notation_named(notation)
     if not claims:
         raise ClaimError("no claims: write one equation per line (# and % start comments)")
-    for line, claim in claims:
+    for where, claim in claims:
         try:
             Parser(claim, names).parse()
         except ClaimSyntaxError as error:
-            raise ClaimSyntaxError(error.reason, error.column, error.text, line) from None
-    return [(line, check(d, claim, notation, **options)) for line, claim in claims]
+            raise ClaimSyntaxError(error.reason, error.column, error.text, where) from None
+    return [(where, check(d, claim, notation, **options)) for where, claim in claims]
 
 
 def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool) -> Verdict:
@@ -575,7 +605,7 @@ def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool
         verdict.method = "the shapes do not fit"
         ctx = _Context(net, None, sides, text)
         repaired = repair_transpose(ctx) if diagnose else None
-        verdict.diagnoses = [Diagnosis("shapes", str(mismatch), True)] + ([repaired] if repaired else [])
+        verdict.diagnoses = [Diagnosis("shapes", str(mismatch), False)] + ([repaired] if repaired else [])
         return verdict
     printer = Printer(net.notation, samples=net.d.net.batch)
     verdict.read_as = f"{printer.text(claim.lhs)} = {printer.text(claim.rhs)}"
@@ -584,7 +614,7 @@ def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool
         verdict.method = (f"the right side is one sample's ({net.notation.letters[3]} is free), but "
                           f"{printer.text(claim.lhs)} sums over the {net.d.net.batch} samples: write the sum over "
                           "samples, or check with --batch 1")
-        verdict.diagnoses = [Diagnosis("one sample", verdict.method, True)]
+        verdict.diagnoses = [Diagnosis("one sample", verdict.method, False)]
         return verdict
     outcome = net.check(claim)
     if outcome.instances == 0:

@@ -33,19 +33,22 @@ import sympy as sp
 from .errors import SpecError
 from .general import A, E, Partial, W, Y, Z, b, delta, g, gprime, lam, m, n
 from .notations import Notation
+from .printing import Printer, tex_to_text
 
 MAX_LENGTH = 2000        # characters of one claim
-MAX_DEPTH = 40           # nested brackets, sums and fractions
+MAX_DEPTH = 40           # nested brackets, sums, fractions and signs
+MAX_TOKENS = 300         # names, numbers and operators of one claim (the longest printed equation has ~110)
+MAX_EXPONENT = 10        # exponents are small whole numbers
 
 
 class ClaimSyntaxError(SpecError):
     """The claim cannot be read: the column where reading stopped and what was expected there."""
 
-    def __init__(self, message: str, column: int, text: str = "", line: int | None = None):
-        self.column, self.text, self.reason, self.line = column, text, message, line
+    def __init__(self, message: str, column: int, text: str = "", where: str = ""):
+        self.column, self.text, self.reason, self.where = column, text, message, where
         snippet = text[max(0, column - 1):column + 11].strip()
         near = f' near "{snippet}"' if snippet else ""
-        where = f"line {line}, column {column}" if line is not None else f"column {column}"
+        where = f"{where}, column {column}" if where else f"column {column}"
         super().__init__(f"{where}: {message}{near}")
 
 
@@ -98,7 +101,9 @@ def normalise(text: str) -> str:
                 break
         else:
             word = UNICODE.get(ch, ch)
-            out.append(" \\partial " if word == "partial" else " " + word if word.isalpha() and len(word) > 1 else word)
+            plain_d = re.search(r"(?<![A-Za-z])d\Z", "".join(out[-2:])) is not None          # dθ(1)[2,1]: d + theta
+            spaced = " " + word if word.isalpha() and len(word) > 1 and not plain_d else word
+            out.append(" \\partial " if word == "partial" else spaced)
             k += 1
     return "".join(out)
 
@@ -107,8 +112,7 @@ def tokenize(text: str) -> list[Token]:
     """Whitelisted tokens; anything else is a syntax error at its column."""
     if len(text) > MAX_LENGTH:
         raise ClaimSyntaxError(f"a claim is at most {MAX_LENGTH} characters; this one has {len(text)}", 1)
-    source = text
-    tokens, pos = [], 0
+    source, tokens, pos = text, [], 0
     while pos < len(text):
         if text[pos:].strip() == "":
             break
@@ -147,13 +151,16 @@ def tokenize(text: str) -> list[Token]:
             continue
         else:
             tokens.append(Token(kind, word, start, glued))
+    if len(tokens) > MAX_TOKENS:
+        raise ClaimSyntaxError(f"a claim has at most {MAX_TOKENS} names, numbers and operators; this one has "
+                               f"{len(tokens)}", tokens[MAX_TOKENS].pos + 1, source)
     tokens.append(Token("end", "", len(text)))
     return tokens
 
 
 def _skip_group(text: str, pos: int, source: str) -> int:
     """Past a {…} group (the argument of \\label or \\tag)."""
-    match = re.compile(r"\s*\{[^{}]*\}").match(text, pos)
+    match = re.compile(r"\*?\s*\{[^{}]*\}").match(text, pos)
     if not match:
         raise ClaimSyntaxError("expected {…} after \\label or \\tag", pos + 1, source)
     return match.end()
@@ -307,7 +314,9 @@ class Parser:
     # --- the grammar ---
 
     def parse(self) -> list[Node]:
-        """claim := expr ('=' expr)+"""
+        """claim := expr '=' expr, or \\boxed{expr = expr}"""
+        if self.at("cmd", "boxed") and self.peek().text == "{" and self.tokens[-2].text == "}":
+            self.tokens = self.tokens[2:-2] + self.tokens[-1:]          # the box around the whole equation
         sides = [self.expr()]
         while self.at("op", "=", ":=") or self.at("cmd", "equiv", "coloneqq"):
             self.take()
@@ -353,7 +362,7 @@ class Parser:
 
     def starts_factor(self) -> bool:
         t = self.tok
-        return (t.kind in ("num", "name") or (t.kind == "op" and t.text in ("(", "{"))
+        return (t.kind in ("num", "name") or (t.kind == "op" and t.text in ("(", "{", "["))
                 or (t.kind == "cmd" and t.text in ("frac", "dfrac", "tfrac", "sum", "partial", "mathbf", "boldsymbol",
                                                    "mathbb", "exp", "log", "ln", "tanh", "boxed", "mathrm",
                                                    "operatorname")))
@@ -362,22 +371,32 @@ class Parser:
         """factor := '-' factor | power"""
         if self.at("op", "-"):
             start = self.take().pos
+            self.nested()
             arg = self.factor()
+            self.depth -= 1
             return Neg(start, arg.end, arg)
         if self.at("op", "+"):
             self.take()
         return self.power()
 
     def power(self) -> Node:
-        """power := postfix ('^' (T | exponent))*"""
+        """power := postfix ('^' (T | a small whole number))*; a power of a power must be written once."""
         node = self.postfix(self.primary())
         while self.at("op", "^"):
             self.take()
             if self.transpose_mark():
                 node = Transpose(node.start, self.tokens[self.k - 1].pos + 1, node)
                 continue
-            exponent = self.script_group(self.primary)
-            node = Power(node.start, exponent.end, node, exponent)
+            if isinstance(node, Power):
+                self.fail("a power of a power: write the exponent once")
+            start = self.tok.pos
+            exponent = self.script_group(self.factor)
+            value = exponent.value if isinstance(exponent, Num) else (
+                -exponent.arg.value if isinstance(exponent, Neg) and isinstance(exponent.arg, Num) else None)
+            if value is None or not value.is_integer or abs(value) > MAX_EXPONENT:
+                raise ClaimSyntaxError(f"an exponent is a whole number from -{MAX_EXPONENT} to {MAX_EXPONENT}, or T",
+                                       start + 1, self.text)
+            node = Power(node.start, exponent.end, node, Num(exponent.start, exponent.end, value))
         return node
 
     def transpose_mark(self) -> bool:
@@ -410,7 +429,7 @@ class Parser:
         inner = self.expr()
         end = self.tok.pos + 1
         self.close(opener)
-        return replace(inner, start=start, end=end) if isinstance(inner, Ref) else inner
+        return replace(inner, start=start, end=end)
 
     def script_group(self, inner) -> Node:
         """A script's argument: {…} or one token."""
@@ -423,9 +442,8 @@ class Parser:
         if t.kind == "num":
             self.take()
             return Num(t.pos, t.pos + len(t.text), sp.Rational(t.text))
-        if t.kind == "op" and t.text in ("(", "{"):
-            node = self.group(t.text)
-            return node
+        if t.kind == "op" and t.text in ("(", "{", "["):
+            return self.group(t.text)
         if t.kind == "cmd":
             return self.command()
         if t.kind == "name":
@@ -596,9 +614,6 @@ class Parser:
             layer = Layer(None, int(self.take().text))
         elif self.at("name", "l", "L"):
             layer = Layer(self.take().text)
-        elif self.at("name") and self.tok.text[:1] in "lL" and self.tok.text[1:] in ("T",):
-            layer = Layer(self.tok.text[0])
-            self.tokens[self.k] = Token("name", "T", self.tok.pos + 1)
         else:
             self.fail("expected a layer: a number, l or L, as in W^{l+1} or W2")
         while self.at("op", "+", "-") and self.peek().kind == "num":
@@ -726,15 +741,20 @@ class Parser:
 
 @dataclass(frozen=True)
 class Dim:
-    """One side of a shape: the units of a layer (kind n, our layer), the samples (m), or 1."""
+    """One side of a shape: the units of a layer (kind n, our layer), the samples (m), 1, or * (a column of
+    ones, as long as what it multiplies)."""
 
     kind: str
     layer: sp.Expr | None = None
 
     def size(self) -> sp.Expr:
+        if self.kind == "*":
+            raise ShapeMismatch("the length of the column of ones cannot be told from what it multiplies")
         return {"n": lambda: n[self.layer], "m": lambda: m, "1": lambda: sp.Integer(1)}[self.kind]()
 
     def same(self, other: Dim) -> bool:
+        if "*" in (self.kind, other.kind):
+            return True
         return self.kind == other.kind and (self.kind != "n" or sp.expand(self.layer - other.layer) == 0)
 
     def maybe(self, other: Dim) -> bool:
@@ -743,9 +763,9 @@ class Dim:
 
     def show(self, notation: Notation) -> str:
         if self.kind != "n":
-            return self.kind
-        layer = self.layer + notation.layer_offset
-        return notation.tex.size.replace("@l", str(layer)).replace("{", "").replace("}", "").replace("^", "")
+            return {"*": "any", "m": "m", "1": "1"}[self.kind]
+        reader = Printer(notation).latex(self.layer + notation.layer_offset)
+        return tex_to_text(notation.tex.size.replace("@l", reader))
 
 
 @dataclass(frozen=True)
@@ -781,7 +801,6 @@ class Claim:
     lhs: sp.Expr
     rhs: sp.Expr
     free: dict[sp.Symbol, Dim]              # the lhs's letters and their ranges
-    form: str                               # component or matrix
     notes: list[str] = field(default_factory=list)
     sample: sp.Symbol | None = None         # a per-sample quantity's implicit sample, where free
 
@@ -831,7 +850,7 @@ class Reader:
         if kind == "lambda":
             return Tensor(None, lambda i, j: lam, r)
         if kind == "ones":
-            return Tensor((Dim("1"), Dim("1")), lambda i, j: sp.Integer(1), r)   # conforms to whatever it meets
+            return Tensor((Dim("*"), Dim("1")), lambda i, j: sp.Integer(1), r)   # as long as what it meets
         if kind == "size":
             return Tensor(None, lambda i, j: n[self.our_layer(replace(r, kind="Z"))], r)
         if kind == "kronecker":
@@ -936,8 +955,8 @@ class Reader:
     def activation_layer(self, node: Apply) -> sp.Expr:
         if node.layer is not None:
             return node.layer.expr(self.x.reader_l, self.x.reader_L) - self.offset
-        if isinstance(node.arg, Ref) and node.arg.kind == "Z" and node.arg.layer is not None:
-            return self.our_layer(node.arg)
+        if isinstance(node.arg, Ref) and node.arg.kind in ("Z", "A") and node.arg.layer is not None:
+            return self.our_layer(replace(node.arg, kind="Z"))      # g'(a^(L)) is read, and found wrong
         raise ClaimSyntaxError("say which layer's activation this is: write its layer, as in g^l'(…), or apply it "
                                "to Z^l itself", node.start + 1, self.text)
 
@@ -978,16 +997,15 @@ class Reader:
             if not right.scalar and not (left.shape and right.shape and self.fits(left.shape, right.shape)):
                 raise ShapeMismatch(f"{self.source(node)}: division by a matrix ({right.shown(self.notation)})")
             return self.entrywise(node, left, right, lambda a, b_: a / b_)
-        ones = isinstance(right.node, Ref) and right.node.kind == "ones"      # δ 1: always the product
+        ones = any(d.kind == "*" for t in (left, right) if t.shape for d in t.shape)    # δ 1: always a product
         if node.op == "⊙" or (node.op == "⋅" and not ones and (left.scalar or right.scalar
                                                                 or self.fits(left.shape, right.shape))):
             return self.entrywise(node, left, right, lambda a, b_: a * b_)
         return self.product(node, left, right)
 
     def fits(self, s: tuple[Dim, Dim], t: tuple[Dim, Dim]) -> bool:
-        """Entrywise-compatible: equal shapes, equal but for l against L, or a column broadcast along samples."""
-        return all(a.same(b_) or a.maybe(b_) or (a.kind == "1" or b_.kind == "1") for a, b_ in zip(s, t, strict=True)) \
-            and (s[0].same(t[0]) or s[0].maybe(t[0]) or s[0].kind == t[0].kind == "1")
+        """Entrywise-compatible: equal shapes, equal but for l against L, or a row or column broadcast (NumPy's)."""
+        return all(a.same(b_) or a.maybe(b_) or "1" in (a.kind, b_.kind) for a, b_ in zip(s, t, strict=True))
 
     def entrywise(self, node: Op, left: Tensor, right: Tensor, f) -> Tensor:
         if left.scalar and right.scalar:
@@ -995,7 +1013,7 @@ class Reader:
         if left.shape is None or right.shape is None:
             shape = left.shape or right.shape
         elif self.fits(left.shape, right.shape):
-            shape = tuple(b_ if a.kind == "1" else a for a, b_ in zip(left.shape, right.shape, strict=True))
+            shape = tuple(b_ if a.kind in ("1", "*") else a for a, b_ in zip(left.shape, right.shape, strict=True))
         else:
             raise ShapeMismatch(f"{self.source(node)}: {self.source(node.left)} is {left.shown(self.notation)} and "
                                 f"{self.source(node.right)} is {right.shown(self.notation)}; entrywise they must agree",
@@ -1006,18 +1024,16 @@ class Reader:
         if left.shape is None or right.shape is None:
             return self.entrywise(node, left, right, lambda a, b_: a * b_)
         inner_left, inner_right = left.shape[1], right.shape[0]
-        if right.node is not None and isinstance(right.node, Ref) and right.node.kind == "ones":
-            inner_right = inner_left                     # 1 is as long as it needs to be
-            right = Tensor((inner_left, Dim("1")), lambda i, j: sp.Integer(1), right.node)
         if not inner_left.same(inner_right):
             raise ShapeMismatch(f"{self.source(node)}: {self.source(node.left)} is {left.shown(self.notation)} and "
                                 f"{self.source(node.right)} is {right.shown(self.notation)}; as a matrix product the "
                                 f"columns of the first ({inner_left.show(self.notation)}) must be the rows of the "
                                 f"second ({inner_right.show(self.notation)})", (node.left, node.right))
-        if inner_left.kind == "1":
+        inner = inner_right if inner_left.kind == "*" else inner_left       # a column of ones takes the other's
+        if inner.kind == "1":
             return Tensor((left.shape[0], right.shape[1]), lambda i, j: left.entry(i, 1) * right.entry(1, j), node)
         k = self.letter(next(self.fresh))
-        size = inner_left.size()
+        size = inner.size()
         return Tensor((left.shape[0], right.shape[1]),
                       lambda i, j: sp.Sum(left.entry(i, k) * right.entry(k, j), (k, 1, size)), node)
 
@@ -1049,35 +1065,53 @@ def interpret(sides: list[Node], notation: Notation, text: str) -> Claim:
     taken = _letters(sides) | {notation.letters[0], notation.letters[1], notation.letters[3]}
     reader.fresh = iter(k for k in "kqrtuvwxyzabdefgh" if k not in taken)
     lhs = _lhs(left, reader)
-    target = left.of if isinstance(left, PartialOf) else left
-    if lhs.shape is None and target.kind in ("delta", "Z", "A") and len(target.indices) == 1:
-        entry = lhs.entry(None, None)
-        node = entry.args[1] if isinstance(entry, Partial) else entry
-        reader.unit = (node.indices[1], reader.dims(target.kind, node.indices[0])[0], node.indices[-1])
-    unit, prev, _, sample = notation.letters
-    ranges = {sample: Dim("m")}
-    if lhs.shape is None:                                       # component form
-        lhs_expr, value = lhs.entry(None, None), reader.value(right)
-        if not value.scalar:
-            raise ShapeMismatch(f"the left side is one entry but the right side is {value.shown(notation)}", (right,))
-        rhs, form = value.broadcast(1, 1), "component"
-    else:                                                       # matrix form: entry (row, col) of both sides
-        column = lhs.shape[1].kind != "1"
-        rows = reader.letter(unit)
-        cols = reader.letter(prev if lhs.shape[1].kind == "n" else sample) if column else sp.Integer(1)
-        ranges.update({unit: lhs.shape[0], str(cols): lhs.shape[1]})
-        value = reader.value(right)
-        if value.shape is not None and not _agree(lhs.shape, value.shape):
-            flipped = _agree(lhs.shape, (value.shape[1], value.shape[0]))
-            raise ShapeMismatch(f"the left side is {lhs.shown(notation)} and the right side {value.shown(notation)}"
-                                + ("; the right side is its transpose" if flipped else ""), (right,))
-        lhs_expr, rhs, form = lhs.entry(rows, cols), value.broadcast(rows, cols), "matrix"
-    ranges.update(reader.uses)
-    letters = {reader.letter(k): d for k, d in ranges.items()}
-    free = {s: d for s, d in letters.items() if s in lhs_expr.free_symbols}
-    claim = Claim(text, lhs_expr, rhs, free, form, list(dict.fromkeys(reader.notes)))
+    if lhs.shape is None:
+        lhs_expr, rhs, ranges = _component(left, right, lhs, reader)
+    else:
+        lhs_expr, rhs, ranges = _matrix(right, lhs, reader)
+    _bound_apart(right, lhs_expr, reader)
+    letters = {reader.letter(k): d for k, d in ({notation.letters[3]: Dim("m")} | reader.uses | ranges).items()}
+    free = {s: d for s, d in letters.items() if s in lhs_expr.free_symbols}     # the left side's ranges win
+    claim = Claim(text, lhs_expr, rhs, free, list(dict.fromkeys(reader.notes)))
     _sum_repeated(claim, reader)
     return claim
+
+
+def _component(left: Node, right: Node, lhs: Tensor, reader: Reader) -> tuple[sp.Expr, sp.Expr, dict]:
+    """One entry each side; an unindexed vector on the right is read at the left side's unit (seed 001's y)."""
+    target = left.of if isinstance(left, PartialOf) else left
+    entry = lhs.entry(None, None)
+    if target.kind in ("delta", "Z", "A") and len(target.indices) == 1:
+        node = entry.args[1] if isinstance(entry, Partial) else entry
+        reader.unit = (node.indices[1], reader.dims(target.kind, node.indices[0])[0], node.indices[-1])
+    value = reader.value(right)
+    if not value.scalar:
+        raise ShapeMismatch(f"the left side is one entry but the right side is {value.shown(reader.notation)}",
+                            (right,))
+    return entry, value.broadcast(1, 1), {}
+
+
+def _matrix(right: Node, lhs: Tensor, reader: Reader) -> tuple[sp.Expr, sp.Expr, dict]:
+    """Entry (row, col) of both sides, the letters the notation uses for a unit and the previous unit or sample."""
+    unit, prev, _, sample = reader.notation.letters
+    column = lhs.shape[1].kind != "1"
+    rows = reader.letter(unit)
+    cols = reader.letter(prev if lhs.shape[1].kind == "n" else sample) if column else sp.Integer(1)
+    value = reader.value(right)
+    if value.shape is not None and not _agree(lhs.shape, value.shape):
+        flipped = "; the right side is its transpose" if _agree(lhs.shape, value.shape[::-1]) else ""
+        raise ShapeMismatch(f"the left side is {lhs.shown(reader.notation)} and the right side "
+                            f"{value.shown(reader.notation)}{flipped}", (right,))
+    return lhs.entry(rows, cols), value.broadcast(rows, cols), {unit: lhs.shape[0], str(cols): lhs.shape[1]}
+
+
+def _bound_apart(right: Node, lhs: sp.Expr, reader: Reader) -> None:
+    """A sum may not run over a letter the left side is indexed by (its value is fixed there)."""
+    free = {s.name for s in lhs.free_symbols}
+    for node in walk(right):
+        if isinstance(node, SumOver) and node.var in free:
+            raise ClaimSyntaxError(f"the sum runs over {node.var}, an index of the left side: sum over another letter",
+                                   node.start + 1, reader.text)
 
 
 def _agree(s: tuple[Dim, Dim], t: tuple[Dim, Dim]) -> bool:

@@ -21,7 +21,8 @@ import numpy as np
 
 from . import seeds
 from .arrays import check_params, parameter_shapes, random_data, random_params
-from .check import check_text, error_equation
+from .check import check_claims, error_equation
+from .claims import split_claims
 from .delta import BACKPROP, DeltaRules
 from .derive import derive
 from .errors import SpecError
@@ -296,31 +297,31 @@ def cmd_explain(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     return 0
 
 
-def _claims_text(args: argparse.Namespace) -> str:
-    """The claims given: each argument one claim, then the file's lines (- for stdin)."""
-    lines = list(args.claims)
+def _claims(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """(where, claim): each argument one claim as it stands, then the file's claims (--file - reads stdin)."""
+    claims = [(f"claim {k}", text) for k, text in enumerate(args.claims, start=1)]
     if args.file:
         try:
-            lines.append(sys.stdin.read() if args.file == "-" else pathlib.Path(args.file).read_text(encoding="utf-8"))
+            text = sys.stdin.read() if args.file == "-" else pathlib.Path(args.file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             reason = getattr(error, "strerror", None) or error
             raise SpecError(f"cannot read claims from {args.file}: {reason}") from None
-    if not lines:
+        claims += [(f"line {line}", claim) for line, claim in split_claims(text)]
+    if not claims:
         raise SpecError('no claims: give one, as in symbackprop check "delta2 = (A2 - Y) * g2\'(Z2) / m", or --file')
-    return "\n".join(lines)
+    return claims
 
 
 def cmd_check(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     if args.preset is None:                    # a notation's own network unless told otherwise: its seed's
         args.preset = args.notation or "matrix"
     net, names = network_from(args)
-    text = _claims_text(args)
     d = derive(net, rules=rules)
-    verdicts = check_text(d, text, names.name)
+    verdicts = check_claims(d, _claims(args), names.name)
     ok = all(v.ok for _, v in verdicts)
     if args.json:
         print(json.dumps({"ok": ok, "network": describe(net), "notation": names.name,
-                          "claims": [{"line": line, **v.to_dict()} for line, v in verdicts]}, indent=2))
+                          "claims": [{"where": where, **v.to_dict()} for where, v in verdicts]}, indent=2))
         return 0 if ok else 1
     print(f"{describe(net)}; notation {names.name}")
     print(error_equation(d, names))
@@ -374,7 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "g1'(Z1)\", \"\\delta^l = (W^{l+1})^T \\delta^{l+1} \\odot {g^l}'(Z^l)\". Plain text and LaTeX "
                     "are both read; see the README for the syntax.")
     claims.add_argument("claims", nargs="*", help="one claim per argument, lhs = rhs")
-    claims.add_argument("--file", help="a file of claims, one per line or a LaTeX align block (- for stdin)")
+    claims.add_argument("--file", metavar="FILE", help="a file of claims, one per line or a LaTeX align block; "
+                        "--file - reads them from stdin")
     _network_options(claims, seeded=True)
     claims.set_defaults(run=cmd_check)
     return parser

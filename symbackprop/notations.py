@@ -102,8 +102,8 @@ NOTATIONS: dict[str, Notation] = {
                         r"\delta^{@l}_{@s}", "E", "g^{@l}", "{g^{@l}}'"),
                  "ijkc",
                  preset={"activations": "generic", "loss": "mse", "batch": 2}),
-        Notation("theta", "001", "layers 1..L+1, θ^(l) = [b^l | W^l] with the bias in column 0, "
-                 "per-sample δ with 1/m outside",
+        Notation("theta", "001", "layers 1..L, the input layer 1 and the output L (seed 001's count), "
+                 "θ^(l) = [b^l | W^l] with the bias in column 0, per-sample δ with 1/m outside",
                  1, "θ({l})[{i},{j}]", "θ({l})[{i},0]", "δ{l}[{i}] (sample {c})", "J", "δ^(l+1) = m ∂E/∂Z^l per sample",
                  Glyphs(r"\theta^{(@l)}_{@s}", r"\theta^{(@l)}_{@s,0}", "z^{(@l)}_{@s}",
                         r"h^{(@l)}\left(z^{(@l)}_{@s}\right)", "x_{@s}", "y_{@s}", r"\delta^{(@l)}_{@s}", "J",
@@ -111,7 +111,8 @@ NOTATIONS: dict[str, Notation] = {
                         weight_matrix=r"\theta^{(@l)}_{:,1:}"),   # θ = [b | W]: the weights are columns 1 on
                  "pqki",
                  preset={"activations": "sigmoid", "loss": "bce", "batch": 2}),
-        Notation("ufldl", "002", "layers 1..L+1, a^(1) = x, W^(l) maps l -> l+1, one sample, errors ε",
+        Notation("ufldl", "002", "layers 1..L, a^(1) = x, the output L (seed 002's count), W^(l) maps l -> l+1, "
+                 "one sample, errors ε",
                  1, "W({l})[{i},{j}]", "b({l})[{i}]", "ε({l})[{i}]", "J", "ε^(l+1) = ∂J/∂z^(l+1), one sample",
                  Glyphs("W^{(@l)}_{@s}", "b^{(@l)}_{@s}", "z^{(@l)}_{@s}", "a^{(@l)}_{@s}", "x_{@s}", "y_{@s}",
                         r"\varepsilon^{(@l)}_{@s}", "J", r"\sigma@L", r"{\sigma@L}'", size="s_{@l}", per_sample=True),

@@ -20,7 +20,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from .identity import canonical_derivatives
-from .notations import Notation
+from .notations import Notation, notation
 
 _NODE = re.compile(r"(?P<kind>Z|A|delta)(?P<l>\d+)_(?P<i>\d+)_(?P<c>\d+)\Z")
 _WEIGHT = re.compile(r"W(?P<l>\d+)_(?P<i>\d+)_(?P<j>\d+)\Z")
@@ -143,6 +143,29 @@ class Printer:
         """One line of Unicode: W¹₂₁·A⁰₁₂, ∂E/∂Z¹₂₁, g¹′(Z¹₁₁)."""
         printed = _Text(self).doprint(self.prepare(expr))
         return printed.replace("**", "^").replace("*", "·")
+
+
+class Shown:
+    """An expression as Jupyter shows it: display maths in a notation's glyphs; as text, one line of Unicode."""
+
+    def __init__(self, expr: sp.Expr, printer: Printer):
+        self.expr, self.printer = expr, printer
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.printer.latex(self.expr) + "$$"
+
+    def __str__(self) -> str:
+        return self.printer.text(self.expr)
+
+
+def show(expr: sp.Expr, notation_name: str = "matrix", *, network=None) -> Shown:
+    """``expr`` (any expression of a derivation) for display in a notebook, in the notation's symbols.
+
+    >>> print(show(sp.Symbol("W1_2_1") * sp.Symbol("X_1_2"), "theta"))
+    θ⁽¹⁾₂,₁·x₁;₂
+    """
+    names = notation(notation_name)
+    return Shown(sp.sympify(expr), Printer.for_network(names, network) if network is not None else Printer(names))
 
 
 def visible_width(tex: str) -> int:

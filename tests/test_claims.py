@@ -60,6 +60,17 @@ def test_partials_component_and_matrix(text, lhs, rhs):
     assert got_lhs.args[1] == lhs and got_rhs == rhs
 
 
+@pytest.mark.parametrize("text, names", [
+    (r"\boxed{\delta^{(L)}_{p;i} = h^{(L)}\left(z^{(L)}_{p;i}\right) - y_{p;i}} \label{eq:delta-L} "
+     r"\tag*{(42) in seed 001}", THETA),                                      # as the write-ups print it
+    ("dJ/dθ(1)[2,1] = 1/m * sum_i delta(2)[2;i] * x[1;i]", THETA),          # Unicode θ after a plain d
+    (r"\delta^2 = \left[A^2 - Y\right] \odot {g^2}'(Z^2) \cdot m^{-1}", MATRIX),
+    (r"\[ \delta^2 = (A^2 - Y) \odot {g^2}'(Z^2) / m \]", MATRIX),
+])
+def test_more_spellings(text, names):
+    read(text, names)
+
+
 def test_star_is_entrywise_where_shapes_agree_and_a_product_where_they_conform():
     _, entrywise = sides("delta2 = (A2 - Y) * g2'(Z2) / m")
     assert entrywise == (A[2, i, c] - Y[i, c]) * gprime(2, Z[2, i, c]) / m
@@ -87,7 +98,8 @@ def test_theta_refuses_the_whole_theta_matrix_in_a_product():
 
 
 def test_mismatched_shapes_are_a_mistake_of_the_claim_not_of_its_syntax():
-    with pytest.raises(ShapeMismatch, match=r"W2 @ delta2: W2 is n2×n1 and delta2 is n2×m"):
+    with pytest.raises(ShapeMismatch, match=r"\(W2 @ delta2\): W2 is n²×n¹ and delta2 is n²×m; as a matrix product "
+                                            r"the columns of the first \(n¹\) must be the rows of the second \(n²\)"):
         read("delta1 = (W2 @ delta2) * g1'(Z1)", MATRIX)
     with pytest.raises(ShapeMismatch, match="the right side is its transpose"):
         read("dE/dW2 = A1 @ delta2.T", MATRIX)
@@ -111,6 +123,7 @@ def test_the_reading_is_printed_back_in_the_notation():
     ("delta2 (A2 - Y)", 16, "a claim is an equation: expected '='"),
     ("delta2 = A2 - Y = Z2", 19, "one '=' per claim"),
     ("A2 = delta2", 1, "the left side must be an error signal"),
+    ("delta2 = A2^0.5", 13, "an exponent is a whole number from -10 to 10, or T"),
     ("delta2 = g'(A2 + Y)", 10, "say which layer's activation"),
 ])
 def test_a_syntax_error_names_its_column(text, column, expected):
@@ -138,6 +151,11 @@ HOSTILE = [
     "delta2 = " + "(" * (MAX_DEPTH + 1) + "A2" + ")" * (MAX_DEPTH + 1),
     "delta2 = " + " + ".join(["A2"] * 1000),
     "delta2 = " + "\\frac{" * 100 + "1",
+    "delta2 = A2^1000000",                     # an exponent that would exhaust memory
+    "delta2 = 10^100000000",
+    "delta2 = 9^9^9",
+    "delta2 = " + "-" * 1900 + "A2",           # flat, but deep for a recursive parser
+    "delta2 = " + "A2 " * 600,
 ]
 
 

@@ -39,7 +39,7 @@ def test_json_for_programs():
     report = json.loads(out.stdout)
     assert report["ok"] is False and report["notation"] == "matrix"
     claim = report["claims"][0]
-    assert claim["status"] == "wrong" and claim["line"] == 1 and claim["failed"] == 2
+    assert claim["status"] == "wrong" and claim["where"] == "claim 1" and claim["failed"] == 2
     assert {d["kind"] for d in claim["diagnoses"]} == {"gprime", "other network"}
     assert set(claim["failures"][0]) == {"instance", "claim", "truth", "point", "reason"}
 
@@ -67,7 +67,7 @@ def test_claims_from_stdin():
 def test_a_syntax_error_exits_2_with_one_line_naming_the_column():
     out = run("delta2 = (A2 - Y * g2'(Z2)")
     assert out.returncode == 2 and out.stdout == ""
-    assert out.stderr == ("symbackprop: error: line 1, column 27: expected ')' to close '(', found the end of the "
+    assert out.stderr == ("symbackprop: error: claim 1, column 27: expected ')' to close '(', found the end of the "
                           "claim\n")
 
 
