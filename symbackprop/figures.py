@@ -40,6 +40,8 @@ def path_edges(x: Explanation) -> Counter:
     """How many of the parameter's paths to E run along each unit edge (the parameter's own edge first)."""
     count: Counter = Counter()
     for path in x.paths:
+        if len(path.nodes) == 1:                     # weight decay: the weight is in E itself, no unit edge
+            continue
         units = []
         for node in path.nodes:
             kind, unit = _unit(node.name)

@@ -49,3 +49,13 @@ def require_latex() -> list[str]:
             pytest.fail(f"CI must have a LaTeX engine: {reason}")
         pytest.skip(reason)
     return find_engine()
+
+
+def require_extra(module: str, extra: str = "notebooks"):
+    """An optional extra's module: skip where it is not installed, but fail under CI, which installs it."""
+    try:
+        return __import__(module)
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail(f"{module} is installed by `make test` (extra '{extra}'); CI must not skip it")
+        pytest.skip(f"{module}: pip install symbackprop[{extra}]", allow_module_level=True)
