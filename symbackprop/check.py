@@ -598,18 +598,14 @@ def check_claims(d: Derivation, claims: list[tuple[str, str]], notation: str = "
 
 
 def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool) -> Verdict:
+    """Read, instantiate, check and (if wrong) diagnose one claim."""
     verdict = Verdict(shown, net.notation.name)
     try:
         claim = interpret(sides, net.notation, text)
     except ShapeMismatch as mismatch:
-        verdict.method = "the shapes do not fit"
-        ctx = _Context(net, None, sides, text)
-        repaired = repair_transpose(ctx) if diagnose else None
-        verdict.diagnoses = [Diagnosis("shapes", str(mismatch), False)] + ([repaired] if repaired else [])
-        return verdict
+        return _misshapen(verdict, net, sides, text, mismatch, diagnose)
     printer = Printer(net.notation, samples=net.d.net.batch)
-    verdict.read_as = f"{printer.text(claim.lhs)} = {printer.text(claim.rhs)}"
-    verdict.notes = list(claim.notes)
+    verdict.read_as, verdict.notes = f"{printer.text(claim.lhs)} = {printer.text(claim.rhs)}", list(claim.notes)
     if claim.sample is not None and net.d.net.batch != 1:
         verdict.method = (f"the right side is one sample's ({net.notation.letters[3]} is free), but "
                           f"{printer.text(claim.lhs)} sums over the {net.d.net.batch} samples: write the sum over "
@@ -625,17 +621,22 @@ def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool
     if outcome.holds:
         verdict.status = PROVED if outcome.proved else NUMERIC
         verdict.method = "; ".join(sorted(outcome.methods)) if outcome.proved else outcome.numeric[0]
-        if outcome.proved and "generic" in net.d.net.layer_activations:
+        if outcome.proved and all(a == "generic" for a in net.d.net.layer_activations):
             verdict.method += "; g^l generic: for every differentiable activation"
-        return verdict
-    verdict.status = WRONG
-    verdict.method = "counterexample"
-    if diagnose:
+    else:
+        verdict.method = "counterexample"
         ctx = _Context(net, claim, sides, text, outcome)
-        for repair in REPAIRS:
-            found = repair(ctx) if outcome.pairs or repair in STRUCTURAL else None
-            if found:
-                verdict.diagnoses.append(found)
+        verdict.diagnoses = [d for repair in REPAIRS if diagnose and (outcome.pairs or repair in STRUCTURAL)
+                             for d in [repair(ctx)] if d]
+    return verdict
+
+
+def _misshapen(verdict: Verdict, net: _Network, sides: list, text: str, mismatch: ShapeMismatch,
+               diagnose: bool) -> Verdict:
+    """A claim whose shapes do not fit is wrong as written; transposing a factor may make it hold."""
+    verdict.method = "the shapes do not fit"
+    repaired = repair_transpose(_Context(net, None, sides, text)) if diagnose else None
+    verdict.diagnoses = [Diagnosis("shapes", str(mismatch), False)] + ([repaired] if repaired else [])
     return verdict
 
 
