@@ -48,6 +48,13 @@ def test_the_step_sweep_shows_truncation_and_round_off():
     assert -1.3 < roundoff < -0.5                                      # cancellation: O(ε/h)
 
 
+def test_slopes_are_fitted_not_assumed():
+    """A forward difference's sweep: truncation O(h), round-off O(1/h) on a synthetic sweep with those slopes."""
+    sweep = [(10.0 ** -k, 10.0 ** -k + 1e-16 * 10.0 ** k) for k in range(1, 13)]
+    truncation, roundoff = sweep_slopes(sweep)
+    assert truncation == pytest.approx(1, abs=0.01) and roundoff == pytest.approx(-1, abs=0.01)
+
+
 def test_drawings_lay_out_the_data():
     matplotlib = require_extra("matplotlib")
     matplotlib.use("Agg")
