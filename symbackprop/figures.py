@@ -93,6 +93,7 @@ def draw_paths(x: Explanation, ax=None):
         ax.text(ux, uy, unit_label(x.printer, unit), ha="center", va="center", fontsize=10, zorder=4)
     ax.set_title("$" + x.printer.latex(x.v) + "$: " + f"{len(x.paths)} paths to " + "$" + x.printer.glyphs.error
                  + "$")
+    ax.margins(x=0.08, y=0.18)                       # room for the units' circles at the edges
     ax.set_axis_off()
     return ax
 

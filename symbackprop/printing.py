@@ -157,6 +157,8 @@ class Shown:
     def __str__(self) -> str:
         return self.printer.text(self.expr)
 
+    __repr__ = __str__                               # what a plain-text viewer shows
+
 
 def show(expr: sp.Expr, notation_name: str = "matrix", *, network=None) -> Shown:
     """``expr`` (any expression of a derivation) for display in a notebook, in the notation's symbols.
