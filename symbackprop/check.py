@@ -27,19 +27,7 @@ from functools import cached_property
 import sympy as sp
 
 from .activations import ACTIVATIONS
-from .claims import (
-    ClaimSyntaxError,
-    Dim,
-    Node,
-    Parser,
-    Ref,
-    ShapeMismatch,
-    SumOver,
-    Transpose,
-    interpret,
-    split_claims,
-    walk,
-)
+from .claims import ClaimSyntaxError, Node, Parser, Ref, SumOver, Transpose, split_claims, walk
 from .derive import Derivation, Step, derive
 from .direct import adjoint_symbol
 from .errors import SpecError
@@ -49,6 +37,7 @@ from .notations import Notation
 from .notations import notation as notation_named
 from .points import Point, random_point
 from .printing import Printer
+from .reading import Dim, ShapeMismatch, interpret
 from .spec import Network
 from .verify import FAILED, NUMERIC, PROVED, Result, check_step, numeric_test
 

@@ -7,9 +7,10 @@ import pytest
 import sympy as sp
 
 from symbackprop import notation
-from symbackprop.claims import MAX_DEPTH, MAX_LENGTH, ClaimSyntaxError, ShapeMismatch, read, split_claims
+from symbackprop.claims import MAX_DEPTH, MAX_LENGTH, ClaimSyntaxError, split_claims
 from symbackprop.general import A, W, Y, Z, b, delta, gprime, m, n
 from symbackprop.printing import Printer
+from symbackprop.reading import ShapeMismatch, read
 
 MATRIX, THETA, UFLDL = (notation(name) for name in ("matrix", "theta", "ufldl"))
 i, j, k, c = sp.symbols("i j k c", integer=True, positive=True)
@@ -186,9 +187,10 @@ def test_limits_are_stated_in_the_error():
         read("delta2 = " + "(" * 50 + "A2" + ")" * 50, MATRIX)
 
 
-def test_the_reader_module_never_calls_eval():
+@pytest.mark.parametrize("module", ["claims.py", "reading.py"])
+def test_the_reading_modules_never_call_eval(module):
     """Not even SymPy's sympify or parse_expr, which evaluate strings as Python."""
-    source = (pathlib.Path(__file__).resolve().parents[1] / "symbackprop" / "claims.py").read_text()
+    source = (pathlib.Path(__file__).resolve().parents[1] / "symbackprop" / module).read_text()
     assert not re.search(r"(?<![\w.])(eval|exec|compile)\(|sympify|parse_expr|\bS\(", source)
 
 
