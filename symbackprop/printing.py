@@ -82,9 +82,9 @@ class Printer:
         """The reader's layer number: nodes shift by the notation's offset, weights do not."""
         return sp.sympify(layer) + (0 if kind in ("W", "b") else self.notation.layer_offset)
 
-    def subscript(self, q: Quantity, tex) -> str:
+    def subscript(self, q: Quantity, tex, brackets: bool = False) -> str:
         units = [tex(u) for u in q.units]
-        sep = "," if self.glyphs.commas or any(len(u) > 1 for u in units) else ""
+        sep = "," if brackets or self.glyphs.commas or any(len(u) > 1 for u in units) else ""
         text = sep.join(units)
         if q.sample is None:
             return text
@@ -92,11 +92,14 @@ class Printer:
             return text + sep + tex(q.sample)
         return text + ";" + tex(q.sample) if self.samples != 1 else text
 
-    def glyph(self, q: Quantity, tex) -> str:
+    def glyph(self, q: Quantity, tex, brackets: bool = False) -> str:
+        """The quantity's glyph; ``brackets``: its indices as [i,c] (as claims write them) instead of a subscript."""
         kind = "data" if q.kind == "A" and q.layer == 0 else GLYPH[q.kind]
         pattern = getattr(self.glyphs, kind)
+        if brackets:
+            pattern = pattern.replace("_{@s,0}", "[@s,0]").replace("_{@s}", "[@s]")
         layer = "" if q.layer is None else tex(self.layer(q.kind, q.layer))
-        return pattern.replace("@l", layer).replace("@s", self.subscript(q, tex))
+        return pattern.replace("@l", layer).replace("@s", self.subscript(q, tex, brackets))
 
     def matrix_glyph(self, kind: str, layer, tex) -> str:
         """A whole layer: the glyph with its unit subscript dropped (θ's bias column is θ_{:,0})."""
@@ -168,6 +171,18 @@ def show(expr: sp.Expr, notation_name: str = "matrix", *, network=None) -> Shown
     """
     names = notation(notation_name)
     return Shown(sp.sympify(expr), Printer.for_network(names, network) if network is not None else Printer(names))
+
+
+def indexed_quantity(expr: sp.Indexed) -> Quantity | None:
+    """The quantity a general equation's Indexed names: W[l, i, j], Z[l, i, c], Y[i, c], …; None for others."""
+    base, idx = expr.base.name, expr.indices
+    if base in ("W", "b"):
+        return Quantity(base, idx[0], tuple(idx[1:]))
+    if base in ("Z", "A", "delta"):
+        return Quantity(base, idx[0], tuple(idx[1:-1]), idx[-1])
+    if base == "Y":
+        return Quantity("Y", None, tuple(idx[:-1]), idx[-1])
+    return None
 
 
 def visible_width(tex: str) -> int:
@@ -263,15 +278,11 @@ class _Tex(LatexPrinter):
         return self._partial(self.tex(f), self.tex(x))
 
     def _print_Indexed(self, expr):
-        base, idx = expr.base.name, expr.indices
-        if base in ("W", "b"):
-            return self.p.glyph(Quantity(base, idx[0], tuple(idx[1:])), self.tex)
-        if base in ("Z", "A", "delta"):
-            return self.p.glyph(Quantity(base, idx[0], tuple(idx[1:-1]), idx[-1]), self.tex)
-        if base == "Y":
-            return self.p.glyph(Quantity("Y", None, tuple(idx[:-1]), idx[-1]), self.tex)
-        if base == "n":
-            return self.p.glyphs.size.replace("@l", self.tex(self.p.layer("Z", idx[0])))
+        q = indexed_quantity(expr)
+        if q is not None:
+            return self.p.glyph(q, self.tex)
+        if expr.base.name == "n":
+            return self.p.glyphs.size.replace("@l", self.tex(self.p.layer("Z", expr.indices[0])))
         return super()._print_Indexed(expr)
 
     def _print_Pow(self, expr):
@@ -378,8 +389,11 @@ class _Text(StrPrinter):
         return super()._print(expr, **kwargs)
 
     def _print_Indexed(self, expr):
-        """A general equation's quantity (W[l, i, j]) as its glyph: Wˡ_(ij)."""
-        if expr.base.name in ("W", "b", "Z", "A", "delta", "Y", "n"):
+        """A general equation's quantity (W[l, i, j]) as its glyph with its indices in brackets: Wˡ[i,j], δˡ[i,c]."""
+        q = indexed_quantity(expr)
+        if q is not None:
+            return tex_to_text(self.p.glyph(q, _Tex(self.p).doprint, brackets=True))
+        if expr.base.name == "n":
             return tex_to_text(_Tex(self.p).doprint(expr))
         return super()._print_Indexed(expr)
 

@@ -175,7 +175,7 @@ def test_the_classic_delta_L_is_right_for_sigmoid_with_cross_entropy_not_with_ms
     verdict = check(derivation("sigmoid-mse"), "delta2 = (A2 - Y) / m")
     messages = {d.kind: d.message for d in verdict.diagnoses}
     assert "right for" in messages["other network"] and "bce with a sigmoid output" in messages["other network"]
-    assert "a factor g²′(Z²_(ic)) is missing" == messages["gprime"]
+    assert "a factor g²′(Z²[i,c]) is missing" == messages["gprime"]
     assert check(derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="bce", batch=2)),
                  "delta2 = (A2 - Y) / m").status == "proved"
 

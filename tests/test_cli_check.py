@@ -17,7 +17,7 @@ def test_a_right_claim_exits_0_and_says_proved():
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0] == "network 2-3-1, generic, mse, batch m = 2; notation matrix"
-    assert "  read as: δ¹_(ic) = g¹′(Z¹_(ic))·Σ[k=1..n²](W²ₖᵢ·δ²_(kc))" in lines
+    assert "  read as: δ¹[i,c] = g¹′(Z¹[i,c])·Σ[k=1..n²](W²[k,i]·δ²[k,c])" in lines
     assert "  proved: all 6 instances hold (exact: expands to 0; g^l generic: for every differentiable activation)" in lines
     assert lines[-1] == "1 claim: 1 hold (1 proved), 0 wrong"
 

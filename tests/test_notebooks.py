@@ -82,7 +82,7 @@ def test_04_chain_rule_step_by_step(tmp_path):
 
 def test_05_find_the_mistake(tmp_path):
     text = _text(_run("05_find_the_mistake.ipynb", tmp_path))
-    for diagnosis in ("the 1/m of the mean over the m samples is missing", "a factor g²′(Z²_(ic)) is missing",
+    for diagnosis in ("the 1/m of the mean over the m samples is missing", "a factor g²′(Z²[i,c]) is missing",
                       "transposed: (W2)ᵀ in place of W2", "right only for the output layer",
                       "transposed: the indices of W2[i,k] swapped", "or for bce with a sigmoid output"):
         assert diagnosis in text, diagnosis
