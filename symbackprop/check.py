@@ -31,7 +31,7 @@ from .claims import ClaimSyntaxError, Node, Parser, Ref, SumOver, Transpose, spl
 from .derive import Derivation, Step, derive
 from .direct import adjoint_symbol
 from .errors import SpecError
-from .general import General, Partial, W, Z, b, delta, gprime, lam, m
+from .general import A, General, Partial, W, Z, b, delta, g, gprime, lam, m
 from .losses import LOSSES
 from .notations import Notation
 from .notations import notation as notation_named
@@ -76,6 +76,8 @@ class _Instances(General):
         else:
             units, layer, sample = idx[1:-1], idx[0], idx[-1]
         low = 0 if kind == "A" else 1
+        if layer == 0 and kind == "Z" and self.notation.name == "theta":      # seed 001: z^(1) is the input x
+            return self.entry(A[q.indices])
         if layer == 0 and kind != "A":
             raise _Missing(f"layer {self.notation.layer_offset} is the input layer: it has no pre-activation or error "
                            "signal")
@@ -96,6 +98,8 @@ class _Instances(General):
         return Printer(self.notation, samples=self.net.batch).text(q)
 
     def _activation(self, e: sp.Expr) -> sp.Expr:
+        if int(e.args[0]) == 0 and self.notation.name == "theta":      # seed 001: h^(1) is the identity, Ψ^(1) = 1
+            return e.args[1] if e.func == g else sp.Integer(1)
         if not 1 <= int(e.args[0]) <= self.net.depth:
             raise _Missing(f"layer {int(e.args[0]) + self.notation.layer_offset} has no activation")
         if not ACTIVATIONS[self.net.activation(int(e.args[0]))].elementwise:

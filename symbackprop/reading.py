@@ -126,6 +126,7 @@ class Reader:
         self.offset = notation.layer_offset
         self.uses: dict[str, Dim] = {}          # letter -> the range of the first place it indexes
         self.bound: set[str] = set()
+        self.scopes: list[dict[str, Dim]] = []     # the letters used in each sum being read, innermost last
         self.samples: list[sp.Expr] = []       # the sample of per-sample quantities: innermost sum first
         self.sample_letter = notation.letters[3]
         self.fresh = iter(())                   # summation letters for matrix products (set by interpret)
@@ -151,8 +152,10 @@ class Reader:
         return self.samples[-1] if self.samples else self.letter(self.sample_letter)
 
     def use(self, letter, dim: Dim) -> sp.Expr:
+        """A letter indexing a quantity: its range, for the claim and for each sum around it, is its first use."""
         if isinstance(letter, str):
-            self.uses.setdefault(letter, dim)
+            for uses in (self.uses, *self.scopes):
+                uses.setdefault(letter, dim)
         return self.letter(letter)
 
     def ref(self, r: Ref) -> Tensor:
@@ -183,7 +186,8 @@ class Reader:
         if kind == "Z" and self.notation.name == "theta" and layer == 0:
             kind = "A"                                   # z^(1) = x in theta: the input nodes
         tensor = self.component(kind, layer, r) if r.indices is not None else self.matrix(kind, layer, r)
-        if r.indices is None and self.unit is not None and tensor.shape[0].same(self.unit[1]):
+        if (r.indices is None and self.unit is not None and tensor.shape[0].same(self.unit[1])
+                and tensor.shape[1].kind in ("1", "m")):    # a column (or the samples' columns), never a W
             unit, _, sample = self.unit                  # (h(z_p) − y) in a claim about δ_p: y is y_p
             column = self.current_sample() if self.notation.tex.per_sample else sample
             self.notes.append(f"{r.name} has no index: read as the entry of the left side's unit {unit}")
@@ -278,12 +282,14 @@ class Reader:
         self.bound.add(node.var)
         if over_samples:
             self.samples.append(var)
+        self.scopes.append({})
         body = self.value(node.body)
+        scope = self.scopes.pop()
         if over_samples:
             self.samples.pop()
         high = self.value(node.high).entry(None, None) if node.high is not None else None
         if high is None:
-            dim = self.uses.get(node.var)
+            dim = scope.get(node.var)                # its range where it is used in this sum, not elsewhere
             if dim is None:
                 raise ClaimSyntaxError(f"the sum over {node.var} needs its upper limit: {node.var} indexes nothing in "
                                        "its body", node.start + 1, self.text)
@@ -442,6 +448,11 @@ def _sum_repeated(claim: Claim, reader: Reader) -> None:
         claim.notes.append(f"{letter} appears on the right only: summed over {letter} (the repeated-index convention)")
     if reader.notation.tex.per_sample and sample in claim.rhs.free_symbols and sample not in lhs_letters:
         claim.sample = sample
+    loose = sorted(s.name for s in claim.rhs.free_symbols - lhs_letters - {claim.sample}     # index letters only
+                   if isinstance(s, sp.Symbol) and s.is_integer and len(s.name) == 1 and s.name not in "lLm")
+    if loose:
+        raise ClaimSyntaxError(f"{loose[0]} has no range here: it indexes no quantity outside a sum over it, and is "
+                               "not an index of the left side", 1, reader.text)
     claim.free = {s: d for s, d in claim.free.items() if s in lhs_letters}
 
 

@@ -119,6 +119,19 @@ CORPUS = [
     ("matrix", "generic", "delta2 = log(0)", "wrong", None),
     ("matrix", "generic", "delta2 = A2/(A2 - A2)", "wrong", None),
     ("matrix", "generic-1", "dE/dW1[2,1] = delta1[1,1]*X[2,1]", "wrong", None),
+    # found by a soundness attack: a reused summation letter keeps the range of its own sum ...
+    ("matrix", "generic", "dE/db2[1] = sum_c delta2[1,c] + (sum_k W1[1,k]*X[k,1]) + b1[1] - Z1[1,1] + "
+                          "(sum_k W2[1,k]*A1[k,1]) + W2[1,3]*A1[3,1] + b2[1] - Z2[1,1]", "wrong", None),
+    ("matrix", "generic", "dE/db2[1] = sum_c delta2[1,c] + (sum_k W1[1,k]*X[k,1]) + b1[1] - Z1[1,1] + "
+                          "(sum_k W2[1,k]*A1[k,1]) + b2[1] - Z2[1,1]", "numeric", None),
+    # ... an unindexed weight matrix is not read at the left side's unit and sample ...
+    ("matrix", "square", "dE/dZ1[i,c] = dE/dA1[i,c] * g1'(Z1[i,c]) + W1 - W1[i,c]", "wrong", "shapes"),
+    # ... and theta's layer 1 is the input, h^(1) the identity and Ψ^(1) = 1 (seed 001), not a skipped layer
+    ("theta", "theta", r"\frac{\partial J}{\partial \theta_{p,q}^l} = \frac{1}{m} \sum_{i=1}^m \delta_p^{l+1} "
+                       r"h^{(l)}(z_q^{(l)}) \Psi^{(l)}(z_q^{(l)}) / (h^{(l)}(z_q^{(l)}) (1 - h^{(l)}(z_q^{(l)})))",
+     "wrong", None),
+    ("theta", "theta", r"\frac{\partial J}{\partial \theta_{p,q}^{(1)}} = \frac{1}{m} \sum_{i=1}^m \delta_p^{(2)} x_q "
+                       r"\Psi^{(1)}(z_q^{(1)})", "proved", None),
     ("matrix", "sigmoid-mse", "delta1 = (W2.T @ delta2) * A1 * (1 + A1)", "wrong", None),
 ]
 
@@ -128,6 +141,8 @@ CORPUS = [
                                                                                    "the left side"),
     ("theta", "theta", r"\delta^{(1)}_p = 0", "layer 1 is the input layer: it has no pre-activation or error signal"),
     ("matrix", "generic", "delta9 = A9", "is stated at no layer of this 2-3-1 network"),
+    ("theta", "theta", r"\delta_p^L = \left(h^L(z_p^L) - y\right) + I_{p,q}", "q has no range here"),
+    ("matrix", "generic", "delta1[i,c] = (sum_k W2[k,i]*delta2[k,c]) * g1'(Z1[i,c]) + W2[k,1]", "k has no range here"),
 ])
 def test_claims_that_say_nothing_here_are_refused_with_the_reason(name, net, claim, message):
     with pytest.raises(SpecError, match=re.escape(message)):
