@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import sympy as sp
 
 from .activations import ACTIVATIONS
-from .claims import ClaimSyntaxError, Node, Parser, Ref, SumOver, Transpose, split_claims, walk
+from .claims import ClaimSyntaxError, Node, Parser, Ref, SumOver, Transpose, split_claims, substitute, walk
 from .derive import Derivation, Step, derive
 from .direct import adjoint_symbol
 from .errors import SpecError
@@ -38,8 +38,7 @@ from .notations import notation as notation_named
 from .points import Point, random_point
 from .printing import Printer
 from .reading import Dim, ShapeMismatch, interpret
-from .spec import Network
-from .verify import FAILED, NUMERIC, PROVED, Result, check_step, numeric_test
+from .verify import FAILED, NUMERIC, PROVED, Result, check_step, numeric_test, residual
 
 WRONG = "wrong"
 SHOWN = 3                      # failing instances listed in the text
@@ -244,20 +243,18 @@ class _Network:
 
     def at_layer(self, claim, layer) -> list[dict]:
         """Every assignment of the claim's free letters at one reader layer."""
-        x, g = self.general.x, self.general
+        x = self.general.x
         base = {x.reader_l: layer} if layer is not None else {}
         base[x.reader_L] = self.d.net.depth + self.notation.layer_offset
-        ranges = []
-        for letter, dim in claim.free.items():
-            ranges.append([(letter, k) for k in range(1, self._extent(dim, base, g) + 1)])
+        ranges = [[(letter, k) for k in range(1, self._extent(dim, base) + 1)] for letter, dim in claim.free.items()]
         return [base | dict(choice) for choice in itertools.product(*ranges)]
 
-    def _extent(self, dim: Dim, base: dict, g: _Instances) -> int:
+    def _extent(self, dim: Dim, base: dict) -> int:
         if dim.kind == "m":
             return self.d.net.batch
         if dim.kind == "1":
             return 1
-        return g.size(dim.layer.xreplace(base))
+        return self.general.size(dim.layer.xreplace(base))
 
     def check(self, claim) -> _Outcome:
         """Every instance of the claim proved, tested or refuted (see verify.check_step)."""
@@ -298,10 +295,7 @@ class _Network:
         return check_step(self.d, Step(name, truth, claimed, assume=assume or {}), self.seed, self.cache)
 
     def _differs(self, truth: sp.Expr, claimed: sp.Expr) -> bool:
-        a, b = self.probe.evaluate(truth), self.probe.evaluate(claimed)
-        if not (a.is_number and b.is_number and a.is_finite and b.is_finite):
-            return True
-        return abs(a - b) > PROBE_TOLERANCE * max(1, abs(a), abs(b))
+        return not residual(self.probe.evaluate(truth), self.probe.evaluate(claimed)) <= PROBE_TOLERANCE
 
     @cached_property
     def probe(self) -> Point:
@@ -392,7 +386,7 @@ def repair_transpose(ctx: _Context) -> Diagnosis | None:
     """A weight (or any transposed factor) the wrong way round."""
     for old, new, words in _transpositions(ctx.sides[1], ctx.text):
         try:
-            claim = interpret([ctx.sides[0], _substitute(ctx.sides[1], old, new)], ctx.net.notation, ctx.text)
+            claim = interpret([ctx.sides[0], substitute(ctx.sides[1], old, new)], ctx.net.notation, ctx.text)
         except (ShapeMismatch, ClaimSyntaxError):
             continue
         outcome = ctx.net.check(claim)
@@ -414,14 +408,6 @@ def _transpositions(root: Node, text: str):
             elif len(node.indices) == 2:
                 i, j = node.indices
                 yield node, replace(node, indices=(j, i)), f"the indices of {source} swapped"
-
-
-def _substitute(node: Node, old: Node, new: Node) -> Node:
-    if node is old:
-        return new
-    changes = {f.name: _substitute(getattr(node, f.name), old, new) for f in fields(node)
-               if isinstance(getattr(node, f.name), Node)}
-    return replace(node, **changes) if changes else node
 
 
 def repair_assumption(ctx: _Context) -> Diagnosis | None:
@@ -489,7 +475,7 @@ def repair_range(ctx: _Context) -> Diagnosis | None:
     sums = [node for node in walk(ctx.sides[1]) if isinstance(node, SumOver) and node.low == 0]
     right = ctx.sides[1]
     for node in sums:
-        right = _substitute(right, node, replace(node, low=1))
+        right = substitute(right, node, replace(node, low=1))
     if not sums:
         return None
     outcome = ctx.net.check(interpret([ctx.sides[0], right], ctx.net.notation, ctx.text))
@@ -535,11 +521,9 @@ class _Context:
         return "" if not outcome.holds else "proved" if outcome.proved else "numeric"
 
     def variant(self, **changes) -> _Network | None:
-        net = self.net.d.net
-        spec = {"sizes": net.sizes, "activations": net.layer_activations, "loss": net.loss, "batch": net.batch,
-                "weight_decay": net.weight_decay, **changes}
+        """The same network with some of its spec changed (relu'(0) and the rest kept), or None if not valid."""
         try:
-            return _Network(derive(Network(**spec)), self.net.notation, self.net.seed)
+            return _Network(derive(replace(self.net.d.net, **changes)), self.net.notation, self.net.seed)
         except (SpecError, ValueError):
             return None
 

@@ -721,6 +721,15 @@ class Parser:
         return SumOver(start, body.end, var, low, high, body)
 
 
+def substitute(node: Node, old: Node, new: Node) -> Node:
+    """The tree with the node ``old`` (that very node) replaced by ``new``."""
+    if node is old:
+        return new
+    changes = {f.name: substitute(getattr(node, f.name), old, new) for f in fields(node)
+               if isinstance(getattr(node, f.name), Node)}
+    return replace(node, **changes) if changes else node
+
+
 def walk(node: Node):
     """Every node of a syntax tree, root first."""
     yield node

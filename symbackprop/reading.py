@@ -183,8 +183,6 @@ class Reader:
             raise ClaimSyntaxError("θ^(l) includes the bias column 0; write θ^(l)_{:,1:} for the weights",
                                    r.start + 1, self.text)
         layer = None if kind == "Y" else self.our_layer(r)
-        if kind == "Z" and self.notation.name == "theta" and layer == 0:
-            kind = "A"                                   # z^(1) = x in theta: the input nodes
         tensor = self.component(kind, layer, r) if r.indices is not None else self.matrix(kind, layer, r)
         if (r.indices is None and self.unit is not None and tensor.shape[0].same(self.unit[1])
                 and tensor.shape[1].kind in ("1", "m")):    # a column (or the samples' columns), never a W

@@ -100,7 +100,7 @@ def _json_number(value):
     return str(value) if isinstance(value, Fraction) else value
 
 
-def _residual(direct: sp.Expr, closed: sp.Expr) -> float:
+def residual(direct: sp.Expr, closed: sp.Expr) -> float:
     """Relative difference; infinite where either side is not a finite real number."""
     if not all(v.is_number and v.is_finite and v.is_extended_real for v in (direct, closed)):
         return float("inf")
@@ -136,10 +136,10 @@ def numeric_test(d: Derivation, direct: sp.Expr, closed: sp.Expr, seed: int,
         for s, value in (assume or {}).items():
             point.values[s] = point.evaluate(value)
         lhs, rhs = point.evaluate(direct), point.evaluate(closed)
-        residual = _residual(lhs, rhs)
-        worst = max(worst, residual)
-        if not residual <= TOLERANCE:
-            return residual, Counterexample(point.inputs(), _float(lhs), _float(rhs))
+        difference = residual(lhs, rhs)
+        worst = max(worst, difference)
+        if not difference <= TOLERANCE:
+            return difference, Counterexample(point.inputs(), _float(lhs), _float(rhs))
     return worst, None
 
 
@@ -219,10 +219,10 @@ class _Witness:
                 self._points.append((point, numeric_partials(self.d, point)))
             point, partials = self._points[k]
             lhs, rhs = partials[name]
-            residual = _residual(lhs, rhs)
-            worst = max(worst, residual)
-            if not residual <= TOLERANCE:
-                return residual, Counterexample(point.inputs(), _float(lhs), _float(rhs))
+            difference = residual(lhs, rhs)
+            worst = max(worst, difference)
+            if not difference <= TOLERANCE:
+                return difference, Counterexample(point.inputs(), _float(lhs), _float(rhs))
         return worst, None
 
 

@@ -61,15 +61,17 @@ def test_partials_component_and_matrix(text, lhs, rhs):
     assert got_lhs.args[1] == lhs and got_rhs == rhs
 
 
-@pytest.mark.parametrize("text, names", [
+@pytest.mark.parametrize("text, names, plain", [
     (r"\boxed{\delta^{(L)}_{p;i} = h^{(L)}\left(z^{(L)}_{p;i}\right) - y_{p;i}} \label{eq:delta-L} "
-     r"\tag*{(42) in seed 001}", THETA),                                      # as the write-ups print it
-    ("dJ/dθ(1)[2,1] = 1/m * sum_i delta(2)[2;i] * x[1;i]", THETA),          # Unicode θ after a plain d
-    (r"\delta^2 = \left[A^2 - Y\right] \odot {g^2}'(Z^2) \cdot m^{-1}", MATRIX),
-    (r"\[ \delta^2 = (A^2 - Y) \odot {g^2}'(Z^2) / m \]", MATRIX),
+     r"\tag*{(42) in seed 001}", THETA, "delta(L)[p;i] = a(L)[p;i] - y[p;i]"),     # as the write-ups print it
+    ("dJ/dθ(1)[2,1] = 1/m * sum_i delta(2)[2;i] * x[1;i]", THETA,                  # Unicode θ after a plain d
+     "dJ/dtheta(1)[2,1] = 1/m * sum_i delta(2)[2;i] * x[1;i]"),
+    (r"\delta^2 = \left[A^2 - Y\right] \odot {g^2}'(Z^2) \cdot m^{-1}", MATRIX, "delta2 = (A2 - Y) * g2'(Z2) / m"),
+    (r"\[ \delta^2 = (A^2 - Y) \odot {g^2}'(Z^2) / m \]", MATRIX, "delta2 = (A2 - Y) * g2'(Z2) / m"),
 ])
-def test_more_spellings(text, names):
-    read(text, names)
+def test_more_spellings_read_as_their_plain_form(text, names, plain):
+    got, want = read(text, names), read(plain, names)
+    assert got.lhs == want.lhs and same(got.rhs, want.rhs), (got.rhs, want.rhs)
 
 
 def test_star_is_entrywise_where_shapes_agree_and_a_product_where_they_conform():
