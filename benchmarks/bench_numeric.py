@@ -4,8 +4,8 @@ Timed per call, median of several repeats (timeit, garbage collector off while t
 
     direct, delta, matrix   the raw compiled functions ``f.compiled(route)``: no argument checking
     matrix checked          ``f.gradient(params, X, Y, route="matrix")``: the same plus checking and reshaping
-    hand-written            ``symbackprop.handwritten.gradient``: the textbook NumPy back-prop (the baseline)
-    jax.jit(grad)           ``jax.jit(jax.grad(E))`` of the loss in ``symbackprop.autodiff``, float64, X and Y
+    hand-written            ``symbackprop.numeric.handwritten.gradient``: the textbook NumPy back-prop (the baseline)
+    jax.jit(grad)           ``jax.jit(jax.grad(E))`` of the loss in ``symbackprop.numeric.autodiff``, float64, X and Y
                             passed as arguments (not baked in as constants), ``block_until_ready``
     torch eager             forward + ``torch.autograd.grad``, float64 CPU, tensors built once; the loss written
                             the way a PyTorch user writes it (``torch.sigmoid``, ``torch.log_softmax``), which
@@ -97,7 +97,7 @@ def jax_gradient(net, params, X, Y):
     import jax.numpy as jnp
     from jax.scipy.special import logsumexp
 
-    from symbackprop import autodiff
+    from symbackprop.numeric import autodiff
 
     ops = autodiff.Ops(jnp.exp, jnp.log, jnp.tanh, lambda z: jnp.maximum(z, 0.0), lambda z: jnp.logaddexp(0.0, z),
                        lambda z: logsumexp(z, axis=0), jnp.sum)
@@ -141,9 +141,9 @@ def torch_gradient(net, params, X, Y):
 
 def candidates(f, params, X, Y, columns) -> dict:
     """column -> (call, to_arrays)."""
-    from symbackprop import handwritten
-    from symbackprop.arrays import parameter_shapes
-    from symbackprop.gradcheck import central_differences
+    from symbackprop.numeric import handwritten
+    from symbackprop.numeric.arrays import parameter_shapes
+    from symbackprop.numeric.gradcheck import central_differences
 
     net, args = f.net, (*params.values(), X, Y)
     shapes = parameter_shapes(net)
@@ -185,8 +185,9 @@ def agree(column: str, got: dict, reference: dict) -> None:
 
 
 def measure(case, batches, columns, rng) -> list[dict]:
-    from symbackprop import handwritten, lambdify
-    from symbackprop.arrays import random_data, random_params
+    from symbackprop import lambdify
+    from symbackprop.numeric import handwritten
+    from symbackprop.numeric.arrays import random_data, random_params
 
     net = network(*case)
     f = lambdify(net)

@@ -30,9 +30,9 @@ def one(sizes, batch, activations, loss) -> dict:
     from pathlib import Path
 
     from symbackprop import Network, derive
-    from symbackprop.layout import render_template
-    from symbackprop.pdf import compile_pdf, pdf_text
-    from symbackprop.writeup import document, evidence
+    from symbackprop.writeup.document import document, evidence
+    from symbackprop.writeup.layout import render_template
+    from symbackprop.writeup.pdf import compile_pdf, pdf_text
 
     acts = tuple(activations.split(",")) if "," in activations else activations
     net = Network(sizes=sizes, activations=acts, loss=loss, batch=batch)

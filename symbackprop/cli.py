@@ -19,20 +19,20 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import seeds
-from .arrays import check_params, parameter_shapes, random_data, random_params
-from .check import check_claims, error_equation
-from .claims import split_claims
-from .delta import BACKPROP, DeltaRules
-from .derive import derive
-from .errors import SpecError
-from .explain import explain
-from .gradcheck import gradcheck
-from .notations import NOTATIONS, Notation, canonical_parameter, notation
-from .numeric import ROUTES
-from .spec import LIMITS, Network
-from .verify import FAILED, Report, verify
-from .writeup import FORMATS, check_formats, write
+from .claims.check import check_claims, error_equation
+from .claims.parse import split_claims
+from .model.errors import SpecError
+from .model.notations import NOTATIONS, Notation, canonical_parameter, notation
+from .model.spec import LIMITS, Network
+from .numeric.arrays import check_params, parameter_shapes, random_data, random_params
+from .numeric.gradcheck import gradcheck
+from .numeric.lambdify import ROUTES
+from .symbolic.delta import BACKPROP, DeltaRules
+from .symbolic.derive import derive
+from .symbolic.verify import FAILED, Report, verify
+from .writeup import seeds
+from .writeup.document import FORMATS, check_formats, write
+from .writeup.explain import explain
 
 DEFAULTS = {"sizes": (2, 3, 1), "activations": "sigmoid", "loss": "mse", "batch": 2, "weight_decay": 0}
 

@@ -6,9 +6,9 @@ import shutil
 import numpy as np
 import pytest
 
-from symbackprop.arrays import entry_name
-from symbackprop.delta import BACKPROP, hadamard, output_delta
-from symbackprop.pdf import INSTALL_HINT, find_engine
+from symbackprop.numeric.arrays import entry_name
+from symbackprop.symbolic.delta import BACKPROP, hadamard, output_delta
+from symbackprop.writeup.pdf import INSTALL_HINT, find_engine
 
 
 def assert_gradients_close(got: dict, want: dict, *, rtol: float, what: str = "") -> None:

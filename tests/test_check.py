@@ -9,9 +9,9 @@ import pytest
 import sympy
 
 from symbackprop import Network, SpecError, check, check_text, derive, lambdify, notation, preset
-from symbackprop.claims import ClaimSyntaxError
-from symbackprop.general import General
-from symbackprop.printing import Printer
+from symbackprop.claims.parse import ClaimSyntaxError
+from symbackprop.symbolic.general import General
+from symbackprop.writeup.printing import Printer
 
 NETWORKS = {
     "generic": Network(sizes=(2, 3, 1), activations="generic", loss="mse", batch=2),      # matrix preset
@@ -264,7 +264,7 @@ def test_a_syntax_error_in_a_file_names_its_line_before_anything_is_checked():
 def test_a_checker_that_looked_at_one_instance_would_pass_a_transposed_weight(monkeypatch):
     """Plant: only the first assignment of the indices checked. The swapped W is right at i = 1 (q = 1) and
     wrong elsewhere, so the corpus row above would fail under this plant."""
-    check_module = importlib.import_module("symbackprop.check")     # the package's name check is the function
+    check_module = importlib.import_module("symbackprop.claims.check")     # the package's name check is the function
     claim = r"\epsilon_i^{(l)} = \epsilon_q^{(l+1)}W^{(l)}_{iq}\sigma'(z_i^{(l)})"
     original = check_module._Network.at_layer
     monkeypatch.setattr(check_module._Network, "at_layer", lambda self, c, layer: original(self, c, layer)[:1])
@@ -273,7 +273,7 @@ def test_a_checker_that_looked_at_one_instance_would_pass_a_transposed_weight(mo
 
 def test_a_checker_that_forgot_the_per_sample_scale_would_fail_seed_001(monkeypatch):
     """Plant: theta's δ read as ∂E/∂Z (scale 1) instead of m ∂E/∂Z: (42) no longer holds."""
-    from symbackprop import general
+    from symbackprop.symbolic import general
     monkeypatch.setattr(general, "signal_scale", lambda names: sympy.Integer(1))
     verdict = check(derivation("theta"), r"\delta_p^L = h^L(z_p^L) - y_p", "theta")
     assert verdict.status == "wrong" and verdict.diagnoses[0].kind == "factor"

@@ -7,10 +7,10 @@ import pytest
 import sympy as sp
 
 from symbackprop import notation
-from symbackprop.claims import MAX_DEPTH, MAX_LENGTH, ClaimSyntaxError, split_claims
-from symbackprop.general import A, W, Y, Z, b, delta, gprime, m, n
-from symbackprop.printing import Printer
-from symbackprop.reading import ShapeMismatch, read
+from symbackprop.claims.parse import MAX_DEPTH, MAX_LENGTH, ClaimSyntaxError, split_claims
+from symbackprop.claims.reading import ShapeMismatch, read
+from symbackprop.symbolic.general import A, W, Y, Z, b, delta, gprime, m, n
+from symbackprop.writeup.printing import Printer
 
 MATRIX, THETA, UFLDL = (notation(name) for name in ("matrix", "theta", "ufldl"))
 i, j, k, c = sp.symbols("i j k c", integer=True, positive=True)
@@ -189,7 +189,7 @@ def test_limits_are_stated_in_the_error():
         read("delta2 = " + "(" * 50 + "A2" + ")" * 50, MATRIX)
 
 
-@pytest.mark.parametrize("module", ["claims.py", "reading.py"])
+@pytest.mark.parametrize("module", ["claims/parse.py", "claims/reading.py"])
 def test_the_reading_modules_never_call_eval(module):
     """Not even SymPy's sympify or parse_expr, which evaluate strings as Python."""
     source = (pathlib.Path(__file__).resolve().parents[1] / "symbackprop" / module).read_text()

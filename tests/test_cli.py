@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from symbackprop import cli
-from symbackprop.delta import BACKPROP
+from symbackprop.symbolic.delta import BACKPROP
 
 SCRIPT = shutil.which("symbackprop")
 
@@ -134,7 +134,7 @@ def test_failures_are_listed_briefly_and_counted(capsys):
 
 def test_a_failed_equation_outside_the_parameters_still_shows_in_the_summary(capsys, monkeypatch):
     """A wrong short form fails its own step only: the summary and exit code both say so."""
-    from symbackprop.losses import LOSSES
+    from symbackprop.model.losses import LOSSES
     wrong = dataclasses.replace(LOSSES["cce"].short_forms["softmax"], formula=lambda a, y, i, m: a[i] - y[i])
     monkeypatch.setitem(LOSSES, "cce", dataclasses.replace(LOSSES["cce"], short_forms={"softmax": wrong}))
     code = cli.main(["verify", "--sizes", "2,3", "--activation", "softmax", "--loss", "cce"])
@@ -175,8 +175,8 @@ def _npz(path, **arrays):
 
 
 def _files(tmp_path, net_args=("--sizes", "3,4,2", "--loss", "bce")):
-    from symbackprop import handwritten
-    from symbackprop.arrays import random_data, random_params
+    from symbackprop.numeric import handwritten
+    from symbackprop.numeric.arrays import random_data, random_params
     net = cli.network_from(cli.build_parser().parse_args(["gradcheck", *net_args]))[0]
     rng = np.random.default_rng(1)
     params = random_params(net, rng)

@@ -3,8 +3,8 @@ import pytest
 import sympy as sp
 
 from symbackprop import Network, SpecError, derive
-from symbackprop.identity import canonical_derivatives
-from symbackprop.points import random_point
+from symbackprop.symbolic.identity import canonical_derivatives
+from symbackprop.symbolic.points import random_point
 
 SMALL = [
     Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=2),

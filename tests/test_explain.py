@@ -3,10 +3,10 @@ import pytest
 import sympy as sp
 
 from symbackprop import Network, SpecError, derive
-from symbackprop.derive import Step
-from symbackprop.direct import adjoint_symbol
-from symbackprop.explain import Explanation, explain
-from symbackprop.verify import PROVED, check_step
+from symbackprop.symbolic.derive import Step
+from symbackprop.symbolic.direct import adjoint_symbol
+from symbackprop.symbolic.verify import PROVED, check_step
+from symbackprop.writeup.explain import Explanation, explain
 
 NETWORKS = [
     Network(sizes=(2, 2, 1), activations="generic", batch=2, weight_decay="lam"),

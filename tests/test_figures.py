@@ -6,7 +6,7 @@ import pytest
 from helpers import require_extra
 
 from symbackprop import Network, derive, explain, gradcheck
-from symbackprop.figures import path_edges, positions, sweep_slopes, unit_edges
+from symbackprop.writeup.figures import path_edges, positions, sweep_slopes, unit_edges
 
 DEEP = Network(sizes=(2, 3, 3, 1), activations="sigmoid", loss="mse", batch=1)
 
@@ -58,7 +58,7 @@ def test_slopes_are_fitted_not_assumed():
 def test_drawings_lay_out_the_data():
     matplotlib = require_extra("matplotlib")
     matplotlib.use("Agg")
-    from symbackprop.figures import draw_paths, plot_step_sweep
+    from symbackprop.writeup.figures import draw_paths, plot_step_sweep
 
     x = explain(derive(DEEP), "W1[2,1]", notation="theta")
     ax = draw_paths(x)

@@ -9,9 +9,9 @@ import pytest
 import sympy as sp
 
 from symbackprop import Network, derive, notation
-from symbackprop.derive import Step
-from symbackprop.general import A, General, W, Z, delta, gprime, m
-from symbackprop.verify import PROVED, check_step
+from symbackprop.symbolic.derive import Step
+from symbackprop.symbolic.general import A, General, W, Z, delta, gprime, m
+from symbackprop.symbolic.verify import PROVED, check_step
 
 NETWORKS = [
     Network(sizes=(2, 3, 1), activations="generic", batch=2),

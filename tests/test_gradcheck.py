@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from helpers import planted
 
-from symbackprop import Network, SpecError, derive, gradcheck, handwritten
-from symbackprop.arrays import random_data, random_params
-from symbackprop.gradcheck import SWEEP, TOLERANCES, central_differences
+from symbackprop import Network, SpecError, derive, gradcheck
+from symbackprop.numeric import handwritten
+from symbackprop.numeric.arrays import random_data, random_params
+from symbackprop.numeric.gradcheck import SWEEP, TOLERANCES, central_differences
 
 NET = Network(sizes=(3, 4, 2), activations=("tanh", "sigmoid"), loss="bce", weight_decay=0.05)
 
@@ -106,7 +107,7 @@ def test_central_differences_alone_refuse_a_wrong_gradient():
     params, X, Y = _inputs()
     good = handwritten.gradient(NET, params, X, Y)
     fd = central_differences(lambda p: handwritten.loss(NET, p, X, Y), params, None)
-    from symbackprop.gradcheck import compare
+    from symbackprop.numeric.gradcheck import compare
     assert all(c.passed for c in compare("central differences", good, fd, TOLERANCES["central differences"]))
     good["b1"][0] += 1e-4 + 1e-4 * abs(good["b1"][0])
     assert [c.array for c in compare("central differences", good, fd, TOLERANCES["central differences"])

@@ -2,7 +2,7 @@
 import pytest
 import sympy as sp
 
-from symbackprop.identity import canonical_derivatives, exact_zero, rationalize
+from symbackprop.symbolic.identity import canonical_derivatives, exact_zero, rationalize
 
 x, y = sp.symbols("x y", real=True)
 g = sp.Function("g")

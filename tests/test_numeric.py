@@ -10,13 +10,14 @@ import pytest
 import sympy as sp
 from helpers import assert_gradients_close, planted
 
-from symbackprop import Network, SpecError, derive, handwritten, lambdify
-from symbackprop.activations import ACTIVATIONS
-from symbackprop.arrays import random_data, random_params
-from symbackprop.codegen import compile_function
-from symbackprop.forward import ForwardPass
-from symbackprop.losses import LOSSES
-from symbackprop.stable import STABLE_DERIVATIVES, STABLE_LOSS_TERMS, STABLE_VALUES, Expit, LogSumExp, Softplus
+from symbackprop import Network, SpecError, derive, lambdify
+from symbackprop.model.activations import ACTIVATIONS
+from symbackprop.model.losses import LOSSES
+from symbackprop.model.stable import STABLE_DERIVATIVES, STABLE_LOSS_TERMS, STABLE_VALUES, Expit, LogSumExp, Softplus
+from symbackprop.numeric import handwritten
+from symbackprop.numeric.arrays import random_data, random_params
+from symbackprop.numeric.codegen import compile_function
+from symbackprop.symbolic.forward import ForwardPass
 
 NETWORKS = {
     "2-3-1 sigmoid mse": Network(sizes=(2, 3, 1)),
@@ -51,7 +52,7 @@ def test_every_route_agrees_with_the_hand_written_back_prop(built, name, m):
 
 @pytest.mark.parametrize("name", list(NETWORKS))
 def test_autograd_agrees_with_the_matrix_route(built, name):
-    from symbackprop import autodiff  # autograd is a test dependency: no skip
+    from symbackprop.numeric import autodiff  # autograd is a test dependency: no skip
     net, f = NETWORKS[name], built[name]
     rng = np.random.default_rng(7)
     params = random_params(net, rng)
@@ -207,7 +208,7 @@ def test_the_stable_form_check_refuses_a_wrong_form():
 
 
 def test_the_helpers_are_the_functions_they_print():
-    from symbackprop import stable
+    from symbackprop.model import stable
     z = np.linspace(-30, 30, 61)
     assert np.allclose(stable.expit(z), 1 / (1 + np.exp(-z)), rtol=1e-15, atol=0)
     assert np.allclose(stable.softplus(z), np.log1p(np.exp(z)), rtol=1e-15, atol=0)

@@ -8,8 +8,8 @@ import os
 import pytest
 from helpers import require_latex
 
-from symbackprop.errors import SpecError
-from symbackprop.pdf import (
+from symbackprop.model.errors import SpecError
+from symbackprop.writeup.pdf import (
     INSTALL_HINT,
     PDFLATEX,
     LatexError,

@@ -9,9 +9,9 @@ import pytest
 import sympy as sp
 
 from symbackprop import Network, derive, notation
-from symbackprop.general import General
-from symbackprop.layout import escape, escape_markdown
-from symbackprop.printing import Printer, tex_to_text, visible_width
+from symbackprop.symbolic.general import General
+from symbackprop.writeup.layout import escape, escape_markdown
+from symbackprop.writeup.printing import Printer, tex_to_text, visible_width
 
 SIGMOID_BCE = Network(sizes=(2, 3, 1), activations="sigmoid", loss="bce", batch=2)
 UFLDL = Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=1)

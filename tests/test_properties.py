@@ -6,9 +6,10 @@ from helpers import assert_gradients_close
 from hypothesis import given
 from hypothesis import strategies as st
 
-from symbackprop import Network, derive, handwritten, lambdify, verify
-from symbackprop.arrays import random_data, random_params
-from symbackprop.points import random_point
+from symbackprop import Network, derive, lambdify, verify
+from symbackprop.numeric import handwritten
+from symbackprop.numeric.arrays import random_data, random_params
+from symbackprop.symbolic.points import random_point
 
 HIDDEN = ["sigmoid", "tanh", "relu", "identity", "softplus", "generic"]
 

@@ -2,9 +2,9 @@
 import pytest
 import sympy as sp
 
-from symbackprop.activations import ACTIVATIONS, RELU_AT_ZERO
-from symbackprop.identity import exact_zero
-from symbackprop.losses import LOSSES
+from symbackprop.model.activations import ACTIVATIONS, RELU_AT_ZERO
+from symbackprop.model.losses import LOSSES
+from symbackprop.symbolic.identity import exact_zero
 
 z, a_, y = sp.symbols("z a y", real=True)
 

@@ -3,9 +3,9 @@ import pytest
 import sympy as sp
 
 from symbackprop import derive, preset
-from symbackprop.derive import Step
-from symbackprop.seeds import SLIPS, MatrixSeed, SeedIndexError, UfldlSeed, check_seed, equations
-from symbackprop.verify import FAILED, PROVED, check_step
+from symbackprop.symbolic.derive import Step
+from symbackprop.symbolic.verify import FAILED, PROVED, check_step
+from symbackprop.writeup.seeds import SLIPS, MatrixSeed, SeedIndexError, UfldlSeed, check_seed, equations
 
 CASES = [("matrix", (2, 3, 1)), ("matrix", (2, 2, 2, 2)), ("theta", (2, 3, 1)), ("theta", (3, 4, 4, 2)),
          ("ufldl", (2, 3, 1)), ("ufldl", (2, 2, 2, 1))]

@@ -5,9 +5,9 @@ import pytest
 import sympy as sp
 
 from symbackprop import Network, derive, verify
-from symbackprop.activations import ACTIVATIONS
-from symbackprop.delta import BACKPROP, hadamard, output_delta
-from symbackprop.verify import FAILED, NUMERIC, PROVED
+from symbackprop.model.activations import ACTIVATIONS
+from symbackprop.symbolic.delta import BACKPROP, hadamard, output_delta
+from symbackprop.symbolic.verify import FAILED, NUMERIC, PROVED
 
 NETWORKS = [
     Network(),
@@ -74,7 +74,7 @@ def test_planted_error_fails_only_where_it_acts():
 
 
 def test_counterexample_values_are_the_two_partials_at_that_point():
-    from symbackprop.points import random_point
+    from symbackprop.symbolic.points import random_point
     sizes, lam, rules = PLANTED["missing 1/m"]
     d = derive(Network(sizes=sizes, batch=2), rules=rules)
     r = verify(d)["W2[1,1]"]
@@ -113,8 +113,8 @@ def test_report_serialises():
 
 def test_softmax_cce_short_form_is_proved_only_with_its_assumption():
     """δ^L = (A^L − Y)/m needs every column of Y to sum to 1; with Y free it is wrong."""
-    from symbackprop.derive import Step
-    from symbackprop.verify import check_step
+    from symbackprop.symbolic.derive import Step
+    from symbackprop.symbolic.verify import check_step
     d = derive(Network(sizes=(2, 3), activations="softmax", loss="cce", batch=1))
     report = verify(d)
     short = [r for r in report.steps if "short form, if every column of Y sums to 1" in r.name]
@@ -126,8 +126,8 @@ def test_softmax_cce_short_form_is_proved_only_with_its_assumption():
 
 def test_equations_alike_but_for_names_share_a_proof_only_with_the_same_activation():
     """The proof cache keys on the equation and on the definitions of the A^l it mentions."""
-    from symbackprop.derive import Step
-    from symbackprop.verify import check_step
+    from symbackprop.symbolic.derive import Step
+    from symbackprop.symbolic.verify import check_step
     d = derive(Network(sizes=(1, 1, 1), activations=("sigmoid", "tanh"), batch=1))
     fp, cache = d.forward, {}
     a1, a2, z1, z2 = fp.A[1][0, 0], fp.A[2][0, 0], fp.Z[1][0, 0], fp.Z[2][0, 0]
@@ -139,7 +139,7 @@ def test_equations_alike_but_for_names_share_a_proof_only_with_the_same_activati
 
 def test_an_output_delta_that_mixes_samples_is_caught():
     """Found in review: sample 1's Z used for sample 2 once shared a cached proof with the right form."""
-    from symbackprop.delta import loss_gradient
+    from symbackprop.symbolic.delta import loss_gradient
 
     def output(fp):
         Z, dE_dA = fp.Z[fp.net.depth], loss_gradient(fp)
@@ -170,7 +170,7 @@ def test_a_wrong_gradient_that_is_right_on_a_narrow_box_is_caught():
 def test_weight_decay_is_the_number_given():
     from fractions import Fraction
 
-    from symbackprop.forward import ForwardPass
+    from symbackprop.symbolic.forward import ForwardPass
     assert ForwardPass(Network(weight_decay=0.1)).weight_decay == sp.Rational(1, 10)
     assert ForwardPass(Network(weight_decay=1.4142135623731)).weight_decay == sp.Rational("1.4142135623731")
     assert ForwardPass(Network(weight_decay=Fraction(1, 3))).weight_decay == sp.Rational(1, 3)
@@ -203,7 +203,7 @@ def test_a_relu_derivative_wrong_only_at_zero_is_caught(monkeypatch, wrong_deriv
 
 def test_a_sign_slip_in_the_generic_derivative_is_caught(monkeypatch):
     """g'(−z) for g'(z): the stand-in g is neither even nor odd."""
-    from symbackprop.activations import generic_function
+    from symbackprop.model.activations import generic_function
     x = sp.Symbol("x")
     _with(monkeypatch, ACTIVATIONS, "generic", derivative=lambda z, a, l: sp.Subs(
         sp.Derivative(generic_function(l)(x), x), x, -z))
@@ -217,7 +217,7 @@ def test_a_tiny_error_is_not_lost_in_the_tolerance(monkeypatch):
 
 
 def test_targets_are_drawn_beyond_the_unit_interval_for_mse(monkeypatch):
-    from symbackprop.losses import LOSSES
+    from symbackprop.model.losses import LOSSES
     _with(monkeypatch, LOSSES, "mse", gradient=lambda a, y, m: (a - sp.Max(-1, sp.Min(1, y))) / m)
     assert not verify(derive(Network())).ok
 
@@ -231,6 +231,6 @@ def test_relu_at_zero_must_go_with_a_relu_layer():
 def test_numpy_numbers_are_accepted_exactly():
     import numpy as np
 
-    from symbackprop.forward import ForwardPass
+    from symbackprop.symbolic.forward import ForwardPass
     assert ForwardPass(Network(weight_decay=np.float64(0.1))).weight_decay == sp.Rational(1, 10)
     assert ForwardPass(Network(weight_decay=np.int64(2))).weight_decay == 2

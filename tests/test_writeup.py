@@ -14,9 +14,9 @@ import pytest
 from helpers import planted, require_latex
 
 from symbackprop import Network, derive
-from symbackprop.layout import render_template
-from symbackprop.pdf import pdf_text
-from symbackprop.writeup import document, render, write
+from symbackprop.writeup.document import document, render, write
+from symbackprop.writeup.layout import render_template
+from symbackprop.writeup.pdf import pdf_text
 
 GOLDEN = Path(__file__).parent / "golden"
 OVERFULL_LIMIT = 10.0
@@ -178,8 +178,8 @@ def test_templates_render_from_an_installed_wheel(engine, tmp_path):
     wheel = next((tmp_path / "wheel").glob("symbackprop-*.whl"))
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(tmp_path / "site"),
                     str(wheel)], check=True)
-    script = ("import symbackprop, symbackprop.layout as l; from symbackprop import Network, derive; "
-              "from symbackprop.writeup import write; "
+    script = ("import symbackprop, symbackprop.writeup.layout as l; from symbackprop import Network, derive; "
+              "from symbackprop.writeup.document import write; "
               "print(symbackprop.__file__); print(l.template_folder()); "
               "w = write(derive(Network(sizes=(2, 1), batch=1)), 'out', formats=('tex', 'md', 'pdf')); "
               "print(w.problems)")
@@ -187,7 +187,7 @@ def test_templates_render_from_an_installed_wheel(engine, tmp_path):
                          env={"PYTHONPATH": str(tmp_path / "site"), "PATH": __import__("os").environ["PATH"]})
     assert out.returncode == 0, out.stderr
     module, folder, problems = out.stdout.splitlines()
-    assert module.startswith(str(tmp_path / "site")) and folder == str(tmp_path / "site" / "symbackprop" / "templates")
+    assert module.startswith(str(tmp_path / "site")) and folder == str(tmp_path / "site" / "symbackprop" / "writeup" / "templates")
     assert problems == "[]"
     assert (tmp_path / "out" / "derivation.pdf").stat().st_size > 1000
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .activations import ACTIVATIONS
+from ..model.activations import ACTIVATIONS
+from ..model.losses import LOSSES
+from ..model.notations import Notation
 from .direct import ChainRule, adjoint_symbol
-from .losses import LOSSES
-from .notations import Notation
 
 W, b, Z, A, Y, delta, n = (sp.IndexedBase(name) for name in ("W", "b", "Z", "A", "Y", "delta", "n"))
 g, gprime = sp.Function("g"), sp.Function("gprime")

@@ -19,7 +19,10 @@ from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
-from .claims import (
+from ..model.notations import Notation
+from ..symbolic.general import A, E, Partial, W, Y, Z, b, delta, g, gprime, lam, m, n
+from ..writeup.printing import Printer, tex_to_text
+from .parse import (
     FUNCTIONS,
     Apply,
     ClaimSyntaxError,
@@ -36,9 +39,6 @@ from .claims import (
     Transpose,
     walk,
 )
-from .general import A, E, Partial, W, Y, Z, b, delta, g, gprime, lam, m, n
-from .notations import Notation
-from .printing import Printer, tex_to_text
 
 
 class ShapeMismatch(Exception):
@@ -121,7 +121,7 @@ class Reader:
     """Turns a syntax tree into SymPy, in one notation, keeping the letters each index was bound to."""
 
     def __init__(self, notation: Notation, text: str):
-        from .general import Letters
+        from ..symbolic.general import Letters
         self.notation, self.text, self.x = notation, text, Letters(notation)
         self.offset = notation.layer_offset
         self.uses: dict[str, Dim] = {}          # letter -> the range of the first place it indexes

@@ -15,17 +15,13 @@ from functools import cached_property
 
 import sympy as sp
 
-from .activations import ACTIVATIONS
+from ..model.activations import ACTIVATIONS
+from ..model.errors import SpecError
+from ..model.losses import LOSSES, ShortForm
+from ..model.spec import Network, check_symbolic_size
 from .delta import BACKPROP, ClosedForm, DeltaRules, activation_jacobian, output_delta_chain, output_delta_collapsed
 from .direct import ChainRule, adjoint_symbol, edge_symbol
-from .errors import SpecError
 from .forward import ForwardPass, columns
-from .general import General
-from .layout import render_template
-from .losses import LOSSES, ShortForm
-from .notations import notation as notation_named
-from .printing import Printer
-from .spec import Network, check_symbolic_size
 
 
 @dataclass(frozen=True)
@@ -60,23 +56,20 @@ class Derivation:
     def __repr__(self) -> str:
         return f"Derivation({self.net!r})"
 
+    # Jupyter display is a write-up, imported only when a notebook asks: the maths never loads Jinja2.
     def summary(self, notation: str = "matrix") -> dict:
         """The network and its back-propagation equations in general form, printed in ``notation``."""
-        names = notation_named(notation)
-        printer = Printer.for_network(names, self.net)
-        general = General(self.chain, names)
-        show = lambda e: printer.latex(general.display(e))  # noqa: E731
-        return {"sizes": "-".join(map(str, self.net.sizes)), "activations": ", ".join(self.net.layer_activations),
-                "loss": self.net.loss, "batch": self.net.batch, "notation": names.name,
-                "equations": [{"lhs": show(eq.lhs), "rhs": show(eq.rhs), "assumption": eq.assumption}
-                              for eq in general.boxed()]}
+        from ..writeup import display
+        return display.summary(self, notation)
 
     def _repr_latex_(self) -> str:
         """In Jupyter: the back-propagation equations of this network, as display maths."""
-        return render_template("summary.mathjax.j2", self.summary())
+        from ..writeup import display
+        return display.latex(self)
 
     def _repr_markdown_(self) -> str:
-        return render_template("summary.md.j2", self.summary())
+        from ..writeup import display
+        return display.markdown(self)
 
     @property
     def E(self) -> sp.Expr:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .spec import Network
+from ..model.spec import Network
 
 
 @dataclass(frozen=True)

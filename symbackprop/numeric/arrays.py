@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import SpecError
-from .spec import Network
+from ..model.errors import SpecError
+from ..model.spec import Network
 
 # Targets a loss is defined for: bce and cce read Y as probabilities.
 TARGET_RANGES = {"bce": (0.0, 1.0), "cce": (0.0, 1.0)}

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from .activations import generic_function
+from ..model.activations import generic_function
 from .forward import ForwardPass
 
 DIGITS = 100

@@ -1,8 +1,7 @@
 r"""Layout: the Jinja2 environments the LaTeX and Markdown templates are rendered in.
 
-Templates live in the top-level ``templates/``, shipped inside the wheel as
-``symbackprop/templates`` and found with importlib.resources (the source tree's folder in an
-editable install). The delimiters are LaTeX-safe, ``\VAR{…}``, ``\BLOCK{…}``, ``\#{…}``, so a
+Templates live in ``symbackprop/writeup/templates/``, inside the package, and are found with
+importlib.resources, installed or not. The delimiters are LaTeX-safe, ``\VAR{…}``, ``\BLOCK{…}``, ``\#{…}``, so a
 template reads as LaTeX; undefined variables are errors; ``|e`` escapes free text for the
 template's format. Templates lay out strings they are given; this module knows no maths.
 
@@ -49,10 +48,7 @@ def escape_markdown(text: str) -> str:
 
 def template_folder() -> Path:
     """The installed templates, or the source tree's in an editable install."""
-    installed = importlib.resources.files("symbackprop") / "templates"
-    if installed.is_dir():
-        return Path(str(installed))
-    return Path(__file__).resolve().parent.parent / "templates"
+    return Path(str(importlib.resources.files("symbackprop.writeup") / "templates"))
 
 
 @cache

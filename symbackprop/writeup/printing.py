@@ -6,7 +6,7 @@ with symbolic indices (``W[l, i, j]``). A ``Printer`` maps each to the notation'
 (notations.Glyphs) through SymPy's own LaTeX printer, so the maths of every document is
 SymPy's output, never a hand-written string of symbols.
 
-    >>> from symbackprop.notations import notation
+    >>> from symbackprop.model.notations import notation
     >>> Printer(notation("theta")).latex(sp.Symbol("W1_2_1") * sp.Symbol("X_1_2"))
     '\\\\theta^{(1)}_{2,1} x_{1;2}'
 """
@@ -19,8 +19,8 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from .identity import canonical_derivatives
-from .notations import Notation, notation
+from ..model.notations import Notation, notation
+from ..symbolic.identity import canonical_derivatives
 
 _NODE = re.compile(r"(?P<kind>Z|A|delta)(?P<l>\d+)_(?P<i>\d+)_(?P<c>\d+)\Z")
 _WEIGHT = re.compile(r"W(?P<l>\d+)_(?P<i>\d+)_(?P<j>\d+)\Z")

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import SpecError
+from ..model.errors import SpecError
 
 INSTALL_HINT = "install TeX Live, e.g. `apt-get install texlive-latex-base texlive-latex-recommended latexmk`"
 PDFTOTEXT_HINT = "install poppler, e.g. `apt-get install poppler-utils`"

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .delta import activation_jacobian
-from .derive import Derivation, Step, derive
-from .direct import adjoint_symbol
-from .errors import SpecError
-from .notations import notation, preset
-from .verify import Result, check_step
+from ..model.errors import SpecError
+from ..model.notations import notation, preset
+from ..symbolic.delta import activation_jacobian
+from ..symbolic.derive import Derivation, Step, derive
+from ..symbolic.direct import adjoint_symbol
+from ..symbolic.verify import Result, check_step
 
 SLIPS = {
     "matrix": "seed 000 states ∂E/∂A^L_ic = (A^L_ic − Y_ic)/m for i = 1..n^{l−1}; the range is i = 1..n^L",

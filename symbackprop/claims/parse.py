@@ -24,8 +24,8 @@ from dataclasses import dataclass, fields, replace
 
 import sympy as sp
 
-from .errors import SpecError
-from .notations import Notation
+from ..model.errors import SpecError
+from ..model.notations import Notation
 
 MAX_LENGTH = 2000        # characters of one claim
 MAX_DEPTH = 40           # nested brackets, sums, fractions and signs

@@ -26,19 +26,19 @@ from functools import cached_property
 
 import sympy as sp
 
-from .activations import ACTIVATIONS
-from .claims import ClaimSyntaxError, Node, Parser, Ref, SumOver, Transpose, split_claims, substitute, walk
-from .derive import Derivation, Step, derive
-from .direct import adjoint_symbol
-from .errors import SpecError
-from .general import A, General, Partial, W, Z, b, delta, g, gprime, lam, m
-from .losses import LOSSES
-from .notations import Notation
-from .notations import notation as notation_named
-from .points import Point, random_point
-from .printing import Printer
+from ..model.activations import ACTIVATIONS
+from ..model.errors import SpecError
+from ..model.losses import LOSSES
+from ..model.notations import Notation
+from ..model.notations import notation as notation_named
+from ..symbolic.derive import Derivation, Step, derive
+from ..symbolic.direct import adjoint_symbol
+from ..symbolic.general import A, General, Partial, W, Z, b, delta, g, gprime, lam, m
+from ..symbolic.points import Point, random_point
+from ..symbolic.verify import FAILED, NUMERIC, PROVED, Result, check_step, numeric_test, residual
+from ..writeup.printing import Printer
+from .parse import ClaimSyntaxError, Node, Parser, Ref, SumOver, Transpose, split_claims, substitute, walk
 from .reading import Dim, ShapeMismatch, interpret
-from .verify import FAILED, NUMERIC, PROVED, Result, check_step, numeric_test, residual
 
 WRONG = "wrong"
 SHOWN = 3                      # failing instances listed in the text

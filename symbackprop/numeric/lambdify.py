@@ -24,17 +24,18 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
-from . import codegen, delta
-from .activations import ACTIVATIONS
+from ..model.activations import ACTIVATIONS
+from ..model.errors import SpecError
+from ..model.losses import LOSSES
+from ..model.spec import Network, check_symbolic_size
+from ..model.stable import STABLE_DERIVATIVES, STABLE_LOSS_TERMS, STABLE_VALUES
+from ..symbolic import delta
+from ..symbolic.delta import BACKPROP, ClosedForm, DeltaRules
+from ..symbolic.derive import Derivation
+from ..symbolic.direct import ChainRule, adjoint_symbol
+from ..symbolic.forward import ForwardPass, m
+from . import codegen
 from .arrays import check_data, check_inputs, check_params, check_weight_decay_value, parameter_shapes
-from .delta import BACKPROP, ClosedForm, DeltaRules
-from .derive import Derivation
-from .direct import ChainRule, adjoint_symbol
-from .errors import SpecError
-from .forward import ForwardPass, m
-from .losses import LOSSES
-from .spec import Network, check_symbolic_size
-from .stable import STABLE_DERIVATIVES, STABLE_LOSS_TERMS, STABLE_VALUES
 
 ROUTES = ("direct", "delta", "matrix")
 

@@ -13,10 +13,10 @@ from functools import cached_property
 
 import sympy as sp
 
-from .activations import ACTIVATIONS, RELU_AT_ZERO
+from ..model.activations import ACTIVATIONS, RELU_AT_ZERO
+from ..model.losses import LOSSES
+from ..model.spec import Network
 from .identity import canonical_derivatives
-from .losses import LOSSES
-from .spec import Network
 
 
 def symbol_matrix(prefix: str, rows: int, cols: int) -> sp.Matrix:

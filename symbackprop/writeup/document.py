@@ -20,20 +20,20 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
+from ..model.activations import ACTIVATIONS
+from ..model.errors import SpecError
+from ..model.notations import canonical_parameter
+from ..model.notations import notation as notation_named
+from ..numeric.arrays import random_data, random_params
+from ..numeric.gradcheck import gradcheck
+from ..symbolic.derive import Derivation, Step
+from ..symbolic.general import A, E, General, Partial, W, Y, Z, b, delta, lam, layer_matrix, matrix_form
+from ..symbolic.verify import PROVED, Report, check_step, verify
 from . import seeds
-from .activations import ACTIVATIONS
-from .arrays import random_data, random_params
-from .derive import Derivation, Step
-from .errors import SpecError
 from .explain import explain
-from .general import A, E, General, Partial, W, Y, Z, b, delta, lam, layer_matrix, matrix_form
-from .gradcheck import gradcheck
 from .layout import MATHS, render_template
-from .notations import canonical_parameter
-from .notations import notation as notation_named
 from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
 from .printing import Printer
-from .verify import PROVED, Report, check_step, verify
 
 FORMATS = {"tex": "derivation.tex.j2", "md": "derivation.md.j2", "pdf": "derivation.tex.j2"}
 RENDERERS = {"latex": "derivation.tex.j2", "markdown": "derivation.md.j2"}

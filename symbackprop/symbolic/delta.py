@@ -16,9 +16,9 @@ from functools import cached_property
 
 import sympy as sp
 
-from .activations import ACTIVATIONS
+from ..model.activations import ACTIVATIONS
+from ..model.losses import LOSSES
 from .forward import ForwardPass, columns, symbol_matrix
-from .losses import LOSSES
 
 
 def hadamard(P, Q):

@@ -14,13 +14,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ..model.activations import ACTIVATIONS
+from ..model.errors import SpecError
+from ..model.spec import LIMITS, Network
+from ..symbolic.derive import Derivation
 from . import autodiff, handwritten
-from .activations import ACTIVATIONS
 from .arrays import check_data, check_params, check_weight_decay_value, entry_name
-from .derive import Derivation
-from .errors import SpecError
-from .numeric import ROUTES, lambdify
-from .spec import LIMITS, Network
+from .lambdify import ROUTES, lambdify
 
 # (atol, rtol): an entry passes when |symbolic − reference| ≤ atol + rtol·|reference|.
 TOLERANCES: dict[str, tuple[float, float]] = {

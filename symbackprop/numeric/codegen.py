@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from .stable import HELPERS
+from ..model.stable import HELPERS
 
 
 class NumPyCode(NumPyPrinter):

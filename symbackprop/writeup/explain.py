@@ -18,13 +18,13 @@ from functools import cached_property
 
 import sympy as sp
 
-from .activations import ACTIVATIONS
-from .derive import Derivation
-from .direct import adjoint_symbol, edge_symbol
-from .general import E, Partial
+from ..model.activations import ACTIVATIONS
+from ..model.notations import canonical_parameter
+from ..model.notations import notation as notation_named
+from ..symbolic.derive import Derivation
+from ..symbolic.direct import adjoint_symbol, edge_symbol
+from ..symbolic.general import E, Partial
 from .layout import render_template
-from .notations import canonical_parameter
-from .notations import notation as notation_named
 from .printing import Printer, quantity_of
 
 MAX_PATHS = 64          # paths shown; past this only their number is

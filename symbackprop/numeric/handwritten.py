@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .spec import Network
+from ..model.spec import Network
 
 
 def _sigmoid(z):
