@@ -13,7 +13,7 @@ from helpers import assert_gradients_close, planted
 from symbackprop import Network, SpecError, derive, lambdify
 from symbackprop.model.activations import ACTIVATIONS
 from symbackprop.model.losses import LOSSES
-from symbackprop.model.stable import STABLE_DERIVATIVES, STABLE_LOSS_TERMS, STABLE_VALUES, Expit, LogSumExp, Softplus
+from symbackprop.model.stable import Expit, LogSumExp, Softplus
 from symbackprop.numeric import handwritten
 from symbackprop.numeric.arrays import random_data, random_params
 from symbackprop.numeric.codegen import compile_function
@@ -168,19 +168,22 @@ Z3, Y3 = sp.symbols("z1:4", real=True), sp.symbols("y1:4", real=True)
 
 
 def _stable_pairs():
+    """Every entry's stable value, the derivative the NumPy code computes, and every stable loss term."""
     z = sp.Symbol("z", real=True)
-    a = ACTIVATIONS
-    for name, stable in STABLE_VALUES.items():
-        if a[name].elementwise:
-            yield f"value {name}", stable(z, 1), a[name].formula(z, 1)
-        else:
-            yield f"value {name}", stable(list(Z3), 0), a[name].formula(list(Z3), 0)
-    for name, stable in STABLE_DERIVATIVES.items():
-        yield f"derivative {name}", stable(z, a[name].formula(z, 1), 1), a[name].derivative(z, a[name].formula(z, 1), 1)
-    for (loss, out), stable in STABLE_LOSS_TERMS.items():
-        A = [a[out].formula(list(Z3), i) if not a[out].elementwise else a[out].formula(Z3[i], 1) for i in range(3)]
-        for i in range(3):
-            yield f"loss {loss} after {out}, unit {i + 1}", stable(list(Z3), list(Y3), i), LOSSES[loss].term(A[i], Y3[i])
+    for name, rule in ACTIVATIONS.items():
+        if rule.stable is not None and rule.elementwise:
+            yield f"value {name}", rule.numeric_value(z, 1), rule.formula(z, 1)
+        elif rule.stable is not None:
+            yield f"value {name}", rule.numeric_value(list(Z3), 0), rule.formula(list(Z3), 0)
+        if rule.elementwise and rule.concrete:
+            a = rule.formula(z, 1)
+            yield f"derivative {name}", rule.numeric_derivative(z, a, 1), sp.diff(a, z)
+    for loss, rule in LOSSES.items():
+        for out, stable in rule.stable_after.items():
+            a = ACTIVATIONS[out]
+            A = [a.formula(list(Z3), i) if not a.elementwise else a.formula(Z3[i], 1) for i in range(3)]
+            for i in range(3):
+                yield f"loss {loss} after {out}, unit {i + 1}", stable(list(Z3), list(Y3), i), rule.term(A[i], Y3[i])
 
 
 def _agree_at_50_digits(lhs: sp.Expr, rhs: sp.Expr, points: int = 25) -> float:

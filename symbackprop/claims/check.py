@@ -26,7 +26,6 @@ from functools import cached_property
 
 import sympy as sp
 
-from ..model.activations import ACTIVATIONS
 from ..model.errors import SpecError
 from ..model.losses import LOSSES
 from ..model.notations import Notation
@@ -101,7 +100,7 @@ class _Instances(General):
             return e.args[1] if e.func == g else sp.Integer(1)
         if not 1 <= int(e.args[0]) <= self.net.depth:
             raise _Missing(f"layer {int(e.args[0]) + self.notation.layer_offset} has no activation")
-        if not ACTIVATIONS[self.net.activation(int(e.args[0]))].elementwise:
+        if not self.net.rule(int(e.args[0])).elementwise:
             raise _Undefined(f"layer {int(e.args[0]) + self.notation.layer_offset} is a softmax: it has no "
                              "entrywise g or g′, only its Jacobian")
         return super()._activation(e)
@@ -413,7 +412,7 @@ def _transpositions(root: Node, text: str):
 def repair_assumption(ctx: _Context) -> Diagnosis | None:
     """Right only under an assumption on Y (softmax + cce: each column of Y sums to 1)."""
     net = ctx.net.d.net
-    short = LOSSES[net.loss].short_forms.get(net.activation(net.depth))
+    short = net.loss_rule.short_forms.get(net.activation(net.depth))
     if short is None:
         return None
     fp = ctx.net.d.forward
@@ -435,7 +434,8 @@ def repair_network(ctx: _Context) -> Diagnosis | None:
     """Right for another loss or activation: the classic δ^L = A^L − Y is right for sigmoid with bce."""
     net = ctx.net.d.net
     hidden, output = list(net.layer_activations[:-1]), net.activation(net.depth)
-    variants = [(loss, out, hidden) for loss in LOSSES for out in OUTPUTS if (loss, out) != (net.loss, output)]
+    losses = [name for name, rule in LOSSES.items() if rule.suggest]
+    variants = [(loss, out, hidden) for loss in losses for out in OUTPUTS if (loss, out) != (net.loss, output)]
     variants += [(net.loss, output, [act] * len(hidden)) for act in ("sigmoid", "tanh", "identity")
                  if hidden and [act] * len(hidden) != hidden]
     found = []

@@ -1,29 +1,31 @@
-"""Stable numeric forms as data: what the NumPy code computes where a textbook formula overflows.
+"""Stable numeric forms: SymPy functions the NumPy code computes without overflow, and their helpers.
 
 1/(1 + e^{-z}) overflows for z < -709, log(1 + e^z) for z > 709, and log(1 − σ(z)) is log 0
-once σ(z) rounds to 1. Each entry below replaces one such formula by an equal one that stays
-finite (the tests prove every replacement equal to the formula it replaces):
+once σ(z) rounds to 1. An activation or loss entry names its stable form with these functions
+(``Activation.stable``, ``Loss.stable_after``); the tests prove every stable form equal to the
+formula it replaces:
 
-- ``Expit``, ``Softplus`` and ``LogSumExp`` are SymPy functions that print as the NumPy
-  helpers at the bottom of this module; ``rewrite(sp.exp)`` gives back the textbook formula;
-- ``STABLE_VALUES`` / ``STABLE_DERIVATIVES``: activations whose table formula is not stable;
-- ``STABLE_LOSS_TERMS``: loss terms written in the output's pre-activation z, keyed by
-  (loss, output activation), e.g. bce after sigmoid is y·softplus(−z) + (1 − y)·softplus(z).
+- ``Expit``, ``Softplus``, ``LogSumExp`` and ``Erf`` are SymPy functions that print as the NumPy
+  helpers at the bottom of this module; ``rewrite(sp.exp)`` gives back the textbook formula, and
+  each knows its derivative, so SymPy differentiates a stable form into a stable form;
+- ``stabilise`` rewrites a user's formula into them where it can (1/(1 + e^{-u}), log(1 + e^u)).
 
 The helpers take real or complex arrays (complex-step differentiation calls them with z + ih).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
 
+import mpmath
 import numpy as np
 import sympy as sp
-
-Column = list[sp.Expr]
 
 
 class Expit(sp.Function):
     """σ(x) = 1/(1 + e^{-x}), computed without overflow."""
+
+    def fdiff(self, argindex=1):
+        return self * (1 - self)
 
     def _eval_rewrite_as_exp(self, x, **hints):
         return 1 / (1 + sp.exp(-x))
@@ -32,6 +34,9 @@ class Expit(sp.Function):
 class Softplus(sp.Function):
     """log(1 + e^x), computed without overflow."""
 
+    def fdiff(self, argindex=1):
+        return Expit(self.args[0])
+
     def _eval_rewrite_as_exp(self, x, **hints):
         return sp.log(1 + sp.exp(x))
 
@@ -39,49 +44,31 @@ class Softplus(sp.Function):
 class LogSumExp(sp.Function):
     """log Σ_k e^{x_k}, computed by shifting by the largest x_k."""
 
+    def fdiff(self, argindex=1):
+        return sp.exp(self.args[argindex - 1] - self)
+
     def _eval_rewrite_as_exp(self, *xs, **hints):
         return sp.log(sp.Add(*[sp.exp(x) for x in xs]))
 
 
-def _softmax(column: Column, i: int) -> sp.Expr:
-    return sp.exp(column[i] - LogSumExp(*column))
+class Erf(sp.Function):
+    """erf(x), for NumPy code (NumPy has no erf): SymPy's erf, printed as the helper ``erf`` below."""
+
+    def fdiff(self, argindex=1):
+        return 2 * sp.exp(-self.args[0] ** 2) / sp.sqrt(sp.pi)
+
+    def _eval_rewrite_as_exp(self, x, **hints):
+        return sp.erf(x)
 
 
-# Activation values g(z) where the table's formula overflows (softmax: (column, i) like the table).
-STABLE_VALUES: dict[str, Callable[..., sp.Expr]] = {
-    "sigmoid": lambda z, l: Expit(z),
-    "softplus": lambda z, l: Softplus(z),
-    "softmax": _softmax,
-}
-
-# Activation derivatives g'(z) (in z and a = g(z)) where the table's form overflows.
-STABLE_DERIVATIVES: dict[str, Callable[..., sp.Expr]] = {
-    "softplus": lambda z, a, l: Expit(z),
-}
+_W = sp.Wild("w")
 
 
-def _bce_sigmoid(z: Column, y: Column, i: int) -> sp.Expr:
-    # −log σ(z) = softplus(−z), −log(1 − σ(z)) = softplus(z)
-    return y[i] * Softplus(-z[i]) + (1 - y[i]) * Softplus(z[i])
-
-
-def _cce_softmax(z: Column, y: Column, i: int) -> sp.Expr:
-    # −log softmax(z)_i = LSE(z) − z_i
-    return y[i] * (LogSumExp(*z) - z[i])
-
-
-def _bce_softmax(z: Column, y: Column, i: int) -> sp.Expr:
-    # log(1 − softmax(z)_i) = LSE(z without z_i) − LSE(z): the other units' share, never log 0
-    rest = z[:i] + z[i + 1:]
-    return y[i] * (LogSumExp(*z) - z[i]) + (1 - y[i]) * (LogSumExp(*z) - LogSumExp(*rest))
-
-
-# One (a, y) summand of a loss, before 1/m, written in the output column z = Z^L_{·c} instead of a.
-STABLE_LOSS_TERMS: dict[tuple[str, str], Callable[[Column, Column, int], sp.Expr]] = {
-    ("bce", "sigmoid"): _bce_sigmoid,
-    ("cce", "softmax"): _cce_softmax,
-    ("bce", "softmax"): _bce_softmax,
-}
+def stabilise(expr: sp.Expr) -> sp.Expr:
+    """A user's formula with 1/(1 + e^{w}) as σ(−w) and log(1 + e^w) as softplus(w): equal, and finite."""
+    expr = expr.replace(sp.log(1 + sp.exp(_W)), lambda w: Softplus(w))
+    expr = expr.replace((1 + sp.exp(_W)) ** -1, lambda w: Expit(-w))
+    return expr.replace(sp.erf, Erf)
 
 
 # NumPy helpers the generated code calls. Real or complex input; no overflow for |Re x| up to 1e308.
@@ -126,5 +113,15 @@ def softmax(Z):
     return np.exp(Z - column_logsumexp(Z))
 
 
-HELPERS = {"_expit": expit, "_softplus": softplus, "_logsumexp": logsumexp,
+_real_erf = np.vectorize(math.erf, otypes=[float])
+
+
+def erf(x):
+    """erf(x) elementwise: math.erf for real input, mpmath (SymPy's own dependency) for complex."""
+    if np.iscomplexobj(x):
+        return np.vectorize(lambda v: complex(mpmath.erf(v)), otypes=[complex])(x)
+    return _real_erf(x)
+
+
+HELPERS = {"_erf": erf, "_expit": expit, "_softplus": softplus, "_logsumexp": logsumexp,
            "_column_logsumexp": column_logsumexp, "_softmax": softmax}

@@ -11,9 +11,6 @@ import numpy as np
 from ..model.errors import SpecError
 from ..model.spec import Network
 
-# Targets a loss is defined for: bce and cce read Y as probabilities.
-TARGET_RANGES = {"bce": (0.0, 1.0), "cce": (0.0, 1.0)}
-
 
 def parameter_shapes(net: Network) -> dict[str, tuple[int, ...]]:
     """{"W1": (n_1, n_0), "b1": (n_1,), …} in layer order."""
@@ -105,8 +102,8 @@ def check_targets(net: Network, Y, m: int) -> np.ndarray:
     n_L = net.sizes[-1]
     if Y.shape != (n_L, m):
         raise SpecError(f"Y has shape {Y.shape}; expected ({n_L}, {m}) = (n_L, m) to match X: samples are columns")
-    if net.loss in TARGET_RANGES:
-        low, high = TARGET_RANGES[net.loss]
+    low, high = net.loss_rule.targets.low, net.loss_rule.targets.high
+    if low is not None and high is not None:
         outside = (Y < low) | (Y > high)
         if outside.any():
             where = tuple(int(k) for k in np.argwhere(outside)[0])
@@ -129,13 +126,6 @@ def random_params(net: Network, rng: np.random.Generator) -> dict[str, np.ndarra
 
 
 def random_data(net: Network, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Standard normal X; Y one-hot for cce, in (0, 1) for bce, standard normal otherwise."""
-    n_0, n_L = net.sizes[0], net.sizes[-1]
-    X = rng.normal(size=(n_0, m))
-    if net.loss == "cce":
-        Y = np.eye(n_L)[:, rng.integers(n_L, size=m)]
-    elif net.loss == "bce":
-        Y = rng.uniform(size=(n_L, m))
-    else:
-        Y = rng.normal(size=(n_L, m))
-    return X, Y
+    """Standard normal X; Y drawn as the loss entry says (one-hot for cce, in (0, 1) for bce, normal)."""
+    X = rng.normal(size=(net.sizes[0], m))
+    return X, net.loss_rule.targets.draw(rng, net.sizes[-1], m)

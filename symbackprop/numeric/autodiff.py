@@ -24,21 +24,26 @@ class Ops:
     softplus: Callable           # log(1 + e^z), stable
     column_lse: Callable         # log Σ_i e^{Z_ic}, per column
     total: Callable              # sum of every entry
+    erf: Callable | None = None  # where the library has one
 
 
-def relu(where, z, at_zero: float):
-    """max(z, 0) whose derivative at 0 is the network's stated relu'(0), not the library's own."""
-    return where(z > 0, z, where(z < 0, 0 * z, at_zero * z))
+class Refused(Exception):
+    """This reference does not know a rule: it says which, and computes nothing."""
 
 
-def _activation(ops: Ops, name: str, z, at_zero: float):
-    if name == "sigmoid":
-        return ops.exp(-ops.softplus(-z))
-    if name == "softmax":
-        return ops.exp(z - ops.column_lse(z))
-    if name == "relu":
-        return relu(ops.where, z, at_zero)
-    return {"tanh": ops.tanh, "identity": lambda v: v, "softplus": ops.softplus}[name](z)
+def _activation(ops: Ops, net: Network, l: int, z):
+    rule = net.rule(l)
+    if rule.autodiff is None:
+        raise Refused(f"no autodiff form of the activation {rule.name!r} (from a formula or registered without one)")
+    return rule.autodiff(ops, z, float(net.relu_at_zero))
+
+
+def _summands(ops: Ops, net: Network, Z, A, Y):
+    rule = net.loss_rule
+    terms = rule.autodiff_after.get(net.activation(net.depth)) or rule.autodiff
+    if terms is None:
+        raise Refused(f"no autodiff form of the loss {rule.name!r} after {net.activation(net.depth)}")
+    return terms(ops, Z, A, Y)
 
 
 def loss(ops: Ops, net: Network, params: dict, X, Y, weight_decay: float):
@@ -46,18 +51,27 @@ def loss(ops: Ops, net: Network, params: dict, X, Y, weight_decay: float):
     A = X
     for l in range(1, net.depth + 1):
         Z = params[f"W{l}"] @ A + params[f"b{l}"][:, None]
-        A = _activation(ops, net.activation(l), Z, float(net.relu_at_zero))
-    out = net.activation(net.depth)
-    if net.loss == "mse":
-        terms = 0.5 * (A - Y) ** 2
-    elif net.loss == "bce" and out == "sigmoid":
-        terms = Y * ops.softplus(-Z) + (1 - Y) * ops.softplus(Z)
-    elif net.loss == "bce":
-        terms = -(Y * (Z - ops.column_lse(Z)) + (1 - Y) * ops.log(1 - A))
-    else:
-        terms = -Y * (Z - ops.column_lse(Z))
+        A = _activation(ops, net, l, Z)
     decay = sum(ops.total(params[f"W{l}"] ** 2) for l in range(1, net.depth + 1))
-    return ops.total(terms) / X.shape[1] + 0.5 * weight_decay * decay
+    return ops.total(_summands(ops, net, Z, A, Y)) / X.shape[1] + 0.5 * weight_decay * decay
+
+
+def check(ops: Ops, net: Network) -> None:
+    """Refuse before any work a network whose rules this library cannot write (erf without one)."""
+    for l in range(1, net.depth + 1):
+        _activation(_Probe(ops), net, l, 0.5)
+
+
+class _Probe:
+    """Ops that record a missing operation instead of computing: erf where the library has none."""
+
+    def __init__(self, ops: Ops):
+        self.ops = ops
+
+    def __getattr__(self, name: str):
+        if getattr(self.ops, name) is None:
+            raise Refused(f"this library has no {name} (needed by the activation)")
+        return lambda *a, **k: 0.5
 
 
 def _autograd(net, params, X, Y, weight_decay):
@@ -68,7 +82,12 @@ def _autograd(net, params, X, Y, weight_decay):
         top = anp.max(z, axis=0)
         return top + anp.log(anp.sum(anp.exp(z - top), axis=0))
 
-    ops = Ops(anp.exp, anp.log, anp.tanh, anp.where, lambda z: anp.logaddexp(0.0, z), column_lse, anp.sum)
+    try:                        # autograd's erf needs SciPy
+        from autograd.scipy.special import erf
+    except ImportError:
+        erf = None
+    ops = Ops(anp.exp, anp.log, anp.tanh, anp.where, lambda z: anp.logaddexp(0.0, z), column_lse, anp.sum, erf)
+    check(ops, net)
     with np.errstate(over="ignore"):        # autograd's tanh' is 1/cosh², inf in cosh giving 0, correctly
         return autograd.grad(lambda p: loss(ops, net, p, X, Y, weight_decay))(params)
 
@@ -79,7 +98,7 @@ def _jax(net, params, X, Y, weight_decay):
     from jax.scipy.special import logsumexp
 
     ops = Ops(jnp.exp, jnp.log, jnp.tanh, jnp.where, lambda z: jnp.logaddexp(0.0, z),
-              lambda z: logsumexp(z, axis=0), jnp.sum)
+              lambda z: logsumexp(z, axis=0), jnp.sum, jax.scipy.special.erf)
     # float64 for this call only (jax.enable_x64 in JAX >= 0.6); the caller's JAX setting is left alone
     x64 = jax.enable_x64(True) if hasattr(jax, "enable_x64") else jax.experimental.enable_x64()
     with x64:
@@ -93,7 +112,7 @@ def _torch(net, params, X, Y, weight_decay):
 
     # not torch.nn.functional.softplus: past its threshold (20) it returns z, off by e^{-20} in float64
     ops = Ops(torch.exp, torch.log, torch.tanh, torch.where, lambda z: torch.logaddexp(torch.zeros_like(z), z),
-              lambda z: torch.logsumexp(z, dim=0), torch.sum)
+              lambda z: torch.logsumexp(z, dim=0), torch.sum, torch.erf)
     tensors = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
     E = loss(ops, net, tensors, torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64),
              weight_decay)

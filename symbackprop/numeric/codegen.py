@@ -49,6 +49,15 @@ class NumPyCode(NumPyPrinter):
             out = f"np.maximum({out}, {self._print(a)})"
         return out
 
+    def _print_Min(self, expr: sp.Min) -> str:
+        out = self._print(expr.args[0])
+        for a in expr.args[1:]:
+            out = f"np.minimum({out}, {self._print(a)})"
+        return out
+
+    def _print_Erf(self, expr) -> str:
+        return f"_erf({self._print(expr.args[0])})"
+
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
         x, at_zero = expr.args if len(expr.args) == 2 else (expr.args[0], sp.S.Half)
         return f"np.heaviside({self._print(x)}, {self._print(at_zero)})"

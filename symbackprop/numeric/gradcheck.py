@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..model.activations import ACTIVATIONS
 from ..model.errors import SpecError
 from ..model.spec import LIMITS, Network
 from ..symbolic.derive import Derivation
@@ -186,9 +185,9 @@ def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix",
             if other != route:
                 report.comparisons += compare(f"route {other}", symbolic, f.gradient(params, X, Y, route=other,
                                                                                     **extra), TOLERANCES["exact"])
-    kink = _nearest_kink(net, params, X)
+    kink = _nearest_kink(net, params, X, Y)
     if "central differences" in wanted and kink is not None:
-        report.skipped["central differences"] = (f"a relu pre-activation is {kink:.1e} from its kink; a step "
+        report.skipped["central differences"] = (f"{kink[1]} is {kink[0]:.1e} from its kink; a step "
                                                  "across it differentiates the wrong piece")
     elif "central differences" in wanted:
         report.comparisons += compare("central differences", symbolic, central_differences(E, params, None, entries),
@@ -196,7 +195,8 @@ def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix",
         report.sweep = [(h, max(float(np.nanmax(np.abs(symbolic[k] - v))) for k, v in
                                 central_differences(E, params, h, entries).items())) for h in SWEEP]
     if "complex step" in wanted:
-        not_analytic = [a for a in net.layer_activations if not ACTIVATIONS[a].analytic]
+        not_analytic = [r.name for r in net.layer_rules if not r.analytic]
+        not_analytic += [net.loss_rule.name] if not net.loss_rule.analytic else []
         if not_analytic:
             report.skipped["complex step"] = (f"{not_analytic[0]} is not analytic (complex step needs E analytic "
                                               "in the parameters)")
@@ -204,16 +204,22 @@ def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix",
             report.comparisons += compare("complex step", symbolic, complex_step(E, params, entries),
                                           TOLERANCES["complex step"], entries)
     if "hand-written" in wanted:
-        report.comparisons += compare("hand-written NumPy back-prop", symbolic,
-                                      handwritten.gradient(net, params, X, Y, weight_decay=lam), TOLERANCES["exact"])
+        try:
+            hand = handwritten.gradient(net, params, X, Y, weight_decay=lam)
+            report.comparisons += compare("hand-written NumPy back-prop", symbolic, hand, TOLERANCES["exact"])
+        except handwritten.Refused as refused:
+            report.skipped["hand-written"] = str(refused)
     for backend in autodiff.BACKENDS:
         if backend not in wanted:
             continue
         if backend not in autodiff.available():
             report.skipped[backend] = f"not installed (pip install {backend})"
             continue
-        report.comparisons += compare(backend, symbolic, autodiff.gradient(backend, net, params, X, Y, lam),
-                                      TOLERANCES["exact"])
+        try:
+            report.comparisons += compare(backend, symbolic, autodiff.gradient(backend, net, params, X, Y, lam),
+                                          TOLERANCES["exact"])
+        except autodiff.Refused as refused:
+            report.skipped[backend] = str(refused)
     if gradients is not None:
         # the symbolic gradient is the reference here: relative errors are relative to it
         report.comparisons += compare("your gradients", check_params(net, gradients, label="your gradients"),
@@ -236,11 +242,20 @@ def _references(references, gradients) -> set[str]:
     return set(references)
 
 
-def _nearest_kink(net: Network, params: dict, X) -> float | None:
-    """The smallest |Z| over relu units at this point, if one is within KINK_REACH of 0."""
-    Zs, _ = handwritten.forward(net, params, X)
-    near = [float(np.abs(Zs[l]).min()) for l in range(1, net.depth + 1) if net.activation(l) == "relu"]
-    return min(near) if near and min(near) <= KINK_REACH else None
+def _nearest_kink(net: Network, params: dict, X, Y) -> tuple[float, str] | None:
+    """The closest a pre-activation (or a loss's residual A^L − Y) comes to a kink of its rule at this
+    point, with what it is, if within KINK_REACH. Rules without hand-written forms cannot be run here:
+    their kinks are not looked for (the README says so)."""
+    try:
+        Zs, As = handwritten.forward(net, params, X)
+    except handwritten.Refused:
+        return None
+    near = [(float(np.abs(Zs[l] - k).min()), f"a {net.activation(l)} pre-activation of layer {l}")
+            for l in range(1, net.depth + 1) for k in net.rule(l).kinks]
+    near += [(float(np.abs(As[-1] - Y - k).min()), f"an output's residual A − Y ({net.loss_rule.name})")
+             for k in net.loss_rule.kinks]
+    closest = min(near, default=None)
+    return closest if closest is not None and closest[0] <= KINK_REACH else None
 
 
 def _weight_decay(net: Network, value) -> float:

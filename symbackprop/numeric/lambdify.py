@@ -26,9 +26,7 @@ import sympy as sp
 
 from ..model.activations import ACTIVATIONS
 from ..model.errors import SpecError
-from ..model.losses import LOSSES
 from ..model.spec import Network, check_symbolic_size
-from ..model.stable import STABLE_DERIVATIVES, STABLE_LOSS_TERMS, STABLE_VALUES
 from ..symbolic import delta
 from ..symbolic.delta import BACKPROP, ClosedForm, DeltaRules
 from ..symbolic.derive import Derivation
@@ -41,34 +39,31 @@ ROUTES = ("direct", "delta", "matrix")
 
 
 def _check_numeric(net: Network) -> None:
-    generic = [l for l in range(1, net.depth + 1) if net.activation(l) == "generic"]
+    generic = [l for l in range(1, net.depth + 1) if not net.rule(l).concrete]
     if generic:
-        raise SpecError(f"lambdify needs concrete activations; layer {generic[0]} is generic (an undefined g has "
-                        f"no numeric value); allowed: {', '.join(a for a in ACTIVATIONS if a != 'generic')}")
+        raise SpecError(f"lambdify needs concrete activations; layer {generic[0]} is {net.activation(generic[0])} "
+                        f"(an undefined g has no numeric value); allowed: "
+                        f"{', '.join(n for n, a in ACTIVATIONS.items() if a.concrete)}")
 
 
 def activation_value(fp: ForwardPass, l: int, i: int, c: int) -> sp.Expr:
-    """A^l_ic as the NumPy code computes it: the table's g^l, or its stable form."""
-    name = fp.net.activation(l)
-    formula = STABLE_VALUES.get(name, ACTIVATIONS[name].formula)
-    z = fp.Z[l]
-    return formula(z[i, c], l) if ACTIVATIONS[name].elementwise else formula(list(z[:, c]), i)
+    """A^l_ic as the NumPy code computes it: the entry's g^l, or its stable form."""
+    rule, z = fp.net.rule(l), fp.Z[l]
+    return rule.numeric_value(z[i, c], l) if rule.elementwise else rule.numeric_value(list(z[:, c]), i)
 
 
 def activation_derivative(fp: ForwardPass, l: int, i: int, c: int) -> sp.Expr:
-    """g^l'(Z^l_ic) (elementwise layers) as the NumPy code computes it: the table's, or its stable form."""
-    name = fp.net.activation(l)
-    derivative = STABLE_DERIVATIVES.get(name, ACTIVATIONS[name].derivative)
-    return fp.table_form(derivative(fp.Z[l][i, c], fp.A[l][i, c], l))
+    """g^l'(Z^l_ic) (elementwise layers) as the NumPy code computes it: the entry's, or its stable form."""
+    return fp.table_form(fp.net.rule(l).numeric_derivative(fp.Z[l][i, c], fp.A[l][i, c], l))
 
 
 def loss_term(fp: ForwardPass, i: int, c: int) -> sp.Expr:
     """One summand of the loss, before 1/m, as the NumPy code computes it."""
     L = fp.net.depth
-    stable = STABLE_LOSS_TERMS.get((fp.net.loss, fp.net.activation(L)))
+    stable = fp.net.loss_rule.stable_after.get(fp.net.activation(L))
     if stable is not None:
         return stable(list(fp.Z[L][:, c]), list(fp.Y[:, c]), i)
-    return LOSSES[fp.net.loss].term(fp.A[L][i, c], fp.Y[i, c])
+    return fp.net.loss_rule.term(fp.A[L][i, c], fp.Y[i, c])
 
 
 def _targets(names) -> str:
@@ -78,7 +73,7 @@ def _targets(names) -> str:
 
 
 def _elementwise(net: Network, l: int) -> bool:
-    return ACTIVATIONS[net.activation(l)].elementwise
+    return net.rule(l).elementwise
 
 
 def _gprime(l: int, i: int) -> sp.Symbol:
@@ -301,7 +296,7 @@ class Routes:
 
     def loss_function(self) -> codegen.Function:
         fp, L = self.fp, self.net.depth
-        f = self._matrix("loss", self.arguments, f"E: {LOSSES[self.net.loss].title} + (λ/2) Σ_l ||W^l||², "
+        f = self._matrix("loss", self.arguments, f"E: {self.net.loss_rule.title} + (λ/2) Σ_l ||W^l||², "
                                                  "written to stay finite however large |Z| is.")
         f.comment("one term per output unit and sample, before 1/m")
         self._layer(f, "terms", [loss_term(fp, i, 0) for i in range(self.net.sizes[L])], L)

@@ -16,8 +16,6 @@ from functools import cached_property
 
 import sympy as sp
 
-from ..model.activations import ACTIVATIONS
-from ..model.losses import LOSSES
 from .forward import ForwardPass, columns, symbol_matrix
 
 
@@ -34,34 +32,34 @@ def ones(n) -> sp.Matrix:
 
 
 def activation_derivative(fp: ForwardPass, l: int) -> sp.Matrix:
-    """g^l'(Z^l) entrywise, from the activation table's textbook derivative."""
-    rule = ACTIVATIONS[fp.net.activation(l)]
+    """g^l'(Z^l) entrywise, from the activation entry's textbook derivative."""
+    derivative = fp.net.rule(l).textbook_derivative
     Z, A = fp.Z[l], fp.A[l]
-    return sp.Matrix(Z.rows, Z.cols, lambda i, c: fp.table_form(rule.derivative(Z[i, c], A[i, c], l)))
+    return sp.Matrix(Z.rows, Z.cols, lambda i, c: fp.table_form(derivative(Z[i, c], A[i, c], l)))
 
 
 def loss_gradient(fp: ForwardPass) -> sp.Matrix:
     """∂E/∂A^L entrywise, from the loss table."""
     A, Y, m = fp.A[fp.net.depth], fp.Y, fp.m
-    rule = LOSSES[fp.net.loss]
-    return sp.Matrix(A.rows, A.cols, lambda i, c: rule.gradient(A[i, c], Y[i, c], m))
+    rule = fp.net.loss_rule
+    return sp.Matrix(A.rows, A.cols, lambda i, c: rule.output_gradient(A[i, c], Y[i, c], m))
 
 
 def activation_jacobian(fp: ForwardPass, l: int, k: int, i: int, c: int) -> sp.Expr:
     """∂A^l_kc/∂Z^l_ic from the activation table (0-based k, i, c): g^l'(Z^l_ic) on the diagonal
     for elementwise activations, the softmax Jacobian a_k (I_ki − a_i) otherwise."""
-    rule = ACTIVATIONS[fp.net.activation(l)]
+    rule = fp.net.rule(l)
     if rule.elementwise:
         z, a = fp.Z[l][i, c], fp.A[l][i, c]
-        return fp.table_form(rule.derivative(z, a, l)) if k == i else sp.Integer(0)
-    return fp.table_form(rule.derivative(list(fp.A[l][:, c]), k, i))
+        return fp.table_form(rule.textbook_derivative(z, a, l)) if k == i else sp.Integer(0)
+    return fp.table_form(rule.textbook_derivative(list(fp.A[l][:, c]), k, i))
 
 
 def output_delta_chain(fp: ForwardPass) -> sp.Matrix:
     """δ^L = ∂E/∂A^L ⊙ g^L'(Z^L); for softmax δ^L_ic = Σ_k ∂E/∂A^L_kc ∂A^L_kc/∂Z^L_ic."""
     L = fp.net.depth
     dE_dA = loss_gradient(fp)
-    if ACTIVATIONS[fp.net.activation(L)].elementwise:
+    if fp.net.rule(L).elementwise:
         return hadamard(dE_dA, activation_derivative(fp, L))
     return sp.Matrix(dE_dA.rows, dE_dA.cols, lambda i, c: sp.Add(
         *[dE_dA[k, c] * activation_jacobian(fp, L, k, i, c) for k in range(dE_dA.rows)]))
@@ -70,7 +68,7 @@ def output_delta_chain(fp: ForwardPass) -> sp.Matrix:
 def output_delta_collapsed(fp: ForwardPass) -> sp.Matrix | None:
     """The short textbook δ^L where the loss and output activation have one (else None)."""
     L = fp.net.depth
-    collapse = LOSSES[fp.net.loss].collapses.get(fp.net.activation(L))
+    collapse = fp.net.loss_rule.collapses.get(fp.net.activation(L))
     if collapse is None:
         return None
     a, y = columns(fp.A[L]), columns(fp.Y)

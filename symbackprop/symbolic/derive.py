@@ -15,9 +15,8 @@ from functools import cached_property
 
 import sympy as sp
 
-from ..model.activations import ACTIVATIONS
 from ..model.errors import SpecError
-from ..model.losses import LOSSES, ShortForm
+from ..model.losses import ShortForm
 from ..model.spec import Network, check_symbolic_size
 from .delta import BACKPROP, ClosedForm, DeltaRules, activation_jacobian, output_delta_chain, output_delta_collapsed
 from .direct import ChainRule, adjoint_symbol, edge_symbol
@@ -155,7 +154,7 @@ class Derivation:
     def equation_count(self) -> int:
         """How many equations ``steps`` yields, counted without building them."""
         fp, m = self.forward, self.net.batch
-        edges = sum(n * (1 if ACTIVATIONS[self.net.activation(l)].elementwise else n) * m
+        edges = sum(n * (1 if self.net.rule(l).elementwise else n) * m
                     for l, n in zip(fp.layers, self.net.sizes[1:], strict=True))
         extra = (output_delta_collapsed(fp) is not None) + (self._short_form() is not None)
         return edges + sum(self.net.sizes[1:]) * m + extra * self.net.sizes[-1] * m + self.net.parameter_count
@@ -198,7 +197,7 @@ class Derivation:
         return steps
 
     def _short_form(self) -> ShortForm | None:
-        return LOSSES[self.net.loss].short_forms.get(self.net.activation(self.net.depth))
+        return self.net.loss_rule.short_forms.get(self.net.activation(self.net.depth))
 
     def gradient_steps(self) -> Iterator[Step]:
         """∂E/∂W^l_ij, ∂E/∂b^l_i from δ^l against the chain rule over the edges W → Z^l (and E)."""

@@ -13,8 +13,7 @@ from functools import cached_property
 
 import sympy as sp
 
-from ..model.activations import ACTIVATIONS, RELU_AT_ZERO
-from ..model.losses import LOSSES
+from ..model.activations import RELU_AT_ZERO, step_convention
 from ..model.spec import Network
 from .identity import canonical_derivatives
 
@@ -105,7 +104,7 @@ class ForwardPass:
 
     def A_definition(self, l: int) -> sp.Matrix:
         """g^l(Z^l), elementwise, or column by column for softmax."""
-        rule = ACTIVATIONS[self.net.activation(l)]
+        rule = self.net.rule(l)
         Z = self.Z[l]
         if rule.elementwise:
             return Z.applyfunc(lambda z: rule.formula(z, l))
@@ -116,7 +115,7 @@ class ForwardPass:
     def loss_term(self) -> sp.Expr:
         """loss(A^L, Y), in the output symbols A^L and targets Y."""
         L = self.net.depth
-        return LOSSES[self.net.loss].error(columns(self.A[L]), columns(self.Y), self.m)
+        return self.net.loss_rule.error(columns(self.A[L]), columns(self.Y), self.m)
 
     @cached_property
     def decay_term(self) -> sp.Expr:
@@ -207,14 +206,9 @@ class ForwardPass:
         return _exact_number(self.net.relu_at_zero)
 
     def with_conventions(self, expr: sp.Expr) -> sp.Expr:
-        """SymPy's d/dz Max(0, z) is Heaviside(z) with its own value 1/2 at 0: state ours instead.
-
-        Only the direct side calls this; the tables carry the convention as RELU_AT_ZERO.
-        """
-        if not expr.has(sp.Heaviside):
-            return expr
-        return expr.replace(lambda e: isinstance(e, sp.Heaviside),
-                            lambda e: sp.Heaviside(e.args[0], self.relu_at_zero))
+        """SymPy's d/dz Max(0, z) is Heaviside(z) with its own value 1/2 at 0: state ours instead
+        (H(−z) takes 1 − H(0)). Only the direct side calls this; the tables carry it as RELU_AT_ZERO."""
+        return step_convention(expr, self.relu_at_zero)
 
     def table_form(self, expr: sp.Expr) -> sp.Expr:
         """A table's formula for this network: its relu'(0) placeholder becomes the stated value."""

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..model.activations import ACTIVATIONS
-from ..model.losses import LOSSES
 from ..model.notations import Notation
 from .direct import ChainRule, adjoint_symbol
 
@@ -128,10 +126,10 @@ class General:
 
     @property
     def elementwise_output(self) -> bool:
-        return ACTIVATIONS[self.net.activation(self.net.depth)].elementwise
+        return self.net.rule(self.net.depth).elementwise
 
     def error(self) -> Equation:
-        x, loss = self.x, LOSSES[self.net.loss]
+        x, loss = self.x, self.net.loss_rule
         term = loss.term(A[x.L, x.i, x.c], Y[x.i, x.c])
         rhs = sp.Sum(term, (x.i, 1, n[x.L]), (x.c, 1, m)) / m
         if self.net.weight_decay != 0:
@@ -164,7 +162,7 @@ class General:
                      sp.Sum(dZ(l + 1, x.k) * W[l + 1, x.k, x.i], (x.k, 1, n[l + 1])),
                      "{A} feeds every unit of the next layer, through the weight joining them", layers="hidden"),
             Equation("dAL", Partial(E, A[L, x.i, x.c]),
-                     LOSSES[self.net.loss].gradient(A[L, x.i, x.c], Y[x.i, x.c], m),
+                     self.net.loss_rule.output_gradient(A[L, x.i, x.c], Y[x.i, x.c], m),
                      "the output enters {E} directly: differentiate the loss (no chain rule)", layers="output"),
         ]
 
@@ -172,7 +170,7 @@ class General:
 
     def output_delta(self) -> list[Equation]:
         x, L, s, net = self.x, self.x.L, self.scale, self.net
-        output, loss = net.activation(net.depth), LOSSES[net.loss]
+        output, loss = net.activation(net.depth), net.loss_rule
         lhs = delta[L, x.i, x.c]
         a, y = _Column(lambda i: A[L, i, x.c], x.k, n[L]), _Column(lambda i: Y[i, x.c], x.k, n[L])
         collapse = loss.collapses.get(output)
@@ -181,12 +179,12 @@ class General:
             out.append(Equation("delta L", lhs, s * collapse(a, y, x.i, m),
                                 f"{loss.title} after {output}: ∂{{E}}/∂{{A}} and {{g}}′ cancel", layers="output",
                                 boxed=True))
-        elif ACTIVATIONS[output].elementwise:
-            out.append(Equation("delta L", lhs, s * loss.gradient(a[x.i], y[x.i], m) * gprime(L, Z[L, x.i, x.c]),
+        elif net.rule(net.depth).elementwise:
+            out.append(Equation("delta L", lhs, s * loss.output_gradient(a[x.i], y[x.i], m) * gprime(L, Z[L, x.i, x.c]),
                                 "the output's own rule: ∂{E}/∂{A} times {g}′", layers="output", boxed=True))
         else:
             jacobian = a[x.k] * (sp.KroneckerDelta(x.k, x.i) - a[x.i])
-            chain = sp.factor_terms(s * sp.Sum(loss.gradient(a[x.k], y[x.k], m) * jacobian, (x.k, 1, n[L])))
+            chain = sp.factor_terms(s * sp.Sum(loss.output_gradient(a[x.k], y[x.k], m) * jacobian, (x.k, 1, n[L])))
             out.append(Equation("delta L", lhs, chain,
                                 "softmax couples the column: sum ∂{E}/∂{A} over its Jacobian", layers="output",
                                 boxed=True))
@@ -272,7 +270,7 @@ class General:
         """g(l, z): the layer's activation; gprime(l, z): SymPy's own derivative of it."""
         layer, z = int(e.args[0]), e.args[1]
         t = sp.Dummy("t", real=True)
-        formula = ACTIVATIONS[self.net.activation(layer)].formula(t, layer)
+        formula = self.net.rule(layer).formula(t, layer)
         value = formula if e.func == g else self.fp.with_conventions(sp.diff(formula, t))
         return value.subs(t, z)
 
@@ -309,7 +307,7 @@ class General:
         for at in self.indices(eq):
             truth, claim, assume = self.truth(eq, at), self.concrete(eq.rhs, at), {}
             if eq.assumption:
-                short = LOSSES[self.net.loss].short_forms[self.net.activation(self.net.depth)]
+                short = self.net.loss_rule.short_forms[self.net.activation(self.net.depth)]
                 assume = short.eliminate(list(self.fp.Y[:, at[self.x.c] - 1]))
                 truth, claim = truth.xreplace(assume), claim.xreplace(assume)
             name = eq.label + "[" + ",".join(f"{k}={v}" for k, v in at.items()) + "]"

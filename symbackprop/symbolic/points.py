@@ -26,10 +26,6 @@ def stand_in(layer: int, k: int) -> sp.Lambda:
     return sp.Lambda(z, sp.tanh(z + sp.Rational(k, 3)) + z**2 / (layer + 3))
 
 
-def _target(loss: str, rng: random.Random, scale: float) -> float:
-    return rng.uniform(0.05, 0.95) if loss in ("bce", "cce") else rng.uniform(-scale, scale)
-
-
 @dataclass
 class Point:
     """Numeric values of a network's symbols at one random point."""
@@ -83,7 +79,7 @@ def _forward_values(fp: ForwardPass, seed: int, scale: float, k: int,
     for l in fp.layers:
         values.update({s: draw(-scale, scale) for s in list(fp.W[l]) + list(fp.b[l])})
     values.update({s: draw(-2 * scale, 2 * scale) for s in fp.X})
-    values.update({s: sp.Float(_target(fp.net.loss, rng, scale), DIGITS) for s in fp.Y})
+    values.update({s: sp.Float(fp.net.loss_rule.targets.point(rng, scale), DIGITS) for s in fp.Y})
     values.update({s: draw(0, scale) for s in fp.weight_decay.free_symbols})
     point = Point(fp, values, rng, k)
     _run_forward(point)

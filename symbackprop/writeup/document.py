@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from ..model.activations import ACTIVATIONS
 from ..model.errors import SpecError
 from ..model.notations import canonical_parameter
 from ..model.notations import notation as notation_named
@@ -86,10 +85,9 @@ def _layers(d: Derivation, p: Printer) -> list[dict]:
     rows = [{"layer": p.notation.layer_offset, "units": d.net.sizes[0], "activation": "input",
              "g": "", "gprime": ""}]
     for l in d.forward.layers:
-        name = d.net.activation(l)
-        rule = ACTIVATIONS[name]
+        name, rule = d.net.layer_activations[l - 1], d.net.rule(l)
         if rule.elementwise:
-            g, gprime = p.latex(rule.formula(z, l)), p.latex(d.forward.table_form(rule.derivative(z, a, l)))
+            g, gprime = p.latex(rule.formula(z, l)), p.latex(d.forward.table_form(rule.textbook_derivative(z, a, l)))
         else:
             zi, ai, i, k = sp.IndexedBase("z"), sp.IndexedBase("a"), sp.Symbol("i"), sp.Symbol("k")
             g = p.latex(sp.exp(zi[i]) / sp.Sum(sp.exp(zi[k]), (k, 1, sp.Symbol("n"))))

@@ -18,7 +18,6 @@ from functools import cached_property
 
 import sympy as sp
 
-from ..model.activations import ACTIVATIONS
 from ..model.notations import canonical_parameter
 from ..model.notations import notation as notation_named
 from ..symbolic.derive import Derivation
@@ -97,7 +96,7 @@ class Explanation:
             return ("multivariable chain rule", "the parameter enters {E} only through {terms}" + decay
                     + "; {Z} is linear in it")
         if q.kind == "Z":
-            elementwise = ACTIVATIONS[self.d.net.activation(q.layer)].elementwise
+            elementwise = self.d.net.rule(q.layer).elementwise
             feeds = "only its own activation {terms}" if elementwise else "every softmax output of its column, {terms}"
             return ("chain rule through the activation", "{Z} feeds " + feeds + "; the derivative is the "
                     "activation's (a lemma, proved against SymPy's diff)")

@@ -1,0 +1,209 @@
+"""An activation from a user's formula in z, read by a small whitelisting parser: never eval.
+
+The grammar is arithmetic in one variable:
+
+    expr   := term (("+" | "-") term)*
+    term   := unary (("*" | "/") unary | unary)*          a juxtaposed factor multiplies: 2z
+    unary  := ("+" | "-") unary | power
+    power  := atom (("^" | "**") unary)?
+    atom   := number | "z" | constant | function "(" expr ("," expr)* ")" | "(" expr ")"
+
+Names are only those in ``FUNCTIONS`` and ``CONSTANTS``; anything else is refused with its
+column. The formula must be a function of z that SymPy can differentiate, real and finite at
+sample points on both sides of 0; its derivative is SymPy's.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import sympy as sp
+
+from .errors import SpecError
+from .stable import stabilise
+
+Z = sp.Symbol("z", real=True)
+MAX_LENGTH, MAX_DEPTH, MAX_EXPONENT = 200, 30, 10
+SAMPLES = (-2.5, -0.7, 0.0, 0.4, 1.9)      # a formula must be real and finite here, with its derivative
+
+FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
+    "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "tanh": sp.tanh, "sinh": sp.sinh,
+    "cosh": sp.cosh, "sin": sp.sin, "cos": sp.cos, "atan": sp.atan, "arctan": sp.atan, "erf": sp.erf,
+    "abs": sp.Abs, "max": sp.Max, "min": sp.Min,
+    "sigmoid": lambda u: 1 / (1 + sp.exp(-u)), "sigma": lambda u: 1 / (1 + sp.exp(-u)),
+    "softplus": lambda u: sp.log(1 + sp.exp(u)), "relu": lambda u: sp.Max(u, 0),
+}
+ARITY = {"max": 2, "min": 2}
+CONSTANTS = {"pi": sp.pi, "e": sp.E}
+_TOKEN = re.compile(r"\s*(?:(?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)|(?P<name>[A-Za-z_]+)"
+                    r"|(?P<op>\*\*|[-+*/^(),]))")
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text, self.k, self.depth = text, 0, 0
+        self.tokens: list[tuple[str, str, int]] = []
+        self.tokens = self._tokens(text)
+
+    def _fail(self, what: str, at: int | None = None) -> SpecError:
+        col = at if at is not None else self.tokens[self.k][2] if self.k < len(self.tokens) else len(self.text)
+        return SpecError(f"activation formula {self.text!r}: {what} at column {col + 1}; a formula in z uses "
+                         f"numbers, + - * / ^, parentheses, and {', '.join(sorted({*FUNCTIONS, *CONSTANTS}))}")
+
+    def _tokens(self, text: str) -> list[tuple[str, str, int]]:
+        out, pos = [], 0
+        while pos < len(text):
+            if text[pos:].strip() == "":
+                break
+            mo = _TOKEN.match(text, pos)
+            if not mo:
+                raise self._fail(f"unexpected {text[pos]!r}", pos)
+            kind = mo.lastgroup or ""
+            out.append((kind, mo.group(kind), mo.start(kind)))
+            pos = mo.end()
+        return out
+
+    def peek(self) -> str | None:
+        return self.tokens[self.k][1] if self.k < len(self.tokens) else None
+
+    def take(self, expected: str | None = None) -> tuple[str, str, int]:
+        if self.k >= len(self.tokens):
+            raise self._fail(f"expected {expected or 'more'}, the formula ends")
+        token = self.tokens[self.k]
+        if expected is not None and token[1] != expected:
+            raise self._fail(f"expected {expected!r}, found {token[1]!r}")
+        self.k += 1
+        return token
+
+    def parse(self) -> sp.Expr:
+        out = self.expr()
+        if self.peek() is not None:
+            raise self._fail(f"unexpected {self.peek()!r}")
+        return out
+
+    def expr(self) -> sp.Expr:
+        out = self.term()
+        while self.peek() in ("+", "-"):
+            out = out + self.term() if self.take()[1] == "+" else out - self.term()
+        return out
+
+    def term(self) -> sp.Expr:
+        out = self.unary()
+        while self.peek() is not None and self.peek() not in ("+", "-", ")", ","):
+            op = self.peek()
+            if op in ("*", "/"):
+                self.take()
+                right = self.unary()
+                out = out * right if op == "*" else out / right
+            else:
+                out = out * self.unary()
+        return out
+
+    def unary(self) -> sp.Expr:
+        if self.peek() in ("+", "-"):
+            sign = self.take()[1]
+            with self.nested():
+                inner = self.unary()
+            return inner if sign == "+" else -inner
+        return self.power()
+
+    def power(self) -> sp.Expr:
+        base = self.atom()
+        if self.peek() in ("^", "**"):
+            self.take()
+            with self.nested():
+                exponent = self.unary()
+            if not (exponent.is_Rational and abs(exponent) <= MAX_EXPONENT):
+                raise self._fail(f"an exponent must be a number of size at most {MAX_EXPONENT}")
+            return base**exponent
+        return base
+
+    def nested(self) -> _Parser:
+        return self
+
+    def __enter__(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self._fail(f"nested too deeply (at most {MAX_DEPTH})")
+
+    def __exit__(self, *exc) -> None:
+        self.depth -= 1
+
+    def atom(self) -> sp.Expr:
+        if self.peek() is None:
+            raise self._fail("expected a number, z, a function or (, the formula ends")
+        kind, text, col = self.take()
+        if kind == "number":
+            return sp.Rational(text)
+        if text == "(":
+            with self.nested():
+                inner = self.expr()
+            self.take(")")
+            return inner
+        if kind != "name":
+            raise self._fail(f"unexpected {text!r}", col)
+        if text == "z":
+            return Z
+        if text in CONSTANTS:
+            return CONSTANTS[text]
+        if text not in FUNCTIONS:
+            raise self._fail(f"unknown name {text!r}", col)
+        self.take("(")
+        with self.nested():
+            args = [self.expr()]
+            while self.peek() == ",":
+                self.take()
+                args.append(self.expr())
+        self.take(")")
+        if len(args) != ARITY.get(text, 1):
+            raise self._fail(f"{text} takes {ARITY.get(text, 1)} argument(s), got {len(args)}", col)
+        return FUNCTIONS[text](*args)
+
+
+def parse(text: str) -> sp.Expr:
+    """The formula as a SymPy expression in ``Z``; SpecError (one line, with the column) if not allowed."""
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError(f"an activation formula is a non-empty string in z; got {text!r}")
+    if len(text) > MAX_LENGTH or any(not (c.isprintable() and c.isascii()) for c in text):
+        raise SpecError(f"an activation formula is printable ASCII of at most {MAX_LENGTH} characters")
+    return _Parser(text).parse()
+
+
+def _finite(value: sp.Expr) -> bool:
+    number = complex(sp.N(value, 30))
+    return abs(number.imag) < 1e-25 and abs(number.real) < 1e300
+
+
+def check_differentiable(text: str, expr: sp.Expr) -> sp.Expr:
+    """expr's derivative in z, refusing a formula that is not a real differentiable function of z."""
+    if Z not in expr.free_symbols:
+        raise SpecError(f"activation formula {text!r} does not depend on z; an activation is a function of z")
+    derivative = sp.diff(expr, Z)
+    if derivative.has(sp.Derivative, sp.Subs):
+        raise SpecError(f"activation formula {text!r}: SymPy cannot differentiate it in z")
+    for point in SAMPLES:
+        for what, e in (("value", expr), ("derivative", derivative)):
+            value = e.xreplace({Z: sp.Rational(point)})
+            if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not _finite(value):
+                raise SpecError(f"activation formula {text!r} is not a real differentiable function of z: its "
+                                f"{what} at z = {point} is {sp.N(value, 6)}")
+    return derivative
+
+
+def _kinks(expr: sp.Expr) -> tuple[float, ...]:
+    """Real points where a Max, Min, Abs or Heaviside in expr turns (linear arguments only)."""
+    turns: set[float] = set()
+    for atom in expr.atoms(sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign):
+        u = atom.args[0] - atom.args[1] if isinstance(atom, (sp.Max, sp.Min)) else atom.args[0]
+        if sp.Poly(u, Z).degree() == 1 if u.is_polynomial(Z) else False:
+            turns.add(float(sp.solve(u, Z)[0]))
+    return tuple(sorted(turns))
+
+
+def read(text: str) -> tuple[sp.Expr, sp.Expr, tuple[float, ...], bool]:
+    """A formula in z read and checked: (its expression in ``Z``, an equal stable form, its kinks,
+    whether it is analytic). ``Activation.from_formula`` builds the entry from these."""
+    expr = parse(text)
+    check_differentiable(text, expr)
+    smooth = not expr.has(sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
+    return expr, stabilise(expr), _kinks(expr), smooth
