@@ -2,7 +2,7 @@
 #   make demo   installs symbackprop into .venv (and TeX Live, for the PDF) and writes the derivation of the
 #               default 2-3-1 network into ./derivation: .tex, .pdf and .md, every equation checked
 #   make test   installs the test extras, the autodiff references and the notebooks' extra (matplotlib, a
-#               Jupyter kernel), lints (ruff), runs the whole suite (which executes the notebooks)
+#               Jupyter kernel), lints (ruff), type-checks (mypy), runs the whole suite (which executes the notebooks)
 VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
@@ -30,6 +30,7 @@ $(VENV)/.extras: $(BIN)/symbackprop
 test: system $(VENV)/.extras
 	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall .
 	$(BIN)/ruff check symbackprop tests benchmarks
+	$(BIN)/mypy symbackprop
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
 bench: $(VENV)/.extras

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -103,7 +104,7 @@ def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = 
 
 def network_from(args: argparse.Namespace) -> tuple[Network, Notation]:
     """Defaults, then the preset's choices, then what the user gave explicitly."""
-    chosen = dict(DEFAULTS)
+    chosen: dict[str, Any] = dict(DEFAULTS)
     if args.preset:
         chosen.update(notation(args.preset).preset)
     given = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k) is not None}
@@ -146,6 +147,7 @@ def _failure_lines(report: Report, names: Notation) -> list[str]:
     lines = []
     for r in failed[:SHOWN_FAILURES]:
         cx = r.counterexample
+        assert cx is not None                 # failed keeps only results with one
         point = ", ".join(f"{names.quantity(k)}={v:.4g}" for k, v in list(cx.point.items())[:4])
         lines.append(f"  {names.step(r.name)}: direct {cx.direct:.10g} != closed form {cx.closed:.10g} "
                      f"at {point}, … (full point with --json)")

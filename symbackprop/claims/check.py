@@ -23,6 +23,7 @@ import itertools
 import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import cast
 
 import sympy as sp
 
@@ -37,7 +38,7 @@ from ..symbolic.points import Point, random_point
 from ..symbolic.verify import FAILED, NUMERIC, PROVED, Result, check_step, numeric_test, residual
 from ..writeup.printing import Printer
 from .parse import ClaimSyntaxError, Node, Parser, Ref, SumOver, Transpose, split_claims, substitute, walk
-from .reading import Dim, ShapeMismatch, interpret
+from .reading import Claim, Dim, ShapeMismatch, interpret
 
 WRONG = "wrong"
 SHOWN = 3                      # failing instances listed in the text
@@ -187,6 +188,7 @@ def _failure_text(f: Failure, printer: Printer, whole_point: bool) -> str:
     """The instance, both values, and (for the first) every input of the point: enough to reproduce it."""
     if f.reason:
         return f"{f.instance}: {f.reason}"
+    assert f.claim is not None and f.truth is not None      # a failure without a reason has both values
     text = f"{f.instance}: claim {_number(f.claim)} but truth {_number(f.truth)}"
     if not whole_point:
         return text + " (at the same point)"
@@ -253,7 +255,7 @@ class _Network:
             return self.d.net.batch
         if dim.kind == "1":
             return 1
-        return self.general.size(dim.layer.xreplace(base))
+        return self.general.size(cast(sp.Expr, dim.layer).xreplace(base))
 
     def check(self, claim) -> _Outcome:
         """Every instance of the claim proved, tested or refuted (see verify.check_step)."""
@@ -276,6 +278,7 @@ class _Network:
                 statuses.append(result.status)
                 if result.status == FAILED:
                     ce = result.counterexample
+                    assert ce is not None                  # a failed check has its counterexample
                     out.failures.append(Failure(name, ce.closed, ce.direct, ce.point))
                     out.pairs.append((name, truth, claimed))
                 elif result.status == NUMERIC:
@@ -343,6 +346,7 @@ def _ratio(net: _Network, pairs) -> sp.Float | None:
 def repair_factor(ctx: _Context) -> Diagnosis | None:
     """The claim is a constant c m^p times the truth (p = -1, 0, 1): 1/m missing or extra, a factor 2, a sign.
     The power of m shows when the ratio is found again on the same network with one more sample."""
+    assert ctx.claim is not None and ctx.outcome is not None
     k0 = _ratio(ctx.net, ctx.outcome.pairs)
     other = ctx.variant(batch=ctx.net.d.net.batch + 1)
     if k0 is None or other is None:
@@ -364,6 +368,7 @@ def repair_factor(ctx: _Context) -> Diagnosis | None:
 
 def repair_gprime(ctx: _Context) -> Diagnosis | None:
     """δ^l_ic (or ∂E/∂Z^l_ic) off by the factor g′(Z^l_ic) of its own unit."""
+    assert ctx.claim is not None
     lhs = ctx.claim.lhs
     node = lhs if isinstance(lhs, sp.Indexed) and lhs.base == delta else None
     if node is None and getattr(lhs, "args", None) and isinstance(lhs.args[-1], sp.Indexed) and lhs.args[-1].base == Z:
@@ -419,6 +424,7 @@ def repair_assumption(ctx: _Context) -> Diagnosis | None:
     assume = {}
     for c in range(net.batch):
         assume.update(short.eliminate(list(fp.Y[:, c])))
+    assert ctx.outcome is not None
     results = [ctx.net.judge(name, truth.xreplace(assume), claim.xreplace(assume), assume)
                for name, truth, claim in ctx.outcome.pairs]
     if all(r.status != FAILED for r in results):
@@ -460,6 +466,7 @@ def _describe(loss: str, output: str, hidden: list | None) -> str:
 
 def repair_layers(ctx: _Context) -> Diagnosis | None:
     """Right at the output layer only: the output's rule written for every layer."""
+    assert ctx.outcome is not None
     statuses = ctx.outcome.statuses
     output = ctx.net.d.net.depth + ctx.net.notation.layer_offset
     if None in statuses or output not in statuses or len(statuses) < 2:
@@ -488,6 +495,7 @@ def repair_range(ctx: _Context) -> Diagnosis | None:
 
 def repair_decay(ctx: _Context) -> Diagnosis | None:
     """With weight decay: a weight's λ W^l_ij forgotten, or a bias decayed (biases are not)."""
+    assert ctx.claim is not None
     lhs = ctx.claim.lhs
     if ctx.net.d.net.weight_decay == 0 or not isinstance(lhs, Partial) or lhs.args[1].base not in (W, b):
         return None
@@ -509,13 +517,14 @@ class _Context:
     """What a repair needs: the network, the claim, its syntax, what failed."""
 
     net: _Network
-    claim: object
+    claim: Claim | None               # None, as outcome is, for a claim whose shapes do not fit (syntax repairs)
     sides: list
     text: str
     outcome: _Outcome | None = None
 
     def holds_with(self, change) -> str:
         """'proved' or 'numeric' if the claim with its right side changed holds on this network, else ''."""
+        assert self.claim is not None
         changed = replace(self.claim, rhs=change(self.claim.rhs))
         outcome = self.net.check(changed)
         return "" if not outcome.holds else "proved" if outcome.proved else "numeric"

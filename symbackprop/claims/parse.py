@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
+from typing import Any, NoReturn
 
 import sympy as sp
 
@@ -106,6 +107,7 @@ def tokenize(text: str) -> list[Token]:
             raise ClaimSyntaxError(f"unexpected character {text[start]!r}; a claim uses names, numbers, "
                                    "+ - * / @ ^ _ ' ( ) [ ] { } , = and LaTeX maths", start + 1, source)
         kind = match.lastgroup
+        assert kind is not None                   # every alternative of _TOKEN is a named group
         word, start = match.group(kind), match.start(kind)
         glued = start == pos and pos > 0 and not text[pos - 1].isspace()
         pos = match.end()
@@ -280,7 +282,7 @@ class Parser:
             self.fail(f"expected {what}")
         return self.take()
 
-    def fail(self, message: str):
+    def fail(self, message: str) -> NoReturn:
         found = self.tok.text or "the end of the claim"
         raise ClaimSyntaxError(f"{message}, found {found!r}" if self.tok.kind != "end" else f"{message}, found "
                                "the end of the claim", self.tok.pos + 1, self.text)
@@ -639,6 +641,7 @@ class Parser:
 
     def items(self, closer: str) -> tuple[list, str | int | None]:
         """Indices separated by commas (or written together, ij), then an optional ;sample."""
+        items: list
         items, sample = [], None
         while not self.at("op", closer, ";"):
             if items and self.at("op", ","):
@@ -725,8 +728,8 @@ def substitute(node: Node, old: Node, new: Node) -> Node:
     """The tree with the node ``old`` (that very node) replaced by ``new``."""
     if node is old:
         return new
-    changes = {f.name: substitute(getattr(node, f.name), old, new) for f in fields(node)
-               if isinstance(getattr(node, f.name), Node)}
+    changes: dict[str, Any] = {f.name: substitute(getattr(node, f.name), old, new) for f in fields(node)
+                               if isinstance(getattr(node, f.name), Node)}
     return replace(node, **changes) if changes else node
 
 

@@ -15,7 +15,9 @@ left side's ranges.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any, cast
 
 import sympy as sp
 
@@ -57,7 +59,7 @@ class Dim:
     ones, as long as what it multiplies)."""
 
     kind: str
-    layer: sp.Expr | None = None
+    layer: sp.Expr | None = None      # set exactly when kind is n
 
     def size(self) -> sp.Expr:
         if self.kind == "*":
@@ -67,16 +69,16 @@ class Dim:
     def same(self, other: Dim) -> bool:
         if "*" in (self.kind, other.kind):
             return True
-        return self.kind == other.kind and (self.kind != "n" or sp.expand(self.layer - other.layer) == 0)
+        return self.kind == other.kind and (self.kind != "n" or sp.expand(cast(sp.Expr, self.layer) - other.layer) == 0)
 
     def maybe(self, other: Dim) -> bool:
         """Equal at some layer: l against L (the claim then fails where they differ)."""
-        return self.kind == other.kind == "n" and bool((self.layer - other.layer).free_symbols)
+        return self.kind == other.kind == "n" and bool((cast(sp.Expr, self.layer) - other.layer).free_symbols)
 
     def show(self, notation: Notation) -> str:
         if self.kind != "n":
             return {"*": "any", "m": "m", "1": "1"}[self.kind]
-        reader = Printer(notation).latex(self.layer + notation.layer_offset)
+        reader = Printer(notation).latex(cast(sp.Expr, self.layer) + notation.layer_offset)
         return tex_to_text(notation.tex.size.replace("@l", reader))
 
 
@@ -85,7 +87,7 @@ class Tensor:
     """A value of the claim: a scalar (shape None) or a matrix given entry by entry, ``at(row, col)``."""
 
     shape: tuple[Dim, Dim] | None
-    at: object                    # (row, col) -> sp.Expr
+    at: Callable[[Any, Any], sp.Expr]     # (row, col) -> sp.Expr
     node: Node | None = None
 
     @property
@@ -129,7 +131,7 @@ class Reader:
         self.scopes: list[dict[str, Dim]] = []     # the letters used in each sum being read, innermost last
         self.samples: list[sp.Expr] = []       # the sample of per-sample quantities: innermost sum first
         self.sample_letter = notation.letters[3]
-        self.fresh = iter(())                   # summation letters for matrix products (set by interpret)
+        self.fresh: Iterator[str] = iter(())     # summation letters for matrix products (set by interpret)
         self.unit: tuple[sp.Expr, Dim, sp.Expr] | None = None   # a component claim's unit, its range, its sample
         self.notes: list[str] = []
 
@@ -184,7 +186,7 @@ class Reader:
                                    r.start + 1, self.text)
         layer = None if kind == "Y" else self.our_layer(r)
         tensor = self.component(kind, layer, r) if r.indices is not None else self.matrix(kind, layer, r)
-        if (r.indices is None and self.unit is not None and tensor.shape[0].same(self.unit[1])
+        if (tensor.shape is not None and self.unit is not None and tensor.shape[0].same(self.unit[1])
                 and tensor.shape[1].kind in ("1", "m")):    # a column (or the samples' columns), never a W
             unit, _, sample = self.unit                  # (h(z_p) − y) in a claim about δ_p: y is y_p
             column = self.current_sample() if self.notation.tex.per_sample else sample
@@ -204,6 +206,7 @@ class Reader:
 
     def component(self, kind: str, layer, r: Ref) -> Tensor:
         dims = self.dims(kind, layer)
+        assert r.indices is not None                     # ref() reads an indexed quantity here
         units = [self.use(k, d) for k, d in zip(r.indices, dims, strict=False)]
         base = {"W": W, "b": b, "Z": Z, "A": A, "Y": Y, "delta": delta}[kind]
         if kind in ("W", "b"):
@@ -216,14 +219,14 @@ class Reader:
         base = {"W": W, "b": b, "Z": Z, "A": A, "Y": Y, "delta": delta}[kind]
         dims = self.dims(kind, layer)
         if kind == "W":
-            return Tensor(dims, lambda i, j: W[layer, i, j])
+            return Tensor(cast(tuple[Dim, Dim], dims), lambda i, j: W[layer, i, j])
         if kind == "b":
             return Tensor((dims[0], Dim("1")), lambda i, j: b[layer, i])
         head = () if kind == "Y" else (layer,)
         if self.notation.tex.per_sample:                 # one sample's column
             sample = self.current_sample()
             return Tensor((dims[0], Dim("1")), lambda i, j: base[(*head, i, sample)])
-        return Tensor(dims, lambda i, j: base[(*head, i, j)])
+        return Tensor(cast(tuple[Dim, Dim], dims), lambda i, j: base[(*head, i, j)])
 
     # --- operations ---
 
@@ -314,8 +317,8 @@ class Reader:
                 raise ShapeMismatch(f"{self.source(node)}: division by a matrix ({right.shown(self.notation)})")
             return self.entrywise(node, left, right, lambda a, b_: a / b_)
         ones = any(d.kind == "*" for t in (left, right) if t.shape for d in t.shape)    # δ 1: always a product
-        if node.op == "⊙" or (node.op == "⋅" and not ones and (left.scalar or right.scalar
-                                                                or self.fits(left.shape, right.shape))):
+        if node.op == "⊙" or (node.op == "⋅" and not ones and (left.scalar or right.scalar or (
+                left.shape and right.shape and self.fits(left.shape, right.shape)))):
             return self.entrywise(node, left, right, lambda a, b_: a * b_)
         return self.product(node, left, right)
 
@@ -329,7 +332,8 @@ class Reader:
         if left.shape is None or right.shape is None:
             shape = left.shape or right.shape
         elif self.fits(left.shape, right.shape):
-            shape = tuple(b_ if a.kind in ("1", "*") else a for a, b_ in zip(left.shape, right.shape, strict=True))
+            shape = cast(tuple[Dim, Dim], tuple(b_ if a.kind in ("1", "*") else a
+                                                for a, b_ in zip(left.shape, right.shape, strict=True)))
         else:
             raise ShapeMismatch(f"{self.source(node)}: {self.source(node.left)} is {left.shown(self.notation)} and "
                                 f"{self.source(node.right)} is {right.shown(self.notation)}; entrywise they must agree",
@@ -356,7 +360,7 @@ class Reader:
 
 def _letters(nodes) -> set[str]:
     """The index letters a claim writes itself: a product's summation letter must be another."""
-    out = set()
+    out: set[str] = set()
     for node in (child for root in nodes for child in walk(root)):
         if isinstance(node, Ref):
             out.update(k for k in (*(node.indices or ()), node.sample) if isinstance(k, str))
@@ -387,6 +391,7 @@ def interpret(sides: list[Node], notation: Notation, text: str) -> Claim:
 def _component(left: Node, right: Node, lhs: Tensor, reader: Reader) -> tuple[sp.Expr, sp.Expr, dict]:
     """One entry each side; an unindexed vector on the right is read at the left side's unit (seed 001's y)."""
     target = left.of if isinstance(left, PartialOf) else left
+    assert isinstance(target, Ref) and target.indices is not None     # _lhs took it; one entry: indexed
     entry = lhs.entry(None, None)
     if target.kind in ("delta", "Z", "A") and len(target.indices) == 1:
         node = entry.args[1] if isinstance(entry, Partial) else entry
@@ -401,6 +406,7 @@ def _component(left: Node, right: Node, lhs: Tensor, reader: Reader) -> tuple[sp
 def _matrix(right: Node, lhs: Tensor, reader: Reader) -> tuple[sp.Expr, sp.Expr, dict]:
     """Entry (row, col) of both sides, the letters the notation uses for a unit and the previous unit or sample."""
     unit, prev, _, sample = reader.notation.letters
+    assert lhs.shape is not None                     # a matrix claim
     column = lhs.shape[1].kind != "1"
     rows = reader.letter(unit)
     cols = reader.letter(prev if lhs.shape[1].kind == "n" else sample) if column else sp.Integer(1)

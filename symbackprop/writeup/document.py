@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -60,7 +61,7 @@ def _checked(d: Derivation, general: General, eqs, p: Printer, cache: dict) -> l
                    for name, truth, claim, assume in general.check_instances(eq)]
         if not results:                                  # a hidden-layer equation in a network without one
             continue
-        row = {"lhs": p.latex(general.display(eq.lhs)), "lines": p.latex_lines(general.display(eq.rhs))}
+        row: dict[str, Any] = {"lhs": p.latex(general.display(eq.lhs)), "lines": p.latex_lines(general.display(eq.rhs))}
         if row["lhs"] == "".join(row["lines"]):         # θ writes A as h(z): "h(z) = h(z)" says nothing
             continue
         row.update(label=eq.label, why=p.words(eq.why), scope=_scope(eq, general, p), assumption=eq.assumption,
@@ -157,7 +158,7 @@ def _numeric(d: Derivation) -> dict:
     X, Y = random_data(d.net, NUMERIC_SAMPLES, rng)
     lam = SYMBOLIC_DECAY if isinstance(d.net.weight_decay, str) else None
     report = gradcheck(d, params, X, Y, references=NUMERIC_REFERENCES, weight_decay=lam, seed=NUMERIC_SEED)
-    rows = {}
+    rows: dict[str, dict[str, Any]] = {}
     for c in report.comparisons:
         row = rows.setdefault(c.reference, {"reference": c.reference, "max_abs": 0.0, "max_rel": 0.0,
                                             "worst": c.worst, "passed": True, "atol": c.atol, "rtol": c.rtol})
@@ -204,7 +205,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
     general = General(d.chain, glyphs)
     sizes = "-".join(map(str, net.sizes))
     x = general.x
-    doc = {
+    doc: dict[str, Any] = {
         "title": title or f"Back-propagation for the {sizes} network",
         "notation": {"name": glyphs.name, "seed": glyphs.seed, "error": glyphs.tex.error,
                      "per_sample": glyphs.tex.per_sample, "offset": glyphs.layer_offset,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 
 import sympy as sp
 
@@ -91,12 +92,13 @@ class Explanation:
 
     def _reason(self, u: sp.Symbol) -> tuple[str, str]:
         q, fp = quantity_of(u.name), self.d.forward
+        assert q is not None                         # u is one of the network's quantities
         decay = " and the weight-decay term" if u in fp.decay_term.free_symbols else ""
         if q.kind in ("W", "b"):
             return ("multivariable chain rule", "the parameter enters {E} only through {terms}" + decay
                     + "; {Z} is linear in it")
         if q.kind == "Z":
-            elementwise = self.d.net.rule(q.layer).elementwise
+            elementwise = self.d.net.rule(cast(int, q.layer)).elementwise
             feeds = "only its own activation {terms}" if elementwise else "every softmax output of its column, {terms}"
             return ("chain rule through the activation", "{Z} feeds " + feeds + "; the derivative is the "
                     "activation's (a lemma, proved against SymPy's diff)")

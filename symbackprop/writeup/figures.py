@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from typing import cast
 
 import numpy as np
 
@@ -27,10 +28,11 @@ def unit_edges(sizes: tuple[int, ...]) -> list[tuple[Unit, Unit]]:
     return edges + [((len(sizes) - 1, i), "E") for i in range(1, sizes[-1] + 1)]
 
 
-def _unit(name: str) -> tuple[str, Unit] | None:
+def _unit(name: str) -> tuple[str, tuple[int, int]] | None:
     q = quantity_of(name)
     if q is None or q.kind not in ("W", "b", "Z", "A"):
         return None
+    assert isinstance(q.layer, int)                  # quantity_of numbers these layers
     if q.kind == "W":
         return "W", (q.layer, q.units[0])
     return q.kind, (q.layer, q.units[0])
@@ -42,11 +44,11 @@ def path_edges(x: Explanation) -> Counter:
     for path in x.paths:
         if len(path.nodes) == 1:                     # weight decay: the weight is in E itself, no unit edge
             continue
-        units = []
+        units: list[Unit] = []
         for node in path.nodes:
-            kind, unit = _unit(node.name)
+            kind, unit = cast(tuple[str, tuple[int, int]], _unit(node.name))     # a path's nodes are all units
             if kind == "W":                          # W^l_ij is the edge from unit (l-1, j) to unit (l, i)
-                j = quantity_of(node.name).units[1]
+                j = cast(Quantity, quantity_of(node.name)).units[1]
                 units.append((unit[0] - 1, j))
             units.append(unit)
         units = [u for k, u in enumerate(units) if k == 0 or u != units[k - 1]]   # Z and A are one unit

@@ -14,9 +14,11 @@ import importlib.resources
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
+SYNTAX: dict[str, Any]            # jinja2.Environment's keyword arguments, of several types
 SYNTAX = dict(block_start_string=r"\BLOCK{", block_end_string="}", variable_start_string=r"\VAR{",
               variable_end_string="}", comment_start_string=r"\#{", comment_end_string="}",
               line_statement_prefix=None, line_comment_prefix=None, trim_blocks=True, lstrip_blocks=True,

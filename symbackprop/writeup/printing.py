@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import cast
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -242,7 +243,7 @@ def _greedy(pieces: list[str], width: int) -> list[str]:
 def _named(printer: Printer, name: str, tex) -> str | None:
     """A model symbol's glyph, or None for a symbol the model does not name (m, λ, z)."""
     if name.startswith("reader_"):
-        return printer.glyph(quantity_of(name[len("reader_"):]), tex)
+        return printer.glyph(cast(Quantity, quantity_of(name[len("reader_"):])), tex)    # a δ, named by prepare()
     q = quantity_of(name)
     return None if q is None else printer.glyph(q, tex)
 

@@ -73,6 +73,13 @@ class _Seed:
     def sample(self, i) -> int:
         return _in_range("sample", int(i), 1, self.m, "sample")
 
+    def entry(self, base: str, *indices) -> sp.Expr:
+        """The canonical quantity a seed symbol stands for: each seed reads its own symbols."""
+        raise NotImplementedError
+
+    def equations(self, slip: bool = False) -> list[SeedEquation]:
+        raise NotImplementedError
+
 
 # --- seed 000: matrix notation, the chain-rule identities ------------------------------------
 
@@ -291,6 +298,7 @@ class UfldlSeed(_Seed):
 
 
 SEEDS: dict[str, Callable[[Derivation], _Seed]] = {"matrix": MatrixSeed, "theta": ThetaSeed, "ufldl": UfldlSeed}
+ASSUMES: dict[str, dict[str, object]]
 ASSUMES = {"matrix": {"loss": "mse"},                        # seed 000: any g^l, squared error
            "theta": {"loss": "bce", "activations": "sigmoid"},
            "ufldl": {"loss": "mse", "activations": "sigmoid", "batch": 1}}
@@ -313,6 +321,7 @@ def equations(name: str, d: Derivation, *, slip: bool = False) -> list[SeedEquat
 
 def check(name: str, d: Derivation, *, slip: bool = False) -> list[Result]:
     """Check every equation of a seed, translated into ``d``'s network, against direct differentiation."""
+    cache: dict
     seed, cache = SEEDS[name](d), {}
     return [check_step(d, Step(eq.label, eq.compare_as(eq.truth), eq.compare_as(seed.translate(eq.claim))), cache=cache)
             for eq in equations(name, d, slip=slip)]
