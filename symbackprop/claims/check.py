@@ -37,6 +37,7 @@ from ..symbolic.general import A, General, Partial, W, Z, b, delta, g, gprime, l
 from ..symbolic.points import Point, random_point
 from ..symbolic.verify import FAILED, NUMERIC, PROVED, Result, check_step, numeric_test, residual
 from ..writeup.printing import Printer
+from .budget import check_budget
 from .parse import ClaimSyntaxError, Node, Parser, Ref, SumOver, Transpose, split_claims, substitute, walk
 from .reading import Dim, ShapeMismatch, interpret
 
@@ -68,6 +69,8 @@ class _Instances(General):
 
     def entry(self, q: sp.Indexed) -> sp.Expr:
         kind, idx = q.base.name, [int(k) for k in q.indices]
+        if kind == "n":                                # a layer's size outside any sum's limit: n^2 = 1
+            return sp.Integer(self.size(idx[0]))
         if kind == "Y":
             units, layer, sample = idx[:-1], self.net.depth, idx[-1]
         elif kind in ("W", "b"):
@@ -549,7 +552,9 @@ def check(d: Derivation, claim: str, notation: str = "matrix", *, seed: int = 0,
     """
     names = notation_named(notation)
     parser = Parser(claim, names)
-    return _check_one(_Network(d, names, seed), parser.parse(), parser.text, claim.strip(), diagnose)
+    sides = parser.parse()
+    check_budget(sides, parser.text, d.net.sizes, d.net.batch)
+    return _check_one(_Network(d, names, seed), sides, parser.text, claim.strip(), diagnose)
 
 
 def check_text(d: Derivation, text: str, notation: str = "matrix", **options) -> list[tuple[int, Verdict]]:
@@ -568,9 +573,10 @@ def check_claims(d: Derivation, claims: list[tuple[str, str]], notation: str = "
         raise ClaimError("no claims: write one equation per line (# and % start comments)")
     for where, claim in claims:
         try:
-            Parser(claim, names).parse()
+            parser = Parser(claim, names)
+            check_budget(parser.parse(), parser.text, d.net.sizes, d.net.batch)
         except ClaimSyntaxError as error:
-            raise ClaimSyntaxError(error.reason, error.column, error.text, where) from None
+            raise type(error)(error.reason, error.column, error.text, where) from None
     return [(where, check(d, claim, notation, **options)) for where, claim in claims]
 
 
