@@ -11,9 +11,9 @@ import argparse
 import dataclasses
 import json
 import os
-import pathlib
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -27,6 +27,7 @@ from .model.spec import LIMITS, Network
 from .numeric.arrays import check_params, parameter_shapes, random_data, random_params
 from .numeric.gradcheck import gradcheck
 from .numeric.lambdify import ROUTES
+from .signals import interrupted
 from .symbolic.delta import BACKPROP, DeltaRules
 from .symbolic.derive import derive
 from .symbolic.verify import FAILED, Report, verify
@@ -99,6 +100,9 @@ def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = 
     else:
         parser.add_argument("--notation", choices=list(NOTATIONS), help="how names are written (default matrix)")
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    parser.add_argument("--progress", action="store_true",
+                        help="show progress on stderr even when it is not a terminal (on a terminal it always shows)")
+    parser.add_argument("--debug", action="store_true", help="on an error, show the traceback too")
 
 
 def network_from(args: argparse.Namespace) -> tuple[Network, Notation]:
@@ -275,10 +279,10 @@ def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     print(f"symbackprop derive: {describe(net)}; notation {', '.join(chosen)}")
     for path in written.files:
         print(f"  wrote {path}")
-    for line in written.log_lines:
-        print(f"  | {line}", file=sys.stderr)
     for problem in written.problems:
-        print(f"symbackprop: error: {problem}", file=sys.stderr)
+        print(f"symbackprop: error: {printable(problem)}", file=sys.stderr)
+    for line in written.log_lines:                 # after the error line, as the README says
+        print(f"  | {printable(line)}", file=sys.stderr)
     if written.problems:
         return 2
     return 0 if written.ok else 1
@@ -297,19 +301,38 @@ def cmd_explain(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     return 0
 
 
+MAX_CLAIMS_BYTES = 1_000_000        # a claims file: 500 claims of the longest kind
+
+
 def _claims(args: argparse.Namespace) -> list[tuple[str, str]]:
     """(where, claim): each argument one claim as it stands, then the file's claims (--file - reads stdin)."""
     claims = [(f"claim {k}", text) for k, text in enumerate(args.claims, start=1)]
     if args.file:
-        try:
-            text = sys.stdin.read() if args.file == "-" else pathlib.Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = getattr(error, "strerror", None) or error
-            raise SpecError(f"cannot read claims from {args.file}: {reason}") from None
-        claims += [(f"line {line}", claim) for line, claim in split_claims(text)]
+        claims += [(f"line {line}", claim) for line, claim in split_claims(read_claims_file(args.file))]
     if not claims:
         raise SpecError('no claims: give one, as in symbackprop check "delta2 = (A2 - Y) * g2\'(Z2) / m", or --file')
     return claims
+
+
+def read_claims_file(name: str) -> str:
+    """At most MAX_CLAIMS_BYTES of UTF-8 (a byte-order mark is allowed), from a file or, for ``-``, stdin."""
+    where = "stdin" if name == "-" else name
+    try:
+        if name == "-":
+            if sys.stdin is None or sys.stdin.closed:
+                raise SpecError("cannot read claims from stdin: it is closed (give them with --file FILE)")
+            stream = getattr(sys.stdin, "buffer", sys.stdin)
+            data = stream.read(MAX_CLAIMS_BYTES + 1)
+        else:
+            with open(name, "rb") as stream:
+                data = stream.read(MAX_CLAIMS_BYTES + 1)
+        if len(data) > MAX_CLAIMS_BYTES:
+            raise SpecError(f"cannot read claims from {where}: more than {MAX_CLAIMS_BYTES:,} bytes (a claims file "
+                            f"holds at most {MAX_CLAIMS_BYTES:,})")
+        return data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise SpecError(f"cannot read claims from {where}: {reason}") from None
 
 
 def cmd_check(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
@@ -382,28 +405,73 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+USAGE, INTERNAL = 2, 3      # exit statuses besides 0 (all good) and 1 (a check failed); signals: 128 + signum
+
+
 def main(argv: Sequence[str] | None = None, *, rules: DeltaRules = BACKPROP) -> int:
-    """Run the command line; ``rules`` lets a test plant a wrong δ equation and see exit 1."""
+    """Run the command line; ``rules`` lets a test plant a wrong δ equation and see exit 1.
+
+    The one guard of every command: whatever escapes is one line on stderr and an exit status that says
+    what kind of stop it was (see the module docstring); ``--debug`` adds the traceback.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
     try:
-        parser = build_parser()
-        if not (sys.argv[1:] if argv is None else argv):
-            raise SpecError("choose a command: derive, explain, check, verify or gradcheck (symbackprop <command> "
-                            "--help)")
-        args = parser.parse_args(argv)
-        return args.run(args, rules)
-    except SpecError as error:
-        print(f"symbackprop: error: {error}", file=sys.stderr)
-        return 2
-    except MemoryError:
-        print("symbackprop: error: out of memory: the network or the number of samples is too large for this "
-              "machine", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("symbackprop: interrupted", file=sys.stderr)
-        return 130
+        status = _run(argv, rules)
+        sys.stdout.flush()                 # a full disk or a closed pipe shows here, inside the guard
+        return status
+    except KeyboardInterrupt as error:     # SIGINT; SIGTERM and SIGHUP too (signals.install)
+        return interrupted(error)
     except BrokenPipeError:            # e.g. `symbackprop verify | head -1`: the reader left
-        sys.stdout = open(os.devnull, "w")
+        _discard_stdout()
         return 0
+    except SpecError as error:
+        return _stop(f"error: {error}", USAGE, debug)
+    except MemoryError:
+        return _stop("error: out of memory: the network or the number of samples is too large for this machine",
+                     USAGE, debug)
+    except OSError as error:           # a file (or stdout) that could not be written or read
+        if error.filename is None:
+            _discard_stdout()
+        what = f"{error.filename}" if error.filename is not None else "cannot write the output"
+        return _stop(f"error: {what}: {error.strerror or error}", USAGE, debug)
+    except Exception as error:         # noqa: BLE001 - the guard: one line and exit 3, never a traceback
+        return _stop(f"internal error: {type(error).__name__}: {error} (a bug: please report it with the command; "
+                     "--debug shows the traceback)", INTERNAL, debug)
+
+
+def _run(argv: list[str], rules: DeltaRules) -> int:
+    parser = build_parser()
+    if not argv:
+        raise SpecError("choose a command: derive, explain, check, verify or gradcheck (symbackprop <command> "
+                        "--help)")
+    args = parser.parse_args(argv)
+    return args.run(args, rules)
+
+
+def _stop(message: str, status: int, debug: bool) -> int:
+    if debug:
+        traceback.print_exc(file=sys.stderr)
+    print(f"symbackprop: {printable(message)}", file=sys.stderr)
+    return status
+
+
+def printable(text: str) -> str:
+    r"""One line, with control characters (a terminal's escape sequences) shown escaped, never sent raw.
+
+    >>> printable("near \x1b[2Jx\ny")
+    'near \\x1b[2Jx y'
+    """
+    text = " ".join(str(text).splitlines())
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def _discard_stdout() -> None:
+    """After stdout failed: what is still buffered can never be written, so drop it (no second error at exit)."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - open until the interpreter exits
 
 
 if __name__ == "__main__":

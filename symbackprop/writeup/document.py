@@ -328,17 +328,24 @@ def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequen
     engine = find_engine() if "pdf" in formats else None
     for (name, fmt), text in texts.items():
         path = folder / (f"{stem}-{name}.{fmt}" if len(notations) > 1 else f"{stem}.{fmt}")
-        if fmt != "pdf":
-            write_atomic(path, text)
-            written.files.append(path)
-        elif engine is None:
-            written.problems.append(f"{path.name} not written: {NoEngine.__name__}: no LaTeX engine found "
-                                    f"(latexmk or pdflatex); {INSTALL_HINT}")
-        else:
-            try:
-                written.logs[path] = compile_pdf(text, path, jobname=path.stem, engine=engine)
-                written.files.append(path)
-            except LatexError as error:
-                written.problems.append(f"{path.name} not written: {error}")
-                written.log_lines += list(error.log_lines)
+        try:
+            _write_one(written, path, fmt, text, engine)
+        except OSError as error:                 # a full disk, a folder where the file goes: one line, no half file
+            raise SpecError(f"cannot write {path}: {error.strerror or error}") from None
     return written
+
+
+def _write_one(written: Written, path: Path, fmt: str, text: str, engine: list[str] | None) -> None:
+    if fmt != "pdf":
+        write_atomic(path, text)
+        written.files.append(path)
+    elif engine is None:
+        written.problems.append(f"{path.name} not written: {NoEngine.__name__}: no LaTeX engine found "
+                                f"(latexmk or pdflatex); {INSTALL_HINT}")
+    else:
+        try:
+            written.logs[path] = compile_pdf(text, path, jobname=path.stem, engine=engine)
+            written.files.append(path)
+        except LatexError as error:
+            written.problems.append(f"{path.name} not written: {error}")
+            written.log_lines += list(error.log_lines)

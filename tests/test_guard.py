@@ -1,0 +1,158 @@
+"""The command line's one guard: whatever goes wrong is one line on stderr and an exit status that says what kind of
+stop it was (0 all good, 1 a check failed, 2 bad input or a file, 3 an internal error, 128 + n a signal), never a
+traceback unless --debug; signals stop cleanly, killing the LaTeX child and removing its temporary folder."""
+import errno
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from helpers import require_latex
+
+from symbackprop import cli
+
+SCRIPT = shutil.which("symbackprop")
+
+
+def run(*args, stdin=None, **options):
+    return subprocess.run([SCRIPT, *args], capture_output=True, text=True, timeout=300, input=stdin, **options)
+
+
+def one_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    return lines[0]
+
+
+# --- the guard ---------------------------------------------------------------------------------------------------
+
+def test_an_internal_error_is_one_line_and_exit_3_and_debug_shows_the_traceback(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("planted")
+
+    monkeypatch.setattr(cli, "verify", broken)
+    assert cli.main(["verify", "--sizes", "1,1"]) == cli.INTERNAL == 3
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith("symbackprop: internal error: RuntimeError: planted") and "--debug" in line
+    assert cli.main(["verify", "--sizes", "1,1", "--debug"]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and err.strip().splitlines()[-1].startswith("symbackprop: internal error")
+
+
+def test_a_full_disk_on_stdout_is_one_line_and_exit_2():
+    with open("/dev/full", "w") as full:
+        out = subprocess.run([SCRIPT, "verify", "--sizes", "1,1"], stdout=full, stderr=subprocess.PIPE, text=True,
+                             timeout=300)
+    assert out.returncode == 2
+    assert one_line(out.stderr) == "symbackprop: error: cannot write the output: No space left on device"
+
+
+def test_control_characters_of_user_text_are_escaped_in_messages():
+    out = run("check", "delta2 = A2 \x1b]0;owned\x07 + Y")
+    assert out.returncode == 2
+    line = one_line(out.stderr)
+    assert "\x1b" not in line and "\x07" not in line and "\\x1b]0;owned\\x07" in line
+
+
+# --- reading files, bounded ---------------------------------------------------------------------------------------
+
+def test_claims_from_a_closed_stdin_are_one_line_and_exit_2():
+    out = subprocess.run([SCRIPT, "check", "--file", "-"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                         timeout=300, preexec_fn=lambda: os.close(0))
+    assert out.returncode == 2
+    assert one_line(out.stderr) == ("symbackprop: error: cannot read claims from stdin: it is closed (give them with "
+                                    "--file FILE)")
+
+
+def test_an_endless_claims_file_is_refused_by_its_size():
+    start = time.perf_counter()
+    out = run("check", "--file", "/dev/zero")
+    assert out.returncode == 2 and time.perf_counter() - start < 60
+    assert one_line(out.stderr) == ("symbackprop: error: cannot read claims from /dev/zero: more than 1,000,000 bytes "
+                                    "(a claims file holds at most 1,000,000)")
+
+
+def test_a_claims_file_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "claims.txt"
+    path.write_bytes("\ufeffdelta2 = (A2 - Y) * g2'(Z2) / m\n".encode())
+    out = run("check", "--file", str(path))
+    assert out.returncode == 0, out.stderr
+
+
+# --- derive cannot write -----------------------------------------------------------------------------------------------
+
+def test_an_output_path_taken_by_a_folder_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "derivation.tex").mkdir()
+    out = run("derive", "-o", str(tmp_path), "--format", "tex,md")
+    assert out.returncode == 2
+    assert one_line(out.stderr) == f"symbackprop: error: cannot write {tmp_path / 'derivation.tex'}: Is a directory"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["derivation.tex"]          # no partial file
+
+
+def test_a_full_disk_while_writing_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    from symbackprop.writeup import document
+
+    def full(path, text):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(document, "write_atomic", full)
+    assert cli.main(["derive", "--sizes", "1,1", "-o", str(tmp_path), "--format", "md"]) == 2
+    assert one_line(capsys.readouterr().err) == (f"symbackprop: error: cannot write {tmp_path / 'derivation.md'}: "
+                                                  "No space left on device")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- signals ---------------------------------------------------------------------------------------------------------
+
+def _children_in(folder: pathlib.Path) -> list[str]:
+    """Processes working in ``folder`` (latexmk and pdflatex run in their build folder)."""
+    found = []
+    for proc in pathlib.Path("/proc").iterdir():
+        try:
+            if str(folder) in os.readlink(proc / "cwd"):
+                found.append(proc.name)
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("signum, status, says", [
+    (signal.SIGTERM, 143, "terminated (SIGTERM)"),
+    (signal.SIGHUP, 129, "hung up (SIGHUP)"),
+    (signal.SIGINT, 130, "interrupted (SIGINT)"),
+])
+def test_a_signal_during_the_pdf_build_stops_cleanly(tmp_path, signum, status, says):
+    require_latex()
+    build = tmp_path / "tmp"
+    build.mkdir()
+    process = subprocess.Popen([SCRIPT, "derive", "--sizes", "1,1", "-o", str(tmp_path / "out")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "TMPDIR": str(build)})
+    deadline = time.monotonic() + 120
+    while not (list(build.glob("symbackprop-tex-*")) and _children_in(build)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _children_in(build), "the LaTeX build never started"
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == status
+    assert one_line(err) == f"symbackprop: {says}; stopped"
+    time.sleep(0.2)
+    assert list(build.iterdir()) == [] and _children_in(build) == []
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.15, 0.3, 0.6])
+def test_ctrl_c_in_the_first_fraction_of_a_second_is_one_line(delay):
+    """(Before Python has started, ~20 ms, and after the work is done and written, SIGINT's default action ends it.)"""
+    process = subprocess.Popen([SCRIPT, "verify"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    if "13 parameters:" in out:          # finished first: nothing to see
+        return
+    assert process.returncode == 130, err
+    assert one_line(err) == "symbackprop: interrupted (SIGINT); stopped"
