@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import sys
 import time
 import traceback
+import zipfile
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -210,33 +212,74 @@ def cmd_verify(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     return 0 if report.ok and all(r.ok for r in seed) else 1
 
 
-def _load_npz(path: str, what: str, keys: list[str] | None = None) -> dict[str, np.ndarray]:
-    """The arrays of one .npz file (never unpickled), optionally exactly ``keys``."""
+MAX_NUMBERS = 10 ** 8      # numbers in one array of an .npz file (800 MB as float64)
+
+
+def _load_npz(path: str, what: str, keys: list[str] | None = None,
+              shapes: dict[str, tuple[int, ...]] | None = None) -> dict[str, np.ndarray]:
+    """The arrays of one .npz file (never unpickled), optionally exactly ``keys``.
+
+    Bounded: the members' names, and each member's shape and type from its .npy header, are checked
+    before any data is decompressed (an .npz of zeros compresses a thousandfold); an array holds at most
+    its shape in ``shapes`` or else MAX_NUMBERS numbers.
+    """
+    headers = _npz_headers(path, what)
+    for name, (_, dtype) in headers.items():
+        if dtype.hasobject:
+            raise SpecError(f"{what}: {path!r} is not a NumPy .npz archive of arrays ({name} holds Python objects, "
+                            "which are never unpickled)")
+    if keys is not None and set(headers) != set(keys):
+        missing = [k for k in keys if k not in headers]
+        extra = sorted(set(headers) - set(keys))
+        said = "; ".join(p for p in (f"missing {', '.join(missing)}" if missing else "",
+                                     f"unexpected {', '.join(extra)}" if extra else "") if p)
+        raise SpecError(f"{what} {path!r} must hold exactly {', '.join(keys)}: {said}")
+    for name, (shape, _) in headers.items():
+        expected = (shapes or {}).get(name)
+        if expected is not None and math.prod(shape) > math.prod(expected):
+            raise SpecError(f"{what} {path!r}: {name} has shape {shape}; expected {expected}")
+        if math.prod(shape) > MAX_NUMBERS:
+            raise SpecError(f"{what} {path!r}: {name} has shape {shape}, {math.prod(shape):,} numbers; an array "
+                            f"holds at most {MAX_NUMBERS:,}")
     try:
         with np.load(path, allow_pickle=False) as archive:
-            arrays = {k: archive[k] for k in archive.files}
+            return {k: archive[k] for k in archive.files}
+    except Exception as error:
+        raise SpecError(f"{what}: {path!r} is not a NumPy .npz archive of arrays ({error})") from None
+
+
+def _npz_headers(path: str, what: str) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """Each member's (shape, dtype), read from its .npy header alone."""
+    headers = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                with archive.open(info) as member:
+                    version = np.lib.format.read_magic(member)
+                    read = {(1, 0): np.lib.format.read_array_header_1_0,
+                            (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+                    if read is None:
+                        raise ValueError(f"{info.filename}: .npy format version {version} is not read")
+                    shape, _, dtype = read(member)
+                headers[info.filename.removesuffix(".npy")] = (tuple(shape), dtype)
     except FileNotFoundError:
         raise SpecError(f"{what}: no such file {path!r}") from None
     except Exception as error:
         raise SpecError(f"{what}: {path!r} is not a NumPy .npz archive of arrays ({error})") from None
-    if keys is not None and set(arrays) != set(keys):
-        missing = [k for k in keys if k not in arrays]
-        extra = sorted(set(arrays) - set(keys))
-        said = "; ".join(p for p in (f"missing {', '.join(missing)}" if missing else "",
-                                     f"unexpected {', '.join(extra)}" if extra else "") if p)
-        raise SpecError(f"{what} {path!r} must hold exactly {', '.join(keys)}: {said}")
-    return arrays
+    return headers
 
 
 def _gradcheck_inputs(args: argparse.Namespace, net: Network):
     rng = np.random.default_rng(args.seed)
-    params = random_params(net, rng) if args.params is None else _load_npz(args.params, "--params")
+    shapes = parameter_shapes(net)
+    params = (random_params(net, rng) if args.params is None
+              else _load_npz(args.params, "--params", list(shapes), shapes))
     if args.data is None:
         X, Y = random_data(net, args.samples or args.batch or 8, rng)
     else:
         data = _load_npz(args.data, "--data", ["X", "Y"])
         X, Y = data["X"], data["Y"]
-    against = None if args.against is None else _load_npz(args.against, "--against", list(parameter_shapes(net)))
+    against = None if args.against is None else _load_npz(args.against, "--against", list(shapes), shapes)
     if against is not None:
         against = check_params(net, against, label=f"--against {args.against!r}")
     return params, X, Y, against

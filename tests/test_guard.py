@@ -156,3 +156,42 @@ def test_ctrl_c_in_the_first_fraction_of_a_second_is_one_line(delay):
         return
     assert process.returncode == 130, err
     assert one_line(err) == "symbackprop: interrupted (SIGINT); stopped"
+
+
+# --- .npz files: shapes from the headers, before any data is decompressed ------------------------------------------
+
+def _npz_claiming(path: pathlib.Path, members: dict[str, tuple]) -> None:
+    """An .npz whose members' headers claim these shapes, with (almost) no data: what a zip bomb declares."""
+    import io
+    import zipfile
+
+    import numpy as np
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, shape in members.items():
+            header = io.BytesIO()
+            np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": shape})
+            archive.writestr(f"{name}.npy", header.getvalue() + bytes(16))
+
+
+@pytest.mark.parametrize("members, says", [
+    ({"W1": (10 ** 9,), "b1": (1,)}, "--params {path!r}: W1 has shape (1000000000,); expected (1, 1)"),
+    ({"W1": (1, 1), "b1": (1,), "huge": (10 ** 9,)}, "--params {path!r} must hold exactly W1, b1: unexpected huge"),
+])
+def test_an_npz_is_checked_by_its_headers_before_it_is_read(tmp_path, monkeypatch, capsys, members, says):
+    path = tmp_path / "params.npz"
+    _npz_claiming(path, members)
+
+    def never(*args, **kwargs):
+        raise AssertionError("decompressed before the headers were checked")
+
+    monkeypatch.setattr(cli.np, "load", never)
+    assert cli.main(["gradcheck", "--sizes", "1,1", "--params", str(path)]) == 2
+    assert one_line(capsys.readouterr().err) == "symbackprop: error: " + says.format(path=str(path))
+
+
+def test_npz_data_over_the_size_limit_is_refused_by_its_header(tmp_path, capsys):
+    path = tmp_path / "data.npz"
+    _npz_claiming(path, {"X": (1, cli.MAX_NUMBERS + 1), "Y": (1, 1)})
+    assert cli.main(["gradcheck", "--sizes", "1,1", "--data", str(path)]) == 2
+    assert f"X has shape (1, {cli.MAX_NUMBERS + 1}), 100,000,001 numbers; an array holds at most 100,000,000" in \
+        capsys.readouterr().err
