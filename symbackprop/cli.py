@@ -25,7 +25,7 @@ from .claims.check import check_claims, error_equation
 from .claims.parse import split_claims
 from .model.errors import SpecError
 from .model.notations import NOTATIONS, Notation, canonical_parameter, notation
-from .model.spec import LIMITS, Network
+from .model.spec import Network, symbolic_fits
 from .numeric.arrays import check_params, parameter_shapes, random_data, random_params
 from .numeric.gradcheck import gradcheck
 from .numeric.lambdify import ROUTES
@@ -290,7 +290,7 @@ def cmd_gradcheck(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int
     if isinstance(net.weight_decay, str):
         raise SpecError(f"gradcheck needs a number for --weight-decay; got the symbol {net.weight_decay}")
     params, X, Y, against = _gradcheck_inputs(args, net)
-    d = derive(net, rules=rules) if net.parameter_count <= LIMITS["parameters"] else net
+    d = derive(net, rules=rules) if symbolic_fits(net) else net
     report = gradcheck(d, params, X, Y, route=args.route, gradients=against)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))

@@ -195,3 +195,20 @@ def test_npz_data_over_the_size_limit_is_refused_by_its_header(tmp_path, capsys)
     assert cli.main(["gradcheck", "--sizes", "1,1", "--data", str(path)]) == 2
     assert f"X has shape (1, {cli.MAX_NUMBERS + 1}), 100,000,001 numbers; an array holds at most 100,000,000" in \
         capsys.readouterr().err
+
+
+# --- deep networks: inside the limits every command works, past them one line -----------------------------------------
+
+DEEP = ",".join(["1"] * 101)          # 100 one-unit layers: LIMITS["layers"]
+TOO_DEEP = ",".join(["1"] * 1001)
+
+
+@pytest.mark.parametrize("command", [["verify"], ["explain", "W1[1,1]"], ["check", "delta1 = W2.T @ delta2 * g1'(Z1)"],
+                                     ["derive", "--format", "md"]])
+def test_deep_networks_work_inside_the_layer_limit_and_are_refused_past_it(tmp_path, command):
+    out = run(*command, "--sizes", DEEP, "--batch", "1", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    out = run(*command, "--sizes", TOO_DEEP, "--batch", "1", cwd=tmp_path)
+    assert out.returncode == 2
+    assert one_line(out.stderr) == ("symbackprop: error: symbackprop derives for small networks: at most 100 layers; "
+                                    "this network has 1000")

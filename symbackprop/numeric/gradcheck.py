@@ -16,7 +16,7 @@ import numpy as np
 
 from ..model.activations import ACTIVATIONS
 from ..model.errors import SpecError
-from ..model.spec import LIMITS, Network
+from ..model.spec import LIMITS, Network, symbolic_fits
 from ..symbolic.derive import Derivation
 from . import autodiff, handwritten
 from .arrays import check_data, check_params, check_weight_decay_value, entry_name
@@ -180,9 +180,10 @@ def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix",
 
     entries = _entries(params, np.random.default_rng(seed))
     if "routes" in wanted:
-        if net.parameter_count > LIMITS["parameters"]:
-            report.skipped["routes"] = f"the component routes keep to {LIMITS['parameters']} parameters"
-        for other in ROUTES if net.parameter_count <= LIMITS["parameters"] else ():
+        if not symbolic_fits(net):
+            report.skipped["routes"] = (f"the component routes keep to {LIMITS['parameters']} parameters and "
+                                        f"{LIMITS['layers']} layers")
+        for other in ROUTES if symbolic_fits(net) else ():
             if other != route:
                 report.comparisons += compare(f"route {other}", symbolic, f.gradient(params, X, Y, route=other,
                                                                                     **extra), TOLERANCES["exact"])
