@@ -121,20 +121,33 @@ def network_from(args: argparse.Namespace) -> tuple[Network, Notation]:
 
 
 class Progress:
-    """Shows progress on stderr, every 10%, once work has taken more than ``after`` seconds."""
+    """A counter on stderr, ``verifying: 120/291 equations (41%, 2.3 s)``, once work has taken more than ``after``
+    seconds: rewritten in place on a terminal, else a line every 10%. ``enabled`` is false unless stderr is a
+    terminal or ``--progress`` was given; ``stage`` gives the counter of the next stage of the same command."""
 
-    def __init__(self, stream=None, after: float = 1.0):
-        self.stream, self.after = stream or sys.stderr, after
+    def __init__(self, stream=None, after: float = 1.0, *, label: str = "verifying", unit: str = "equations",
+                 enabled: bool = True):
+        self.stream, self.after, self.label, self.unit, self.enabled = stream or sys.stderr, after, label, unit, enabled
         self.start, self.shown = time.perf_counter(), -1
+
+    @classmethod
+    def for_args(cls, args: argparse.Namespace, **options) -> Progress:
+        tty = getattr(sys.stderr, "isatty", lambda: False)()
+        return cls(enabled=bool(getattr(args, "progress", False) or tty), **options)
+
+    def stage(self, label: str, unit: str) -> Progress:
+        later = Progress(self.stream, self.after, label=label, unit=unit, enabled=self.enabled)
+        later.start = self.start                       # the command's time, not the stage's
+        return later
 
     def __call__(self, done: int, total: int) -> None:
         elapsed = time.perf_counter() - self.start
-        percent = 100 * done // total
-        if elapsed < self.after or percent // 10 == self.shown // 10:
+        percent = 100 * done // max(total, 1)
+        if not self.enabled or elapsed < self.after or percent // 10 == self.shown // 10:
             return
         self.shown = percent
         end = "\n" if done == total else ("\r" if self.stream.isatty() else "\n")
-        print(f"verifying: {done}/{total} equations ({percent}%, {elapsed:.1f} s)", end=end,
+        print(f"{self.label}: {done}/{total} {self.unit} ({percent}%, {elapsed:.1f} s)", end=end,
               file=self.stream, flush=True)
 
 
@@ -192,7 +205,7 @@ def _seed_check(args: argparse.Namespace, d) -> tuple[list, str]:
 def cmd_verify(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     net, names = network_from(args)
     d = derive(net, rules=rules)
-    report = verify(d, progress=Progress())
+    report = verify(d, progress=Progress.for_args(args))
     seed, seed_line = _seed_check(args, d)
     if args.json:
         out = report.to_dict()
@@ -291,7 +304,8 @@ def cmd_gradcheck(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int
         raise SpecError(f"gradcheck needs a number for --weight-decay; got the symbol {net.weight_decay}")
     params, X, Y, against = _gradcheck_inputs(args, net)
     d = derive(net, rules=rules) if symbolic_fits(net) else net
-    report = gradcheck(d, params, X, Y, route=args.route, gradients=against)
+    report = gradcheck(d, params, X, Y, route=args.route, gradients=against,
+                       progress=Progress.for_args(args, label="comparing", unit="references"))
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -318,7 +332,10 @@ def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     chosen = list(NOTATIONS) if args.notation == "all" else [names.name]
     if args.param is not None:
         d.symbol(canonical_parameter(args.param))
-    written = write(d, args.output, notations=chosen, formats=args.format, parameter=args.param, title=args.title)
+    bar = Progress.for_args(args)
+    stages = {"verify": bar, "write": bar.stage("writing up", "documents")}
+    written = write(d, args.output, notations=chosen, formats=args.format, parameter=args.param, title=args.title,
+                    progress=lambda stage, done, total: stages[stage](done, total))
     print(f"symbackprop derive: {describe(net)}; notation {', '.join(chosen)}")
     for path in written.files:
         print(f"  wrote {path}")
@@ -383,7 +400,8 @@ def cmd_check(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
         args.preset = args.notation or "matrix"
     net, names = network_from(args)
     d = derive(net, rules=rules)
-    verdicts = check_claims(d, _claims(args), names.name)
+    verdicts = check_claims(d, _claims(args), names.name,
+                            progress=Progress.for_args(args, label="checking", unit="claims"))
     ok = all(v.ok for _, v in verdicts)
     if args.json:
         print(json.dumps({"ok": ok, "network": describe(net), "notation": names.name,

@@ -212,3 +212,22 @@ def test_deep_networks_work_inside_the_layer_limit_and_are_refused_past_it(tmp_p
     assert out.returncode == 2
     assert one_line(out.stderr) == ("symbackprop: error: symbackprop derives for small networks: at most 100 layers; "
                                     "this network has 1000")
+
+
+# --- progress on stderr: on a terminal or with --progress, for every command that can run past a second -----------
+
+@pytest.mark.parametrize("command, says", [
+    (["verify", "--sizes", "2,2,1"], "verifying: 21/21 equations (100%"),
+    (["check", "delta2 = (A2 - Y) * g2'(Z2) / m", "dE/dW2 = delta2 @ A1.T"], "checking: 2/2 claims (100%"),
+    (["gradcheck", "--sizes", "2,2,1", "--activation", "relu"], "comparing: "),
+    (["derive", "--sizes", "1,1", "--format", "md"], "writing up: 1/1 documents (100%"),
+])
+def test_progress_shows_with_the_flag_and_not_without_it_off_a_terminal(command, says, tmp_path, monkeypatch, capsys):
+    made = cli.Progress.for_args.__func__
+    monkeypatch.setattr(cli.Progress, "for_args", classmethod(lambda cls, args, **kw: made(cls, args, after=0.0, **kw)))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(command) == 0
+    assert capsys.readouterr().err == ""                     # stderr is not a terminal here
+    assert cli.main([*command, "--progress"]) == 0
+    err = capsys.readouterr().err
+    assert says in err and err.splitlines()[-1].endswith("s)"), err

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -564,10 +565,10 @@ def check_text(d: Derivation, text: str, notation: str = "matrix", **options) ->
     return [(line, verdict) for (line, _), (_, verdict) in zip(claims, verdicts, strict=True)]
 
 
-def check_claims(d: Derivation, claims: list[tuple[str, str]], notation: str = "matrix",
-                 **options) -> list[tuple[str, Verdict]]:
+def check_claims(d: Derivation, claims: list[tuple[str, str]], notation: str = "matrix", *,
+                 progress: Callable[[int, int], None] | None = None, **options) -> list[tuple[str, Verdict]]:
     """(where, claim) pairs, such as ("line 3", "delta2 = …"): every one is read before any is checked, so a
-    syntax error anywhere is reported at once, naming where."""
+    syntax error anywhere is reported at once, naming where. ``progress(done, total)`` after each claim."""
     names = notation_named(notation)
     if not claims:
         raise ClaimError("no claims: write one equation per line (# and % start comments)")
@@ -577,7 +578,12 @@ def check_claims(d: Derivation, claims: list[tuple[str, str]], notation: str = "
             check_budget(parser.parse(), parser.text, d.net.sizes, d.net.batch)
         except ClaimSyntaxError as error:
             raise type(error)(error.reason, error.column, error.text, where) from None
-    return [(where, check(d, claim, notation, **options)) for where, claim in claims]
+    verdicts = []
+    for where, claim in claims:
+        verdicts.append((where, check(d, claim, notation, **options)))
+        if progress:
+            progress(len(verdicts), len(claims))
+    return verdicts
 
 
 def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool) -> Verdict:

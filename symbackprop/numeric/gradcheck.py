@@ -10,6 +10,7 @@ defaults, atol 1e-5 and rtol 1e-3).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -157,8 +158,10 @@ def complex_step(loss, params: dict, entries=None, h: float = 1e-20) -> dict[str
 
 def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix", gradients=None,
               references: tuple[str, ...] | None = None, weight_decay: float | None = None,
-              seed: int = 0) -> GradcheckReport:
+              seed: int = 0, progress: Callable[[int, int], None] | None = None) -> GradcheckReport:
     """The symbolic gradient of ``route`` against every reference that applies here.
+
+    ``progress(done, total)`` after each reference (the routes, finite differences, … count one each).
 
     ``gradients``: a user's own ∂E/∂W, ∂E/∂b (dict keyed like params), always checked against
     the symbolic gradient when given. ``references`` limits the others to some of REFERENCES.
@@ -179,6 +182,14 @@ def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix",
         return loss(*p.values(), *args)
 
     entries = _entries(params, np.random.default_rng(seed))
+    done, total = 0, len(wanted) + (gradients is not None)
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(min(done, total), total)
+
     if "routes" in wanted:
         if not symbolic_fits(net):
             report.skipped["routes"] = (f"the component routes keep to {LIMITS['parameters']} parameters and "
@@ -187,6 +198,7 @@ def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix",
             if other != route:
                 report.comparisons += compare(f"route {other}", symbolic, f.gradient(params, X, Y, route=other,
                                                                                     **extra), TOLERANCES["exact"])
+        tick()
     kink = _nearest_kink(net, params, X)
     if "central differences" in wanted and kink is not None:
         report.skipped["central differences"] = (f"a relu pre-activation is {kink:.1e} from its kink; a step "
@@ -196,6 +208,8 @@ def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix",
                                       TOLERANCES["central differences"], entries)
         report.sweep = [(h, max(float(np.nanmax(np.abs(symbolic[k] - v))) for k, v in
                                 central_differences(E, params, h, entries).items())) for h in SWEEP]
+    if "central differences" in wanted:
+        tick()
     if "complex step" in wanted:
         not_analytic = [a for a in net.layer_activations if not ACTIVATIONS[a].analytic]
         if not_analytic:
@@ -204,9 +218,11 @@ def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix",
         else:
             report.comparisons += compare("complex step", symbolic, complex_step(E, params, entries),
                                           TOLERANCES["complex step"], entries)
+        tick()
     if "hand-written" in wanted:
         report.comparisons += compare("hand-written NumPy back-prop", symbolic,
                                       handwritten.gradient(net, params, X, Y, weight_decay=lam), TOLERANCES["exact"])
+        tick()
     for backend in autodiff.BACKENDS:
         if backend not in wanted:
             continue
@@ -215,6 +231,7 @@ def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix",
             continue
         report.comparisons += compare(backend, symbolic, autodiff.gradient(backend, net, params, X, Y, lam),
                                       TOLERANCES["exact"])
+        tick()
     if gradients is not None:
         # the symbolic gradient is the reference here: relative errors are relative to it
         report.comparisons += compare("your gradients", check_params(net, gradients, label="your gradients"),
