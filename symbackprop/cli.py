@@ -336,9 +336,13 @@ def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     stages = {"verify": bar, "write": bar.stage("writing up", "documents")}
     written = write(d, args.output, notations=chosen, formats=args.format, parameter=args.param, title=args.title,
                     progress=lambda stage, done, total: stages[stage](done, total))
-    print(f"symbackprop derive: {describe(net)}; notation {', '.join(chosen)}")
-    for path in written.files:
-        print(f"  wrote {path}")
+    if args.json:
+        print(json.dumps({"network": describe(net), "notations": chosen, "files": [str(p) for p in written.files],
+                          "ok": written.ok, "problems": written.problems, "log_lines": written.log_lines}, indent=2))
+    else:
+        print(f"symbackprop derive: {describe(net)}; notation {', '.join(chosen)}")
+        for path in written.files:
+            print(f"  wrote {path}")
     for problem in written.problems:
         print(f"symbackprop: error: {printable(problem)}", file=sys.stderr)
     for line in written.log_lines:                 # after the error line, as the README says

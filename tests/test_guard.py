@@ -231,3 +231,56 @@ def test_progress_shows_with_the_flag_and_not_without_it_off_a_terminal(command,
     assert cli.main([*command, "--progress"]) == 0
     err = capsys.readouterr().err
     assert says in err and err.splitlines()[-1].endswith("s)"), err
+
+
+# --- the low ones -----------------------------------------------------------------------------------------------------
+
+def test_a_claim_about_a_layer_the_network_lacks_exits_2():
+    out = run("check", "delta9 = A2")
+    assert out.returncode == 2
+    assert one_line(out.stderr) == ("symbackprop: error: 'delta9 = A2': this 2-3-1 network has no layer 9 (its layers "
+                                    "are 0..2)")
+
+
+def test_derive_json_is_json(tmp_path):
+    import json
+    out = run("derive", "--sizes", "1,1", "--format", "md", "--json", "-o", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["files"] == [str(tmp_path / "derivation.md")] and report["ok"] is True
+
+
+def test_latex_log_lines_follow_the_error_line(monkeypatch, capsys, tmp_path):
+    from symbackprop.writeup.document import Written
+
+    monkeypatch.setattr(cli, "write", lambda *a, **k: Written(problems=["derivation.pdf not written: boom"],
+                                                              log_lines=["! Undefined control sequence.", "l.3 x"]))
+    assert cli.main(["derive", "--sizes", "1,1", "-o", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.splitlines() == ["symbackprop: error: derivation.pdf not written: boom",
+                                                     "  | ! Undefined control sequence.", "  | l.3 x"]
+
+
+def test_the_python_api_names_a_wrong_argument_type():
+    import numpy as np
+
+    from symbackprop import Network, SpecError, check, derive, explain, gradcheck, verify
+    from symbackprop.numeric.arrays import random_data, random_params
+    net = Network(sizes=(2, 1), activations="sigmoid", loss="mse", batch=1)
+    assert verify(net).ok                                      # a Network is derived, as lambdify and gradcheck do
+    for call, says in [(lambda: verify(3), "verify takes a Derivation (derive(Network(...))) or a Network; got int"),
+                       (lambda: explain("W1[1,1]", "W1[1,1]"), "explain takes a Derivation"),
+                       (lambda: check(derive(net), 3), "a claim is a string"),
+                       (lambda: derive((2, 1)), "derive takes a Network")]:
+        with pytest.raises(SpecError, match=says.replace("(", r"\(").replace(")", r"\)")):
+            call()
+    rng = np.random.default_rng(0)
+    params, (X, Y) = random_params(net, rng), random_data(net, 3, rng)
+    masked = {**params, "W1": np.ma.masked_array(params["W1"], mask=[[True, False]])}
+    with pytest.raises(SpecError, match="W1 is a masked array with 1 masked entries"):
+        gradcheck(net, masked, X, Y)
+    huge = {**params, "W1": np.array([[1e400, 0]], dtype=np.longdouble)}
+    with pytest.raises(SpecError, match="W1 contains inf"):      # and no RuntimeWarning (warnings are errors here)
+        gradcheck(net, huge, X, Y)
+    symbolic = Network(sizes=(2, 1), weight_decay="lam")
+    with pytest.raises(SpecError, match="must be a finite number >= 0; got '0.1'"):
+        gradcheck(symbolic, random_params(symbolic, rng), X, Y, weight_decay="0.1")

@@ -26,7 +26,7 @@ from ..model.notations import canonical_parameter
 from ..model.notations import notation as notation_named
 from ..numeric.arrays import random_data, random_params
 from ..numeric.gradcheck import gradcheck
-from ..symbolic.derive import Derivation, Step
+from ..symbolic.derive import Derivation, Step, as_derivation
 from ..symbolic.general import A, E, General, Partial, W, Y, Z, b, delta, lam, layer_matrix, matrix_form
 from ..symbolic.verify import PROVED, Report, check_step, verify
 from . import seeds
@@ -249,6 +249,7 @@ def render(d: Derivation, *, notation: str = "matrix", fmt: str = "latex", param
     """The write-up as a string: ``fmt`` "latex" (a standalone article) or "markdown"."""
     if fmt not in RENDERERS:
         raise SpecError(f"unknown format {fmt!r}; allowed: {', '.join(RENDERERS)}")
+    d = as_derivation(d, "render")
     return render_template(RENDERERS[fmt], document(d, notation=notation, parameter=parameter, title=title))
 
 
@@ -325,6 +326,7 @@ def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequen
     are still written and ``problems`` says how to get the PDF.
     """
     formats = check_formats(formats)
+    d = as_derivation(d, "write")
     check_title(title)
     for name in notations:
         notation_named(name)                            # an unknown one fails here, listing the valid ones

@@ -20,9 +20,10 @@ from functools import cached_property
 import sympy as sp
 
 from ..model.activations import ACTIVATIONS
+from ..model.errors import SpecError
 from ..model.notations import canonical_parameter
 from ..model.notations import notation as notation_named
-from ..symbolic.derive import Derivation
+from ..symbolic.derive import Derivation, as_derivation
 from ..symbolic.direct import adjoint_symbol, edge_symbol
 from ..symbolic.general import E, Partial
 from .layout import render_template
@@ -292,4 +293,6 @@ def explain(d: Derivation, parameter: str, *, notation: str = "matrix") -> Expla
 
     ``parameter`` as any notation writes it: "W1[2,1]", "θ(1)[2,1]" (or "theta(1)[2,1]"), "W(1)[2,1]".
     """
-    return Explanation(d, parameter, notation)
+    if not isinstance(parameter, str):
+        raise SpecError(f"explain's parameter is a name such as 'W1[2,1]'; got {type(parameter).__name__}")
+    return Explanation(as_derivation(d, "explain"), parameter, notation)
