@@ -284,3 +284,15 @@ def test_the_python_api_names_a_wrong_argument_type():
     symbolic = Network(sizes=(2, 1), weight_decay="lam")
     with pytest.raises(SpecError, match="must be a finite number >= 0; got '0.1'"):
         gradcheck(symbolic, random_params(symbolic, rng), X, Y, weight_decay="0.1")
+
+
+def test_a_title_is_refused_unless_pdflatex_can_set_every_letter_of_it(tmp_path):
+    from symbackprop.writeup.document import UNSET
+    out = run("derive", "--sizes", "1,1", "--format", "tex", "-o", str(tmp_path), "--title", "Þór Đorđe «notes» ŋ")
+    assert out.returncode == 2
+    assert one_line(out.stderr).endswith("got 'Þ' (pdflatex cannot set it with the document's fonts)")
+    require_latex()
+    letters = "".join(chr(c) for c in range(0xA0, 0x250) if chr(c).isprintable() and chr(c) not in UNSET)
+    title = " ".join(letters[k:k + 40] for k in range(0, len(letters), 40))
+    out = run("derive", "--sizes", "1,1", "--format", "pdf", "-o", str(tmp_path), "--title", title)
+    assert out.returncode == 0, out.stderr[-3000:]

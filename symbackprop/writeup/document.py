@@ -138,15 +138,22 @@ def _in_notation(numeric: dict, glyphs) -> dict:
     return {**numeric, "rows": rows}
 
 
+# Latin letters below U+0250 that pdflatex's default OT1 fonts cannot set, even through inputenc (found by compiling
+# each one; tests/test_guard.py compiles every letter allowed): Þ, Đ, ŋ, guillemets and most of Latin Extended-B.
+UNSET = (set("«»ÐÞðþĄąĐđĘęĦħĮįĸĿŀŉŊŋŦŧŲųſ") | {chr(c) for c in range(0x180, 0x250)}) - set(
+    "ƒǄǅǆǇǈǉǊǋǌǍǎǏǐǑǒǓǔǢǣǦǧǨǩǰǴǵȘșȚțȲȳȷ")
+
+
 def check_title(title: str | None) -> None:
     """A title is one line of text pdflatex can set: printable Latin letters and our maths characters."""
     if title is None:
         return
-    bad = [c for c in title if not (c.isprintable() and (ord(c) < 0x250 or c in MATHS))]
+    bad = [c for c in title if not (c.isprintable() and (ord(c) < 0x250 and c not in UNSET or c in MATHS))]
     if bad or not title.strip():
         shown = repr(bad[0]) if bad else "an empty title"
+        unset = " (pdflatex cannot set it with the document's fonts)" if bad and bad[0] in UNSET else ""
         raise SpecError(f"the title must be one line of printable Latin text (accents allowed) and the maths "
-                        f"characters {''.join(MATHS)}; got {shown}")
+                        f"characters {''.join(MATHS)}; got {shown}{unset}")
 
 
 def _verification(report: Report, p: Printer) -> dict:
