@@ -296,3 +296,10 @@ def test_a_title_is_refused_unless_pdflatex_can_set_every_letter_of_it(tmp_path)
     title = " ".join(letters[k:k + 40] for k in range(0, len(letters), 40))
     out = run("derive", "--sizes", "1,1", "--format", "pdf", "-o", str(tmp_path), "--title", title)
     assert out.returncode == 0, out.stderr[-3000:]
+
+
+def test_central_differences_drowned_in_round_off_are_skipped_with_the_reason_not_failed():
+    out = run("gradcheck", "--weight-decay", "1e308")
+    assert out.returncode == 0, out.stdout[-2000:]
+    assert ("skipped central differences: E is 6.72e+307 here, so central differences carry a round-off of about "
+            "ε|E|/h = 2.5e+297, past their absolute tolerance 1e-06") in out.stdout
