@@ -1,9 +1,10 @@
 """The command line: ``symbackprop derive``, ``explain``, ``check``, ``verify`` and ``gradcheck``.
 
 Exit codes: 0 all verified (all comparisons pass, every written equation or claim holds), 1 a
-verification, comparison or claim failed, 2 bad input or a file that could not be made (one line on
-stderr, no traceback; for a LaTeX failure, the log lines that matter follow; for a claim that cannot
-be read, the column and what was expected there).
+verification, comparison or claim failed, 2 bad input or a file that could not be read or written (one
+line on stderr, no traceback; for a LaTeX failure, the log lines that matter follow; for a claim that
+cannot be read, the column and what was expected there), 3 an internal error (a bug; ``--debug`` shows
+the traceback), 128 + the signal's number when stopped by SIGINT, SIGTERM or SIGHUP (130, 143, 129).
 """
 from __future__ import annotations
 
