@@ -30,7 +30,7 @@ from ..symbolic.derive import Derivation, Step, as_derivation
 from ..symbolic.general import A, E, General, Partial, W, Y, Z, b, delta, lam, layer_matrix, matrix_form
 from ..symbolic.verify import PROVED, Report, check_step, verify
 from . import seeds
-from .explain import explain
+from .explain import explain, shown_lines
 from .layout import MATHS, render_template
 from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
 from .printing import Printer
@@ -126,8 +126,8 @@ def _worked(d: Derivation, p: Printer, name: str, notation_name: str, report: Re
         paths_status, paths_method = paths.status, paths.method
     else:                                      # the steps' result is still proved equal to d.partial by the tests
         paths_status, paths_method = "not checked", f"{x.path_count:,} paths: summed up to {MAX_SUMMED_PATHS:,}"
-    return {"name": name, "parameter": p.latex(v), "lhs": p.latex(Partial(E, v)), "direct": p.latex_lines(direct),
-            "delta": p.latex_lines(d.closed.gradient_equations[v]), "closed": p.latex_lines(closed),
+    return {"name": name, "parameter": p.latex(v), "lhs": p.latex(Partial(E, v)), "direct": shown_lines(p, direct),
+            "delta": p.latex_lines(d.closed.gradient_equations[v]), "closed": shown_lines(p, closed),
             "status": proof.status, "method": proof.method, "explanation": x.context(),
             "paths_status": paths_status, "paths_method": paths_method}
 

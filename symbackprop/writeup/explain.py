@@ -183,7 +183,7 @@ class Explanation:
         return {"parameter": p.latex(self.v), "lhs": p.latex(Partial(E, self.v)), "error": self.notation.tex.error,
                 "notation": self.notation.name,
                 "steps": [{"rule": s.rule, "why": _parts(p.words(s.why), [p.latex(t) for t in s.terms]),
-                           "rows": [{"lhs": p.latex(row[0]), "forms": [_latex_lines(p, e) for e in row[1:]]}
+                           "rows": [{"lhs": p.latex(row[0]), "forms": [shown_lines(p, e) for e in row[1:]]}
                                     for row in s.rows]} for s in self.steps],
                 "paths": [{"nodes": [p.latex(n) for n in path.nodes], "factors": [p.latex(f) for f in path.factors]}
                           for path in self.shown_paths],
@@ -255,7 +255,7 @@ def _unique_postorder(expr: sp.Expr):
     return order
 
 
-def _latex_lines(p: Printer, expr: sp.Expr) -> list[str]:
+def shown_lines(p: Printer, expr: sp.Expr) -> list[str]:
     """The form's lines, or, past MAX_SHOWN_SIZE, its size: a wide network's partial written out is megabytes."""
     size = tree_size(expr)
     if size <= MAX_SHOWN_SIZE:
