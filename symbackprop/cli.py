@@ -9,11 +9,13 @@ the traceback), 128 + the signal's number when stopped by SIGINT, SIGTERM or SIG
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import math
 import os
 import sys
+import threading
 import time
 import traceback
 import zipfile
@@ -141,6 +143,29 @@ class Progress:
         later.start = self.start                       # the command's time, not the stage's
         return later
 
+    @contextlib.contextmanager
+    def ticking(self, label: str):
+        """For work with no count of its own (deriving E and its partials): the seconds, once a second, from a
+        thread that only prints, so that signals still reach the main thread and its clean-up."""
+        if not self.enabled:
+            yield
+            return
+        stop = threading.Event()
+
+        def tick() -> None:
+            while not stop.wait(self.after):
+                elapsed = time.perf_counter() - self.start
+                print(f"{label}: {elapsed:.0f} s", end="\r" if self.stream.isatty() else "\n", file=self.stream,
+                      flush=True)
+
+        thread = threading.Thread(target=tick, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
     def __call__(self, done: int, total: int) -> None:
         elapsed = time.perf_counter() - self.start
         percent = 100 * done // max(total, 1)
@@ -205,7 +230,8 @@ def _seed_check(args: argparse.Namespace, d) -> tuple[list, str]:
 
 def cmd_verify(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     net, names = network_from(args)
-    d = derive(net, rules=rules)
+    with Progress.for_args(args).ticking("deriving"):
+        d = derive(net, rules=rules)
     report = verify(d, progress=Progress.for_args(args))
     seed, seed_line = _seed_check(args, d)
     if args.json:
@@ -304,7 +330,8 @@ def cmd_gradcheck(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int
     if isinstance(net.weight_decay, str):
         raise SpecError(f"gradcheck needs a number for --weight-decay; got the symbol {net.weight_decay}")
     params, X, Y, against = _gradcheck_inputs(args, net)
-    d = derive(net, rules=rules) if symbolic_fits(net) else net
+    with Progress.for_args(args).ticking("deriving"):
+        d = derive(net, rules=rules) if symbolic_fits(net) else net
     report = gradcheck(d, params, X, Y, route=args.route, gradients=against,
                        progress=Progress.for_args(args, label="comparing", unit="references"))
     if args.json:
@@ -329,7 +356,8 @@ def _formats(text: str) -> tuple[str, ...]:
 
 def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     net, names = network_from(args)
-    d = derive(net, rules=rules)
+    with Progress.for_args(args).ticking("deriving"):
+        d = derive(net, rules=rules)
     chosen = list(NOTATIONS) if args.notation == "all" else [names.name]
     if args.param is not None:
         d.symbol(canonical_parameter(args.param))
@@ -355,7 +383,8 @@ def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
 
 def cmd_explain(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     net, names = network_from(args)
-    d = derive(net, rules=rules)
+    with Progress.for_args(args).ticking("deriving"):
+        d = derive(net, rules=rules)
     x = explain(d, args.parameter, notation=names.name)
     if args.json:
         context = x.context()
@@ -404,7 +433,8 @@ def cmd_check(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     if args.preset is None:                    # a notation's own network unless told otherwise: its seed's
         args.preset = args.notation or "matrix"
     net, names = network_from(args)
-    d = derive(net, rules=rules)
+    with Progress.for_args(args).ticking("deriving"):
+        d = derive(net, rules=rules)
     verdicts = check_claims(d, _claims(args), names.name,
                             progress=Progress.for_args(args, label="checking", unit="claims"))
     ok = all(v.ok for _, v in verdicts)

@@ -303,3 +303,17 @@ def test_central_differences_drowned_in_round_off_are_skipped_with_the_reason_no
     assert out.returncode == 0, out.stdout[-2000:]
     assert ("skipped central differences: E is 6.72e+307 here, so central differences carry a round-off of about "
             "ε|E|/h = 2.5e+297, past their absolute tolerance 1e-06") in out.stdout
+
+
+def test_work_without_a_count_shows_its_seconds_and_stops_showing_them_after():
+    import io
+    stream = io.StringIO()
+    with cli.Progress(stream, after=0.01).ticking("deriving"):
+        time.sleep(0.1)
+    shown = stream.getvalue()
+    time.sleep(0.05)
+    assert shown.startswith("deriving: ") and stream.getvalue() == shown
+    quiet = io.StringIO()
+    with cli.Progress(quiet, after=0.01, enabled=False).ticking("deriving"):
+        time.sleep(0.05)
+    assert quiet.getvalue() == ""
