@@ -4,17 +4,34 @@ Read ``pipeline.run`` first: it names every stage in order. The stages are sub-p
 importing only from those below it: model (the network and its rules) -> symbolic (derive, verify)
 -> numeric (lambdify, gradcheck) -> writeup (explain, render, write) -> claims (check) -> cli.
 """
-from .claims.check import Verdict, check, check_claims, check_text
-from .model.errors import SpecError
-from .model.notations import NOTATIONS, notation, preset
-from .model.spec import Network
-from .numeric.gradcheck import GradcheckReport, gradcheck
-from .numeric.lambdify import Lambdified, lambdify
-from .symbolic.derive import Derivation, derive
-from .symbolic.verify import Report, verify
-from .writeup.document import render, write
-from .writeup.explain import Explanation, explain
-from .writeup.printing import show
+from __future__ import annotations
+
+import importlib
+
+# Loaded on first use (PEP 562), so that the command line can install its signal handlers before SymPy and
+# NumPy load: a Ctrl-C in the first fraction of a second is then one line, not a traceback from an import.
+_EXPORTS = {
+    "Verdict": "claims.check", "check": "claims.check", "check_claims": "claims.check", "check_text": "claims.check",
+    "SpecError": "model.errors", "NOTATIONS": "model.notations", "notation": "model.notations",
+    "preset": "model.notations", "Network": "model.spec", "GradcheckReport": "numeric.gradcheck",
+    "gradcheck": "numeric.gradcheck", "Lambdified": "numeric.lambdify", "lambdify": "numeric.lambdify",
+    "Derivation": "symbolic.derive", "derive": "symbolic.derive", "Report": "symbolic.verify",
+    "verify": "symbolic.verify", "render": "writeup.document", "write": "writeup.document",
+    "Explanation": "writeup.explain", "explain": "writeup.explain", "show": "writeup.printing",
+}
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = ["Network", "Derivation", "derive", "verify", "Report", "SpecError", "NOTATIONS", "notation", "preset",
            "lambdify", "Lambdified", "gradcheck", "GradcheckReport", "explain", "Explanation", "render", "write",

@@ -1,19 +1,24 @@
 """The command line: ``symbackprop derive``, ``explain``, ``check``, ``verify`` and ``gradcheck``.
 
 Exit codes: 0 all verified (all comparisons pass, every written equation or claim holds), 1 a
-verification, comparison or claim failed, 2 bad input or a file that could not be made (one line on
-stderr, no traceback; for a LaTeX failure, the log lines that matter follow; for a claim that cannot
-be read, the column and what was expected there).
+verification, comparison or claim failed, 2 bad input or a file that could not be read or written (one
+line on stderr, no traceback; for a LaTeX failure, the log lines that matter follow; for a claim that
+cannot be read, the column and what was expected there), 3 an internal error (a bug; ``--debug`` shows
+the traceback), 128 + the signal's number when stopped by SIGINT, SIGTERM or SIGHUP (130, 143, 129).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
+import math
 import os
-import pathlib
 import sys
+import threading
 import time
+import traceback
+import zipfile
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -24,10 +29,11 @@ from .claims.check import check_claims, error_equation
 from .claims.parse import split_claims
 from .model.errors import SpecError
 from .model.notations import NOTATIONS, Notation, canonical_parameter, notation
-from .model.spec import LIMITS, Network
+from .model.spec import Network, symbolic_fits
 from .numeric.arrays import check_params, parameter_shapes, random_data, random_params
 from .numeric.gradcheck import gradcheck
 from .numeric.lambdify import ROUTES
+from .signals import interrupted
 from .symbolic.delta import BACKPROP, DeltaRules
 from .symbolic.derive import derive
 from .symbolic.verify import FAILED, Report, verify
@@ -100,6 +106,9 @@ def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = 
     else:
         parser.add_argument("--notation", choices=list(NOTATIONS), help="how names are written (default matrix)")
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    parser.add_argument("--progress", action="store_true",
+                        help="show progress on stderr even when it is not a terminal (on a terminal it always shows)")
+    parser.add_argument("--debug", action="store_true", help="on an error, show the traceback too")
 
 
 def network_from(args: argparse.Namespace) -> tuple[Network, Notation]:
@@ -116,20 +125,56 @@ def network_from(args: argparse.Namespace) -> tuple[Network, Notation]:
 
 
 class Progress:
-    """Shows progress on stderr, every 10%, once work has taken more than ``after`` seconds."""
+    """A counter on stderr, ``verifying: 120/291 equations (41%, 2.3 s)``, once work has taken more than ``after``
+    seconds: rewritten in place on a terminal, else a line every 10%. ``enabled`` is false unless stderr is a
+    terminal or ``--progress`` was given; ``stage`` gives the counter of the next stage of the same command."""
 
-    def __init__(self, stream=None, after: float = 1.0):
-        self.stream, self.after = stream or sys.stderr, after
+    def __init__(self, stream=None, after: float = 1.0, *, label: str = "verifying", unit: str = "equations",
+                 enabled: bool = True):
+        self.stream, self.after, self.label, self.unit, self.enabled = stream or sys.stderr, after, label, unit, enabled
         self.start, self.shown = time.perf_counter(), -1
+
+    @classmethod
+    def for_args(cls, args: argparse.Namespace, **options) -> Progress:
+        tty = getattr(sys.stderr, "isatty", lambda: False)()
+        return cls(enabled=bool(getattr(args, "progress", False) or tty), **options)
+
+    def stage(self, label: str, unit: str) -> Progress:
+        later = Progress(self.stream, self.after, label=label, unit=unit, enabled=self.enabled)
+        later.start = self.start                       # the command's time, not the stage's
+        return later
+
+    @contextlib.contextmanager
+    def ticking(self, label: str):
+        """For work with no count of its own (deriving E and its partials): the seconds, once a second, from a
+        thread that only prints, so that signals still reach the main thread and its clean-up."""
+        if not self.enabled:
+            yield
+            return
+        stop = threading.Event()
+
+        def tick() -> None:
+            while not stop.wait(self.after):
+                elapsed = time.perf_counter() - self.start
+                print(f"{label}: {elapsed:.0f} s", end="\r" if self.stream.isatty() else "\n", file=self.stream,
+                      flush=True)
+
+        thread = threading.Thread(target=tick, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def __call__(self, done: int, total: int) -> None:
         elapsed = time.perf_counter() - self.start
-        percent = 100 * done // total
-        if elapsed < self.after or percent // 10 == self.shown // 10:
+        percent = 100 * done // max(total, 1)
+        if not self.enabled or elapsed < self.after or percent // 10 == self.shown // 10:
             return
         self.shown = percent
         end = "\n" if done == total else ("\r" if self.stream.isatty() else "\n")
-        print(f"verifying: {done}/{total} equations ({percent}%, {elapsed:.1f} s)", end=end,
+        print(f"{self.label}: {done}/{total} {self.unit} ({percent}%, {elapsed:.1f} s)", end=end,
               file=self.stream, flush=True)
 
 
@@ -187,8 +232,9 @@ def _seed_check(args: argparse.Namespace, d) -> tuple[list, str]:
 
 def cmd_verify(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     net, names = network_from(args)
-    d = derive(net, rules=rules)
-    report = verify(d, progress=Progress())
+    with Progress.for_args(args).ticking("deriving"):
+        d = derive(net, rules=rules)
+    report = verify(d, progress=Progress.for_args(args))
     seed, seed_line = _seed_check(args, d)
     if args.json:
         out = report.to_dict()
@@ -208,33 +254,74 @@ def cmd_verify(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     return 0 if report.ok and all(r.ok for r in seed) else 1
 
 
-def _load_npz(path: str, what: str, keys: list[str] | None = None) -> dict[str, np.ndarray]:
-    """The arrays of one .npz file (never unpickled), optionally exactly ``keys``."""
+MAX_NUMBERS = 10 ** 8      # numbers in one array of an .npz file (800 MB as float64)
+
+
+def _load_npz(path: str, what: str, keys: list[str] | None = None,
+              shapes: dict[str, tuple[int, ...]] | None = None) -> dict[str, np.ndarray]:
+    """The arrays of one .npz file (never unpickled), optionally exactly ``keys``.
+
+    Bounded: the members' names, and each member's shape and type from its .npy header, are checked
+    before any data is decompressed (an .npz of zeros compresses a thousandfold); an array holds at most
+    its shape in ``shapes`` or else MAX_NUMBERS numbers.
+    """
+    headers = _npz_headers(path, what)
+    for name, (_, dtype) in headers.items():
+        if dtype.hasobject:
+            raise SpecError(f"{what}: {path!r} is not a NumPy .npz archive of arrays ({name} holds Python objects, "
+                            "which are never unpickled)")
+    if keys is not None and set(headers) != set(keys):
+        missing = [k for k in keys if k not in headers]
+        extra = sorted(set(headers) - set(keys))
+        said = "; ".join(p for p in (f"missing {', '.join(missing)}" if missing else "",
+                                     f"unexpected {', '.join(extra)}" if extra else "") if p)
+        raise SpecError(f"{what} {path!r} must hold exactly {', '.join(keys)}: {said}")
+    for name, (shape, _) in headers.items():
+        expected = (shapes or {}).get(name)
+        if expected is not None and math.prod(shape) > math.prod(expected):
+            raise SpecError(f"{what} {path!r}: {name} has shape {shape}; expected {expected}")
+        if math.prod(shape) > MAX_NUMBERS:
+            raise SpecError(f"{what} {path!r}: {name} has shape {shape}, {math.prod(shape):,} numbers; an array "
+                            f"holds at most {MAX_NUMBERS:,}")
     try:
         with np.load(path, allow_pickle=False) as archive:
-            arrays = {k: archive[k] for k in archive.files}
+            return {k: archive[k] for k in archive.files}
+    except Exception as error:
+        raise SpecError(f"{what}: {path!r} is not a NumPy .npz archive of arrays ({error})") from None
+
+
+def _npz_headers(path: str, what: str) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """Each member's (shape, dtype), read from its .npy header alone."""
+    headers = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                with archive.open(info) as member:
+                    version = np.lib.format.read_magic(member)
+                    read = {(1, 0): np.lib.format.read_array_header_1_0,
+                            (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+                    if read is None:
+                        raise ValueError(f"{info.filename}: .npy format version {version} is not read")
+                    shape, _, dtype = read(member)
+                headers[info.filename.removesuffix(".npy")] = (tuple(shape), dtype)
     except FileNotFoundError:
         raise SpecError(f"{what}: no such file {path!r}") from None
     except Exception as error:
         raise SpecError(f"{what}: {path!r} is not a NumPy .npz archive of arrays ({error})") from None
-    if keys is not None and set(arrays) != set(keys):
-        missing = [k for k in keys if k not in arrays]
-        extra = sorted(set(arrays) - set(keys))
-        said = "; ".join(p for p in (f"missing {', '.join(missing)}" if missing else "",
-                                     f"unexpected {', '.join(extra)}" if extra else "") if p)
-        raise SpecError(f"{what} {path!r} must hold exactly {', '.join(keys)}: {said}")
-    return arrays
+    return headers
 
 
 def _gradcheck_inputs(args: argparse.Namespace, net: Network):
     rng = np.random.default_rng(args.seed)
-    params = random_params(net, rng) if args.params is None else _load_npz(args.params, "--params")
+    shapes = parameter_shapes(net)
+    params = (random_params(net, rng) if args.params is None
+              else _load_npz(args.params, "--params", list(shapes), shapes))
     if args.data is None:
         X, Y = random_data(net, args.samples or args.batch or 8, rng)
     else:
         data = _load_npz(args.data, "--data", ["X", "Y"])
         X, Y = data["X"], data["Y"]
-    against = None if args.against is None else _load_npz(args.against, "--against", list(parameter_shapes(net)))
+    against = None if args.against is None else _load_npz(args.against, "--against", list(shapes), shapes)
     if against is not None:
         against = check_params(net, against, label=f"--against {args.against!r}")
     return params, X, Y, against
@@ -245,8 +332,10 @@ def cmd_gradcheck(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int
     if isinstance(net.weight_decay, str):
         raise SpecError(f"gradcheck needs a number for --weight-decay; got the symbol {net.weight_decay}")
     params, X, Y, against = _gradcheck_inputs(args, net)
-    d = derive(net, rules=rules) if net.parameter_count <= LIMITS["parameters"] else net
-    report = gradcheck(d, params, X, Y, route=args.route, gradients=against)
+    with Progress.for_args(args).ticking("deriving"):
+        d = derive(net, rules=rules) if symbolic_fits(net) else net
+    report = gradcheck(d, params, X, Y, route=args.route, gradients=against,
+                       progress=Progress.for_args(args, label="comparing", unit="references"))
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -269,18 +358,26 @@ def _formats(text: str) -> tuple[str, ...]:
 
 def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     net, names = network_from(args)
-    d = derive(net, rules=rules)
+    with Progress.for_args(args).ticking("deriving"):
+        d = derive(net, rules=rules)
     chosen = list(NOTATIONS) if args.notation == "all" else [names.name]
     if args.param is not None:
         d.symbol(canonical_parameter(args.param))
-    written = write(d, args.output, notations=chosen, formats=args.format, parameter=args.param, title=args.title)
-    print(f"symbackprop derive: {describe(net)}; notation {', '.join(chosen)}")
-    for path in written.files:
-        print(f"  wrote {path}")
-    for line in written.log_lines:
-        print(f"  | {line}", file=sys.stderr)
+    bar = Progress.for_args(args)
+    stages = {"verify": bar, "write": bar.stage("writing up", "documents")}
+    written = write(d, args.output, notations=chosen, formats=args.format, parameter=args.param, title=args.title,
+                    progress=lambda stage, done, total: stages[stage](done, total))
+    if args.json:
+        print(json.dumps({"network": describe(net), "notations": chosen, "files": [str(p) for p in written.files],
+                          "ok": written.ok, "problems": written.problems, "log_lines": written.log_lines}, indent=2))
+    else:
+        print(f"symbackprop derive: {describe(net)}; notation {', '.join(chosen)}")
+        for path in written.files:
+            print(f"  wrote {path}")
     for problem in written.problems:
-        print(f"symbackprop: error: {problem}", file=sys.stderr)
+        print(f"symbackprop: error: {printable(problem)}", file=sys.stderr)
+    for line in written.log_lines:                 # after the error line, as the README says
+        print(f"  | {printable(line)}", file=sys.stderr)
     if written.problems:
         return 2
     return 0 if written.ok else 1
@@ -288,7 +385,8 @@ def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
 
 def cmd_explain(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     net, names = network_from(args)
-    d = derive(net, rules=rules)
+    with Progress.for_args(args).ticking("deriving"):
+        d = derive(net, rules=rules)
     x = explain(d, args.parameter, notation=names.name)
     if args.json:
         context = x.context()
@@ -299,27 +397,48 @@ def cmd_explain(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     return 0
 
 
+MAX_CLAIMS_BYTES = 1_000_000        # a claims file: 500 claims of the longest kind
+
+
 def _claims(args: argparse.Namespace) -> list[tuple[str, str]]:
     """(where, claim): each argument one claim as it stands, then the file's claims (--file - reads stdin)."""
     claims = [(f"claim {k}", text) for k, text in enumerate(args.claims, start=1)]
     if args.file:
-        try:
-            text = sys.stdin.read() if args.file == "-" else pathlib.Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = getattr(error, "strerror", None) or error
-            raise SpecError(f"cannot read claims from {args.file}: {reason}") from None
-        claims += [(f"line {line}", claim) for line, claim in split_claims(text)]
+        claims += [(f"line {line}", claim) for line, claim in split_claims(read_claims_file(args.file))]
     if not claims:
         raise SpecError('no claims: give one, as in symbackprop check "delta2 = (A2 - Y) * g2\'(Z2) / m", or --file')
     return claims
+
+
+def read_claims_file(name: str) -> str:
+    """At most MAX_CLAIMS_BYTES of UTF-8 (a byte-order mark is allowed), from a file or, for ``-``, stdin."""
+    where = "stdin" if name == "-" else name
+    try:
+        if name == "-":
+            if sys.stdin is None or sys.stdin.closed:
+                raise SpecError("cannot read claims from stdin: it is closed (give them with --file FILE)")
+            stream = getattr(sys.stdin, "buffer", sys.stdin)
+            data = stream.read(MAX_CLAIMS_BYTES + 1)
+        else:
+            with open(name, "rb") as stream:
+                data = stream.read(MAX_CLAIMS_BYTES + 1)
+        if len(data) > MAX_CLAIMS_BYTES:
+            raise SpecError(f"cannot read claims from {where}: more than {MAX_CLAIMS_BYTES:,} bytes (a claims file "
+                            f"holds at most {MAX_CLAIMS_BYTES:,})")
+        return data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise SpecError(f"cannot read claims from {where}: {reason}") from None
 
 
 def cmd_check(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     if args.preset is None:                    # a notation's own network unless told otherwise: its seed's
         args.preset = args.notation or "matrix"
     net, names = network_from(args)
-    d = derive(net, rules=rules)
-    verdicts = check_claims(d, _claims(args), names.name)
+    with Progress.for_args(args).ticking("deriving"):
+        d = derive(net, rules=rules)
+    verdicts = check_claims(d, _claims(args), names.name,
+                            progress=Progress.for_args(args, label="checking", unit="claims"))
     ok = all(v.ok for _, v in verdicts)
     if args.json:
         print(json.dumps({"ok": ok, "network": describe(net), "notation": names.name,
@@ -384,28 +503,73 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+USAGE, INTERNAL = 2, 3      # exit statuses besides 0 (all good) and 1 (a check failed); signals: 128 + signum
+
+
 def main(argv: Sequence[str] | None = None, *, rules: DeltaRules = BACKPROP) -> int:
-    """Run the command line; ``rules`` lets a test plant a wrong δ equation and see exit 1."""
+    """Run the command line; ``rules`` lets a test plant a wrong δ equation and see exit 1.
+
+    The one guard of every command: whatever escapes is one line on stderr and an exit status that says
+    what kind of stop it was (see the module docstring); ``--debug`` adds the traceback.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
     try:
-        parser = build_parser()
-        if not (sys.argv[1:] if argv is None else argv):
-            raise SpecError("choose a command: derive, explain, check, verify or gradcheck (symbackprop <command> "
-                            "--help)")
-        args = parser.parse_args(argv)
-        return args.run(args, rules)
-    except SpecError as error:
-        print(f"symbackprop: error: {error}", file=sys.stderr)
-        return 2
-    except MemoryError:
-        print("symbackprop: error: out of memory: the network or the number of samples is too large for this "
-              "machine", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("symbackprop: interrupted", file=sys.stderr)
-        return 130
+        status = _run(argv, rules)
+        sys.stdout.flush()                 # a full disk or a closed pipe shows here, inside the guard
+        return status
+    except KeyboardInterrupt as error:     # SIGINT; SIGTERM and SIGHUP too (signals.install)
+        return interrupted(error)
     except BrokenPipeError:            # e.g. `symbackprop verify | head -1`: the reader left
-        sys.stdout = open(os.devnull, "w")
+        _discard_stdout()
         return 0
+    except SpecError as error:
+        return _stop(f"error: {error}", USAGE, debug)
+    except MemoryError:
+        return _stop("error: out of memory: the network or the number of samples is too large for this machine",
+                     USAGE, debug)
+    except OSError as error:           # a file (or stdout) that could not be written or read
+        if error.filename is None:
+            _discard_stdout()
+        what = f"{error.filename}" if error.filename is not None else "cannot write the output"
+        return _stop(f"error: {what}: {error.strerror or error}", USAGE, debug)
+    except Exception as error:         # noqa: BLE001 - the guard: one line and exit 3, never a traceback
+        return _stop(f"internal error: {type(error).__name__}: {error} (a bug: please report it with the command; "
+                     "--debug shows the traceback)", INTERNAL, debug)
+
+
+def _run(argv: list[str], rules: DeltaRules) -> int:
+    parser = build_parser()
+    if not argv:
+        raise SpecError("choose a command: derive, explain, check, verify or gradcheck (symbackprop <command> "
+                        "--help)")
+    args = parser.parse_args(argv)
+    return args.run(args, rules)
+
+
+def _stop(message: str, status: int, debug: bool) -> int:
+    if debug:
+        traceback.print_exc(file=sys.stderr)
+    print(f"symbackprop: {printable(message)}", file=sys.stderr)
+    return status
+
+
+def printable(text: str) -> str:
+    r"""One line, with control characters (a terminal's escape sequences) shown escaped, never sent raw.
+
+    >>> printable("near \x1b[2Jx\ny")
+    'near \\x1b[2Jx y'
+    """
+    text = " ".join(str(text).splitlines())
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def _discard_stdout() -> None:
+    """After stdout failed: what is still buffered can never be written, so drop it (no second error at exit)."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - open until the interpreter exits
 
 
 if __name__ == "__main__":

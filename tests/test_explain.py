@@ -93,3 +93,39 @@ def test_an_unknown_parameter_lists_the_valid_names():
         explain(derive(Network(sizes=(2, 2, 1))), "W3[1,1]")
     with pytest.raises(SpecError, match="unknown notation 'greek'; allowed: matrix, theta, ufldl"):
         explain(derive(Network(sizes=(2, 2, 1))), "W1[1,1]", notation="greek")
+
+
+# --- cost: what is shown is built, not every path ------------------------------------------------------------------
+
+def test_paths_are_counted_without_being_built_and_only_the_shown_ones_are_built():
+    from symbackprop.writeup.explain import MAX_PATHS
+    d = derive(Network(sizes=(2, 3, 3, 1), activations="sigmoid", loss="mse", batch=2))
+    x = explain(d, "W1[2,1]")
+    assert x.path_count == len(x.paths) == 6 and x.shown_paths == x.paths
+    wide = explain(derive(Network(sizes=(1, 10, 10, 10, 10, 10, 10, 1), activations="sigmoid", loss="mse", batch=1)),
+                   "W1[1,1]")
+    assert wide.path_count == 10 ** 5 and len(wide.shown_paths) == MAX_PATHS
+    assert "paths" not in wide.__dict__                       # the 100,000 were never built
+    text = wide.text()
+    assert "paths: 100000 from W¹₁₁ to E (first 64 shown)" in text
+    assert text.splitlines()[-1] == ("result: ∂E/∂W¹₁₁ = … (2,099,999 symbols and operations written out: too long to "
+                                     "show; it equals the δ form above)")
+    assert "too long to show" in wide.latex() and len(wide.latex()) < 10 ** 6
+
+
+def test_tree_size_counts_a_shared_subexpression_each_time_it_is_written():
+    from symbackprop.writeup.explain import tree_size
+    x, y = sp.symbols("x y")
+    shared = x * (y + 2)
+    assert tree_size(shared + sp.exp(shared)) == sum(1 for _ in sp.preorder_traversal(shared + sp.exp(shared)))
+
+
+def test_a_document_sums_the_paths_up_to_a_bound_and_writes_a_long_partial_by_its_size(monkeypatch):
+    from symbackprop import render
+    from symbackprop.writeup import document
+    from symbackprop.writeup import explain as explain_module
+    monkeypatch.setattr(document, "MAX_SUMMED_PATHS", 1)
+    monkeypatch.setattr(explain_module, "MAX_SHOWN_SIZE", 10)
+    text = render(derive(Network(sizes=(1, 2, 2, 1), activations="sigmoid", loss="mse", batch=1)), fmt="markdown")
+    assert "equals the partial assembled from the steps: not checked" in text and "2 paths: summed up to 1" in text
+    assert "symbols and operations written out: too long to show)" in text

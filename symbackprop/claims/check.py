@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import cast
@@ -31,12 +32,13 @@ from ..model.errors import SpecError
 from ..model.losses import LOSSES
 from ..model.notations import Notation
 from ..model.notations import notation as notation_named
-from ..symbolic.derive import Derivation, Step, derive
+from ..symbolic.derive import Derivation, Step, as_derivation, derive
 from ..symbolic.direct import adjoint_symbol
 from ..symbolic.general import A, General, Partial, W, Z, b, delta, g, gprime, lam, m
 from ..symbolic.points import Point, random_point
 from ..symbolic.verify import FAILED, NUMERIC, PROVED, Result, check_step, numeric_test, residual
 from ..writeup.printing import Printer
+from .budget import check_budget
 from .parse import ClaimSyntaxError, Node, Parser, Ref, SumOver, Transpose, split_claims, substitute, walk
 from .reading import Claim, Dim, ShapeMismatch, interpret
 
@@ -68,6 +70,8 @@ class _Instances(General):
 
     def entry(self, q: sp.Indexed) -> sp.Expr:
         kind, idx = q.base.name, [int(k) for k in q.indices]
+        if kind == "n":                                # a layer's size outside any sum's limit: n^2 = 1
+            return sp.Integer(self.size(idx[0]))
         if kind == "Y":
             units, layer, sample = idx[:-1], self.net.depth, idx[-1]
         elif kind in ("W", "b"):
@@ -557,8 +561,13 @@ def check(d: Derivation, claim: str, notation: str = "matrix", *, seed: int = 0,
     'the claim is m times the truth: the 1/m of the mean over the m samples is missing'
     """
     names = notation_named(notation)
+    d = as_derivation(d, "check")
+    if not isinstance(claim, str):
+        raise SpecError(f"a claim is a string such as \"delta2 = (A2 - Y) / m\"; got {type(claim).__name__}")
     parser = Parser(claim, names)
-    return _check_one(_Network(d, names, seed), parser.parse(), parser.text, claim.strip(), diagnose)
+    sides = parser.parse()
+    check_budget(sides, parser.text, d.net.sizes, d.net.batch)
+    return _check_one(_Network(d, names, seed), sides, parser.text, claim.strip(), diagnose)
 
 
 def check_text(d: Derivation, text: str, notation: str = "matrix", **options) -> list[tuple[int, Verdict]]:
@@ -568,19 +577,26 @@ def check_text(d: Derivation, text: str, notation: str = "matrix", **options) ->
     return [(line, verdict) for (line, _), (_, verdict) in zip(claims, verdicts, strict=True)]
 
 
-def check_claims(d: Derivation, claims: list[tuple[str, str]], notation: str = "matrix",
-                 **options) -> list[tuple[str, Verdict]]:
+def check_claims(d: Derivation, claims: list[tuple[str, str]], notation: str = "matrix", *,
+                 progress: Callable[[int, int], None] | None = None, **options) -> list[tuple[str, Verdict]]:
     """(where, claim) pairs, such as ("line 3", "delta2 = …"): every one is read before any is checked, so a
-    syntax error anywhere is reported at once, naming where."""
+    syntax error anywhere is reported at once, naming where. ``progress(done, total)`` after each claim."""
     names = notation_named(notation)
+    d = as_derivation(d, "check_claims")
     if not claims:
         raise ClaimError("no claims: write one equation per line (# and % start comments)")
     for where, claim in claims:
         try:
-            Parser(claim, names).parse()
+            parser = Parser(claim, names)
+            check_budget(parser.parse(), parser.text, d.net.sizes, d.net.batch)
         except ClaimSyntaxError as error:
-            raise ClaimSyntaxError(error.reason, error.column, error.text, where) from None
-    return [(where, check(d, claim, notation, **options)) for where, claim in claims]
+            raise type(error)(error.reason, error.column, error.text, where) from None
+    verdicts = []
+    for where, claim in claims:
+        verdicts.append((where, check(d, claim, notation, **options)))
+        if progress:
+            progress(len(verdicts), len(claims))
+    return verdicts
 
 
 def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool) -> Verdict:
@@ -589,6 +605,7 @@ def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool
     try:
         claim = interpret(sides, net.notation, text)
     except ShapeMismatch as mismatch:
+        _exists(net, sides, shown)           # shapes at a layer the network lacks: the claim says nothing about it
         return _misshapen(verdict, net, sides, text, mismatch, diagnose)
     printer = Printer(net.notation, samples=net.d.net.batch)
     verdict.read_as, verdict.notes = f"{printer.text(claim.lhs)} = {printer.text(claim.rhs)}", list(claim.notes)
@@ -615,6 +632,18 @@ def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool
         verdict.diagnoses = [d for repair in REPAIRS if diagnose and (outcome.pairs or repair in STRUCTURAL)
                              for d in [repair(ctx)] if d]
     return verdict
+
+
+def _exists(net: _Network, sides: list, shown: str) -> None:
+    """Every layer written as a number exists in the network (as the claim's notation numbers them)."""
+    offset, depth = net.notation.layer_offset, net.d.net.depth
+    for node in (n for side in sides for n in walk(side)):
+        layer = getattr(node, "layer", None)
+        if layer is not None and layer.base is None:
+            ours = layer.offset if getattr(node, "kind", "") in ("W", "b") else layer.offset - offset
+            if not 0 <= ours <= depth:
+                raise ClaimError(f"{shown!r}: this {'-'.join(map(str, net.d.net.sizes))} network has no layer "
+                                 f"{layer.offset} (its layers are {offset}..{depth + offset})")
 
 
 def _misshapen(verdict: Verdict, net: _Network, sides: list, text: str, mismatch: ShapeMismatch,

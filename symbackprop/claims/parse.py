@@ -290,7 +290,13 @@ class Parser:
     def nested(self):
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            self.fail(f"nested too deeply (at most {MAX_DEPTH} brackets, sums and fractions)")
+            self.fail(f"nested too deeply (at most {MAX_DEPTH} brackets, sums, fractions and functions)")
+
+    def whole(self, what: str) -> int:
+        """The number token here, as a whole number (1.5 is not a layer, an index or a limit)."""
+        if not self.tok.text.isdigit():
+            self.fail(f"{what} is a whole number")
+        return int(self.take().text)
 
     def close(self, opener: str) -> None:
         closer = {"(": ")", "[": "]", "{": "}"}[opener]
@@ -457,10 +463,17 @@ class Parser:
         if t.text in ("mathrm", "operatorname", "boxed"):
             return self.script_group(self.primary) if t.text != "boxed" else self.group("{")
         if t.text in ("exp", "log", "ln", "tanh"):
-            arg = self.postfix(self.primary())
+            arg = self.argument()
             return Apply(t.pos, arg.end, "log" if t.text == "ln" else t.text, None, arg)
         self.k -= 1
         self.fail("expected a quantity, a number or '('")
+
+    def argument(self) -> Node:
+        """A function's argument: exp exp … x nests as deeply as exp(exp(…(x))), so it counts towards MAX_DEPTH."""
+        self.nested()
+        arg = self.postfix(self.primary())
+        self.depth -= 1
+        return arg
 
     def latex_partial(self, start: int) -> Node:
         r"""\frac{\partial E}{\partial W^l_{ij}} (the \frac and its nesting already taken)."""
@@ -520,7 +533,7 @@ class Parser:
             return self.sum(t.pos)
         if kind in FUNCTIONS:
             self.take()
-            arg = self.postfix(self.primary())
+            arg = self.argument()
             return Apply(t.pos, arg.end, kind, None, arg)
         return self.quantity(self.take())
 
@@ -533,8 +546,8 @@ class Parser:
             self.fail(f"expected a quantity of the {self.notation.name} notation")
         ref = Ref(t.pos, t.pos + len(t.text), kind, t.text)
         if self.at("num") and self.tok.glued:                         # W2, delta2, g2, n2
-            n_ = self.take()
-            ref = replace(ref, layer=Layer(None, int(n_.text)), end=n_.pos + len(n_.text))
+            n_ = self.tok
+            ref = replace(ref, layer=Layer(None, self.whole("a layer")), end=n_.pos + len(n_.text))
         elif self.at("op", "(") and self.tok.glued and kind not in ("g", "gprime", "kronecker") and self._layer_ahead():
             self.take()
             ref = replace(ref, layer=self.layer())
@@ -597,14 +610,14 @@ class Parser:
         if bracketed:
             self.take()
         if self.at("num"):
-            layer = Layer(None, int(self.take().text))
+            layer = Layer(None, self.whole("a layer"))
         elif self.at("name", "l", "L"):
             layer = Layer(self.take().text)
         else:
             self.fail("expected a layer: a number, l or L, as in W^{l+1} or W2")
         while self.at("op", "+", "-") and self.peek().kind == "num":
             sign = 1 if self.take().text == "+" else -1
-            layer = Layer(layer.base, layer.offset + sign * int(self.take().text))
+            layer = Layer(layer.base, layer.offset + sign * self.whole("a layer's offset"))
         if bracketed:
             self.expect("op", ")", "')' after the layer")
         return layer
@@ -710,7 +723,9 @@ class Parser:
                 self.fail("expected the summation letter")
             if self.at("op", "="):
                 self.take()
-                low = int(self.expect("num", self.tok.text, "the lower limit (0 or 1)").text)
+                if not self.at("num"):
+                    self.fail("expected the lower limit (0 or 1)")
+                low = self.whole("the lower limit of a sum")
             if braced:
                 self.close("{")
         if self.at("op", "^"):

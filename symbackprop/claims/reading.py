@@ -278,6 +278,9 @@ class Reader:
                                "to Z^l itself", node.start + 1, self.text)
 
     def _SumOver(self, node: SumOver) -> Tensor:
+        if any(isinstance(n, SumOver) and n.var == node.var for n in walk(node.body)):
+            raise ClaimSyntaxError(f"a sum over {node.var} inside another sum over {node.var}: use another letter",
+                                   node.start + 1, self.text)
         var = self.letter(node.var)
         over_samples = self._over_samples(node)
         self.bound.add(node.var)

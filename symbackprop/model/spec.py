@@ -26,7 +26,9 @@ _TAKEN = re.compile(r"([WbZA]\d+|[XY]|delta\d+)_\d|dE_d|d[AZ]\d|g\d+\Z|exp_|_s\d
 _RESERVED = {"nan", "inf", "oo", "zoo", "E", "I", "pi"}
 
 # symbackprop derives for *small* networks; past these sizes SymPy work takes minutes or memory.
-LIMITS = {"parameters": 5000, "batch": 128}
+# Layers: SymPy's expressions nest one level per layer, and its recursive algorithms pass Python's recursion
+# limit at a few hundred layers (RecursionError from 400 one-unit layers); 100 keeps every command well inside.
+LIMITS = {"parameters": 5000, "batch": 128, "layers": 100}
 
 
 def _finite(value: numbers.Real) -> bool:
@@ -48,6 +50,12 @@ def check_symbolic_size(net: Network) -> None:
     The NumPy matrix route needs no per-parameter symbols, so a Network itself may be any size.
     """
     _check_limit("parameters", net.parameter_count)
+    _check_limit("layers", net.depth)
+
+
+def symbolic_fits(net: Network) -> bool:
+    """Within LIMITS for symbolic work (else only the NumPy matrix route applies)."""
+    return net.parameter_count <= LIMITS["parameters"] and net.depth <= LIMITS["layers"]
 
 
 def _check_sizes(sizes) -> tuple[int, ...]:

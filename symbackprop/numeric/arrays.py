@@ -6,6 +6,8 @@ fails with one line naming the array, what it is and what is allowed.
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ..model.errors import SpecError
@@ -28,13 +30,17 @@ def entry_name(array: str, index: tuple[int, ...]) -> str:
 
 
 def _as_float_array(name: str, value) -> np.ndarray:
+    if np.ma.isMaskedArray(value) and np.ma.getmaskarray(value).any():     # asarray would drop the mask silently
+        raise SpecError(f"{name} is a masked array with {int(np.ma.getmaskarray(value).sum())} masked entries: "
+                        "fill them (.filled()) or pass a plain array")
     try:
         array = np.asarray(value)
     except Exception as error:                          # ragged lists and the like
         raise SpecError(f"{name} is not an array of numbers: {error}") from None
     if array.dtype.kind not in "biuf":
         raise SpecError(f"{name} must hold real numbers; it has dtype {array.dtype}")
-    array = array.astype(np.float64, copy=False)
+    with np.errstate(over="ignore", invalid="ignore"):          # a long double past float64: inf, refused below
+        array = array.astype(np.float64, copy=False)
     bad = ~np.isfinite(array)
     if bad.any():
         where = tuple(int(k) for k in np.argwhere(bad)[0])
@@ -47,8 +53,8 @@ def check_weight_decay_value(net: Network, value) -> float:
     if not isinstance(net.weight_decay, str):
         raise SpecError(f"this network's weight decay is {net.weight_decay}; weight_decay= is for a symbolic λ only")
     try:
-        lam = float(value)
-    except (TypeError, ValueError):
+        lam = float(value) if isinstance(value, numbers.Real) else float("nan")     # not "0.1": a string is no number
+    except (TypeError, ValueError, OverflowError):
         lam = float("nan")
     if isinstance(value, bool) or not np.isfinite(lam) or lam < 0:
         raise SpecError(f"weight_decay (the value of {net.weight_decay}) must be a finite number >= 0; got {value!r}")

@@ -10,12 +10,13 @@ defaults, atol 1e-5 and rtol 1e-3).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from ..model.errors import SpecError
-from ..model.spec import LIMITS, Network
+from ..model.spec import LIMITS, Network, symbolic_fits
 from ..symbolic.derive import Derivation
 from . import autodiff, handwritten
 from .arrays import check_data, check_params, check_weight_decay_value, entry_name
@@ -156,8 +157,10 @@ def complex_step(loss, params: dict, entries=None, h: float = 1e-20) -> dict[str
 
 def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix", gradients=None,
               references: tuple[str, ...] | None = None, weight_decay: float | None = None,
-              seed: int = 0) -> GradcheckReport:
+              seed: int = 0, progress: Callable[[int, int], None] | None = None) -> GradcheckReport:
     """The symbolic gradient of ``route`` against every reference that applies here.
+
+    ``progress(done, total)`` after each reference (the routes, finite differences, … count one each).
 
     ``gradients``: a user's own ∂E/∂W, ∂E/∂b (dict keyed like params), always checked against
     the symbolic gradient when given. ``references`` limits the others to some of REFERENCES.
@@ -178,22 +181,36 @@ def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix",
         return loss(*p.values(), *args)
 
     entries = _entries(params, np.random.default_rng(seed))
+    done, total = 0, len(wanted) + (gradients is not None)
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(min(done, total), total)
+
     if "routes" in wanted:
-        if net.parameter_count > LIMITS["parameters"]:
-            report.skipped["routes"] = f"the component routes keep to {LIMITS['parameters']} parameters"
-        for other in ROUTES if net.parameter_count <= LIMITS["parameters"] else ():
+        if not symbolic_fits(net):
+            report.skipped["routes"] = (f"the component routes keep to {LIMITS['parameters']} parameters and "
+                                        f"{LIMITS['layers']} layers")
+        for other in ROUTES if symbolic_fits(net) else ():
             if other != route:
                 report.comparisons += compare(f"route {other}", symbolic, f.gradient(params, X, Y, route=other,
                                                                                     **extra), TOLERANCES["exact"])
+        tick()
     kink = _nearest_kink(net, params, X, Y)
     if "central differences" in wanted and kink is not None:
         report.skipped["central differences"] = (f"{kink[1]} is {kink[0]:.1e} from its kink; a step "
                                                  "across it differentiates the wrong piece")
+    elif "central differences" in wanted and (why := _rounded_away(E(params))):
+        report.skipped["central differences"] = why
     elif "central differences" in wanted:
         report.comparisons += compare("central differences", symbolic, central_differences(E, params, None, entries),
                                       TOLERANCES["central differences"], entries)
         report.sweep = [(h, max(float(np.nanmax(np.abs(symbolic[k] - v))) for k, v in
                                 central_differences(E, params, h, entries).items())) for h in SWEEP]
+    if "central differences" in wanted:
+        tick()
     if "complex step" in wanted:
         not_analytic = [r.name for r in net.layer_rules if not r.analytic]
         not_analytic += [net.loss_rule.name] if not net.loss_rule.analytic else []
@@ -203,12 +220,14 @@ def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix",
         else:
             report.comparisons += compare("complex step", symbolic, complex_step(E, params, entries),
                                           TOLERANCES["complex step"], entries)
+        tick()
     if "hand-written" in wanted:
         try:
             hand = handwritten.gradient(net, params, X, Y, weight_decay=lam)
             report.comparisons += compare("hand-written NumPy back-prop", symbolic, hand, TOLERANCES["exact"])
         except handwritten.Refused as refused:
             report.skipped["hand-written"] = str(refused)
+        tick()
     for backend in autodiff.BACKENDS:
         if backend not in wanted:
             continue
@@ -220,6 +239,7 @@ def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix",
                                           TOLERANCES["exact"])
         except autodiff.Refused as refused:
             report.skipped[backend] = str(refused)
+        tick()
     if gradients is not None:
         # the symbolic gradient is the reference here: relative errors are relative to it
         report.comparisons += compare("your gradients", check_params(net, gradients, label="your gradients"),
@@ -227,6 +247,20 @@ def gradcheck(net: Network | Derivation, params, X, Y, *, route: str = "matrix",
     if not report.comparisons:
         raise SpecError(f"nothing was compared: {'; '.join(f'{k}: {v}' for k, v in report.skipped.items())}")
     return report
+
+
+def _rounded_away(value: float) -> str:
+    """Why central differences cannot check this gradient, if they cannot: E(θ ± h) are rounded to ε|E|, so the
+    difference quotient carries an error of about ε|E|/h; past their absolute tolerance a small entry's quotient is
+    round-off alone and proves nothing either way (at |E| ~ 1 it is ~4e-11)."""
+    atol, _ = TOLERANCES["central differences"]
+    eps = np.finfo(float).eps
+    with np.errstate(over="ignore", invalid="ignore"):
+        noise = eps * abs(value) / eps ** (1 / 3)            # the smallest step taken is ε^(1/3)
+    if np.isfinite(noise) and noise <= atol:
+        return ""
+    return (f"E is {value:.3g} here, so central differences carry a round-off of about ε|E|/h = {noise:.2g}, past "
+            f"their absolute tolerance {atol:g}: they cannot check this gradient (the exact references can)")
 
 
 def _references(references, gradients) -> set[str]:

@@ -218,4 +218,15 @@ def derive(net: Network, *, rules: DeltaRules = BACKPROP, per_sample: bool = Fal
 
     ``per_sample=True`` derives one sample's share of E for m samples (see ForwardPass).
     """
+    if not isinstance(net, Network):
+        raise SpecError(f"derive takes a Network, such as Network(sizes=(2, 3, 1)); got {type(net).__name__}")
     return Derivation(net, rules, per_sample=per_sample)
+
+
+def as_derivation(d, what: str) -> Derivation:
+    """A public function's first argument: a Derivation, or a Network (derived here); else one line saying so."""
+    if isinstance(d, Derivation):
+        return d
+    if isinstance(d, Network):
+        return derive(d)
+    raise SpecError(f"{what} takes a Derivation (derive(Network(...))) or a Network; got {type(d).__name__}")

@@ -241,7 +241,7 @@ class General:
         """A general expression at one index: sums done, quantities as this derivation's symbols."""
         fp, net = self.fp, self.net
         output = {self.x.reader_L: net.depth + self.notation.layer_offset}
-        expr = expr.xreplace({**at, **output, m: net.batch, lam: fp.weight_decay})
+        expr = expr.xreplace({**at, **output, m: sp.Integer(net.batch), lam: fp.weight_decay})
         sized = lambda e: isinstance(e, sp.Indexed) and e.base == n and e.indices[0].is_Integer  # noqa: E731
         while expr.has(sp.Sum):          # the outer sum first (over layers), then those its sizes bound
             expr = expr.replace(sized, lambda e: sp.Integer(self.size(e.indices[0])))

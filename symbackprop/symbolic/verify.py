@@ -16,7 +16,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from .derive import Derivation, Step
+from .derive import Derivation, Step, as_derivation
 from .direct import adjoint_symbol
 from .identity import exact_zero
 from .identity import kinks as kinks_of
@@ -253,6 +253,7 @@ def verify(d: Derivation, *, progress: Callable[[int, int], None] | None = None,
     True
     """
     start = time.perf_counter()
+    d = as_derivation(d, "verify")
     total, cache = d.equation_count(), {}
     results: dict[str, Result] = {}
     depends: dict[str, tuple[str, ...]] = {}

@@ -13,21 +13,24 @@ view lists every path from the parameter to E with its product of local derivati
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import cached_property
 from typing import cast
 
 import sympy as sp
 
+from ..model.errors import SpecError
 from ..model.notations import canonical_parameter
 from ..model.notations import notation as notation_named
-from ..symbolic.derive import Derivation
+from ..symbolic.derive import Derivation, as_derivation
 from ..symbolic.direct import adjoint_symbol, edge_symbol
 from ..symbolic.general import E, Partial
 from .layout import render_template
 from .printing import Printer, quantity_of
 
 MAX_PATHS = 64          # paths shown; past this only their number is
+MAX_SHOWN_SIZE = 20_000  # the result written out in text: past this many symbols and operations, only its size
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,25 @@ class Explanation:
 
     @cached_property
     def paths(self) -> tuple[Path, ...]:
+        """Every path (their number is the product of the widths after the parameter, times the batch)."""
         return tuple(self._paths_from((self.v,)))
+
+    @cached_property
+    def shown_paths(self) -> tuple[Path, ...]:
+        """The first MAX_PATHS paths, built alone: what is shown never costs more than that."""
+        return tuple(itertools.islice(self._paths_from((self.v,)), MAX_PATHS))
+
+    @cached_property
+    def path_count(self) -> int:
+        """The number of paths, counted without building them: each node's paths are its consumers' summed."""
+        chain, count = self.d.chain, {}
+
+        def paths_from(u: sp.Symbol) -> int:
+            if u not in count:
+                count[u] = (u in chain.error_symbols) + sum(paths_from(w) for w in chain.consumers.get(u, ()))
+            return count[u]
+
+        return paths_from(self.v)
 
     def _paths_from(self, nodes: tuple[sp.Symbol, ...]):
         chain, u = self.d.chain, nodes[-1]
@@ -163,11 +184,11 @@ class Explanation:
         return {"parameter": p.latex(self.v), "lhs": p.latex(Partial(E, self.v)), "error": self.notation.tex.error,
                 "notation": self.notation.name,
                 "steps": [{"rule": s.rule, "why": _parts(p.words(s.why), [p.latex(t) for t in s.terms]),
-                           "rows": [{"lhs": p.latex(row[0]), "forms": [p.latex_lines(e) for e in row[1:]]}
+                           "rows": [{"lhs": p.latex(row[0]), "forms": [shown_lines(p, e) for e in row[1:]]}
                                     for row in s.rows]} for s in self.steps],
                 "paths": [{"nodes": [p.latex(n) for n in path.nodes], "factors": [p.latex(f) for f in path.factors]}
-                          for path in self.paths[:MAX_PATHS]],
-                "path_count": len(self.paths), "shown_paths": min(len(self.paths), MAX_PATHS)}
+                          for path in self.shown_paths],
+                "path_count": self.path_count, "shown_paths": len(self.shown_paths)}
 
     def text(self) -> str:
         """The steps as readable Unicode for a terminal."""
@@ -178,14 +199,17 @@ class Explanation:
         for n, s in enumerate(self.steps[:-2], start=1):
             lines.append(f"{n}. {s.rule}: " + _fill(p.words(s.why), [p.text(t) for t in s.terms]))
             lines += ["   " + " = ".join(p.text(e) for e in row) for row in s.rows]
-        lines.append(f"paths: {len(self.paths)} from {p.text(self.v)} to {self.notation.error}"
-                     + (f" (first {MAX_PATHS} shown)" if len(self.paths) > MAX_PATHS else ""))
-        for path in self.paths[:MAX_PATHS]:
+        lines.append(f"paths: {self.path_count} from {p.text(self.v)} to {self.notation.error}"
+                     + (f" (first {MAX_PATHS} shown)" if self.path_count > MAX_PATHS else ""))
+        for path in self.shown_paths:
             route = " → ".join(p.text(n) for n in path.nodes) + f" → {self.notation.error}"
             lines.append(f"   {route}: {p.text(path.product)}")
         delta = self.steps[-1].rows[0]
         lines.append(f"δ form: {p.text(delta[0])} = {p.text(delta[1])}")
-        lines.append(f"result: {p.text(adjoint_symbol(self.v))} = {p.text(self.result)}")
+        size = tree_size(self.result)
+        shown = p.text(self.result) if size <= MAX_SHOWN_SIZE else (
+            f"… ({size:,} symbols and operations written out: too long to show; it equals the δ form above)")
+        lines.append(f"result: {p.text(adjoint_symbol(self.v))} = {shown}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -207,6 +231,37 @@ class Explanation:
 
     def _repr_markdown_(self) -> str:
         return self.markdown()
+
+
+def tree_size(expr: sp.Expr) -> int:
+    """Nodes of ``expr`` written out as a tree, counted on its shared subexpressions (so in linear time): the
+    assembled partial of a wide network shares each layer's adjoint, but printing writes every copy."""
+    sizes: dict = {}
+    for node in _unique_postorder(expr):
+        sizes[node] = 1 + sum(sizes[a] for a in node.args)
+    return sizes[expr]
+
+
+def _unique_postorder(expr: sp.Expr):
+    """Each distinct subexpression once, arguments before the expressions that use them."""
+    seen, order, stack = set(), [], [(expr, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in seen)
+    return order
+
+
+def shown_lines(p: Printer, expr: sp.Expr) -> list[str]:
+    """The form's lines, or, past MAX_SHOWN_SIZE, its size: a wide network's partial written out is megabytes."""
+    size = tree_size(expr)
+    if size <= MAX_SHOWN_SIZE:
+        return p.latex_lines(expr)
+    return [rf"\dots\ \text{{({size:,} symbols and operations written out: too long to show)}}"]
 
 
 def _distinct(row: tuple) -> tuple:
@@ -239,4 +294,6 @@ def explain(d: Derivation, parameter: str, *, notation: str = "matrix") -> Expla
 
     ``parameter`` as any notation writes it: "W1[2,1]", "θ(1)[2,1]" (or "theta(1)[2,1]"), "W(1)[2,1]".
     """
-    return Explanation(d, parameter, notation)
+    if not isinstance(parameter, str):
+        raise SpecError(f"explain's parameter is a name such as 'W1[2,1]'; got {type(parameter).__name__}")
+    return Explanation(as_derivation(d, "explain"), parameter, notation)

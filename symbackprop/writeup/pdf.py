@@ -169,14 +169,18 @@ def _build(command: list[str], build: Path, jobname: str, timeout: float) -> Non
 
 
 def _run(argv: list[str], cwd: Path, timeout: float) -> tuple[int, str]:
-    """One engine run in its own process group, so that a timeout also ends latexmk's pdflatex."""
+    """One engine run in its own process group, so that a timeout, or an interruption of ours (Ctrl-C, SIGTERM,
+    SIGHUP), also ends latexmk's pdflatex: none outlives us or writes into a folder being removed."""
     with subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, start_new_session=True) as process:
         try:
             output, _ = process.communicate(timeout=max(timeout, 0))
-        except subprocess.TimeoutExpired:
+        except BaseException:
             if hasattr(os, "killpg"):
-                os.killpg(process.pid, signal.SIGKILL)
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             process.kill()
             process.communicate()
             raise

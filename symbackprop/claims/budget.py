@@ -1,0 +1,180 @@
+"""A work budget for checking a claim: what it would cost, bounded before any SymPy work, by what the network needs.
+
+The tokenizer bounds a claim's length and nesting, but not its cost: ``((W1[1,1] + 1)^10 · 1)^10 …`` is short
+and expands to a polynomial of degree 10,000, ``sum_{k=1}^{100000000} W1[1,1]`` to a hundred million terms,
+``exp(exp(1000000))`` to a number whose digits do not fit in memory. So before a claim is read into SymPy,
+its syntax tree is costed with the network's sizes, and a claim over budget is refused with one line naming
+the limit and what was asked (``OverBudget``, a ``ClaimSyntaxError``: exit 2 on the command line).
+
+The limits come from what a claim about this network can need:
+
+- a sum runs over at most ``extent`` terms: the widest layer or the batch, whichever is larger;
+- written out in full, with every quantity one term and every sum, matrix product and repeated index
+  unrolled over ``extent``, a side has at most ``MAX_TERMS`` terms (an upper bound, computed exactly on
+  the tree: a product multiplies its factors' terms, a power of a t-term sum has C(t + e − 1, e));
+- its degree (quantities multiplied together) is at most ``max_degree(depth)``: 4 per layer and one more
+  layer (each layer's chain-rule factor W · g′(Z), or A(1 − A) for a sigmoid, and the loss's A − Y), plus
+  the exponent ``MAX_EXPONENT`` the grammar allows;
+- numbers, multiplied out, have at most ``MAX_DIGITS`` digits;
+- ``exp``, ``tanh``, g and g′ are not applied to an expression holding ``exp`` (e^(e^x) has no useful bound and
+  no activation or loss needs it; ``log(1 + exp(z))`` is fine), and ``exp`` and ``tanh`` not to numbers of more
+  than 6 digits.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .parse import (
+    MAX_EXPONENT,
+    Apply,
+    ClaimSyntaxError,
+    Neg,
+    Node,
+    Num,
+    Op,
+    PartialOf,
+    Power,
+    Ref,
+    SumOver,
+    Transpose,
+    walk,
+)
+
+MAX_TERMS = 100_000
+MAX_DIGITS = 100
+MATRICES = {"W", "b", "Z", "A", "X", "Y", "delta", "ones"}
+SCALARS = {"m", "lambda", "size", "kronecker"}
+OUTER = {"exp", "tanh", "g", "gprime"}    # may not be applied to an expression holding exp: e^(e^x) has no bound
+
+
+class OverBudget(ClaimSyntaxError):
+    """A claim that would cost more than anything this network can need: one line, the limit and what was given."""
+
+
+def max_degree(depth: int) -> int:
+    return 4 * (depth + 1) + MAX_EXPONENT
+
+
+@dataclass(frozen=True)
+class Cost:
+    terms: int        # an upper bound on the terms when written out in full
+    degree: int       # quantities multiplied together in one term
+    digits: int       # digits of the numbers, multiplied out
+
+
+class Budget:
+    """Costs one syntax tree against one network's sizes: ``extent`` is its widest layer or its batch."""
+
+    def __init__(self, text: str, extent: int, depth: int):
+        self.text, self.extent, self.depth = text, extent, depth
+
+    def refuse(self, node: Node, message: str):
+        raise OverBudget(message, node.start + 1, self.text)
+
+    def check(self, sides: list[Node]) -> None:
+        left_letters = _letters(sides[0])
+        for side in sides:
+            cost = self.cost(side)
+            repeated = len(_letters(side) - left_letters - _bound(side)) if side is not sides[0] else 0
+            terms = cost.terms * self.extent ** repeated       # a letter on the right only is summed
+            if terms > MAX_TERMS:
+                self.refuse(side, f"too much work: written out, this side has up to {_count(terms)} terms; a claim "
+                            f"about this network has at most {MAX_TERMS:,} (every sum and product over at most "
+                            f"{self.extent} terms)")
+
+    def cost(self, node: Node) -> Cost:
+        method = getattr(self, "_" + type(node).__name__)
+        cost = method(node)
+        if cost.terms > MAX_TERMS:              # checked at every node, so that no bound grows without limit
+            self.refuse(node, f"too much work: written out, this expression has up to {_count(cost.terms)} terms; a "
+                        f"claim about this network has at most {MAX_TERMS:,} (every sum and product over at most "
+                        f"{self.extent} terms)")
+        if cost.degree > max_degree(self.depth):
+            self.refuse(node, f"too much work: this expression has degree up to {_count(cost.degree)} (quantities "
+                        f"multiplied together); a claim about a network of {self.depth} layers has at most "
+                        f"{max_degree(self.depth)}")
+        if cost.digits > MAX_DIGITS:
+            self.refuse(node, f"too much work: the numbers here multiply out to about {_count(cost.digits)} digits; "
+                        f"a claim has at most {MAX_DIGITS}")
+        return cost
+
+    def _Num(self, node: Num) -> Cost:
+        value = node.value
+        return Cost(1, 0, max(len(str(abs(value.p))), len(str(value.q))))
+
+    def _Ref(self, node: Ref) -> Cost:
+        return Cost(1, 0 if node.kind in SCALARS else 1, 0)
+
+    def _PartialOf(self, node: PartialOf) -> Cost:
+        return Cost(1, 1, 0)
+
+    def _Neg(self, node: Neg) -> Cost:
+        return self.cost(node.arg)
+
+    def _Transpose(self, node: Transpose) -> Cost:
+        return self.cost(node.arg)
+
+    def _Op(self, node: Op) -> Cost:
+        a, b = self.cost(node.left), self.cost(node.right)
+        if node.op in "+-":
+            return Cost(a.terms + b.terms, max(a.degree, b.degree), max(a.digits, b.digits) + 1)
+        inner = self.extent if node.op == "@" or (node.op == "⋅" and _matrix(node.left) and _matrix(node.right)) else 1
+        return Cost(a.terms * b.terms * inner, a.degree + b.degree, a.digits + b.digits)
+
+    def _Power(self, node: Power) -> Cost:
+        base, e = self.cost(node.base), abs(int(node.exponent.value))
+        return Cost(math.comb(base.terms + e - 1, e), base.degree * e, base.digits * e)
+
+    def _Apply(self, node: Apply) -> Cost:
+        arg = self.cost(node.arg)
+        if node.function in OUTER and any(isinstance(n, Apply) and n.function == "exp" for n in walk(node.arg)):
+            self.refuse(node, f"{_FUNCTION[node.function]} of an expression holding exp: no activation or loss needs "
+                        "it, and its value can have more digits than fit in memory")
+        if node.function in ("exp", "tanh") and arg.digits > 6:
+            self.refuse(node, f"{node.function} of a number of {arg.digits} digits: at most 6 digits here")
+        return Cost(1, 1, 0)
+
+    def _SumOver(self, node: SumOver) -> Cost:
+        high = self.extent if node.high is None else self.limit(node.high)
+        if high > self.extent:
+            self.refuse(node, f"a sum here runs over at most {self.extent} terms (the widest layer or the batch of "
+                        f"this network); this one to {_count(high)}")
+        body = self.cost(node.body)
+        return Cost(max(high - node.low + 1, 1) * body.terms, body.degree, body.digits)
+
+    def limit(self, node: Node) -> int:
+        """The largest value a sum's upper limit can take: a whole number, m, a layer's size, or a sum of them."""
+        if isinstance(node, Num) and node.value.is_integer:
+            return int(node.value)
+        if isinstance(node, Ref) and node.kind in ("m", "size"):
+            return self.extent
+        if isinstance(node, Op) and node.op in "+-⋅":
+            a, b = self.limit(node.left), self.limit(node.right)
+            return a + b if node.op == "+" else a if node.op == "-" else a * b
+        self.refuse(node, "the upper limit of a sum is a whole number, m or a layer's size (n^l, s_l)")
+
+
+_FUNCTION = {"exp": "exp", "tanh": "tanh", "g": "an activation g", "gprime": "an activation's derivative g′"}
+
+
+def _matrix(node: Node) -> bool:
+    """Could this be a matrix (so that a product with it sums over a dimension)?"""
+    return any(isinstance(n, Ref) and n.kind in MATRICES and n.indices is None for n in walk(node))
+
+
+def _letters(node: Node) -> set[str]:
+    return {k for n in walk(node) if isinstance(n, Ref) for k in (*(n.indices or ()), n.sample) if isinstance(k, str)}
+
+
+def _bound(node: Node) -> set[str]:
+    return {n.var for n in walk(node) if isinstance(n, SumOver)}
+
+
+def _count(value: int) -> str:
+    return f"{value:,}" if value < 10 ** 15 else f"10^{len(str(value)) - 1}"
+
+
+def check_budget(sides: list[Node], text: str, sizes: tuple[int, ...], batch: int) -> None:
+    """Raise OverBudget if checking the claim ``sides`` (``Parser.parse``) could cost more than the network needs."""
+    Budget(text, max(*sizes, batch), len(sizes) - 1).check(sides)
