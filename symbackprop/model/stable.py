@@ -92,15 +92,27 @@ def _folded(x):
     return np.where(negative, -x, x), negative
 
 
-def expit(x):
-    """σ(x) = e^{min(x, 0)} / (1 + e^{-|x|}): neither exponent is ever positive."""
+def expit(x, out=None):
+    """σ(x) = e^{min(x, 0)} / (1 + e^{-|x|}): neither exponent is ever positive.
+
+    ``out``: a real array to write σ(x) into, x itself allowed (the matrix route puts A^l in Z^l's memory);
+    then the one temporary is the denominator, computed while x is still intact.
+    """
     if np.iscomplexobj(x):
         s, negative = _folded(x)
         e = np.exp(-s)
         return np.where(negative, e, 1) / (1 + e)
-    denominator = np.exp(-np.abs(x))
+    if out is None:
+        denominator = np.exp(-np.abs(x))
+        denominator += 1
+        return np.exp(np.minimum(x, 0)) / denominator
+    denominator = np.abs(x)
+    np.negative(denominator, out=denominator)
+    np.exp(denominator, out=denominator)
     denominator += 1
-    return np.exp(np.minimum(x, 0)) / denominator
+    np.minimum(x, 0, out=out)
+    np.exp(out, out=out)
+    return np.divide(out, denominator, out=out)
 
 
 def softplus(x):
