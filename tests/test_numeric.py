@@ -272,10 +272,13 @@ def test_the_matrix_route_writes_only_into_its_own_arrays():
         assert_gradients_close(first, handwritten.gradient(net, params, X, Y), rtol=1e-12, what=str(net.sizes))
 
 
-def test_expit_into_an_array_is_expit():
+@pytest.mark.parametrize("low", [-709.0, -1000.0], ids=["one exponential", "e^(-x) would overflow"])
+def test_expit_into_an_array_is_expit(low):
     from symbackprop.model import stable
-    z = np.concatenate([np.linspace(-40, 40, 81), [-1000.0, -745.0, 0.0, 745.0, 1000.0]])
+    z = np.concatenate([np.linspace(-40, 40, 81), [low, -1e-300, 0.0, 745.0, 1000.0]])
     want = stable.expit(z)
+    assert np.allclose(want[:81], 1 / (1 + np.exp(-z[:81])), rtol=1e-15, atol=0)
+    assert want[81] == (0.0 if low < -745 else 1 / (1 + np.exp(709.0)))
     out = np.empty_like(z)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

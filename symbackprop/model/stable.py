@@ -92,27 +92,31 @@ def _folded(x):
     return np.where(negative, -x, x), negative
 
 
-def expit(x, out=None):
-    """σ(x) = e^{min(x, 0)} / (1 + e^{-|x|}): neither exponent is ever positive.
+# e^t is finite for t up to ln(max float64) ≈ 709.78; 709 leaves a margin
+_EXP_FINITE = 709.0
 
-    ``out``: a real array to write σ(x) into, x itself allowed (the matrix route puts A^l in Z^l's memory);
-    then the one temporary is the denominator, computed while x is still intact.
+
+def expit(x, out=None):
+    """σ(x) = 1/(1 + e^{-x}) where e^{-x} is finite for every entry (one reduction checks: x ≥ −709),
+    else e^{min(x, 0)} / (1 + e^{-|x|}), whose exponents are never positive. Both are exact to rounding;
+    the first costs one exponential instead of two.
+
+    ``out``: a real array to write σ(x) into, x itself allowed (the matrix route puts A^l in Z^l's memory).
     """
     if np.iscomplexobj(x):
         s, negative = _folded(x)
         e = np.exp(-s)
         return np.where(negative, e, 1) / (1 + e)
-    if out is None:
+    if np.size(x) and np.min(x) < -_EXP_FINITE:
         denominator = np.exp(-np.abs(x))
         denominator += 1
-        return np.exp(np.minimum(x, 0)) / denominator
-    denominator = np.abs(x)
-    np.negative(denominator, out=denominator)
-    np.exp(denominator, out=denominator)
-    denominator += 1
-    np.minimum(x, 0, out=out)
+        return np.divide(np.exp(np.minimum(x, 0)), denominator, out=out)
+    scalar = out is None and np.ndim(x) == 0
+    out = np.negative(x, out=np.empty(()) if scalar else out, dtype=np.float64)
     np.exp(out, out=out)
-    return np.divide(out, denominator, out=out)
+    out += 1
+    np.divide(1.0, out, out=out)
+    return out[()] if scalar else out
 
 
 def softplus(x):
