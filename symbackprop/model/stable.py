@@ -99,7 +99,7 @@ _EXP_FINITE = 709.0
 def expit(x, out=None):
     """σ(x) = 1/(1 + e^{-x}) where e^{-x} is finite for every entry (one reduction checks: x ≥ −709),
     else e^{min(x, 0)} / (1 + e^{-|x|}), whose exponents are never positive. Both are exact to rounding;
-    the first costs one exponential instead of two.
+    the first costs one exponential and four passes instead of two and seven.
 
     ``out``: a real array to write σ(x) into, x itself allowed (the matrix route puts A^l in Z^l's memory).
     """
@@ -107,16 +107,17 @@ def expit(x, out=None):
         s, negative = _folded(x)
         e = np.exp(-s)
         return np.where(negative, e, 1) / (1 + e)
-    if np.size(x) and np.min(x) < -_EXP_FINITE:
+    x = np.asarray(x)
+    if x.size and not x.min() >= -_EXP_FINITE:           # a NaN anywhere (min is NaN) takes this path too
         denominator = np.exp(-np.abs(x))
         denominator += 1
         return np.divide(np.exp(np.minimum(x, 0)), denominator, out=out)
-    scalar = out is None and np.ndim(x) == 0
-    out = np.negative(x, out=np.empty(()) if scalar else out, dtype=np.float64)
+    if x.ndim == 0 and out is None:
+        return 1 / (1 + np.exp(-x))
+    out = np.negative(x, out=out, dtype=np.float64)
     np.exp(out, out=out)
     out += 1
-    np.divide(1.0, out, out=out)
-    return out[()] if scalar else out
+    return np.divide(1.0, out, out=out)
 
 
 def softplus(x):

@@ -330,13 +330,15 @@ class Routes:
     def _hidden_delta(self, f: codegen.Function, l: int, delta: dict) -> None:
         """δ^l from δ^{l+1}. The hidden equation (W^{l+1})ᵀδ^{l+1} ⊙ g^l' is computed as the product,
         then ``*=`` each factor of g^l' (σ: A, then 1 − A written into A, its last use); any other
-        form of the equation (a rule under test) is printed as it stands, with g^l' as an array."""
+        form of the equation (a rule under test), or a product that is not a new array to write into,
+        is printed as it stands, with g^l' as an array."""
         f.comment(f"δ^{l} from δ^{l + 1}: the hidden equation")
         gprime = sp.MatrixSymbol(f"gprime{l}", self.net.sizes[l], m)
         equation = self.closed.rules.hidden(self._W(l + 1), delta[l + 1], gprime)
         formula = self._gprime_formula(l)
         others = [a for a in equation.args if a != gprime] if isinstance(equation, sp.HadamardProduct) else []
-        if formula is None or len(others) != 1 or len(equation.args) != 2:
+        fresh = len(others) == 1 and len(equation.args) == 2 and isinstance(others[0], sp.MatMul)  # a new array
+        if formula is None or not fresh:
             self._layer(f, f"gprime{l}", [activation_derivative(self.fp, l, i, 0) for i in range(self.net.sizes[l])],
                         l)
             f.assign(f"delta{l}", equation)
