@@ -424,7 +424,7 @@ def targets(small_rows, large_rows, builds) -> list[tuple[bool, str]]:
     for r in large_rows:
         ratio = r["ratio"]["matrix"]
         out.append((ratio <= MATRIX_VS_PLAIN, f"matrix at least as fast as the plain NumPy back-prop, "
-                                              f"{r['network']} m={r['m']}, {r['heap']}: {ratio:.2f}×"))
+                                              f"{r['network']} m={r['m']}, {r['heap']}: {ratio:.3f}×"))
     for r in [r for r in small_rows if r["m"] in (1, 32)]:
         mat, tor = r["seconds"]["matrix"], r["seconds"]["torch eager"]
         verdict = f"{tor / mat:.1f}× faster" if mat < tor else f"{mat / tor:.1f}× slower"
