@@ -227,29 +227,68 @@ MATRIX_SOURCE_231 = '''def gradient_matrix(W1, b1, W2, b2, X, Y):
     """∂E/∂W, ∂E/∂b from the δ equations in matrix form, all m samples at once."""
     m = X.shape[1]
     # layer 1: Z^1 = W^1 A^0 + b^1 1ᵀ, A^1 = sigmoid(Z^1)
-    Z1 = W1 @ X + b1[:, None]
-    A1 = _expit(Z1)
+    Z1 = W1 @ X
+    Z1 += b1[:, None]
+    #   A^1 written over Z^1: g^1' needs only A^1
+    A1 = _expit(Z1, out=Z1)
     # layer 2: Z^2 = W^2 A^1 + b^2 1ᵀ, A^2 = sigmoid(Z^2)
-    Z2 = W2 @ A1 + b2[:, None]
+    Z2 = W2 @ A1
+    Z2 += b2[:, None]
     A2 = _expit(Z2)
-    # g^1'(Z^1), entrywise
-    gprime1 = A1*(1 - A1)
     # δ^2 = ∂E/∂Z^2: the output equation
     delta2 = A2*(1 - A2)*(A2 - Y)/m
-    # δ^1 from δ^2: the hidden equation
-    delta1 = (W2.T @ delta2)*gprime1
-    # ∂E/∂W^1 and ∂E/∂b^1
-    dW1 = delta1 @ X.T
-    db1 = delta1.sum(axis=1, keepdims=True)
     # ∂E/∂W^2 and ∂E/∂b^2
     dW2 = delta2 @ A1.T
     db2 = delta2.sum(axis=1, keepdims=True)
+    # δ^1 from δ^2: the hidden equation
+    #   in place: the product, then times each factor of g^1'(Z^1) = A1*(1 - A1)
+    delta1 = W2.T @ delta2
+    delta1 *= A1
+    delta1 *= np.subtract(1, A1, out=A1)
+    # arrays no later line reads: freed, so the next ones reuse their memory
+    del delta2, Z2, A2, Z1, A1
+    # ∂E/∂W^1 and ∂E/∂b^1
+    dW1 = delta1 @ X.T
+    db1 = delta1.sum(axis=1, keepdims=True)
     return dW1, db1, dW2, db2
 '''
 
 
 def test_matrix_source_of_the_default_network_reads_like_the_equations():
     assert lambdify(Network()).source("matrix") == MATRIX_SOURCE_231
+
+
+def test_the_matrix_route_writes_only_into_its_own_arrays():
+    """It adds the bias in place, puts A^l over Z^l and g' over A^l: the caller's arrays stay as they were,
+    and a second call gives the same numbers (nothing carried over)."""
+    nets = [*NETWORKS.values(), Network(sizes=(3, 5, 4, 3), activations=("sigmoid", "sigmoid", "softmax"), loss="cce")]
+    for net in nets:
+        f = lambdify(net)
+        rng = np.random.default_rng(3)
+        params = random_params(net, rng)
+        X, Y = random_data(net, 7, rng)
+        before = [a.copy() for a in (*params.values(), X, Y)]
+        first = f.gradient(params, X, Y)
+        assert all(np.array_equal(a, b) for a, b in zip((*params.values(), X, Y), before, strict=True)), net
+        second = f.gradient(params, X, Y)
+        assert all(np.array_equal(first[k], second[k]) for k in first), net
+        assert_gradients_close(first, handwritten.gradient(net, params, X, Y), rtol=1e-12, what=str(net.sizes))
+
+
+@pytest.mark.parametrize("low", [-709.0, -1000.0], ids=["one exponential", "e^(-x) would overflow"])
+def test_expit_into_an_array_is_expit(low):
+    from symbackprop.model import stable
+    z = np.concatenate([np.linspace(-40, 40, 81), [low, -1e-300, 0.0, 745.0, 1000.0]])
+    want = stable.expit(z)
+    assert np.allclose(want[:81], 1 / (1 + np.exp(-z[:81])), rtol=1e-15, atol=0)
+    assert want[81] == (0.0 if low < -745 else 1 / (1 + np.exp(709.0)))
+    out = np.empty_like(z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert stable.expit(z, out=out) is out
+        assert np.array_equal(out, want)
+        same = z.copy()
+        assert stable.expit(same, out=same) is same and np.array_equal(same, want)
 
 
 @pytest.mark.parametrize("route", ROUTES + ("forward", "loss"))

@@ -3,7 +3,8 @@
 - ``term(a, y)``: one (output, target) summand before 1/m; E sums it over every output unit and
   sample and divides by m. SymPy's derivative of it is the ground truth;
 - ``gradient(a, y, m)``: ∂E/∂A^L_ic as a textbook prints it, proved, not trusted; ``None``:
-  SymPy's derivative of the term over m (``output_gradient`` gives whichever applies) (kinks take sign(0) = 0, Huber's is smooth);
+  SymPy's derivative of the term over m, with sign(0) = 0 at a kink (``output_gradient`` gives
+  whichever applies);
 - ``collapses``: output activations (by name) for which δ^L has a short textbook form, true for
   any Y; ``short_forms``: shorter still, true only under an assumption on Y stated with them
   (``eliminate`` writes the assumption as a substitution for one target column);

@@ -79,15 +79,32 @@ def _folded(x):
     return np.where(negative, -x, x), negative
 
 
-def expit(x):
-    """σ(x) = e^{min(x, 0)} / (1 + e^{-|x|}): neither exponent is ever positive."""
+# e^t is finite for t up to ln(max float64) ≈ 709.78; 709 leaves a margin
+_EXP_FINITE = 709.0
+
+
+def expit(x, out=None):
+    """σ(x) = 1/(1 + e^{-x}) where e^{-x} is finite for every entry (one reduction checks: x ≥ −709),
+    else e^{min(x, 0)} / (1 + e^{-|x|}), whose exponents are never positive. Both are exact to rounding;
+    the first costs one exponential and four passes instead of two and seven.
+
+    ``out``: a real array to write σ(x) into, x itself allowed (the matrix route puts A^l in Z^l's memory).
+    """
     if np.iscomplexobj(x):
         s, negative = _folded(x)
         e = np.exp(-s)
         return np.where(negative, e, 1) / (1 + e)
-    denominator = np.exp(-np.abs(x))
-    denominator += 1
-    return np.exp(np.minimum(x, 0)) / denominator
+    x = np.asarray(x)
+    if x.size and not x.min() >= -_EXP_FINITE:           # a NaN anywhere (min is NaN) takes this path too
+        denominator = np.exp(-np.abs(x))
+        denominator += 1
+        return np.divide(np.exp(np.minimum(x, 0)), denominator, out=out)
+    if x.ndim == 0 and out is None:
+        return 1 / (1 + np.exp(-x))
+    out = np.negative(x, out=out, dtype=np.float64)
+    np.exp(out, out=out)
+    out += 1
+    return np.divide(1.0, out, out=out)
 
 
 def softplus(x):

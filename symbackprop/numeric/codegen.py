@@ -100,9 +100,26 @@ class Stack:
     rows: tuple[sp.Expr, ...]
 
 
+@dataclass(frozen=True)
+class Into:
+    """``f(x, out=array)``: a one-argument NumPy function (a ufunc or a helper taking ``out``) writing
+    its result into an existing array, which may be x itself, instead of allocating a new one."""
+
+    call: sp.Expr
+    out: str
+
+
+@dataclass(frozen=True)
+class Update:
+    """``target op= value``: an in-place update of an array the function already owns."""
+
+    op: str
+    value: sp.Basic | str
+
+
 @dataclass
 class Function:
-    """One generated function: ``lines`` are (target, expression, Stack or already-printed code);
+    """One generated function: ``lines`` are (target, expression, Stack, Into, Update or already-printed code);
     ``names`` says how symbols print (``Z1_2_1`` as ``Z1_2``, or as ``Z1[1]`` in matrix code)."""
 
     name: str
@@ -119,6 +136,13 @@ class Function:
     def comment(self, text: str) -> None:
         self.lines.append(("#", text))
 
+    def update(self, target: str, op: str, value: sp.Basic | str) -> None:
+        self.lines.append((target, Update(op, value)))
+
+    def release(self, names) -> None:
+        """``del`` arrays no later line reads, so their memory is reused instead of the heap growing."""
+        self.lines.append(("del", ", ".join(names)))
+
 
 def source(function: Function) -> str:
     """The function's Python text: a def, its docstring, one assignment per line, the return."""
@@ -127,6 +151,14 @@ def source(function: Function) -> str:
     for target, value in function.lines:
         if target == "#":
             body.append(f"# {value}")
+        elif target == "del":
+            body.append(f"del {value}")
+        elif isinstance(value, Update):
+            printed = value.value if isinstance(value.value, str) else printer.doprint(value.value)
+            body.append(f"{target} {value.op}= {printed}")
+        elif isinstance(value, Into):
+            call = printer.doprint(value.call)
+            body.append(f"{target} = {call[:-1]}, out={value.out})")
         elif isinstance(value, Stack):
             rows = ", ".join(printer.doprint(r) for r in value.rows)
             body.append(f"{target} = np.stack(np.broadcast_arrays({rows}))")

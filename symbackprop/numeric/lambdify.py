@@ -27,6 +27,7 @@ import sympy as sp
 from ..model.activations import ACTIVATIONS
 from ..model.errors import SpecError
 from ..model.spec import Network, check_symbolic_size
+from ..model.stable import Expit
 from ..symbolic import delta
 from ..symbolic.delta import BACKPROP, ClosedForm, DeltaRules
 from ..symbolic.derive import Derivation
@@ -221,17 +222,54 @@ class Routes:
 
     # ---- matrix code: whole layers, all samples at once
 
-    def _matrix(self, name: str, arguments: list[str], doc: str) -> codegen.Function:
+    def _matrix(self, name: str, arguments: list[str], doc: str, *, in_place: bool = False) -> codegen.Function:
+        """The forward pass over whole layers. in_place (the gradient, whose arrays are float64): the bias is
+        added into the product, and a hidden layer's A^l overwrites Z^l where g^l' needs only A^l, so
+        the pass allocates one array per layer instead of three or more."""
         f = codegen.Function(name, arguments, doc, names=self._names(component=False))
         f.assign("m", "X.shape[1]")
         for l in self.fp.layers:
             f.comment(f"layer {l}: Z^{l} = W^{l} A^{l - 1} + b^{l} 1ᵀ, A^{l} = {self.net.activation(l)}(Z^{l})")
-            f.assign(f"Z{l}", f"W{l} @ {'X' if l == 1 else f'A{l - 1}'} + b{l}[:, None]")
-            if _elementwise(self.net, l):
+            product = f"W{l} @ {'X' if l == 1 else f'A{l - 1}'}"
+            if in_place:
+                f.assign(f"Z{l}", product)
+                f.update(f"Z{l}", "+", f"b{l}[:, None]")
+            else:
+                f.assign(f"Z{l}", f"{product} + b{l}[:, None]")
+            overwrite = self._overwrites_Z(l) if in_place else None
+            if overwrite is not None:
+                f.comment(f"  A^{l} written over Z^{l}: g^{l}' needs only A^{l}")
+                f.assign(f"A{l}", codegen.Into(overwrite, f"Z{l}"))
+            elif _elementwise(self.net, l):
                 self._layer(f, f"A{l}", [activation_value(self.fp, l, i, 0) for i in range(self.net.sizes[l])], l)
             else:
                 f.assign(f"A{l}", f"_softmax(Z{l})")
         return f
+
+    def _uniform(self, l: int, entries: list[sp.Expr]) -> sp.Expr | None:
+        """The one entrywise formula of a layer's array (in Z{l}, A{l}), or None where units differ."""
+        shapes = [e.xreplace(self._unit(l, i)) for i, e in enumerate(entries)]
+        unit_symbols = {s for i in range(len(entries)) for s in self._unit(l, i)}
+        if all(s == shapes[0] for s in shapes) and not shapes[0].free_symbols & unit_symbols:
+            return shapes[0]
+        return None
+
+    def _gprime_formula(self, l: int) -> sp.Expr | None:
+        if not _elementwise(self.net, l):
+            return None
+        return self._uniform(l, [activation_derivative(self.fp, l, i, 0) for i in range(self.net.sizes[l])])
+
+    def _overwrites_Z(self, l: int) -> sp.Expr | None:
+        """A^l's formula as a call that can write into Z^l: a hidden layer whose value is σ or tanh of
+        Z^l and whose g^l' reads only A^l (sigmoid, tanh; not relu, whose g' reads Z^l)."""
+        if l == self.net.depth or not _elementwise(self.net, l):
+            return None
+        value = self._uniform(l, [activation_value(self.fp, l, i, 0) for i in range(self.net.sizes[l])])
+        gprime = self._gprime_formula(l)
+        Z = sp.Symbol(f"Z{l}")
+        if value is None or gprime is None or Z in gprime.free_symbols:
+            return None
+        return value if value.func in (Expit, sp.tanh) and value.args == (Z,) else None
 
     def _unit(self, l: int, i: int) -> dict[sp.Symbol, sp.Symbol]:
         """Unit i's one-sample symbols -> its layer's whole array."""
@@ -245,10 +283,9 @@ class Routes:
     def _layer(self, f: codegen.Function, target: str, entries: list[sp.Expr], l: int) -> None:
         """target = one array for layer l: a single entrywise formula when every unit's entry is the
         same formula in its own unit (sigmoid, mse), else row by row (softmax, log-sum-exp)."""
-        shapes = [e.xreplace(self._unit(l, i)) for i, e in enumerate(entries)]
-        unit_symbols = {s for i in range(len(entries)) for s in self._unit(l, i)}
-        if all(s == shapes[0] for s in shapes) and not shapes[0].free_symbols & unit_symbols:
-            f.assign(target, shapes[0])
+        uniform = self._uniform(l, entries)
+        if uniform is not None:
+            f.assign(target, uniform)
             return
         replacements, reduced = sp.cse(entries, optimizations="basic")
         for x, expr in replacements:
@@ -256,12 +293,13 @@ class Routes:
         f.assign(target, codegen.Stack(tuple(reduced)))
 
     def matrix_function(self) -> codegen.Function:
+        """Back-propagation layer by layer, last first: ∂E/∂W^l and ∂E/∂b^l as soon as δ^l is known, then
+        δ^{l-1}, after which δ^l and A^{l-1} are dead and released; δ^{l-1} is multiplied by g^{l-1}'
+        in place, factor by factor. Each step keeps to the fewest arrays alive at once, since NumPy's
+        large arrays come fresh from the OS (a page fault per 4 kB) when the heap has grown."""
         fp, closed, L, n = self.fp, self.closed, self.net.depth, self.net.sizes
         f = self._matrix("gradient_matrix", self.arguments,
-                         "∂E/∂W, ∂E/∂b from the δ equations in matrix form, all m samples at once.")
-        for l in range(1, L):
-            f.comment(f"g^{l}'(Z^{l}), entrywise")
-            self._layer(f, f"gprime{l}", [activation_derivative(fp, l, i, 0) for i in range(n[l])], l)
+                         "∂E/∂W, ∂E/∂b from the δ equations in matrix form, all m samples at once.", in_place=True)
         f.comment(f"δ^{L} = ∂E/∂Z^{L}: the output equation")
         output = closed.rules.output(fp).applyfunc(fp.table_form)     # one column: no W symbols needed
         column_sum = sp.Symbol("Y_column_sum")                          # 1ᵀY (softmax + cce): one array
@@ -269,21 +307,48 @@ class Routes:
         stable = {**self._stable_output_derivatives(), **({sp.Add(*fp.Y): column_sum} if n[L] > 1 else {})}
         self._layer(f, f"delta{L}", [e.xreplace(stable) for e in output], L)
         delta = {l: sp.MatrixSymbol(f"delta{l}", n[l], m) for l in fp.layers}
-        for l in range(L - 1, 0, -1):
-            f.comment(f"δ^{l} from δ^{l + 1}: the hidden equation")
-            gprime = sp.MatrixSymbol(f"gprime{l}", n[l], m)
-            f.assign(f"delta{l}", closed.rules.hidden(self._W(l + 1), delta[l + 1], gprime))
-        returns = []
-        for l in fp.layers:
+        gradients = {}
+        for l in range(L, 0, -1):
             f.comment(f"∂E/∂W^{l} and ∂E/∂b^{l}")
             A_prev = sp.MatrixSymbol("X" if l == 1 else f"A{l - 1}", n[l - 1], m)
             b = sp.MatrixSymbol(f"b{l}", n[l], 1)
             f.names[b] = f"b{l}[:, None]"
-            returns.append(f.assign(f"dW{l}", closed.rules.weight_gradient(delta[l], A_prev, self._W(l),
-                                                                            self.weight_decay)))
-            returns.append(f.assign(f"db{l}", closed.rules.bias_gradient(delta[l], b, self.weight_decay)))
-        f.returns = ", ".join(returns)
+            gradients[l] = (f.assign(f"dW{l}", closed.rules.weight_gradient(delta[l], A_prev, self._W(l),
+                                                                             self.weight_decay)),
+                            f.assign(f"db{l}", closed.rules.bias_gradient(delta[l], b, self.weight_decay)))
+            if l > 1:
+                self._hidden_delta(f, l - 1, delta)
+                f.comment("arrays no later line reads: freed, so the next ones reuse their memory")
+                f.release([f"delta{l}"] + ([f"Z{l}", f"A{l}"] if l == L else []) + [f"Z{l - 1}", f"A{l - 1}"])
+        f.returns = ", ".join(name for l in fp.layers for name in gradients[l])
         return f
+
+    def _hidden_delta(self, f: codegen.Function, l: int, delta: dict) -> None:
+        """δ^l from δ^{l+1}. The hidden equation (W^{l+1})ᵀδ^{l+1} ⊙ g^l' is computed as the product,
+        then ``*=`` each factor of g^l' (σ: A, then 1 − A written into A, its last use); any other
+        form of the equation (a rule under test), or a product that is not a new array to write into,
+        is printed as it stands, with g^l' as an array."""
+        f.comment(f"δ^{l} from δ^{l + 1}: the hidden equation")
+        gprime = sp.MatrixSymbol(f"gprime{l}", self.net.sizes[l], m)
+        equation = self.closed.rules.hidden(self._W(l + 1), delta[l + 1], gprime)
+        formula = self._gprime_formula(l)
+        others = [a for a in equation.args if a != gprime] if isinstance(equation, sp.HadamardProduct) else []
+        fresh = len(others) == 1 and len(equation.args) == 2 and isinstance(others[0], sp.MatMul)  # a new array
+        if formula is None or not fresh:
+            self._layer(f, f"gprime{l}", [activation_derivative(self.fp, l, i, 0) for i in range(self.net.sizes[l])],
+                        l)
+            f.assign(f"delta{l}", equation)
+            return
+        f.comment(f"  in place: the product, then times each factor of g^{l}'(Z^{l}) = "
+                  f"{codegen.NumPyCode(f.names).doprint(formula)}")
+        f.assign(f"delta{l}", others[0])
+        A = sp.Symbol(f"A{l}")
+        factors = sorted((a for a in sp.Mul.make_args(formula) if a != 1), key=lambda a: a == 1 - A)
+        for factor in factors:
+            if factor == 1 - A:
+                f.update(f"delta{l}", "*", f"np.subtract(1, A{l}, out=A{l})")
+            else:
+                f.update(f"delta{l}", "*", factor)
 
     def _W(self, l: int) -> sp.MatrixSymbol:
         return sp.MatrixSymbol(f"W{l}", self.net.sizes[l], self.net.sizes[l - 1])
