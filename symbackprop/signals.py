@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import sys
 
-SIGNALS = {signal.SIGINT: "interrupted (SIGINT)", signal.SIGTERM: "terminated (SIGTERM)"}
+SIGNALS: dict[int, str] = {signal.SIGINT: "interrupted (SIGINT)", signal.SIGTERM: "terminated (SIGTERM)"}
 if hasattr(signal, "SIGHUP"):
     SIGNALS[signal.SIGHUP] = "hung up (SIGHUP)"
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 from .parse import (
     MAX_EXPONENT,
@@ -123,7 +124,7 @@ class Budget:
         return Cost(a.terms * b.terms * inner, a.degree + b.degree, a.digits + b.digits)
 
     def _Power(self, node: Power) -> Cost:
-        base, e = self.cost(node.base), abs(int(node.exponent.value))
+        base, e = self.cost(node.base), abs(int(cast(Num, node.exponent).value))
         return Cost(math.comb(base.terms + e - 1, e), base.degree * e, base.digits * e)
 
     def _Apply(self, node: Apply) -> Cost:
@@ -153,6 +154,7 @@ class Budget:
             a, b = self.limit(node.left), self.limit(node.right)
             return a + b if node.op == "+" else a if node.op == "-" else a * b
         self.refuse(node, "the upper limit of a sum is a whole number, m or a layer's size (n^l, s_l)")
+        raise AssertionError("refuse raises")                       # for the type checker: never reached
 
 
 _FUNCTION = {"exp": "exp", "tanh": "tanh", "g": "an activation g", "gprime": "an activation's derivative g′"}

@@ -444,9 +444,10 @@ def repair_network(ctx: _Context) -> Diagnosis | None:
     """Right for another loss or activation: the classic δ^L = A^L − Y is right for sigmoid with bce."""
     net = ctx.net.d.net
     hidden, output = list(net.layer_activations[:-1]), net.activation(net.depth)
-    losses = [name for name, rule in LOSSES.items() if rule.suggest]
-    variants = [(loss, out, hidden) for loss in losses for out in OUTPUTS if (loss, out) != (net.loss, output)]
-    variants += [(net.loss, output, [act] * len(hidden)) for act in ("sigmoid", "tanh", "identity")
+    losses: list[str] = [name for name, rule in LOSSES.items() if rule.suggest]
+    this_loss = str(net.loss)
+    variants = [(loss, out, hidden) for loss in losses for out in OUTPUTS if (loss, out) != (this_loss, output)]
+    variants += [(this_loss, output, [act] * len(hidden)) for act in ("sigmoid", "tanh", "identity")
                  if hidden and [act] * len(hidden) != hidden]
     found = []
     for loss, out, acts in variants:
@@ -458,7 +459,7 @@ def repair_network(ctx: _Context) -> Diagnosis | None:
     if not found:
         return None
     mention_hidden = any(acts != hidden for _, _, acts in variants)
-    this = _describe(net.loss, output, hidden if mention_hidden else None)
+    this = _describe(this_loss, output, hidden if mention_hidden else None)
     return Diagnosis("other network", f"right for {', or for '.join(found)}; this network has {this}", False)
 
 

@@ -105,7 +105,7 @@ class Activation:
             return textbook
         return step_convention(sp.diff(self.stable(z_, layer), z_), RELU_AT_ZERO).xreplace({z_: z})
 
-    def with_parameters(self, **values: numbers.Real) -> Activation:
+    def with_parameters(self, **values: Any) -> Activation:
         """The entry with other parameter values, through its factory (``PARAMETRISED``)."""
         if self.name not in PARAMETRISED:
             raise SpecError(f"{self.name} has no parameters; parametrised activations: {', '.join(PARAMETRISED)}")
@@ -131,20 +131,20 @@ def generic_function(layer: int) -> sp.Function:
     return sp.Function(f"g{layer}", real=True)
 
 
-def exact(value: numbers.Real | str) -> sp.Rational:
+def exact(value: Any) -> sp.Rational:
     """Exactly the number given: 0.1 is 1/10 as written, not the nearest binary fraction."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, str)):
         raise SpecError(f"a parameter must be a finite real number; got {value!r}")
     if isinstance(value, numbers.Rational):
         return sp.Rational(int(value.numerator), int(value.denominator))
     try:
-        out = Fraction(repr(float(value)) if isinstance(value, float) else value.strip())
+        out = Fraction(repr(float(value)) if isinstance(value, float) else str(value).strip())
     except (ValueError, ZeroDivisionError):
         raise SpecError(f"a parameter must be a finite real number; got {value!r}") from None
     return sp.Rational(out.numerator, out.denominator)
 
 
-def _positive(name: str, value: numbers.Real | str) -> sp.Rational:
+def _positive(name: str, value: Any) -> sp.Rational:
     out = exact(value)
     if not (0 < out < 10**6):
         raise SpecError(f"{name} must be a number in (0, 1e6); got {value!r}")
@@ -181,7 +181,7 @@ def _softmax_jacobian(a: list[sp.Expr], i: int, k: int) -> sp.Expr:
     return a[i] * ((1 if i == k else 0) - a[k])
 
 
-def leaky_relu(slope: numbers.Real | str = Fraction(1, 100)) -> Activation:
+def leaky_relu(slope: Any = Fraction(1, 100)) -> Activation:
     """max(z, 0) + slope·min(z, 0); g'(0) = slope + H(0)(1 − slope), between the two slopes."""
     s = _positive("leaky_relu's slope", slope)
     f = float(s)
@@ -192,7 +192,7 @@ def leaky_relu(slope: numbers.Real | str = Fraction(1, 100)) -> Activation:
                       parameters=(("slope", s),), kinks=(0.0,), analytic=False, names=("lrelu",))
 
 
-def elu(alpha: numbers.Real | str = 1) -> Activation:
+def elu(alpha: Any = 1) -> Activation:
     """z for z > 0, α(e^z − 1) below: written max(z, 0) + α(e^{min(z, 0)} − 1), which never overflows."""
     al = _positive("elu's alpha", alpha)
     f = float(al)

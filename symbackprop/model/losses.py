@@ -17,7 +17,6 @@
 """
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +28,7 @@ from .activations import exact
 from .errors import SpecError
 from .stable import LogSumExp, Softplus
 
-Column = list[sp.Expr]
+Column = Any   # a list of entries, or general.py's column in symbolic form: indexed and iterated
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,7 @@ class Loss:
             return self.gradient(a, y, m)
         return (sp.diff(self.term(_a, _y), _a) / m).xreplace({_a: a, _y: y})
 
-    def with_parameters(self, **values: numbers.Real) -> Loss:
+    def with_parameters(self, **values: Any) -> Loss:
         if self.name not in PARAMETRISED:
             raise SpecError(f"{self.name} has no parameters; parametrised losses: {', '.join(PARAMETRISED)}")
         return PARAMETRISED[self.name](**values)
@@ -141,7 +140,7 @@ def _np_bce(Z, A, Y):
     return -(Y * np.log(A) + (1 - Y) * np.log1p(-A))
 
 
-def huber(delta: numbers.Real | str = 1) -> Loss:
+def huber(delta: Any = 1) -> Loss:
     """½r² for |r| ≤ δ, δ(|r| − δ/2) beyond, r = a − y: quadratic near the target, linear far from it."""
     d = exact(delta)
     if not 0 < d < 10**6:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import pairwise
-from typing import Union
+from typing import Union, cast
 
 from .activations import ACTIVATIONS, Activation, activation, allowed
 from .errors import SpecError
@@ -136,9 +136,9 @@ def _check_weight_decay(value) -> WeightDecay:
             raise SpecError(f"weight_decay must be a number >= 0 or a plain symbol name such as 'lam' "
                             f"that the network does not use itself; got {name!r}")
         return name
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (value >= 0 and _finite(value)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (float(value) >= 0 and _finite(value)):
         raise SpecError(f"weight_decay must be a finite number >= 0 or a symbol name; got {value!r}")
-    return value
+    return cast(WeightDecay, value)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ def parameter_shapes(net: Network) -> dict[str, tuple[int, ...]]:
     return out
 
 
-def entry_name(array: str, index: tuple[int, ...]) -> str:
+def entry_name(array: str, index: tuple[int | np.integer, ...]) -> str:
     """The 1-based name of one entry, as ``Derivation.parameters`` writes it: W2[1,3], b1[2]."""
     return f"{array}[{','.join(str(k + 1) for k in index)}]"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -59,7 +60,7 @@ def loss(ops: Ops, net: Network, params: dict, X, Y, weight_decay: float):
 def check(ops: Ops, net: Network) -> None:
     """Refuse before any work a network whose rules this library cannot write (erf without one)."""
     for l in range(1, net.depth + 1):
-        _activation(_Probe(ops), net, l, 0.5)
+        _activation(cast(Ops, _Probe(ops)), net, l, 0.5)
 
 
 class _Probe:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
 
 import sympy as sp
@@ -26,7 +27,7 @@ def columns(M: sp.Matrix) -> list[list[sp.Expr]]:
     return [list(M[:, c]) for c in range(M.cols)]
 
 
-def _exact_number(x: numbers.Real) -> sp.Rational:
+def _exact_number(x: int | float | Fraction) -> sp.Rational:
     """Exactly the number given: 0.1 is 1/10 as written, not the nearest binary fraction."""
     if isinstance(x, numbers.Rational):
         return sp.Rational(int(x.numerator), int(x.denominator))

@@ -13,7 +13,9 @@ The reader's δ is ``scale`` times ∂E/∂Z: 1 in the matrix notation, m in the
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
@@ -224,7 +226,7 @@ class General:
     def indices(self, eq: Equation) -> list[dict]:
         """Every (our layer l, i, j, c) the equation covers in this network, as a substitution."""
         x, net, offset = self.x, self.net, self.notation.layer_offset
-        layers = {"all": range(1, net.depth + 1), "hidden": range(1, net.depth), "output": [net.depth],
+        layers: Sequence[Any] = {"all": range(1, net.depth + 1), "hidden": range(1, net.depth), "output": [net.depth],
                   "none": [None]}[eq.layers]
         out = []
         for l in layers:

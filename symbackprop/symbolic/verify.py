@@ -147,7 +147,8 @@ def numeric_partials(d: Derivation, point: Point) -> dict[str, tuple[sp.Float, s
     """Every parameter's direct and closed-form partial at one point, propagated numerically
     node by node (the adjoints backwards through the graph, δ^L down to δ^1) instead of
     evaluating each partial's nested expression."""
-    fp, closed, numbers = d.forward, d.closed, {}
+    numbers: dict[sp.Symbol, sp.Expr] = {}
+    fp, closed = d.forward, d.closed
     for node in reversed(list(fp.definitions)):
         numbers[adjoint_symbol(node)] = point.evaluate(d.chain.local(node).xreplace(numbers))
     for l in reversed(fp.layers):
@@ -209,7 +210,8 @@ class _Witness:
     """Counterexamples for failed parameters: all partials at each point, computed once, on demand."""
 
     def __init__(self, d: Derivation, seed: int):
-        self.d, self.seed, self._points = d, seed, []
+        self._points: list = []
+        self.d, self.seed = d, seed
 
     def find(self, name: str) -> tuple[float, Counterexample | None]:
         worst = 0.0
@@ -254,7 +256,8 @@ def verify(d: Derivation, *, progress: Callable[[int, int], None] | None = None,
     """
     start = time.perf_counter()
     d = as_derivation(d, "verify")
-    total, cache = d.equation_count(), {}
+    cache: dict = {}
+    total = d.equation_count()
     results: dict[str, Result] = {}
     depends: dict[str, tuple[str, ...]] = {}
     gradient_of: dict[str, str] = {}
