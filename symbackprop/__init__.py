@@ -18,13 +18,17 @@ _EXPORTS = {
     "Derivation": "symbolic.derive", "derive": "symbolic.derive", "Report": "symbolic.verify",
     "verify": "symbolic.verify", "render": "writeup.document", "write": "writeup.document",
     "Explanation": "writeup.explain", "explain": "writeup.explain", "show": "writeup.printing",
+    "Activation": "model.activations", "Loss": "model.losses", "Notation": "model.notations",
+    "register_activation": "model.activations", "register_loss": "model.losses", "register_notation": "model.notations",
+    "run": "pipeline",
 }
+_RENAMED = {"register_activation": "register", "register_loss": "register", "register_notation": "register"}
 
 
 def __getattr__(name: str):
     if name not in _EXPORTS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), _RENAMED.get(name, name))
     globals()[name] = value
     return value
 
@@ -35,5 +39,6 @@ def __dir__() -> list[str]:
 
 __all__ = ["Network", "Derivation", "derive", "verify", "Report", "SpecError", "NOTATIONS", "notation", "preset",
            "lambdify", "Lambdified", "gradcheck", "GradcheckReport", "explain", "Explanation", "render", "write",
-           "check", "check_text", "check_claims", "Verdict", "show"]
+           "check", "check_text", "check_claims", "Verdict", "show", "Activation", "Loss", "Notation",
+           "register_activation", "register_loss", "register_notation", "run"]
 __version__ = "0.1.0"

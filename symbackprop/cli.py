@@ -57,6 +57,18 @@ def _sizes(text: str) -> tuple[int, ...]:
             f"--sizes takes comma-separated positive integers such as 2,3,1; got {text!r}") from None
 
 
+def _per_layer(text: str) -> str | tuple[str, ...]:
+    """"tanh,sigmoid" -> one per layer; a comma inside brackets belongs to one formula: max(z, 0.1*z)."""
+    parts, depth, start = [], 0, 0
+    for k, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(text[start:k].strip())
+            start = k + 1
+    parts.append(text[start:].strip())
+    return parts[0] if len(parts) == 1 else tuple(parts)
+
+
 def _weight_decay(text: str):
     """A number (2, 0.01, 1e-3, 1/2), else a symbol name; Network checks what it may be."""
     try:
@@ -93,8 +105,9 @@ def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = 
     default = (lambda text: "(default: the notation's seed network)") if seeded else (lambda text: f"(default {text})")
     parser.add_argument("--sizes", type=_sizes, help="layer widths n_0,...,n_L (default 2,3,1)")
     parser.add_argument("--activation", dest="activations", help="one activation for every layer, or one per layer "
-                        f"1..L, comma-separated {default('sigmoid')}")
-    parser.add_argument("--loss", help=f"mse, bce or cce {default('mse')}")
+                        "1..L, comma-separated: a name (sigmoid, tanh, relu, leaky_relu(0.2), elu, gelu, silu, "
+                        f"softsign, …) or a formula in z such as 'z*sigmoid(z)' {default('sigmoid')}")
+    parser.add_argument("--loss", help=f"mse, bce, cce, mae or huber(delta) {default('mse')}")
     parser.add_argument("--batch", type=int, help=f"symbolic batch size m {default(2)}")
     parser.add_argument("--weight-decay", type=_weight_decay, help="λ: a number >= 0 or a symbol name (default 0)")
     parser.add_argument("--relu-at-zero", type=_number, default=0, help="the convention for relu'(0), in [0, 1]")
@@ -118,7 +131,7 @@ def network_from(args: argparse.Namespace) -> tuple[Network, Notation]:
         chosen.update(notation(args.preset).preset)
     given = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k) is not None}
     if isinstance(given.get("activations"), str) and "," in given["activations"]:
-        given["activations"] = tuple(given["activations"].split(","))
+        given["activations"] = _per_layer(given["activations"])
     chosen.update(given)
     net = Network(**chosen, relu_at_zero=args.relu_at_zero)
     return net, notation(args.notation if args.notation not in (None, "all") else args.preset or "matrix")

@@ -16,11 +16,21 @@ def test_the_readme_has_examples():
 
 @pytest.mark.parametrize("k", range(len(EXAMPLES)))
 def test_example_runs(k):
+    from symbackprop.model.activations import ACTIVATIONS
+    from symbackprop.model.losses import LOSSES
+    saved = dict(ACTIVATIONS), dict(LOSSES)
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(EXAMPLES[k], f"README example {k + 1}", "exec"), {})   # the project's own text
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(compile(EXAMPLES[k], f"README example {k + 1}", "exec"), {})   # the project's own text
+    finally:                                   # an example that registers a rule leaves the registries as found
+        for table, before in zip((ACTIVATIONS, LOSSES), saved, strict=True):
+            table.clear()
+            table.update(before)
     printed = out.getvalue()
-    if "check(d, " in EXAMPLES[k]:
+    if "register_activation" in EXAMPLES[k]:
+        assert printed == "True\n"
+    elif "check(d, " in EXAMPLES[k]:
         assert printed.splitlines() == ["wrong ['gprime', 'other network']", "proved"]
     elif "explain" in EXAMPLES[k]:
         assert printed.splitlines() == ["multivariable chain rule 2", "True"]

@@ -2,12 +2,12 @@
 
 User text is never evaluated. A whitelisting tokenizer turns it into tokens (names, numbers, a fixed
 set of LaTeX commands and operators; anything else is a ``ClaimSyntaxError`` naming the column), and a
-recursive-descent parser builds the syntax tree of ``lhs = rhs``, in one notation's names (``NAMES``).
+recursive-descent parser builds the syntax tree of ``lhs = rhs``, in one notation's names (``Notation.words``).
 What the tree means is reading.py's business. Limits keep hostile input cheap: ``MAX_LENGTH``
 characters, ``MAX_TOKENS`` tokens, ``MAX_DEPTH`` nested brackets, sums, fractions and signs, exponents
 up to ``MAX_EXPONENT``.
 
-Examples (matrix notation; ``theta`` and ``ufldl`` use their own letters, see ``NAMES``):
+Examples (matrix notation; ``theta`` and ``ufldl`` use their own letters, see ``Notation.words``):
 
     dE/dW1[2,1] = sum_c delta1[2,c] * X[1,c]
     dE/dW2 = delta2 * A1.T
@@ -235,14 +235,6 @@ class PartialOf(Node):
 
 # Each notation's names for our quantities (rules as data). Every notation also reads m, λ, sums,
 # exp and log; Ψ is theta's h′. In theta, θ^(l)_{p,0} is the bias and θ^(l)_{p,q}, q ≥ 1, a weight.
-NAMES: dict[str, dict[str, str]] = {
-    "matrix": {"W": "W", "b": "b", "Z": "Z", "A": "A", "X": "X", "Y": "Y", "delta": "delta", "E": "E",
-               "g": "g", "sigma": "g", "n": "size"},
-    "theta": {"theta": "W", "Theta": "W", "z": "Z", "a": "A", "x": "X", "y": "Y", "delta": "delta", "J": "E",
-              "E": "E", "h": "g", "g": "g", "sigma": "g", "Psi": "gprime", "s": "size", "n": "size", "I": "kronecker"},
-    "ufldl": {"W": "W", "b": "b", "z": "Z", "a": "A", "x": "X", "y": "Y", "epsilon": "delta", "eps": "delta",
-              "J": "E", "E": "E", "sigma": "g", "f": "g", "g": "g", "s": "size", "n": "size"},
-}
 COMMON = {"m": "m", "lambda": "lambda", "lam": "lambda", "exp": "exp", "log": "log", "ln": "log", "tanh": "tanh",
           "ones": "ones", "sum": "sum"}
 FUNCTIONS = {"exp", "log", "tanh"}
@@ -250,7 +242,7 @@ INDEXED = {"W": 2, "b": 1, "Z": 1, "A": 1, "X": 1, "Y": 1, "delta": 1}    # unit
 
 
 def names_of(notation: Notation) -> dict[str, str]:
-    return {**COMMON, **NAMES[notation.name]}
+    return {**COMMON, **notation.words}
 
 
 class Parser:

@@ -56,6 +56,7 @@ class Notation:
     tex: Glyphs
     letters: str               # the reader's index letters: unit, previous unit, next unit, sample
     preset: dict = field(default_factory=dict)
+    words: dict = field(default_factory=dict)   # names a claim may use -> what they mean (W, Z, A, delta, E, g, …)
 
     def parameter(self, name: str) -> str:
         """A parameter's name as this notation writes it: W1[2,1] -> θ(1)[2,1] in theta."""
@@ -101,7 +102,18 @@ NOTATIONS: dict[str, Notation] = {
                  Glyphs("W^{@l}_{@s}", "b^{@l}_{@s}", "Z^{@l}_{@s}", "A^{@l}_{@s}", "A^{0}_{@s}", "Y_{@s}",
                         r"\delta^{@l}_{@s}", "E", "g^{@l}", "{g^{@l}}'"),
                  "ijkc",
-                 preset={"activations": "generic", "loss": "mse", "batch": 2}),
+                 preset={"activations": "generic", "loss": "mse", "batch": 2},
+                 words={'W': 'W',
+                        'b': 'b',
+                        'Z': 'Z',
+                        'A': 'A',
+                        'X': 'X',
+                        'Y': 'Y',
+                        'delta': 'delta',
+                        'E': 'E',
+                        'g': 'g',
+                        'sigma': 'g',
+                        'n': 'size'}),
         Notation("theta", "001", "layers 1..L, the input layer 1 and the output L (seed 001's count), "
                  "θ^(l) = [b^l | W^l] with the bias in column 0, per-sample δ with 1/m outside",
                  1, "θ({l})[{i},{j}]", "θ({l})[{i},0]", "δ{l}[{i}] (sample {c})", "J", "δ^(l+1) = m ∂E/∂Z^l per sample",
@@ -110,16 +122,55 @@ NOTATIONS: dict[str, Notation] = {
                         "h^{(@l)}", r"\Psi^{(@l)}", size="s_{@l}", commas=True, per_sample=True,
                         weight_matrix=r"\theta^{(@l)}_{:,1:}"),   # θ = [b | W]: the weights are columns 1 on
                  "pqki",
-                 preset={"activations": "sigmoid", "loss": "bce", "batch": 2}),
+                 preset={"activations": "sigmoid", "loss": "bce", "batch": 2},
+                 words={'theta': 'W',
+                        'Theta': 'W',
+                        'z': 'Z',
+                        'a': 'A',
+                        'x': 'X',
+                        'y': 'Y',
+                        'delta': 'delta',
+                        'J': 'E',
+                        'E': 'E',
+                        'h': 'g',
+                        'g': 'g',
+                        'sigma': 'g',
+                        'Psi': 'gprime',
+                        's': 'size',
+                        'n': 'size',
+                        'I': 'kronecker'}),
         Notation("ufldl", "002", "layers 1..L, a^(1) = x, the output L (seed 002's count), W^(l) maps l -> l+1, "
                  "one sample, errors ε",
                  1, "W({l})[{i},{j}]", "b({l})[{i}]", "ε({l})[{i}]", "J", "ε^(l+1) = ∂J/∂z^(l+1), one sample",
                  Glyphs("W^{(@l)}_{@s}", "b^{(@l)}_{@s}", "z^{(@l)}_{@s}", "a^{(@l)}_{@s}", "x_{@s}", "y_{@s}",
                         r"\varepsilon^{(@l)}_{@s}", "J", r"\sigma@L", r"{\sigma@L}'", size="s_{@l}", per_sample=True),
                  "ijqc",
-                 preset={"activations": "sigmoid", "loss": "mse", "batch": 1}),
+                 preset={"activations": "sigmoid", "loss": "mse", "batch": 1},
+                 words={'W': 'W',
+                        'b': 'b',
+                        'z': 'Z',
+                        'a': 'A',
+                        'x': 'X',
+                        'y': 'Y',
+                        'epsilon': 'delta',
+                        'eps': 'delta',
+                        'J': 'E',
+                        'E': 'E',
+                        'sigma': 'g',
+                        'f': 'g',
+                        'g': 'g',
+                        's': 'size',
+                        'n': 'size'}),
     )
 }
+
+
+def register(entry: Notation) -> Notation:
+    """Add a notation (by its name); ``dataclasses.replace`` of a built-in one is the quick way to write one."""
+    if not isinstance(entry, Notation):
+        raise SpecError(f"register takes a Notation; got {type(entry).__name__}")
+    NOTATIONS[entry.name] = entry
+    return entry
 
 
 def notation(name: str) -> Notation:

@@ -35,7 +35,7 @@ class Refused(Exception):
 def _activation(ops: Ops, net: Network, l: int, z):
     rule = net.rule(l)
     if rule.autodiff is None:
-        raise Refused(f"no autodiff form of the activation {rule.name!r} (from a formula or registered without one)")
+        raise Refused(f"no autodiff form of the activation {rule.name!r} (its entry has no autodiff)")
     return rule.autodiff(ops, z, float(net.relu_at_zero))
 
 
@@ -43,7 +43,7 @@ def _summands(ops: Ops, net: Network, Z, A, Y):
     rule = net.loss_rule
     terms = rule.autodiff_after.get(net.activation(net.depth)) or rule.autodiff
     if terms is None:
-        raise Refused(f"no autodiff form of the loss {rule.name!r} after {net.activation(net.depth)}")
+        raise Refused(f"no autodiff form of the loss {rule.name!r} after {net.activation(net.depth)} (its entry has none)")
     return terms(ops, Z, A, Y)
 
 

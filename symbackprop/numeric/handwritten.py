@@ -20,7 +20,7 @@ class Refused(Exception):
 def _need(rule, field: str, what: str):
     value = getattr(rule, field)
     if value is None:
-        raise Refused(f"no hand-written {what} for {rule.name!r} (from a formula or registered without one)")
+        raise Refused(f"no hand-written {what} for {rule.name!r} (its entry has no {field})")
     return value
 
 

@@ -188,6 +188,8 @@ def _numeric(d: Derivation) -> dict:
 
 def _seed(d: Derivation, notation_name: str) -> dict:
     name = notation_named(notation_name)
+    if name.name not in seeds.SEEDS:             # a notation of one's own, with no source derivation
+        return {"id": "", "applies": False, "slip": "", "assumes": "", "checked": 0}
     applies = seeds.applies(notation_name, d)
     out = {"id": name.seed, "applies": applies, "slip": seeds.SLIPS[notation_name],
            "assumes": ", ".join(f"{k} {v}" for k, v in seeds.ASSUMES[notation_name].items())}
