@@ -136,7 +136,8 @@ def _check_weight_decay(value) -> WeightDecay:
             raise SpecError(f"weight_decay must be a number >= 0 or a plain symbol name such as 'lam' "
                             f"that the network does not use itself; got {name!r}")
         return name
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (cast(float, value) >= 0 and _finite(value)):
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not (cast(float, value) >= 0 and _finite(value))):
         raise SpecError(f"weight_decay must be a finite number >= 0 or a symbol name; got {value!r}")
     return cast(WeightDecay, value)
 

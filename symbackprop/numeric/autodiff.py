@@ -43,7 +43,8 @@ def _summands(ops: Ops, net: Network, Z, A, Y):
     rule = net.loss_rule
     terms = rule.autodiff_after.get(net.activation(net.depth)) or rule.autodiff
     if terms is None:
-        raise Refused(f"no autodiff form of the loss {rule.name!r} after {net.activation(net.depth)} (its entry has none)")
+        raise Refused(f"no autodiff form of the loss {rule.name!r} after {net.activation(net.depth)} "
+                      "(its entry has none)")
     return terms(ops, Z, A, Y)
 
 
