@@ -235,7 +235,7 @@ def _seed_check(args: argparse.Namespace, d) -> tuple[list, str]:
         return [], ""
     label = f"seed {notation(args.preset).seed} ({args.preset})"
     if not seeds.applies(args.preset, d):
-        wanted = ", ".join(f"{k} {v}" for k, v in seeds.ASSUMES[args.preset].items())
+        wanted = ", ".join(f"{k} {v}" for k, v in seeds.assumes(args.preset).items())
         return [], f"{label}: its equations are for {wanted}; not checked on this network"
     results = seeds.check(args.preset, d)
     held = sum(r.ok for r in results)

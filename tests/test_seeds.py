@@ -40,7 +40,7 @@ def test_presets_set_each_seeds_network():
 
 def test_slip_000_output_range_n_l_minus_1_names_units_that_do_not_exist():
     """Seed 000 ranges ∂E/∂A^L_ic over i = 1..n^{l-1}; at l = L that is 3 units for an output of 1."""
-    assert "n^{l−1}" in SLIPS["matrix"]
+    assert "n^{l−1}" in SLIPS["000"]
     with pytest.raises(SeedIndexError, match=r"A\^2: unit index 2 is outside 1..1"):
         check_seed("matrix", (2, 3, 1), slip=True)
 

@@ -79,7 +79,7 @@ class _Instances(General):
         else:
             units, layer, sample = idx[1:-1], idx[0], idx[-1]
         low = 0 if kind == "A" else 1
-        if layer == 0 and kind == "Z" and self.notation.name == "theta":      # seed 001: z^(1) is the input x
+        if layer == 0 and kind == "Z" and self.notation.input_node:      # seed 001: z^(1) is the input x
             return self.entry(A[q.indices])
         if layer == 0 and kind != "A":
             raise _Missing(f"layer {self.notation.layer_offset} is the input layer: it has no pre-activation or error "
@@ -101,7 +101,7 @@ class _Instances(General):
         return Printer(self.notation, samples=self.net.batch).text(q)
 
     def _activation(self, e: sp.Expr) -> sp.Expr:
-        if int(e.args[0]) == 0 and self.notation.name == "theta":      # seed 001: h^(1) is the identity, Ψ^(1) = 1
+        if int(e.args[0]) == 0 and self.notation.input_node:      # seed 001: h^(1) is the identity, Ψ^(1) = 1
             return e.args[1] if e.func == g else sp.Integer(1)
         if not 1 <= int(e.args[0]) <= self.net.depth:
             raise _Missing(f"layer {int(e.args[0]) + self.notation.layer_offset} has no activation")

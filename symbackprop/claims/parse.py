@@ -688,7 +688,7 @@ class Parser:
         if digits and len(items) == 1 and len(digits[0][1]) == need:       # W_{21}: two one-digit indices
             items = [int(ch) for ch in digits[0][1]]
         items = [int(it[1]) if isinstance(it, tuple) else it for it in items]
-        if ref.kind == "W" and self.notation.name == "theta" and len(items) == 2 and items[1] == 0:
+        if ref.kind == "W" and self.notation.bias_column and len(items) == 2 and items[1] == 0:
             ref, items = replace(ref, kind="b"), items[:1]          # θ_{p,0}: the bias column
         elif need == 0:
             self.fail(f"{ref.name} takes no indices")

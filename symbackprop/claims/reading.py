@@ -181,7 +181,7 @@ class Reader:
             raise ClaimSyntaxError("the error appears only in a partial ∂E/∂…", r.start + 1, self.text)
         if kind == "X":
             kind, r = "A", replace(r, layer=Layer(None, self.offset), kind="A")
-        if kind == "W" and self.notation.name == "theta" and r.indices is None and r.columns != ":,1:":
+        if kind == "W" and self.notation.bias_column and r.indices is None and r.columns != ":,1:":
             raise ClaimSyntaxError("θ^(l) includes the bias column 0; write θ^(l)_{:,1:} for the weights",
                                    r.start + 1, self.text)
         layer = None if kind == "Y" else self.our_layer(r)

@@ -57,6 +57,9 @@ class Notation:
     letters: str               # the reader's index letters: unit, previous unit, next unit, sample
     preset: dict = field(default_factory=dict)
     words: dict = field(default_factory=dict)   # names a claim may use -> what they mean (W, Z, A, delta, E, g, …)
+    bias_column: bool = False  # the bias is column 0 of the weight matrix (θ = [b | W]): θ_{p,0} is b_p
+    input_node: bool = False   # the input layer is a node: z of the input is x, its activation the identity
+    labels: dict = field(default_factory=dict)  # boxed equation -> the number its seed gives it
 
     def parameter(self, name: str) -> str:
         """A parameter's name as this notation writes it: W1[2,1] -> θ(1)[2,1] in theta."""
@@ -123,6 +126,8 @@ NOTATIONS: dict[str, Notation] = {
                         weight_matrix=r"\theta^{(@l)}_{:,1:}"),   # θ = [b | W]: the weights are columns 1 on
                  "pqki",
                  preset={"activations": "sigmoid", "loss": "bce", "batch": 2},
+                 bias_column=True, input_node=True,
+                 labels={"delta L": "(42)", "delta l": "(43)", "gradient W": "(44)", "gradient b": "(46)"},
                  words={'theta': 'W',
                         'Theta': 'W',
                         'z': 'Z',

@@ -42,8 +42,6 @@ NUMERIC_SAMPLES, NUMERIC_SEED, SYMBOLIC_DECAY = 8, 0, 0.1
 # Seed 000's lines are checked against diff of E written down to each quantity, which grows fast
 # with the network (17 s for 2-3-3-1, 45 s for 4-8-3): past this, `verify --preset` does it.
 SEED_CHECK_PARAMETERS = 30
-# Where a boxed equation is a seed's own numbered equation, its number there.
-SEED_LABELS = {"theta": {"delta L": "(42)", "delta l": "(43)", "gradient W": "(44)", "gradient b": "(46)"}}
 
 
 # The worked partial: a weight of the first layer, whose chain runs through every layer.
@@ -188,11 +186,11 @@ def _numeric(d: Derivation) -> dict:
 
 def _seed(d: Derivation, notation_name: str) -> dict:
     name = notation_named(notation_name)
-    if name.name not in seeds.SEEDS:             # a notation of one's own, with no source derivation
+    if seeds.seed_of(notation_name) is None:      # a notation of one's own, with no source derivation
         return {"id": "", "applies": False, "slip": "", "assumes": "", "checked": 0}
     applies = seeds.applies(notation_name, d)
-    out = {"id": name.seed, "applies": applies, "slip": seeds.SLIPS[notation_name],
-           "assumes": ", ".join(f"{k} {v}" for k, v in seeds.ASSUMES[notation_name].items())}
+    out = {"id": name.seed, "applies": applies, "slip": seeds.slip(notation_name),
+           "assumes": ", ".join(f"{k} {v}" for k, v in seeds.assumes(notation_name).items())}
     out["checked"] = 0
     if applies and d.net.parameter_count <= SEED_CHECK_PARAMETERS:
         results = seeds.check(notation_name, d)
@@ -230,7 +228,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
                      "weight": p.latex(W[x.lw, x.i, x.j]), "bias": p.latex(b[x.lw, x.i]),
                      "input": p.latex(general.display(A[0, x.j, x.c])), "output": p.latex(
                          general.display(A[x.L, x.i, x.c])), "target": p.latex(general.display(Y[x.i, x.c])),
-                     "seed_labels": SEED_LABELS.get(glyphs.name, {}),
+                     "seed_labels": glyphs.labels,
                      "output_layer": p.latex(x.reader_L),
                      "g": p.function(x.l, False, p.latex), "gprime": p.function(x.l, True, p.latex)},
         "network": {"sizes": sizes, "loss": net.loss, "batch": net.batch, "depth": net.depth,

@@ -26,10 +26,11 @@ from ..symbolic.derive import Derivation, Step, derive
 from ..symbolic.direct import adjoint_symbol
 from ..symbolic.verify import Result, check_step
 
+# Keyed by seed (a notation names its seed: Notation.seed); a notation without one has none of these.
 SLIPS = {
-    "matrix": "seed 000 states ∂E/∂A^L_ic = (A^L_ic − Y_ic)/m for i = 1..n^{l−1}; the range is i = 1..n^L",
-    "theta": "seed 001 eqs (41), (44), (46) sum over samples from i = 0; J (eq. 18) sums i = 1..m",
-    "ufldl": "seed 002's bias line writes ε^(l)_q W^(L−1)_qr ∂a^(L−1)_r/∂b^(l)_i; the error there is ε^(L)_q",
+    "000": "seed 000 states ∂E/∂A^L_ic = (A^L_ic − Y_ic)/m for i = 1..n^{l−1}; the range is i = 1..n^L",
+    "001": "seed 001 eqs (41), (44), (46) sum over samples from i = 0; J (eq. 18) sums i = 1..m",
+    "002": "seed 002's bias line writes ε^(l)_q W^(L−1)_qr ∂a^(L−1)_r/∂b^(l)_i; the error there is ε^(L)_q",
 }
 
 
@@ -297,32 +298,48 @@ class UfldlSeed(_Seed):
         return SeedEquation(f"bias line for b^({l})_{i}", claim, self.truth(b))
 
 
-SEEDS: dict[str, Callable[[Derivation], _Seed]] = {"matrix": MatrixSeed, "theta": ThetaSeed, "ufldl": UfldlSeed}
+SEEDS: dict[str, Callable[[Derivation], _Seed]] = {"000": MatrixSeed, "001": ThetaSeed, "002": UfldlSeed}
 ASSUMES: dict[str, dict[str, object]]
-ASSUMES = {"matrix": {"loss": "mse"},                        # seed 000: any g^l, squared error
-           "theta": {"loss": "bce", "activations": "sigmoid"},
-           "ufldl": {"loss": "mse", "activations": "sigmoid", "batch": 1}}
+ASSUMES = {"000": {"loss": "mse"},                        # seed 000: any g^l, squared error
+           "001": {"loss": "bce", "activations": "sigmoid"},
+           "002": {"loss": "mse", "activations": "sigmoid", "batch": 1}}
+
+
+def seed_of(name: str) -> str | None:
+    """The seed a notation names, if the project holds its derivation (a notation of one's own has none)."""
+    seed = notation(name).seed
+    return seed if seed in SEEDS else None
+
+
+def assumes(name: str) -> dict[str, object]:
+    seed = seed_of(name)
+    return ASSUMES[seed] if seed else {}
+
+
+def slip(name: str) -> str:
+    seed = seed_of(name)
+    return SLIPS[seed] if seed else ""
 
 
 def applies(name: str, d: Derivation) -> bool:
     """Whether the network is one the seed derives for (its loss, activation, batch; no seed decays weights)."""
-    return d.net.weight_decay == 0 and all(getattr(d.net, key) == value
-                                           for key, value in ASSUMES[notation(name).name].items())
+    return seed_of(name) is not None and d.net.weight_decay == 0 and all(
+        getattr(d.net, key) == value for key, value in assumes(name).items())
 
 
 def equations(name: str, d: Derivation, *, slip: bool = False) -> list[SeedEquation]:
     """A seed's equations for the network of ``d``; ``slip=True`` writes the seed's literal slip."""
     if not applies(name, d):
-        wanted = ", ".join(f"{k} {v}" for k, v in ASSUMES[name].items())
+        wanted = ", ".join(f"{k} {v}" for k, v in assumes(name).items())
         raise SpecError(f"the {name} seed derives for {wanted}; this network has loss {d.net.loss}, "
                         f"activations {d.net.activations}, batch {d.net.batch}")
-    return SEEDS[name](d).equations(slip=slip)
+    return SEEDS[notation(name).seed](d).equations(slip=slip)
 
 
 def check(name: str, d: Derivation, *, slip: bool = False) -> list[Result]:
     """Check every equation of a seed, translated into ``d``'s network, against direct differentiation."""
     cache: dict
-    seed, cache = SEEDS[name](d), {}
+    seed, cache = SEEDS[notation(name).seed](d), {}
     return [check_step(d, Step(eq.label, eq.compare_as(eq.truth), eq.compare_as(seed.translate(eq.claim))), cache=cache)
             for eq in equations(name, d, slip=slip)]
 
