@@ -77,11 +77,66 @@ def test_from_formula_is_the_same_activation_as_its_entry():
     ("foo(z)", "unknown name 'foo'"),
     ("z**z", "an exponent must be a number"),
     ("(" * 40 + "z" + ")" * 40, "nested too deeply"),
+    # defined at the five sample points but not everywhere: a domain, a pole between grid points, a
+    # pole of a non-polynomial, an infinite derivative, float64 overflow inside |z| <= 10
+    ("log(z+3)", "at z = -10 is not a real number"),
+    ("sqrt(z+3)", "at z = -10 is not a real number"),
+    ("1/(z-1)", "at z = 1 is not a real number"),
+    ("1/(z-1.0001)", "pole or is undefined at z = 1"),
+    ("z/(z^2-2)^2", "pole or is undefined at z = -1.414"),
+    ("1/(exp(z)-2)", "pole or is undefined at z = 0.6931"),
+    ("sqrt(abs(z))", "derivative at z = 0.0 is not a real number"),
+    ("exp(exp(exp(z)))", "not a real number finite in float64"),
+    # a bounded cost: numbers, and powers built by nesting, are refused before they are built
+    ("z*1e999999999", "at most 30 digits and an exponent of at most 99"),
+    ("z*" + "9" * 31, "at most 30 digits"),
+    ("((((((10^10)^10)^10)^10)^10)^10)*z", "more than 1000 bits"),
+    ("((((((z^10)^10)^10)^10)^10)^10)", "a power in the formula would exceed 100"),
 ])
 def test_a_formula_that_is_not_allowed_is_one_line(formula, message):
     with pytest.raises(SpecError, match=message) as error:
         Activation.from_formula("mine", formula)
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("formula", ["log(abs(z)+1)", "1/(1+z^2)", "(z^2+1)^(1/2)", "z*1e-99", "z^10",
+                                     "softplus(z)-log(2)", "exp(z)"])
+def test_formulas_defined_everywhere_are_taken(formula):
+    Activation.from_formula("mine", formula)
+
+
+@pytest.mark.parametrize("formula, kinks", [
+    ("max(z, 0.1*z)", [0.0]),
+    ("max(max(z, 0), 1 - z)", [0.0, 0.5, 1.0]),     # every pair of a Max's arguments: a superset
+    ("max(z^2 - 1, 0)", [-1.0, 1.0]),               # a nonlinear argument, exactly
+    ("abs(z^3 - 2)", [2 ** (1 / 3)]),
+])
+def test_kinks_are_found_where_the_derivative_jumps(formula, kinks):
+    assert Activation.from_formula("mine", formula).kinks == pytest.approx(kinks)
+
+
+def test_kinks_of_a_periodic_argument_are_the_nearest_ones():
+    kinks = np.array(Activation.from_formula("mine", "abs(sin(z))").kinks)
+    assert len(kinks) == 100 and abs(kinks).max() < 50 * np.pi + 1
+    assert all(np.abs(kinks - k * np.pi).min() < 1e-9 for k in range(-49, 50))
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("leaky_relu(1e999999999)", "at most 30 digits and an exponent of at most 99"),
+    ("leaky_relu(1e-40)", r"in \[1e-6, 1e6\]"),          # a float would be 0.0, not the number proved
+    ("elu(alpha=1e7)", r"in \[1e-6, 1e6\]"),
+])
+def test_parameters_are_bounded(spec, message):
+    from symbackprop.model.activations import activation
+    with pytest.raises(SpecError, match=message):
+        activation(spec)
+
+
+@pytest.mark.parametrize("spec", ["huber(1e999999999)", "huber(delta=1e-400)", "huber(0)"])
+def test_loss_parameters_are_bounded(spec):
+    from symbackprop.model.losses import loss
+    with pytest.raises(SpecError):
+        loss(spec)
 
 
 def test_losses_without_references_are_not_the_classic_three():

@@ -131,23 +131,37 @@ def generic_function(layer: int) -> sp.Function:
     return sp.Function(f"g{layer}", real=True)
 
 
+_NUMBER = re.compile(r"[+-]?(?:\d{1,30}(?:\.\d{0,30})?|\.\d{1,30})(?:[eE][+-]?\d{1,2})?|[+-]?\d{1,30}/\d{1,30}")
+PARAMETER_RANGE = (sp.Rational(1, 10**6), sp.Integer(10**6))
+
+
 def exact(value: Any) -> sp.Rational:
-    """Exactly the number given: 0.1 is 1/10 as written, not the nearest binary fraction."""
+    """Exactly the number given: 0.1 is 1/10 as written, not the nearest binary fraction.
+
+    Text is a decimal of at most 30 digits with an exponent of at most two digits, or p/q: the cost
+    of reading it is bounded (``Fraction("1e999999999")`` would build a billion-digit integer)."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, str)):
         raise SpecError(f"a parameter must be a finite real number; got {value!r}")
     if isinstance(value, numbers.Rational):
         return sp.Rational(int(value.numerator), int(value.denominator))
+    text = repr(float(value)) if isinstance(value, float) else str(value).strip()
+    if not _NUMBER.fullmatch(text):
+        raise SpecError(f"a parameter must be a finite real number written with at most 30 digits and an "
+                        f"exponent of at most 99; got {value!r}")
     try:
-        out = Fraction(repr(float(value)) if isinstance(value, float) else str(value).strip())
+        out = Fraction(text)
     except (ValueError, ZeroDivisionError):
         raise SpecError(f"a parameter must be a finite real number; got {value!r}") from None
     return sp.Rational(out.numerator, out.denominator)
 
 
-def _positive(name: str, value: Any) -> sp.Rational:
+def positive(name: str, value: Any) -> sp.Rational:
+    """A rule's positive parameter, exactly, in [1e-6, 1e6]: beyond it the float the NumPy side uses
+    is no longer the number the proofs use (1e-400 is 0.0 as a float)."""
     out = exact(value)
-    if not (0 < out < 10**6):
-        raise SpecError(f"{name} must be a number in (0, 1e6); got {value!r}")
+    low, high = PARAMETER_RANGE
+    if not low <= out <= high:
+        raise SpecError(f"{name} must be a number in [1e-6, 1e6]; got {value!r}")
     return out
 
 
@@ -183,7 +197,7 @@ def _softmax_jacobian(a: list[sp.Expr], i: int, k: int) -> sp.Expr:
 
 def leaky_relu(slope: Any = Fraction(1, 100)) -> Activation:
     """max(z, 0) + slope·min(z, 0); g'(0) = slope + H(0)(1 − slope), between the two slopes."""
-    s = _positive("leaky_relu's slope", slope)
+    s = positive("leaky_relu's slope", slope)
     f = float(s)
     return Activation("leaky_relu", lambda z, l: sp.Max(z, 0) + s * sp.Min(z, 0),
                       numpy=lambda z: np.where(z > 0, z, f * z),
@@ -194,7 +208,7 @@ def leaky_relu(slope: Any = Fraction(1, 100)) -> Activation:
 
 def elu(alpha: Any = 1) -> Activation:
     """z for z > 0, α(e^z − 1) below: written max(z, 0) + α(e^{min(z, 0)} − 1), which never overflows."""
-    al = _positive("elu's alpha", alpha)
+    al = positive("elu's alpha", alpha)
     f = float(al)
     return Activation("elu", lambda z, l: sp.Max(z, 0) + al * (sp.exp(sp.Min(z, 0)) - 1),
                       numpy=lambda z: np.where(z > 0, z, f * np.expm1(np.minimum(z, 0.0))),

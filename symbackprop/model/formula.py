@@ -14,9 +14,11 @@ sample points on both sides of 0; its derivative is SymPy's.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 
+import numpy as np
 import sympy as sp
 
 from .errors import SpecError
@@ -24,6 +26,7 @@ from .stable import stabilise
 
 Z = sp.Symbol("z", real=True)
 MAX_LENGTH, MAX_DEPTH, MAX_EXPONENT = 200, 30, 10
+MAX_DIGITS, MAX_POWER, MAX_BITS = 30, 100, 1000   # a number's digits; a power of z; a constant's size
 SAMPLES = (-2.5, -0.7, 0.0, 0.4, 1.9)      # a formula must be real and finite here, with its derivative
 
 FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
@@ -35,7 +38,7 @@ FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
 }
 ARITY = {"max": 2, "min": 2}
 CONSTANTS = {"pi": sp.pi, "e": sp.E}
-_TOKEN = re.compile(r"\s*(?:(?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)|(?P<name>[A-Za-z_]+)"
+_TOKEN = re.compile(r"\s*(?:(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_]+)"
                     r"|(?P<op>\*\*|[-+*/^(),]))")
 
 
@@ -115,8 +118,21 @@ class _Parser:
                 exponent = self.unary()
             if not (exponent.is_Rational and abs(exponent) <= MAX_EXPONENT):
                 raise self._fail(f"an exponent must be a number of size at most {MAX_EXPONENT}")
-            return base**exponent
+            return self._bounded(base, exponent)
         return base
+
+    def _bounded(self, base: sp.Expr, exponent: sp.Rational) -> sp.Expr:
+        """base**exponent, refused before it is built when nesting makes it huge: (((z^10)^10)^10) is
+        z^1000, and ((10^10)^10)^10 has 1001 digits."""
+        if base.is_Rational:
+            bits = max(abs(base.p).bit_length(), base.q.bit_length()) * abs(exponent)
+            if bits > MAX_BITS:
+                raise self._fail(f"a number in the formula would have more than {MAX_BITS} bits")
+        out = base**exponent
+        powers = [abs(p.exp) for p in sp.preorder_traversal(out) if isinstance(p, sp.Pow) and p.exp.is_Rational]
+        if max(powers, default=0) > MAX_POWER:
+            raise self._fail(f"a power in the formula would exceed {MAX_POWER}")
+        return out
 
     def nested(self) -> _Parser:
         return self
@@ -134,6 +150,9 @@ class _Parser:
             raise self._fail("expected a number, z, a function or (, the formula ends")
         kind, text, col = self.take()
         if kind == "number":
+            mantissa, _, exponent = text.lower().partition("e")
+            if sum(c.isdigit() for c in mantissa) > MAX_DIGITS or len(exponent.lstrip("+-")) > 2:
+                raise self._fail(f"a number has at most {MAX_DIGITS} digits and an exponent of at most 99", col)
             return sp.Rational(text)
         if text == "(":
             with self.nested():
@@ -169,35 +188,85 @@ def parse(text: str) -> sp.Expr:
     return _Parser(text).parse()
 
 
-def _finite(value: sp.Expr) -> bool:
-    number = complex(sp.N(value, 30))
-    return abs(number.imag) < 1e-25 and abs(number.real) < 1e300
+# Where a formula must be a real, finite number in float64, with its derivative (the NumPy side
+# evaluates it there), and the wider range searched for poles and kinks.
+NEAR = np.linspace(-10.0, 10.0, 2001)
+WIDE = np.concatenate([-np.logspace(3, 1, 400), np.linspace(-10.0, 10.0, 4001), np.logspace(1, 3, 400)])
+MAX_KINKS = 100
+
+
+def _numeric(expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
+    """expr as a NumPy function of z. expr was built by the parser from whitelisted names, so the code
+    lambdify writes holds no user text."""
+    f = sp.lambdify(Z, expr, modules=[{"erf": np.vectorize(math.erf, otypes=[float])}, "numpy"])
+
+    def values(z: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            try:
+                return np.broadcast_to(np.asarray(f(z), dtype=complex), z.shape)
+            except (TypeError, ValueError, OverflowError, ZeroDivisionError):   # a constant beyond float64
+                return np.full(z.shape, np.nan, dtype=complex)
+    return values
+
+
+def _zeros(u: sp.Expr) -> list[float]:
+    """Real zeros of u in z: exactly for a polynomial, else the sign changes of u over ``WIDE``
+    refined by bisection (so a zero where u touches 0 without crossing is found only on the grid)."""
+    if u.is_polynomial(Z) and sp.degree(u, Z) <= MAX_POWER:
+        return [float(r) for r in sp.Poly(u, Z).real_roots()] if sp.degree(u, Z) > 0 else []
+    f = _numeric(u)
+    v = f(WIDE).real
+    crossings = np.flatnonzero(np.sign(v[:-1]) * np.sign(v[1:]) < 0)
+    crossings = crossings[np.argsort(np.abs(WIDE[crossings]), kind="stable")][:MAX_KINKS]
+    lo, hi, sign = WIDE[crossings], WIDE[crossings + 1], np.sign(v[crossings])
+    for _ in range(60):                                   # bisection, all crossings at once
+        mid = (lo + hi) / 2
+        same = np.sign(f(mid).real) == sign
+        lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
+    return [float(z) for z in (*WIDE[v == 0], *(lo + hi) / 2)]
 
 
 def check_differentiable(text: str, expr: sp.Expr) -> sp.Expr:
-    """expr's derivative in z, refusing a formula that is not a real differentiable function of z."""
+    """expr's derivative in z, refusing a formula that is not a real differentiable function of z
+    everywhere: undefined (log(z + 3) below −3), a pole (1/(z − 1)), a derivative that does not exist
+    (sqrt(abs(z)) at 0), or not finite in float64 for |z| ≤ 10 (exp(exp(exp(z)))). The cost is bounded:
+    float64 on a fixed grid, exact roots only for polynomials of bounded degree."""
     if Z not in expr.free_symbols:
         raise SpecError(f"activation formula {text!r} does not depend on z; an activation is a function of z")
     derivative = sp.diff(expr, Z)
     if derivative.has(sp.Derivative, sp.Subs):
         raise SpecError(f"activation formula {text!r}: SymPy cannot differentiate it in z")
+    refuse = f"activation formula {text!r} is not a real differentiable function of z everywhere"
     for point in SAMPLES:
         for what, e in (("value", expr), ("derivative", derivative)):
-            value = e.xreplace({Z: sp.Rational(point)})
-            if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not _finite(value):
-                raise SpecError(f"activation formula {text!r} is not a real differentiable function of z: its "
-                                f"{what} at z = {point} is {sp.N(value, 6)}")
+            if e.xreplace({Z: sp.Rational(point)}).has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+                raise SpecError(f"{refuse}: its {what} at z = {point} is not a real number")
+    for what, e in (("value", expr), ("derivative", derivative)):
+        v = _numeric(e)(NEAR)
+        bad = ~np.isfinite(v) | (np.abs(v.imag) > 1e-9 * (1 + np.abs(v.real)))
+        if bad.any():
+            raise SpecError(f"{refuse}: its {what} at z = {NEAR[bad][0]:.4g} is not a real number finite in "
+                            f"float64 (an activation must be, for |z| <= 10)")
+    for p in (*expr.atoms(sp.Pow), *derivative.atoms(sp.Pow), *expr.atoms(sp.log)):
+        base = p.args[0]
+        negative = isinstance(p, sp.log) or (p.exp.is_negative and base.has(Z))
+        poles = _zeros(base) if negative and base.has(Z) else []
+        if poles:
+            raise SpecError(f"{refuse}: it has a pole or is undefined at z = {poles[0]:.4g}")
     return derivative
 
 
 def _kinks(expr: sp.Expr) -> tuple[float, ...]:
-    """Real points where a Max, Min, Abs or Heaviside in expr turns (linear arguments only)."""
+    """Real points where a Max, Min, Abs, Heaviside or sign in expr turns: every pair of a Max's or a
+    Min's arguments, any argument (abs(sin z) turns at every kπ; those within |z| <= 1000, at most
+    ``MAX_KINKS``)."""
     turns: set[float] = set()
     for atom in expr.atoms(sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign):
-        u = atom.args[0] - atom.args[1] if isinstance(atom, (sp.Max, sp.Min)) else atom.args[0]
-        if sp.Poly(u, Z).degree() == 1 if u.is_polynomial(Z) else False:
-            turns.add(float(sp.solve(u, Z)[0]))
-    return tuple(sorted(turns))
+        args = atom.args if isinstance(atom, (sp.Max, sp.Min)) else (atom.args[0], sp.Integer(0))
+        for i, u in enumerate(args):
+            for v in args[i + 1:]:
+                turns.update(round(k, 12) for k in _zeros(u - v))
+    return tuple(sorted(sorted(turns, key=abs)[:MAX_KINKS]))
 
 
 def read(text: str) -> tuple[sp.Expr, sp.Expr, tuple[float, ...], bool]:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .activations import exact
+from .activations import positive
 from .errors import SpecError
 from .stable import LogSumExp, Softplus
 
@@ -142,9 +142,7 @@ def _np_bce(Z, A, Y):
 
 def huber(delta: Any = 1) -> Loss:
     """½r² for |r| ≤ δ, δ(|r| − δ/2) beyond, r = a − y: quadratic near the target, linear far from it."""
-    d = exact(delta)
-    if not 0 < d < 10**6:
-        raise SpecError(f"huber's delta must be a number in (0, 1e6); got {delta!r}")
+    d = positive("huber's delta", delta)
     f = float(d)
     return Loss("huber", f"Huber loss (δ = {d})",
                 lambda a, y: sp.Piecewise(((a - y) ** 2 / 2, sp.Abs(a - y) <= d), (d * (sp.Abs(a - y) - d / 2), True)),
