@@ -27,7 +27,11 @@ import numpy as np
 
 from .claims.check import check_claims, error_equation
 from .claims.parse import split_claims
+from .model.activations import ACTIVATIONS
+from .model.activations import PARAMETRISED as ACTIVATION_FACTORIES
 from .model.errors import SpecError
+from .model.losses import LOSSES
+from .model.losses import PARAMETRISED as LOSS_FACTORIES
 from .model.notations import NOTATIONS, Notation, canonical_parameter, notation
 from .model.spec import Network, symbolic_fits
 from .numeric.arrays import check_params, parameter_shapes, random_data, random_params
@@ -100,14 +104,24 @@ def _natural(text: str) -> int:
     return int(text)
 
 
+def _names(entries: dict, factories: dict) -> str:
+    """The registered names, a parametrised one with its parameters: leaky_relu(slope)."""
+    def shown(name: str) -> str:
+        if name not in factories:
+            return name
+        code = factories[name].__code__
+        return f"{name}({', '.join(code.co_varnames[:code.co_argcount])})"
+    return ", ".join(shown(name) for name in entries)
+
+
 def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = False, seeded: bool = False) -> None:
     """The network flags; ``seeded``: unset ones come from the notation's seed network, not the defaults."""
     default = (lambda text: "(default: the notation's seed network)") if seeded else (lambda text: f"(default {text})")
     parser.add_argument("--sizes", type=_sizes, help="layer widths n_0,...,n_L (default 2,3,1)")
     parser.add_argument("--activation", dest="activations", help="one activation for every layer, or one per layer "
-                        "1..L, comma-separated: a name (sigmoid, tanh, relu, leaky_relu(0.2), elu, gelu, silu, "
-                        f"softsign, …) or a formula in z such as 'z*sigmoid(z)' {default('sigmoid')}")
-    parser.add_argument("--loss", help=f"mse, bce, cce, mae or huber(delta) {default('mse')}")
+                        f"1..L, comma-separated: a name ({_names(ACTIVATIONS, ACTIVATION_FACTORIES)}) or a formula "
+                        f"in z such as 'z*sigmoid(z)' {default('sigmoid')}")
+    parser.add_argument("--loss", help=f"{_names(LOSSES, LOSS_FACTORIES)} {default('mse')}")
     parser.add_argument("--batch", type=int, help=f"symbolic batch size m {default(2)}")
     parser.add_argument("--weight-decay", type=_weight_decay, help="λ: a number >= 0 or a symbol name (default 0)")
     parser.add_argument("--relu-at-zero", type=_number, default=0, help="the convention for relu'(0), in [0, 1]")

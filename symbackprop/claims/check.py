@@ -625,7 +625,7 @@ def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool
     if outcome.holds:
         verdict.status = PROVED if outcome.proved else NUMERIC
         verdict.method = "; ".join(sorted(outcome.methods)) if outcome.proved else outcome.numeric[0]
-        if outcome.proved and all(a == "generic" for a in net.d.net.layer_activations):
+        if outcome.proved and not any(r.concrete for r in net.d.net.layer_rules):
             verdict.method += "; g^l generic: for every differentiable activation"
     else:
         verdict.method = "counterexample"

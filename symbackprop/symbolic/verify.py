@@ -160,7 +160,7 @@ def numeric_partials(d: Derivation, point: Point) -> dict[str, tuple[sp.Float, s
 
 
 def _numeric_method(d: Derivation, worst: float) -> str:
-    generic = " (generic g^l as " + STAND_IN + ")" if "generic" in d.net.layer_activations else ""
+    generic = " (generic g^l as " + STAND_IN + ")" if not all(r.concrete for r in d.net.layer_rules) else ""
     return f"numeric: {POINTS} random points at {DIGITS} digits, max residual {worst:.1e}{generic}"
 
 
