@@ -18,18 +18,19 @@ def test_the_readme_has_examples():
 def test_example_runs(k):
     from symbackprop.model.activations import ACTIVATIONS
     from symbackprop.model.losses import LOSSES
-    saved = dict(ACTIVATIONS), dict(LOSSES)
+    from symbackprop.model.notations import NOTATIONS
+    saved = dict(ACTIVATIONS), dict(LOSSES), dict(NOTATIONS)
     out = io.StringIO()
     try:
         with contextlib.redirect_stdout(out):
             exec(compile(EXAMPLES[k], f"README example {k + 1}", "exec"), {})   # the project's own text
     finally:                                   # an example that registers a rule leaves the registries as found
-        for table, before in zip((ACTIVATIONS, LOSSES), saved, strict=True):
+        for table, before in zip((ACTIVATIONS, LOSSES, NOTATIONS), saved, strict=True):
             table.clear()
             table.update(before)
     printed = out.getvalue()
     if "register_activation" in EXAMPLES[k]:
-        assert printed == "True\n"
+        assert printed == "True\nTrue\n"
     elif "check(d, " in EXAMPLES[k]:
         assert printed.splitlines() == ["wrong ['gprime', 'other network']", "proved"]
     elif "explain" in EXAMPLES[k]:
