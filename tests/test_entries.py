@@ -153,3 +153,27 @@ def test_the_command_line_takes_a_formula_and_refuses_a_bad_one(tmp_path):
     assert ok.returncode == 0 and "9 proved" in ok.stdout, ok.stderr
     bad = subprocess.run([script, "verify", "--activation", "z*open(z)"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "unknown name 'open'" in bad.stderr
+
+
+def test_bce_after_a_softmax_is_stable_and_a_rule_under_test_is_computed_as_it_stands():
+    """∂E/∂a = (a − y)/(a(1 − a)) divides by 0 once a softmax output rounds to 1; the matrix route takes δ^L
+    from the loss's stable terms instead (equal, by verify's proof), but only for the textbook rule."""
+    import dataclasses
+
+    from symbackprop.symbolic.delta import BACKPROP
+    net = Network(sizes=(2, 3, 2), activations=["tanh", "softmax"], loss="bce", batch=2)
+    d = derive(net)
+    params = {k: 100 * v for k, v in random_params(net, np.random.default_rng(0)).items()}
+    X = np.array([[1000.0, -1000.0, 0.0, 400.0], [-1000.0, 1000.0, 0.0, -400.0]]) * 3
+    Y = random_data(net, 4, np.random.default_rng(1))[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grads = lambdify(d).gradient(params, X, Y)
+    assert all(np.all(np.isfinite(g)) for g in grads.values())
+    X, Y = random_data(net, 4, np.random.default_rng(2))
+    params = random_params(net, np.random.default_rng(3))
+    assert gradcheck(d, params, X, Y).ok
+    wrong = dataclasses.replace(BACKPROP, output=lambda fp: fp.A[fp.net.depth] - fp.Y)   # cce's, not bce's
+    right, computed = lambdify(d).gradient(params, X, Y), lambdify(derive(net, rules=wrong)).gradient(params, X, Y)
+    assert not np.allclose(right["W2"], computed["W2"])                     # the wrong rule, not the stable form
+    assert not gradcheck(derive(net, rules=wrong), params, X, Y).ok

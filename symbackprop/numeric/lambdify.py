@@ -177,6 +177,20 @@ class Routes:
         table = delta.activation_derivative(fp, L)
         return {table[i, 0]: activation_derivative(fp, L, i, 0) for i in range(self.net.sizes[L])}
 
+    def _stable_output_delta(self) -> list[sp.Expr] | None:
+        """δ^L as the derivative of the loss's stable terms in Z^L, where the textbook output equation
+        divides by a quantity that rounds to 0 and the loss has no short form after this output (bce after
+        a softmax: ∂E/∂a = (a − y)/(a(1 − a)) with a = 1 in float64 at |z| ~ 40). Equal to the textbook
+        rule, which verify proves; used only with that rule, so a rule under test is computed as it stands."""
+        fp, L, rule = self.fp, self.net.depth, self.net.loss_rule
+        stable = rule.stable_after.get(self.net.activation(L))
+        if (stable is None or self.closed.rules.output is not delta.output_delta or self.net.rule(L).elementwise
+                or delta.output_delta_collapsed(fp) is not None):
+            return None
+        z, y = list(fp.Z[L][:, 0]), list(fp.Y[:, 0])
+        E = sp.Add(*[stable(z, y, k) for k in range(len(z))]) / m
+        return [sp.diff(E, zi) for zi in z]
+
     def direct_function(self) -> codegen.Function:
         check_symbolic_size(self.net)
         fp = self.fp
@@ -301,7 +315,7 @@ class Routes:
         f = self._matrix("gradient_matrix", self.arguments,
                          "∂E/∂W, ∂E/∂b from the δ equations in matrix form, all m samples at once.", in_place=True)
         f.comment(f"δ^{L} = ∂E/∂Z^{L}: the output equation")
-        output = closed.rules.output(fp).applyfunc(fp.table_form)     # one column: no W symbols needed
+        output = self._stable_output_delta() or closed.rules.output(fp).applyfunc(fp.table_form)  # one column
         column_sum = sp.Symbol("Y_column_sum")                          # 1ᵀY (softmax + cce): one array
         f.names[column_sum] = "Y.sum(axis=0)"
         stable = {**self._stable_output_derivatives(), **({sp.Add(*fp.Y): column_sum} if n[L] > 1 else {})}
