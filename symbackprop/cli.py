@@ -32,7 +32,9 @@ from .model.activations import PARAMETRISED as ACTIVATION_FACTORIES
 from .model.errors import SpecError
 from .model.losses import LOSSES
 from .model.losses import PARAMETRISED as LOSS_FACTORIES
+from .model.notation_file import load as load_notation
 from .model.notations import NOTATIONS, Notation, canonical_parameter, notation
+from .model.notations import register as register_notation
 from .model.spec import Network, symbolic_fits
 from .numeric.arrays import check_params, parameter_shapes, random_data, random_params
 from .numeric.gradcheck import gradcheck
@@ -114,6 +116,22 @@ def _names(entries: dict, factories: dict) -> str:
     return ", ".join(shown(name) for name in entries)
 
 
+def _notation(every: bool = False):
+    """--notation: a registered notation's name, ``all``, or a TOML file, read and registered under its name."""
+    def read(text: str) -> str:
+        if text.endswith(".toml"):
+            try:
+                return register_notation(load_notation(text)).name
+            except SpecError as error:
+                raise argparse.ArgumentTypeError(str(error)) from None
+        if text in NOTATIONS or every and text == "all":
+            return text
+        raise argparse.ArgumentTypeError(f"unknown notation {text!r}; allowed: {', '.join(NOTATIONS)}"
+                                         f"{', all' if every else ''}, or a file ending in .toml")
+    read.__name__ = "notation"
+    return read
+
+
 def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = False, seeded: bool = False) -> None:
     """The network flags; ``seeded``: unset ones come from the notation's seed network, not the defaults."""
     default = (lambda text: "(default: the notation's seed network)") if seeded else (lambda text: f"(default {text})")
@@ -127,11 +145,13 @@ def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = 
     parser.add_argument("--relu-at-zero", type=_number, default=0, help="the convention for relu'(0), in [0, 1]")
     parser.add_argument("--preset", choices=list(NOTATIONS),
                         help="start from a seed's network (loss, activation, batch) and notation")
+    names = f"{', '.join(NOTATIONS)}, or a course's own notation file (course.toml)"
     if every_notation:
-        parser.add_argument("--notation", choices=[*NOTATIONS, "all"],
-                            help="the notation of the write-up, or all for one document each (default matrix)")
+        parser.add_argument("--notation", type=_notation(every=True),
+                            help=f"the notation of the write-up: {names}; or all for one document each of the "
+                                 f"built-in ones (default matrix)")
     else:
-        parser.add_argument("--notation", choices=list(NOTATIONS), help="how names are written (default matrix)")
+        parser.add_argument("--notation", type=_notation(), help=f"how names are written: {names} (default matrix)")
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     parser.add_argument("--progress", action="store_true",
                         help="show progress on stderr even when it is not a terminal (on a terminal it always shows)")

@@ -1,0 +1,162 @@
+"""A course's own notation from a TOML file: read as data, checked key by key, and then a notation like the
+built-in ones for derive, explain and check."""
+import dataclasses
+import shutil
+import subprocess
+
+import pytest
+from helpers import require_latex
+
+from symbackprop import Network, SpecError, check, derive, render
+from symbackprop.model.notation_file import load, read
+from symbackprop.model.notations import NOTATIONS, notation, register
+
+# A course that calls the cost C and the weights w, counts layers from 1 (the input is layer 1) and writes
+# one sample at a time: the ufldl notation's structure under its own letters.
+COURSE = r'''
+name = "course"
+base = "ufldl"
+description = "layers 1..L, the input layer 1; cost C; weights w^(l)_{jk}; errors δ"
+error = "C"
+delta = "δ({l})[{i}]"
+weight = "w({l})[{i},{j}]"
+delta_scale = "δ^(l+1) = ∂C/∂z^(l+1), one sample"
+
+[tex]
+error = "C"
+weight = "w^{(@l)}_{@s}"
+delta = "\\delta^{(@l)}_{@s}"
+
+[words]
+w = "W"
+b = "b"
+z = "Z"
+a = "A"
+x = "X"
+y = "Y"
+delta = "delta"
+C = "E"
+sigma = "g"
+'''
+
+
+@pytest.fixture
+def course():
+    before = dict(NOTATIONS)
+    yield register(read(COURSE, "course.toml"))
+    NOTATIONS.clear()
+    NOTATIONS.update(before)
+
+
+def test_a_file_says_only_what_differs_from_its_base(course):
+    base = notation("ufldl")
+    assert course.error == "C" and course.tex.weight == "w^{(@l)}_{@s}" and course.seed == ""
+    assert (course.layer_offset, course.letters, course.tex.per_sample) == (base.layer_offset, base.letters, True)
+    assert course.words["C"] == "E" and "J" not in course.words
+
+
+def test_check_reads_the_course_letters_and_judges_them(course):
+    d = derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=1))
+    right = check(d, r"\frac{\partial C}{\partial w^{(2)}_{11}} = \delta^{(3)}_1 a^{(2)}_1", notation="course")
+    assert right.ok and right.status == "proved"
+    wrong = check(d, r"\delta^{(2)}_1 = w^{(2)}_{11} \delta^{(3)}_1", notation="course")   # σ′ forgotten
+    assert not wrong.ok
+
+
+def test_the_write_up_is_in_the_course_letters_and_compiles(course, tmp_path):
+    d = derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=1))
+    md = render(d, notation="course", fmt="markdown")
+    assert r"\frac{\partial C}{\partial w^{(2)}_{11}}" in md or r"\partial w^{(" in md
+    assert r"\partial J" not in md and r"\partial E" not in md
+    engine = require_latex()
+    from symbackprop.writeup.pdf import compile_pdf
+    compile_pdf(render(d, notation="course", fmt="latex"), tmp_path / "course.pdf", engine=engine)
+    assert (tmp_path / "course.pdf").stat().st_size > 1000
+
+
+def test_every_built_in_notation_is_its_own_base():
+    for name, entry in NOTATIONS.items():
+        copy = read(f'name = "{name}"\nbase = "{name}"\nseed = "{entry.seed}"\n')
+        assert copy == entry
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name = 'c'\nerorr = 'C'", "unknown key 'erorr'; allowed: name, seed"),
+    ("name = 'c'\nlayer_offset = 'one'", "key 'layer_offset' must be a whole number"),
+    ("name = 'c'\nlayer_offset = 7", r"must be 0 \(the input is layer 0\) or 1"),
+    ("name = 'c'\nbias_column = 1", "key 'bias_column' must be true or false"),
+    ("name = 'c'\nwords = 3", "must be a table"),
+    ("name = 'c'\n[tex]\nweight = '\\input{/etc/passwd}'", r"the command \\input is not allowed"),
+    ("name = 'c'\n[tex]\nweight = 'w^{(@l)'", "braces do not balance"),
+    ("name = 'c'\n[tex]\nweight = 'w$x'", r"'\$' is not allowed in a glyph"),
+    ("name = 'c'\n[tex]\nwieght = 'w'", r"\[tex\]: unknown key 'wieght'"),
+    ("name = 'c'\nweight = 'w{l}[{q}]'", "key 'weight'.*'q'"),
+    ("name = 'c'\nletters = 'ij'", "four index letters"),
+    ("name = 'Bad Name'", "key 'name' must be"),
+    ("name = 'c'\nbase = 'nielsen2'", "key 'base'"),
+    ("name = [", "not TOML"),
+])
+def test_a_bad_file_is_one_line_naming_the_key(text, message):
+    with pytest.raises(SpecError, match=message) as error:
+        read(text, "course.toml")
+    assert "\n" not in str(error.value) and str(error.value).startswith("course.toml")
+
+
+def test_a_file_is_read_bounded_and_as_utf8(tmp_path):
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * 70_000)
+    with pytest.raises(SpecError, match="at most 64 kB"):
+        load(big)
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(b"name = '\xe9'")
+    with pytest.raises(SpecError, match="UTF-8"):
+        load(latin)
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes("\ufeffname = 'bom'\n".encode())
+    assert load(bom).name == "bom"
+    with pytest.raises(SpecError, match="cannot read"):
+        load(tmp_path / "absent.toml")
+
+
+def test_the_command_line_takes_a_file_and_refuses_a_bad_one(tmp_path):
+    script = shutil.which("symbackprop")
+    assert script, "pip install . puts symbackprop on PATH"
+    path = tmp_path / "course.toml"
+    path.write_text(COURSE)
+    ok = subprocess.run([script, "check", "--notation", str(path),
+                         r"\frac{\partial C}{\partial w^{(2)}_{11}} = \delta^{(3)}_1 a^{(2)}_1"],
+                        capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and "proved" in ok.stdout, ok.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text(COURSE.replace('error = "C"', 'eror = "C"', 1))
+    out = subprocess.run([script, "derive", "--notation", str(bad), "-o", str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "unknown key 'eror'" in out.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_notation_entries_are_plain_data():
+    """What a file can set is what an entry holds: every field has a type the loader reads."""
+    from symbackprop.model.notation_file import _kind
+    from symbackprop.model.notations import Glyphs, Notation
+    for cls in (Notation, Glyphs):
+        for f in dataclasses.fields(cls):
+            if f.name != "tex":
+                assert _kind(f.type) in (str, int, bool, dict)
+
+
+def test_the_readme_notation_file_reads_and_its_claim_is_proved():
+    import pathlib
+    import re
+    readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+    (text,) = re.findall(r"```toml\n(.*?)```", readme, re.S)
+    before = dict(NOTATIONS)
+    try:
+        register(read(text, "README"))
+        d = derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=1))
+        claim = r"\frac{\partial C}{\partial w^{(2)}_{11}} = \delta^{(3)}_1 a^{(2)}_1"
+        assert claim.replace(" ", "") in re.sub(r"\s+", "", readme.replace("\\\\", "\\"))
+        assert check(d, claim, notation="course").status == "proved"
+    finally:
+        NOTATIONS.clear()
+        NOTATIONS.update(before)
