@@ -20,9 +20,10 @@ _EXPORTS = {
     "Explanation": "writeup.explain", "explain": "writeup.explain", "show": "writeup.printing",
     "Activation": "model.activations", "Loss": "model.losses", "Notation": "model.notations",
     "register_activation": "model.activations", "register_loss": "model.losses", "register_notation": "model.notations",
-    "run": "pipeline",
+    "run": "pipeline", "layers": "model.layers", "load_notation": "model.notation_file",
 }
-_RENAMED = {"register_activation": "register", "register_loss": "register", "register_notation": "register"}
+_RENAMED = {"register_activation": "register", "register_loss": "register", "register_notation": "register",
+            "layers": "network", "load_notation": "load"}
 
 
 def __getattr__(name: str):
@@ -40,5 +41,5 @@ def __dir__() -> list[str]:
 __all__ = ["Network", "Derivation", "derive", "verify", "Report", "SpecError", "NOTATIONS", "notation", "preset",
            "lambdify", "Lambdified", "gradcheck", "GradcheckReport", "explain", "Explanation", "render", "write",
            "check", "check_text", "check_claims", "Verdict", "show", "Activation", "Loss", "Notation",
-           "register_activation", "register_loss", "register_notation", "run"]
+           "register_activation", "register_loss", "register_notation", "run", "layers", "load_notation"]
 __version__ = "0.1.0"

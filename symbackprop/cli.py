@@ -30,6 +30,9 @@ from .claims.parse import split_claims
 from .model.activations import ACTIVATIONS
 from .model.activations import PARAMETRISED as ACTIVATION_FACTORIES
 from .model.errors import SpecError
+from .model.layers import load as load_network
+from .model.layers import parse as parse_layers
+from .model.layers import split_top_level
 from .model.losses import LOSSES
 from .model.losses import PARAMETRISED as LOSS_FACTORIES
 from .model.notation_file import load as load_notation
@@ -65,13 +68,7 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 def _per_layer(text: str) -> str | tuple[str, ...]:
     """"tanh,sigmoid" -> one per layer; a comma inside brackets belongs to one formula: max(z, 0.1*z)."""
-    parts, depth, start = [], 0, 0
-    for k, char in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if char == "," and depth == 0:
-            parts.append(text[start:k].strip())
-            start = k + 1
-    parts.append(text[start:].strip())
+    parts = split_top_level(text)
     return parts[0] if len(parts) == 1 else tuple(parts)
 
 
@@ -139,6 +136,10 @@ def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = 
     parser.add_argument("--activation", dest="activations", help="one activation for every layer, or one per layer "
                         f"1..L, comma-separated: a name ({_names(ACTIVATIONS, ACTIVATION_FACTORIES)}) or a formula "
                         f"in z such as 'z*sigmoid(z)' {default('sigmoid')}")
+    parser.add_argument("--layers", help="the network as a sequence, the long form of --sizes/--activation: "
+                        "\"input:2, dense:3, tanh, dense:1, sigmoid\" (a dense layer with no activation is linear)")
+    parser.add_argument("--network", metavar="FILE.toml", help="the network from a TOML file: layers = [\"input:2\", "
+                        "\"dense:3\", \"tanh\", …] and loss, batch, weight_decay, relu_at_zero")
     parser.add_argument("--loss", help=f"{_names(LOSSES, LOSS_FACTORIES)} {default('mse')}")
     parser.add_argument("--batch", type=int, help=f"symbolic batch size m {default(2)}")
     parser.add_argument("--weight-decay", type=_weight_decay, help="λ: a number >= 0 or a symbol name (default 0)")
@@ -166,9 +167,24 @@ def network_from(args: argparse.Namespace) -> tuple[Network, Notation]:
     given = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k) is not None}
     if isinstance(given.get("activations"), str) and "," in given["activations"]:
         given["activations"] = _per_layer(given["activations"])
+    layers, network_file = getattr(args, "layers", None), getattr(args, "network", None)
+    flag = {"activations": "--activation", "weight_decay": "--weight-decay"}
+    if network_file is not None:
+        extra = [flag.get(k, f"--{k}") for k in given] + ["--layers"] * (layers is not None)
+        if extra:
+            raise SpecError(f"--network gives the whole network; drop {extra[0]}")
+        return load_network(network_file), _notation_of(args)
+    if layers is not None:
+        if "sizes" in given or "activations" in given:
+            raise SpecError("--layers is the long form of --sizes and --activation: give one or the other")
+        given["sizes"], given["activations"] = parse_layers(str(layers))
     chosen.update(given)
     net = Network(**chosen, relu_at_zero=args.relu_at_zero)
-    return net, notation(args.notation if args.notation not in (None, "all") else args.preset or "matrix")
+    return net, _notation_of(args)
+
+
+def _notation_of(args: argparse.Namespace) -> Notation:
+    return notation(args.notation if args.notation not in (None, "all") else args.preset or "matrix")
 
 
 class Progress:
