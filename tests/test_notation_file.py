@@ -160,3 +160,22 @@ def test_the_readme_notation_file_reads_and_its_claim_is_proved():
     finally:
         NOTATIONS.clear()
         NOTATIONS.update(before)
+
+
+def test_every_built_in_notation_written_out_reads_back_the_same():
+    from symbackprop.model.notation_file import dump
+    for entry in NOTATIONS.values():
+        text = dump(entry)
+        assert "base" not in text and read(text, entry.name) == entry
+
+
+def test_a_notation_without_a_base_gives_every_key():
+    from symbackprop.model.notation_file import dump
+    text = dump(notation("matrix")).replace('error = "E"\n', "", 1)
+    saved = dict(NOTATIONS)
+    try:
+        NOTATIONS.clear()                           # as when the built-in notations are read, first of all
+        with pytest.raises(SpecError, match="key 'error' is missing"):
+            read(text, "matrix.toml")
+    finally:
+        NOTATIONS.update(saved)

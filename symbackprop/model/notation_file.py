@@ -23,6 +23,7 @@ the key and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -96,7 +97,7 @@ def _fields(cls: type, table: dict, where: str, skip: tuple[str, ...] = ()) -> d
     return out
 
 
-def _check_templates(where: str, n: Notation) -> None:
+def _check_templates(where: str, n: Notation) -> Notation:
     """The name templates take the fields they are given, and the layer offset is one a course uses."""
     for key, sample in (("weight", n.weight), ("bias", n.bias), ("delta", n.delta)):
         try:
@@ -112,6 +113,7 @@ def _check_templates(where: str, n: Notation) -> None:
     for key, glyph in dataclasses.asdict(n.tex).items():
         if isinstance(glyph, str):
             _check_glyph(f"{where} [tex] key {key!r}", glyph)
+    return n
 
 
 def read(text: str, where: str = "notation file") -> Notation:
@@ -120,22 +122,48 @@ def read(text: str, where: str = "notation file") -> Notation:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"{where}: not TOML: {error}") from None
-    base_name = data.pop("base", "matrix")
-    if not isinstance(base_name, str) or base_name not in NOTATIONS:
+    base_name = data.pop("base", None)
+    if base_name is not None and (not isinstance(base_name, str) or base_name not in NOTATIONS):
         raise SpecError(f"{where} key 'base': the notation to start from; allowed: {', '.join(NOTATIONS)}")
-    base = NOTATIONS[base_name]
     if not isinstance(data.get("name"), str) or not re.fullmatch(r"[a-z][a-z0-9_-]{0,30}", data["name"]):
         raise SpecError(f"{where} key 'name' must be the notation's name: lower-case letters, digits, - or _")
     tex = data.pop("tex", {})
     if not isinstance(tex, dict):
         raise SpecError(f"{where}: tex must be a table ([tex]) of glyphs")
     values = _fields(Notation, data, where, skip=("tex",))
-    glyphs = dataclasses.replace(base.tex, **_fields(Glyphs, tex, f"{where} [tex]"))
-    entry = dataclasses.replace(base, **values, tex=glyphs)
+    glyph_values = _fields(Glyphs, tex, f"{where} [tex]")
+    base = NOTATIONS.get(base_name or "matrix")
+    if base is None:                             # a whole notation, read before any other (the built-in ones)
+        missing = [f.name for f in dataclasses.fields(Notation) if f.name not in values and f.name != "tex"
+                   and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+        missing += [f"[tex] {f.name}" for f in dataclasses.fields(Glyphs) if f.name not in glyph_values
+                    and f.default is dataclasses.MISSING]
+        if missing:
+            raise SpecError(f"{where}: key {missing[0]!r} is missing (a notation without a base gives every key)")
+        return _check_templates(where, Notation(**values, tex=Glyphs(**glyph_values)))
+    entry = dataclasses.replace(base, **values, tex=dataclasses.replace(base.tex, **glyph_values))
     if "seed" not in data:                       # a course's notation has no seed unless it names one
         entry = dataclasses.replace(entry, seed="", labels=values.get("labels", {}))
-    _check_templates(where, entry)
-    return entry
+    return _check_templates(where, entry)
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)           # a JSON string is a TOML basic string
+
+
+def dump(entry: Notation) -> str:
+    """The TOML text of a notation entry, every key written out, no base: ``read(dump(n)) == n``."""
+    lines = [f"{f.name} = {_toml(getattr(entry, f.name))}" for f in dataclasses.fields(entry)
+             if not isinstance(getattr(entry, f.name), (dict, Glyphs))]
+    for table in ("tex", *(f.name for f in dataclasses.fields(entry) if isinstance(getattr(entry, f.name), dict))):
+        items = dataclasses.asdict(entry.tex) if table == "tex" else getattr(entry, table)
+        lines += ["", f"[{table}]", *(f"{_toml(k) if not re.fullmatch(r'[A-Za-z0-9_-]+', k) else k} = {_toml(v)}"
+                                     for k, v in items.items())]
+    return "\n".join(lines) + "\n"
 
 
 def load(path: str | Path) -> Notation:
