@@ -75,7 +75,7 @@ def test_bad_input_exits_2(tmp_path):
     for args, message in [((), "no claims: give one"),
                           (("--file", str(tmp_path / "missing.txt")), "cannot read claims from"),
                           (("delta9 = A9",), "is stated at no layer of this 2-3-1 network"),
-                          (("delta2 = A2", "--notation", "klingon"), "invalid choice: 'klingon'")]:
+                          (("delta2 = A2", "--notation", "klingon"), "unknown notation 'klingon'")]:
         out = run(*args)
         assert out.returncode == 2 and message in out.stderr and out.stderr.count("\n") == 1, (args, out.stderr)
 
