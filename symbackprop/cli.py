@@ -500,8 +500,10 @@ def cmd_check(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     net, names = network_from(args)
     with Progress.for_args(args).ticking("deriving"):
         d = derive(net, rules=rules)
-    verdicts = check_claims(d, _claims(args), names.name,
-                            progress=Progress.for_args(args, label="checking", unit="claims"))
+    claims = _claims(args)
+    with Progress.for_args(args).ticking("checking (proving, or finding what is wrong)"):
+        verdicts = check_claims(d, claims, names.name, progress=Progress.for_args(args, label="checking",
+                                                                                unit="claims"))
     ok = all(v.ok for _, v in verdicts)
     if args.json:
         print(json.dumps({"ok": ok, "network": describe(net), "notation": names.name,

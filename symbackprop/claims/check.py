@@ -261,8 +261,9 @@ class _Network:
             return 1
         return self.general.size(cast(sp.Expr, dim.layer).xreplace(base))
 
-    def check(self, claim) -> _Outcome:
-        """Every instance of the claim proved, tested or refuted (see verify.check_step)."""
+    def check(self, claim, *, first_failure: bool = False) -> _Outcome:
+        """Every instance of the claim proved, tested or refuted (see verify.check_step); with
+        ``first_failure``, stop at the first refuted instance (a repair asks only whether a claim holds)."""
         out = _Outcome()
         for layer in self.layers(claim):
             try:
@@ -285,6 +286,8 @@ class _Network:
                     assert ce is not None                  # a failed check has its counterexample
                     out.failures.append(Failure(name, ce.closed, ce.direct, ce.point))
                     out.pairs.append((name, truth, claimed))
+                    if first_failure:
+                        return out
                 elif result.status == NUMERIC:
                     out.numeric.append(result.method)
                 else:
@@ -355,7 +358,7 @@ def repair_factor(ctx: _Context) -> Diagnosis | None:
     other = ctx.variant(batch=ctx.net.d.net.batch + 1)
     if k0 is None or other is None:
         return None
-    k1 = _ratio(other, other.check(ctx.claim).pairs)
+    k1 = _ratio(other, other.check(ctx.claim, first_failure=True).pairs)   # one instance confirms it
     m0, m1 = ctx.net.d.net.batch, other.d.net.batch
     for power in (0, 1, -1):
         c = k0 / sp.Integer(m0) ** power
@@ -397,7 +400,7 @@ def repair_transpose(ctx: _Context) -> Diagnosis | None:
             claim = interpret([ctx.sides[0], substitute(ctx.sides[1], old, new)], ctx.net.notation, ctx.text)
         except (ShapeMismatch, ClaimSyntaxError):
             continue
-        outcome = ctx.net.check(claim)
+        outcome = ctx.net.check(claim, first_failure=True)
         if outcome.holds:
             return Diagnosis("transposition", f"transposed: {words}, and the claim holds", outcome.proved)
     return None
@@ -452,7 +455,7 @@ def repair_network(ctx: _Context) -> Diagnosis | None:
     found = []
     for loss, out, acts in variants:
         other = ctx.variant(loss=loss, activations=(*acts, out))
-        if other is not None and other.check(ctx.claim).holds:
+        if other is not None and other.check(ctx.claim, first_failure=True).holds:
             found.append(_describe(loss, out, acts if acts != hidden else None))
         if len(found) == 3:
             break
@@ -490,7 +493,7 @@ def repair_range(ctx: _Context) -> Diagnosis | None:
         right = substitute(right, node, replace(node, low=1))
     if not sums:
         return None
-    outcome = ctx.net.check(interpret([ctx.sides[0], right], ctx.net.notation, ctx.text))
+    outcome = ctx.net.check(interpret([ctx.sides[0], right], ctx.net.notation, ctx.text), first_failure=True)
     if not outcome.holds:
         return None
     letters = ", ".join(sorted({node.var for node in sums}))
@@ -531,7 +534,7 @@ class _Context:
         """'proved' or 'numeric' if the claim with its right side changed holds on this network, else ''."""
         assert self.claim is not None
         changed = replace(self.claim, rhs=change(self.claim.rhs))
-        outcome = self.net.check(changed)
+        outcome = self.net.check(changed, first_failure=True)
         return "" if not outcome.holds else "proved" if outcome.proved else "numeric"
 
     def variant(self, **changes) -> _Network | None:
