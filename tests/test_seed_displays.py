@@ -1,0 +1,46 @@
+"""Each seed's derivation, display by display: every member of every display checked on the seed's
+instance network, a planted error in a member caught, each slip's line as written shown wrong."""
+import sympy as sp
+
+from symbackprop import Network, derive
+from symbackprop.symbolic.verify import FAILED, PROVED
+from symbackprop.writeup import seed002
+from symbackprop.writeup.seed_displays import checked, instance, point_value
+
+
+def test_seed_002_every_display_checked_and_held():
+    rows = {c.display.number: c for c in checked("002")}
+    assert list(rows) == [f"[{k}]" for k in range(1, 12)]
+    assert all(c.ok and c.proved == len(c.results) for c in rows.values())
+    net = instance("002")                                  # 2-2-2-1: seed layers 1..4, W^(1..3)
+    weights = sum(net.sizes[k] * net.sizes[k + 1] for k in range(net.depth))
+    assert len(rows["[8]"].results) == 7 * weights         # seven rows for every weight
+    assert len(rows["[11]"].results) == weights + sum(net.sizes[1:]) + sum(net.sizes[1:-1]) + net.sizes[-1]
+    assert {c.display.kind for c in rows.values() if not c.results} <= {"definition", "quantity", "slip"}
+
+
+def _check(t, members):
+    return t.check(members, {})
+
+
+def test_seed_002_a_member_without_its_sigma_prime_fails():
+    """Row 4 of [8] with σ'(z^(L)_q) dropped: the check must catch it at every weight."""
+    t = seed002.Seed(derive(instance("002")))
+    row4 = [m for m in t.weight_chain() if m.name.startswith("[8] row 4")]
+    assert all(r.status == PROVED for r in _check(t, row4))
+    dropped = [type(m)(m.name, m.claim.replace(lambda e: getattr(e, "func", None) == seed002.sigma_prime,
+                                               lambda e: sp.Integer(1)), m.truth) for m in row4]
+    assert all(r.status == FAILED for r in _check(t, dropped))
+
+
+def test_seed_002_bias_line_as_written_fails_and_corrected_holds():
+    t = seed002.Seed(derive(instance("002")))
+    assert all(r.status == PROVED for r in _check(t, t.bias_line()))
+    wrong = [m for m in t.bias_line(error_layer=2) if "b^(2)" in m.name]
+    assert all(r.status == FAILED for r in _check(t, wrong))
+    numbers = seed002.Seed(derive(Network(**seed002.NUMBERS)))
+    m = next(m for m in numbers.bias_line(error_layer=2) if m.name == "[10] for b^(2)_1")
+    seed_value, true_value = point_value(numbers, m.claim), point_value(numbers, m.truth)
+    assert abs(seed_value - true_value) > 1e-3
+    text = next(c.counterexample for c in checked("002") if c.display.number == "[10]")
+    assert f"{seed_value:.6g}" in text and f"{true_value:.6g}" in text
