@@ -1,10 +1,13 @@
 """Each seed's derivation, display by display: every member of every display checked on the seed's
 instance network, a planted error in a member caught, each slip's line as written shown wrong."""
+import pytest
 import sympy as sp
 
-from symbackprop import Network, derive
+from symbackprop import Network, derive, preset
 from symbackprop.symbolic.verify import FAILED, PROVED
-from symbackprop.writeup import seed002
+from symbackprop.writeup import seed000, seed002
+from symbackprop.writeup.document import document
+from symbackprop.writeup.layout import render_template
 from symbackprop.writeup.seed_displays import checked, instance, point_value
 
 
@@ -44,3 +47,36 @@ def test_seed_002_bias_line_as_written_fails_and_corrected_holds():
     assert abs(seed_value - true_value) > 1e-3
     text = next(c.counterexample for c in checked("002") if c.display.number == "[10]")
     assert f"{seed_value:.6g}" in text and f"{true_value:.6g}" in text
+
+
+def test_seed_000_every_display_checked_with_its_middle_factors():
+    rows = {c.display.number: c for c in checked("000")}
+    assert list(rows) == [f"[{k}]" for k in range(1, 9)]
+    assert all(c.ok and c.proved == len(c.results) for c in rows.values())
+    for number in ("[4]", "[5]", "[6]", "[7]"):                 # the middle (∂Z/∂W, ∂A/∂Z, ∂Z/∂A) and the right
+        names = [r.name for r in rows[number].results]
+        assert sum("middle" in n for n in names) == sum("right" in n for n in names) > 0
+
+
+def test_seed_000_a_member_without_its_g_prime_fails():
+    t = seed000.Seed(derive(instance("000")))
+    right = [m for m in t.pre_activations() if m.name.startswith("[6] right")]
+    dropped = [type(m)(m.name, m.claim.replace(lambda e: getattr(e, "func", None) == seed000.gprime,
+                                               lambda e: sp.Integer(1)), m.truth) for m in right]
+    assert all(r.status == PROVED for r in _check(t, right))
+    assert all(r.status == FAILED for r in _check(t, dropped))
+
+
+def test_seed_000_range_as_written_names_output_units_that_do_not_exist():
+    t = seed000.Seed(derive(instance("000")))
+    L, n = t.L, t.n
+    assert n[L - 1] > n[L]
+    with pytest.raises(IndexError, match=rf"A\^{L}_{n[L - 1]}1 does not exist"):
+        _check(t, t.output(units=n[L - 1]))
+
+
+def test_seed_000_document_says_where_the_boxed_equations_come_from():
+    doc = document(derive(preset("matrix", (2, 3, 1))), notation="matrix")
+    text = render_template("derivation.tex.j2", doc)
+    assert "boxed equations above are that\nseed's own" not in text and "that seed's own" not in text
+    assert "The seed names no $\\delta$ and boxes nothing" in text

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .seed_displays import ERROR, D, Display, Member, Translator, point_value, sizes_text
+from .seed_displays import ACT, ACT_PRIME, ERROR, D, Display, Member, Translator, point_value, sizes_text
 
 # σ is never used as a formula in the seed (only σ and σ'), so the displays are checked with σ a generic
 # differentiable function: that proves them for the sigmoid and for every other activation.
@@ -20,7 +20,7 @@ NUMBERS = {**INSTANCE, "activations": "sigmoid"}           # the counterexamples
 a, z, W, b, x, y, eps, n = (sp.IndexedBase(s) for s in ("a", "z", "W", "b", "x", "y", "epsilon", "n"))
 
 
-sigma, sigma_prime = sp.Function("sigma"), sp.Function("sigma_prime")    # σ(z^(l)_i), σ'(z^(l)_i)
+sigma, sigma_prime = ACT, ACT_PRIME              # σ(z^(l)_i), σ'(z^(l)_i): the network's activation of that layer
 
 
 class Seed(Translator):
@@ -33,13 +33,8 @@ class Seed(Translator):
     def units(self, l: int) -> range:           # units of the seed's layer l
         return range(1, self.n[l - 1] + 1)
 
-    def translate(self, e: sp.Expr) -> sp.Expr:
-        if getattr(e, "func", None) in (sigma, sigma_prime):     # σ of layer l: the network's activation there
-            (node,) = e.args
-            l, t = int(node.indices[0]) - 1, sp.Dummy("t")
-            g = self.d.net.rule(l).formula(t, l)
-            return (g if e.func == sigma else sp.diff(g, t)).subs(t, self.translate(node))
-        return super().translate(e)
+    def our_layer(self, node: sp.Indexed) -> int:
+        return int(node.indices[0]) - 1
 
     def entry(self, base: str, *idx: int) -> sp.Expr:
         fp = self.fp

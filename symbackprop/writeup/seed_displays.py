@@ -32,6 +32,8 @@ from ..symbolic.verify import PROVED, Result, check_step
 
 D = sp.Function("D")                       # D(f, v): the true ∂f/∂v (see the module's docstring)
 ERROR = sp.Symbol("ERROR")                 # the seed's E or J
+# g(z) and g'(z) of the layer of the node z (an Indexed in the seed's symbols): the network's activation there
+ACT, ACT_PRIME = sp.Function("act"), sp.Function("act_prime")
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,16 @@ class Translator:
     def entry(self, base: str, *indices: int) -> sp.Expr:
         raise NotImplementedError
 
+    def our_layer(self, node: sp.Indexed) -> int:
+        """Our layer number of a seed node z^(l)_i, whose first index is the seed's layer."""
+        return int(node.indices[0])
+
     def translate(self, e: sp.Expr) -> sp.Expr:
+        if getattr(e, "func", None) in (ACT, ACT_PRIME):
+            (node,) = e.args
+            l, t = self.our_layer(node), sp.Dummy("t")
+            g = self.d.net.rule(l).formula(t, l)
+            return (g if e.func == ACT else sp.diff(g, t)).subs(t, self.translate(node))
         if isinstance(e, sp.Indexed):
             return self.entry(e.base.name, *(int(k) for k in e.indices))
         if e == ERROR:
