@@ -5,7 +5,7 @@ import sympy as sp
 
 from symbackprop import Network, derive, preset
 from symbackprop.symbolic.verify import FAILED, PROVED
-from symbackprop.writeup import seed000, seed002
+from symbackprop.writeup import seed000, seed001, seed002
 from symbackprop.writeup.document import document
 from symbackprop.writeup.layout import render_template
 from symbackprop.writeup.seed_displays import checked, instance, point_value
@@ -80,3 +80,40 @@ def test_seed_000_document_says_where_the_boxed_equations_come_from():
     text = render_template("derivation.tex.j2", doc)
     assert "boxed equations above are that\nseed's own" not in text and "that seed's own" not in text
     assert "The seed names no $\\delta$ and boxes nothing" in text
+
+
+def test_seed_001_every_display_checked_and_the_build_up_is_there():
+    rows = {c.display.number: c for c in checked("001")}
+    assert all(c.ok and c.proved == len(c.results) for c in rows.values())
+    for number in ("(21)", "(26)", "(34)", "(40)", "(45)", "(47)", "(48)", "(16)", "(29a)", "(36)", "(39)"):
+        assert rows[number].results, number                              # checked, not only shown
+    assert rows["(31)"].display.kind == "definition" and "M_{j,k}^l" in rows["(31)"].display.tex
+    assert {rows[n].display.kind for n in ("(1a)", "(6)", "(7)")} == {"device"}
+    assert {n for n, c in rows.items() if c.display.kind == "slip"} == {"(41)", "(44)", "(46)"}
+
+
+def test_seed_001_the_transpose_of_47_is_checked():
+    """(47) reads entry p of θᵀδ as Σ_k δ_k θ_{k,p}: written with θ_{p,k} (no transpose) it fails."""
+    t = seed001.Seed(derive(instance("001")))
+    assert all(r.status == PROVED for r in _check(t, t.eq47()))
+    members = [m for m in t.eq47() if m.name.startswith("(47) l = 2")]      # θ^(2) is square but for column 0
+    theta = seed001.theta
+    swapped = [type(m)(m.name, m.claim, m.truth.replace(
+        lambda e: isinstance(e, sp.Indexed) and e.base == theta, lambda e: theta[e.indices[0], e.indices[2],
+                                                                                  e.indices[1]])) for m in members]
+    assert any(r.status == FAILED for r in _check(t, swapped))
+
+
+def test_seed_001_delta_without_psi_fails():
+    """(34) with Ψ^(L−1) dropped from M: not m ∂J/∂z^{L−1} any more."""
+    t = seed001.Seed(derive(instance("001")))
+    wrong = [type(m)(m.name, m.claim.replace(lambda e: getattr(e, "func", None) == seed001.Psi,
+                                             lambda e: sp.Integer(1)), m.truth) for m in t.eq34()]
+    assert any(r.status == FAILED for r in _check(t, wrong))
+
+
+def test_seed_001_sums_from_sample_zero_are_refused():
+    t = seed001.Seed(derive(instance("001")))
+    for members in (t.eq41(first=0), t.eq44(first=0), t.eq46(first=0)):
+        with pytest.raises(IndexError, match="sample 0 does not exist"):
+            _check(t, members[:1])

@@ -203,7 +203,9 @@ def _seed(d: Derivation, notation_name: str) -> dict:
                proved=sum(r["proved"] for r in rows), count=len(rows), title=table.TITLE,
                numbering=table.NUMBERING, reading=table.READING, provenance=table.PROVENANCE,
                devices=getattr(table, "DEVICES", ""),
-               instance={"sizes": seed_displays.sizes_text(net), "activations": net.activations, "loss": net.loss,
+               instance={"sizes": seed_displays.sizes_text(net), "loss": net.loss,
+                         "activations": ", ".join(dict.fromkeys(net.layer_activations)) if len(
+                             set(net.layer_activations)) == 1 else ", ".join(net.layer_activations),
                          "batch": net.batch})
     return out
 
@@ -213,7 +215,7 @@ def _display(c: seed_displays.Checked) -> dict:
     return {"number": display.number, "tex": display.tex, "kind": display.kind, "note": display.note,
             "corrected": display.corrected, "counterexample": c.counterexample, "instances": len(c.results),
             "held": sum(r.ok for r in c.results), "proved": c.proved, "ok": c.ok,
-            "failed": [r.name for r in c.results if not r.ok]}
+            "failed": [r.name for r in c.results if not r.ok], "network": c.network}
 
 
 def evidence(d: Derivation, progress: Callable[[int, int], None] | None = None) -> dict:

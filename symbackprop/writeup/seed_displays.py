@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -65,7 +65,7 @@ class Display:
     check: Builder | None = None
     corrected: str = ""
     counterexample: Callable[[Any], str] | None = None
-    members: tuple[str, ...] = field(default_factory=tuple)   # what each row of the display is, in words
+    network: str = ""          # a key of the table's NETWORKS: checked there instead of on INSTANCE
 
 
 class Translator:
@@ -74,6 +74,8 @@ class Translator:
     def __init__(self, d: Derivation):
         self.d, self.fp = d, d.forward
         self.L, self.m, self.n = d.net.depth, d.net.batch, d.net.sizes
+        self._partials: dict = {}
+        self._down: dict = {}
 
     def entry(self, base: str, *indices: int) -> sp.Expr:
         raise NotImplementedError
@@ -100,13 +102,24 @@ class Translator:
         return e.func(*[self.translate(a) for a in e.args])
 
     def true_partial(self, f: sp.Expr, v: sp.Expr) -> sp.Expr:
-        fp = self.fp
-        f = fp.in_terms_of_layer(f, v) if v in fp.definitions else fp.in_terms_of_parameters(f)
-        return fp.with_conventions(sp.diff(f, v))
+        key = (f, v)
+        if key not in self._partials:
+            fp = self.fp
+            down = self.down(f, v) if v in fp.definitions else self.down(f, None)
+            self._partials[key] = fp.with_conventions(sp.diff(down, v))
+        return self._partials[key]
+
+    def down(self, f: sp.Expr, v: sp.Expr | None) -> sp.Expr:
+        """f written down to v's layer (None: to the parameters and data), remembered."""
+        key = (f, v)
+        if key not in self._down:
+            fp = self.fp
+            self._down[key] = fp.in_terms_of_parameters(f) if v is None else fp.in_terms_of_layer(f, v)
+        return self._down[key]
 
     def full(self, e: sp.Expr) -> sp.Expr:
         """In the seed's symbols -> the network's parameters and data alone."""
-        return self.fp.in_terms_of_parameters(self.translate(e))
+        return self.down(self.translate(e), None)
 
     def check(self, members: Iterable[Member], cache_: dict) -> list[Result]:
         return [check_step(self.d, Step(m.name, self.full(m.truth), self.full(m.claim)), cache=cache_) for m in members]
@@ -119,6 +132,7 @@ class Checked:
     display: Display
     results: tuple[Result, ...]
     counterexample: str = ""
+    network: str = ""          # where it was checked, when not on the instance: "the 2-1 sigmoid network"
 
     @property
     def ok(self) -> bool:
@@ -154,10 +168,13 @@ def checked(seed: str) -> tuple[Checked, ...]:
     t, out = mod.Seed(derive(instance(seed))), []
     cache_: dict = {}
     numbers = mod.Seed(derive(Network(**mod.NUMBERS)))      # the counterexamples' network: one with values
+    others = {key: mod.Seed(derive(Network(**spec))) for key, spec in getattr(mod, "NETWORKS", {}).items()}
     for display in mod.DISPLAYS:
-        results = tuple(t.check(display.check(t), cache_)) if display.check else ()
+        on = others[display.network] if display.network else t
+        results = tuple(on.check(display.check(on), cache_)) if display.check else ()
         text = display.counterexample(numbers) if display.counterexample else ""
-        out.append(Checked(display, results, text))
+        where = f"the {sizes_text(on.d.net)} {on.d.net.activations} network" if display.network else ""
+        out.append(Checked(display, results, text, where))
     return tuple(out)
 
 
