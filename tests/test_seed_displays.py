@@ -117,3 +117,58 @@ def test_seed_001_sums_from_sample_zero_are_refused():
     for members in (t.eq41(first=0), t.eq44(first=0), t.eq46(first=0)):
         with pytest.raises(IndexError, match="sample 0 does not exist"):
             _check(t, members[:1])
+
+
+# Every display of each seed, by its number, in the seed's order: read off /work/shared/seeds/00*_*.txt.
+# Seeds 000 and 002 number none (numbered [k] here); seed 001 has no (4) and no (38), and three unnumbered
+# displays, named by the one they follow.
+SEED_DISPLAYS = {
+    "000": [f"[{k}]" for k in range(1, 9)],
+    "001": ["(1)", "(1a)", "(2)", "(3)", "(5)", "(6)", "(7)", "(8)", "(8a)", "(after 8a)", "(after 8a, 2)", "(9)",
+            "(10)", "(11)", "(12)", "(13)", "(14)", "(15)", "(15a)", "(16)", "(17)", "(17a)", "(18)", "(19)", "(20)",
+            "(21)", "(22)", "(23)", "(24)", "(25)", "(26)", "(27)", "(28)", "(29)", "(29a)", "(30)", "(after 30)",
+            "(31)", "(32)", "(33)", "(33a)", "(34)", "(35)", "(36)", "(37)", "(39)", "(40)", "(41)", "(42)", "(43)",
+            "(44)", "(45)", "(46)", "(47)", "(48)"],
+    "002": [f"[{k}]" for k in range(1, 12)],
+}
+SEED_NETWORKS = {"000": ("matrix", preset("matrix", (2, 3, 1))),
+                 "001": ("theta", Network(sizes=(2, 3, 1), activations="sigmoid", loss="bce", batch=2)),
+                 "002": ("ufldl", Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=1))}
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    out = {}
+    for seed, (notation, net) in SEED_NETWORKS.items():
+        doc = document(derive(net), notation=notation)
+        out[seed] = render_template("derivation.tex.j2", doc), render_template("derivation.md.j2", doc)
+    return out
+
+
+@pytest.mark.parametrize("seed", list(SEED_DISPLAYS))
+def test_every_display_of_the_seed_is_in_the_document_in_order(seed, rendered):
+    tex, md = rendered[seed]
+    displays = [c.display for c in checked(seed)]
+    assert [d.number for d in displays] == SEED_DISPLAYS[seed]
+    assert len(SEED_DISPLAYS[seed]) == {"000": 8, "001": 55, "002": 11}[seed]
+    positions = []
+    for d in displays:
+        tags = [f"\\tag*{{{d.number} as written}}", f"\\tag*{{{d.number} corrected}}"] if d.kind == "slip" else \
+            [f"\\tag*{{{d.number}}}"]
+        for tag in tags:
+            assert tex.count(tag) == 1, (seed, tag)
+        assert d.tex in tex and d.tex in md, (seed, d.number)                 # the maths as the seed writes it
+        if d.kind == "slip":
+            assert d.corrected in tex and d.corrected in md and "Counterexample to the line as written" in md
+        marker = f"**{d.number}, a slip.**" if d.kind == "slip" else f"**{d.number}**"
+        assert md.count(marker) == 1, (seed, marker)
+        positions.append(tex.index(tags[0]))
+    assert positions == sorted(positions)                                      # in the seed's order
+    assert f"{SEED_DISPLAYS[seed].__len__()})" in md and "Fails" not in md
+
+
+def test_a_network_the_seed_does_not_derive_for_gets_one_sentence():
+    doc = document(derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=2)), notation="ufldl")
+    md = render_template("derivation.md.j2", doc)
+    assert "display by display" not in md
+    assert "Seed 002 derives for loss mse, activations sigmoid, batch 1 without weight decay; this network differs" in md
