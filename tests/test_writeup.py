@@ -92,10 +92,11 @@ def test_seed_and_collapse_equations_appear_boxed(net, notation, equations):
         assert equation in tex
 
 
-def test_a_seed_network_reports_the_seed_equations_checked():
-    doc = document(derive(NETWORKS["theta-seed"]), notation="theta")
+@pytest.mark.parametrize("network, notation, slip", [("theta-seed", "theta", "i = 0"), ("ufldl-seed", "ufldl", "ε^(l)_q")])
+def test_a_seed_network_reports_the_seed_equations_checked(network, notation, slip):
+    doc = document(derive(NETWORKS[network]), notation=notation)
     assert doc["seed"]["applies"] and doc["seed"]["held"] == doc["seed"]["checked"] > 0
-    assert "i = 0" in doc["seed"]["slip"]
+    assert all(row["ok"] for row in doc["seed"]["displays"]) and slip in doc["seed"]["slip"]
 
 
 def test_a_planted_wrong_rule_shows_in_the_document():

@@ -9,6 +9,10 @@ Seed 000 (matrix): layers 0..L, E = 1/(2m) ΣΣ (A^L − Y)², any g^l; each cha
 Seed 001 (theta): layers 1..L+1, θ^(l) = [b^l | W^l], J = bce with sigmoid, per-sample δ, 1/m outside.
 Seed 002 (ufldl): layers 1..L+1, one sample, J = ½‖a − y‖², σ, errors ε.
 
+These line-by-line checks on a given network serve ``verify --preset``. The derivation document shows
+each seed display by display instead, from the tables in ``seed000``, ``seed001``, ``seed002``
+(``seed_displays`` checks them on a small instance network per seed).
+
 Where a seed slips, the equations here are the correct form and ``SLIPS`` states what the seed
 wrote; ``equations(..., slip=True)`` builds the seed's literal form so a test can show why it fails.
 """
