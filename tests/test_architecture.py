@@ -51,6 +51,9 @@ NAMED = {
     ("writeup/seeds.py", "mse"): "the network a seed derives for (ASSUMES)",
     ("writeup/seeds.py", "bce"): "the network a seed derives for (ASSUMES)",
     ("writeup/seeds.py", "sigmoid"): "the network a seed derives for (ASSUMES)",
+    **{(f"writeup/seed00{k}.py", name): "the small networks a seed's displays are checked on (data)"
+       for k, names in ((0, ("generic", "mse")), (1, ("generic", "bce", "sigmoid", "theta")),
+                        (2, ("generic", "mse", "sigmoid"))) for name in names},
     ("symbolic/general.py", "softmax"): "an equation's label",
 }
 # "matrix" is a route's name as well as a notation's, and the model's modules are the entries and the
