@@ -23,6 +23,7 @@ CASES = [
     ((4, 8, 3), 2, "sigmoid"),
     ((2, 3, 3, 1), 2, "generic"),
     ((4, 8, 8, 3), 2, "sigmoid"),
+    ((8, 16, 16, 4), 8, "sigmoid"),       # the notations issue's case: under 10 s for a claim
 ]
 RIGHT = [r"\delta^L = (A^L - Y) \odot {g^L}'(Z^L) / m",
          r"\delta^{l} = (W^{l+1})^T \delta^{l+1} \odot {g^{l}}'(Z^{l})",
