@@ -12,6 +12,7 @@ Templates lay it out; ``write`` puts the files in place only when each one is co
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from ..symbolic.derive import Derivation, Step, as_derivation
 from ..symbolic.general import A, E, General, Partial, W, Y, Z, b, delta, lam, layer_matrix, matrix_form
 from ..symbolic.verify import PROVED, Report, check_step, verify
 from . import seeds
+from .algorithm import algorithm, backward_dimensions, costs, output_delta_matrix
 from .explain import explain, shown_lines
 from .layout import MATHS, render_template
 from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
@@ -129,6 +131,17 @@ def _worked(d: Derivation, p: Printer, name: str, notation_name: str, report: Re
             "paths_status": paths_status, "paths_method": paths_method}
 
 
+def _algorithm(general: General, p: Printer, boxed) -> dict:
+    """The backward pass as an algorithm, the shape of each of its products here, and its cost against
+    differentiating E once per parameter (multiplications, counted over this network's widths)."""
+    net = general.net
+    cost = costs(net.sizes, net.batch)
+    return {**algorithm(general, p, boxed, net.weight_decay),
+            "dimensions": backward_dimensions(general, p, boxed, net.weight_decay),
+            "costs": {**cost, "ratio": f"{cost['ratio']:.1f}",
+                      "per_forward": f"{cost['backward'] / cost['forward']:.1f}"}}
+
+
 def _in_notation(numeric: dict, glyphs) -> dict:
     """The numeric table's worst entries named as the notation names parameters: W2[1,3] -> θ(2)[1,3]."""
     rows = [{**row, "worst": glyphs.parameter(row["worst"])} for row in numeric["rows"]]
@@ -219,11 +232,13 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
     general = General(d.chain, glyphs)
     sizes = "-".join(map(str, net.sizes))
     x = general.x
+    boxed = general.boxed()
     doc: dict[str, Any] = {
         "title": title or f"Back-propagation for the {sizes} network",
         "notation": {"name": glyphs.name, "seed": glyphs.seed, "error": glyphs.tex.error,
                      "per_sample": glyphs.tex.per_sample, "offset": glyphs.layer_offset,
                      "delta": p.latex(general.display(delta[x.l, x.i, x.c])),
+                     "signal": re.sub(r"\^\{\(?@l\)?\}|_\{@s\}", "", glyphs.tex.delta),    # δ, ε: the bare letter
                      "definition": p.latex(general.display(general.scale * Partial(E, Z[x.l, x.i, x.c]))),
                      "weight": p.latex(W[x.lw, x.i, x.j]), "bias": p.latex(b[x.lw, x.i]),
                      "input": p.latex(general.display(A[0, x.j, x.c])), "output": p.latex(
@@ -238,9 +253,12 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
         "forward": _checked(d, general, general.forward(), p, cache),
         "error": _checked(d, general, [general.error()], p, cache)[0],
         "chain": _checked(d, general, general.chain_rule(), p, cache),
-        "boxed": _checked(d, general, general.boxed(), p, cache),
-        "matrix": [{"lhs": p.latex(general.display(lhs)), "rhs": p.latex(general.display(rhs))} for _, lhs, rhs in
-                   matrix_form(d.closed.rules, glyphs, net.weight_decay)],
+        "boxed": _checked(d, general, boxed, p, cache),
+        "matrix": [{"lhs": line["lhs"], "rhs": line["rhs"], "note": line["assumption"]}
+                   for line in output_delta_matrix(general, p, boxed)]
+        + [{"lhs": p.latex(general.display(lhs)), "rhs": p.latex(general.display(rhs)), "note": ""}
+           for _, lhs, rhs in matrix_form(d.closed.rules, glyphs, net.weight_decay)],
+        "algorithm": _algorithm(general, p, boxed),
         "seed": _seed(d, glyphs.name),
         "worked": _worked(d, p, parameter, glyphs.name, report),
         "verification": _verification(report, p),

@@ -300,7 +300,7 @@ class _Tex(LatexPrinter):
             return super()._print_MatrixSymbol(expr)
         kind, base, shift = expr.name.split("|")
         layer = (sp.Integer(base) if base.isdigit() else sp.Symbol(base, integer=True, positive=True)) + int(shift)
-        if kind in ("dW", "db"):
+        if kind in ("dW", "db", "dA"):
             return _Tex._partial(self.p.glyphs.error, self.p.matrix_glyph(kind[1], layer, self.tex))
         if kind == "gprime":
             Z = self.p.matrix_glyph("Z", layer, self.tex)
