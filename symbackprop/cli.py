@@ -38,7 +38,7 @@ from .symbolic.delta import BACKPROP, DeltaRules
 from .symbolic.derive import derive
 from .symbolic.verify import FAILED, Report, verify
 from .writeup import seeds
-from .writeup.document import FORMATS, check_formats, write
+from .writeup.document import EDITIONS, FORMATS, check_formats, write
 from .writeup.explain import explain
 
 DEFAULTS = {"sizes": (2, 3, 1), "activations": "sigmoid", "loss": "mse", "batch": 2, "weight_decay": 0}
@@ -379,7 +379,7 @@ def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     bar = Progress.for_args(args)
     stages = {"verify": bar, "write": bar.stage("writing up", "documents")}
     written = write(d, args.output, notations=chosen, formats=args.format, parameter=args.param, title=args.title,
-                    progress=lambda stage, done, total: stages[stage](done, total))
+                    edition=args.edition, progress=lambda stage, done, total: stages[stage](done, total))
     if args.json:
         print(json.dumps({"network": describe(net), "notations": chosen, "files": [str(p) for p in written.files],
                           "ok": written.ok, "problems": written.problems, "log_lines": written.log_lines}, indent=2))
@@ -494,6 +494,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help=f"comma-separated, from {', '.join(FORMATS)} (default all three)")
     write_up.add_argument("--param", help="the worked partial, such as W1[2,1] or θ(1)[2,1] (default W1[1,1])")
     write_up.add_argument("--title", help="the document's title (plain text)")
+    write_up.add_argument("--edition", choices=EDITIONS, default="student",
+                          help="student: the derivation explained, the machine's checks in one sentence and an "
+                               "appendix; teacher: every check and table in the text (default student)")
     write_up.set_defaults(run=cmd_derive)
     steps = commands.add_parser("explain", help="the chain-rule steps for one partial, and every path to E")
     steps.add_argument("parameter", help="a parameter name such as W1[2,1], b2[1], θ(1)[2,0] or W(1)[2,1]")

@@ -39,6 +39,7 @@ from .printing import Printer
 
 FORMATS = {"tex": "derivation.tex.j2", "md": "derivation.md.j2", "pdf": "derivation.tex.j2"}
 RENDERERS = {"latex": "derivation.tex.j2", "markdown": "derivation.md.j2"}
+EDITIONS = ("student", "teacher")     # student: derives and explains, the evidence in one sentence and an appendix
 NUMERIC_REFERENCES = ("routes", "central differences", "complex step", "hand-written")
 NUMERIC_SAMPLES, NUMERIC_SEED, SYMBOLIC_DECAY = 8, 0, 0.1
 # Seed 000's lines are checked against diff of E written down to each quantity, which grows fast
@@ -216,12 +217,21 @@ def evidence(d: Derivation, progress: Callable[[int, int], None] | None = None) 
     return {"report": verify(d, progress=progress), "numeric": _numeric(d), "cache": {}}
 
 
+def check_edition(edition: str) -> str:
+    if edition not in EDITIONS:
+        raise SpecError(f"unknown edition {edition!r}; allowed: {', '.join(EDITIONS)}")
+    return edition
+
+
 def document(d: Derivation, *, notation: str = "matrix", parameter: str | None = None,
-             title: str | None = None, shared: dict | None = None) -> dict:
+             title: str | None = None, shared: dict | None = None, edition: str = "student") -> dict:
     """Everything a write-up of ``d`` shows, as strings and lists in ``notation``.
 
-    ``shared``: ``evidence(d)``, computed once for several notations.
+    ``shared``: ``evidence(d)``, computed once for several notations. ``edition``: "student" (the
+    derivation, with the machine's checks in one sentence and an appendix) or "teacher" (every check
+    under its equation, and every table in the text).
     """
+    check_edition(edition)
     glyphs = notation_named(notation)
     parameter = canonical_parameter(parameter) if parameter else DEFAULT_PARAMETER
     d.symbol(parameter)                                 # an unknown name fails here, listing the valid ones
@@ -265,16 +275,29 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
         "numeric": _in_notation(shared["numeric"], glyphs),
     }
     doc["holds"] = _holds(doc)
+    doc["edition"] = edition
+    doc["checks"] = _checks(doc)
     return doc
 
 
+def _checks(doc: dict) -> dict:
+    """The checks of every printed general equation, gathered: the student edition's one sentence and table."""
+    equations = doc["forward"] + [doc["error"]] + doc["chain"] + doc["boxed"]
+    return {"equations": len(equations), "instances": sum(eq["instances"] for eq in equations),
+            "proved": sum(eq["proved"] for eq in equations), "ok": all(eq["ok"] for eq in equations),
+            "failed": sum(len(eq["failed"]) for eq in equations),
+            "rows": [{key: eq[key] for key in ("lhs", "scope", "instances", "proved", "ok")} for eq in equations]}
+
+
 def render(d: Derivation, *, notation: str = "matrix", fmt: str = "latex", parameter: str | None = None,
-           title: str | None = None) -> str:
-    """The write-up as a string: ``fmt`` "latex" (a standalone article) or "markdown"."""
+           title: str | None = None, edition: str = "student") -> str:
+    """The write-up as a string: ``fmt`` "latex" (a standalone article) or "markdown"; ``edition``
+    "student" (default) or "teacher"."""
     if fmt not in RENDERERS:
         raise SpecError(f"unknown format {fmt!r}; allowed: {', '.join(RENDERERS)}")
     d = as_derivation(d, "render")
-    return render_template(RENDERERS[fmt], document(d, notation=notation, parameter=parameter, title=title))
+    return render_template(RENDERERS[fmt], document(d, notation=notation, parameter=parameter, title=title,
+                                                    edition=edition))
 
 
 def _holds(doc: dict) -> bool:
@@ -341,7 +364,7 @@ def write_atomic(path: Path, text: str) -> None:
 
 def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequence[str] = ("matrix",),
           formats: Sequence[str] = ("tex", "pdf", "md"), parameter: str | None = None,
-          title: str | None = None, stem: str = "derivation",
+          title: str | None = None, stem: str = "derivation", edition: str = "student",
           progress: Callable[[str, int, int], None] | None = None) -> Written:
     """Write the write-up of ``d`` in each notation and format into ``folder``.
 
@@ -352,6 +375,7 @@ def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequen
     formats = check_formats(formats)
     d = as_derivation(d, "write")
     check_title(title)
+    check_edition(edition)
     for name in notations:
         notation_named(name)                            # an unknown one fails here, listing the valid ones
     folder = check_folder(Path(folder))
@@ -359,7 +383,7 @@ def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequen
     shared = evidence(d, lambda done, total: tick("verify", done, total))
     docs = {}
     for name in notations:
-        docs[name] = document(d, notation=name, parameter=parameter, title=title, shared=shared)
+        docs[name] = document(d, notation=name, parameter=parameter, title=title, shared=shared, edition=edition)
         tick("write", len(docs), len(notations))
     texts = {(name, fmt): render_template(FORMATS[fmt], doc) for name, doc in docs.items() for fmt in formats}
     written = Written(ok=all(doc["holds"] for doc in docs.values()))
