@@ -38,7 +38,7 @@ from .symbolic.delta import BACKPROP, DeltaRules
 from .symbolic.derive import derive
 from .symbolic.verify import FAILED, Report, verify
 from .writeup import seeds
-from .writeup.document import EDITIONS, FORMATS, check_formats, write
+from .writeup.document import EDITIONS, FORMATS, check_formats, write, write_up_batch
 from .writeup.explain import explain
 
 DEFAULTS = {"sizes": (2, 3, 1), "activations": "sigmoid", "loss": "mse", "batch": 2, "weight_decay": 0}
@@ -108,7 +108,8 @@ def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = 
                         "1..L, comma-separated: a name (sigmoid, tanh, relu, leaky_relu(0.2), elu, gelu, silu, "
                         f"softsign, …) or a formula in z such as 'z*sigmoid(z)' {default('sigmoid')}")
     parser.add_argument("--loss", help=f"mse, bce, cce, mae or huber(delta) {default('mse')}")
-    parser.add_argument("--batch", type=int, help=f"symbolic batch size m {default(2)}")
+    parser.add_argument("--batch", type=int, help=f"symbolic batch size m {default(2)}; derive's default is the "
+                        "smallest m >= 3 that is no layer's width (4 for 2-3-1), so that no shapes coincide")
     parser.add_argument("--weight-decay", type=_weight_decay, help="λ: a number >= 0 or a symbol name (default 0)")
     parser.add_argument("--relu-at-zero", type=_number, default=0, help="the convention for relu'(0), in [0, 1]")
     parser.add_argument("--preset", choices=list(NOTATIONS),
@@ -371,6 +372,8 @@ def _formats(text: str) -> tuple[str, ...]:
 
 def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     net, names = network_from(args)
+    if args.batch is None and args.preset is None:         # a batch that keeps every shape distinct in the write-up
+        net = dataclasses.replace(net, batch=write_up_batch(net.sizes))
     with Progress.for_args(args).ticking("deriving"):
         d = derive(net, rules=rules)
     chosen = list(NOTATIONS) if args.notation == "all" else [names.name]

@@ -27,7 +27,8 @@ def test_derive_with_no_arguments_writes_three_files(engine, tmp_path):
     assert out.returncode == 0, out.stderr
     assert sorted(p.name for p in (tmp_path / "derivation").iterdir()) == ["derivation.md", "derivation.pdf",
                                                                            "derivation.tex"]
-    assert out.stdout.splitlines()[0] == "symbackprop derive: network 2-3-1, sigmoid, mse, batch m = 2; notation matrix"
+    # the write-up's own default batch: m = 4, the smallest m >= 3 that is no width, so no two shapes coincide
+    assert out.stdout.splitlines()[0] == "symbackprop derive: network 2-3-1, sigmoid, mse, batch m = 4; notation matrix"
     assert out.stderr == ""
 
 

@@ -73,7 +73,7 @@ def test_the_cli_writes_either_edition(tmp_path):
     out = subprocess.run([SCRIPT, "derive", "--edition", "teacher", "-o", str(tmp_path / "t")], capture_output=True,
                          text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr
-    assert "Checked on this network: all 8 instances hold" in (tmp_path / "t" / "derivation.md").read_text()
+    assert "Checked on this network: all 16 instances hold" in (tmp_path / "t" / "derivation.md").read_text()  # m = 4
     text = pdf_text(tmp_path / "t" / "derivation.pdf")
     assert "Checked on this network" in text and "atol" in text
     out = subprocess.run([SCRIPT, "derive", "--format", "pdf", "-o", str(tmp_path / "s")], capture_output=True,

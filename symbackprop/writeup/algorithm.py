@@ -21,6 +21,14 @@ from .printing import Printer
 ETA = sp.Symbol("eta", positive=True)          # the learning rate of the update step, printed η
 
 
+def tidy(expr: sp.Expr) -> sp.Expr:
+    """A matrix product without a unit factor: 1/m at m = 1 leaves a 1 that would print beside the bold 1."""
+    def drop(e):
+        rest = [a for a in e.args if a != 1]
+        return rest[0] if len(rest) == 1 else sp.MatMul(*rest)
+    return expr.replace(lambda e: isinstance(e, sp.MatMul) and any(a == 1 for a in e.args), drop)
+
+
 class NotMatrix(Exception):
     """A component expression with no entrywise matrix form (a sum over units, a quotient of quantities)."""
 
@@ -145,8 +153,8 @@ def algorithm(general: General, p: Printer, boxed: list[Equation], weight_decay)
              f"the ${p.latex(dn)}$ just computed:"),
         Line(p.latex(d), p.latex(rules.hidden(Wn, dn, G)), indent=1),
         Line(words=f"Gradients: for $l = {first}, \\dots, {last}$:"),
-        Line(p.latex(gW), p.latex(rules.weight_gradient(dw / s, Aprev, Wl, decay)), indent=1),
-        Line(p.latex(gb), p.latex(rules.bias_gradient(dw / s, bl, decay)), indent=1),
+        Line(p.latex(gW), p.latex(tidy(general.display(rules.weight_gradient(dw / s, Aprev, Wl, decay)))), indent=1),
+        Line(p.latex(gb), p.latex(tidy(general.display(rules.bias_gradient(dw / s, bl, decay)))), indent=1),
         Line(words=f"Update, with a learning rate ${p.latex(ETA)}$:"),
         *[Line(p.latex(q), f"{p.latex(q)} - {p.latex(ETA)} {p.latex(grad)}", relation=r"\leftarrow", indent=1)
           for q, grad in ((Wl, gW), (bl, gb))],
@@ -215,15 +223,15 @@ def backward_dimensions(general: General, p: Printer, boxed: list[Equation], wei
         Wl, Aprev = layer_matrix("W", str(l), 0, n[l], n[l - 1]), layer_matrix("A", str(l), -1, n[l - 1], mm)
         bl = layer_matrix("b", str(l), 0, n[l], 1)
         rows.append(_row(p, "gradient W", layer_matrix("dW", str(l), 0, n[l], n[l - 1]),
-                         BACKPROP.weight_gradient(dl / s, Aprev, Wl, decay)))
+                         general.display(BACKPROP.weight_gradient(dl / s, Aprev, Wl, decay))))
         rows.append(_row(p, "gradient b", layer_matrix("db", str(l), 0, n[l], 1),
-                         BACKPROP.bias_gradient(dl / s, bl, decay)))
+                         general.display(BACKPROP.bias_gradient(dl / s, bl, decay))))
     return rows
 
 
 def _row(p: Printer, kind: str, lhs: sp.MatrixSymbol, rhs: sp.MatrixExpr) -> dict:
-    rhs = rhs.replace(lambda e: isinstance(e, sp.MatrixBase) and all(v == 1 for v in e),   # δ 1: the ones column
-                      lambda e: sp.OneMatrix(*e.shape))
+    rhs = tidy(rhs.replace(lambda e: isinstance(e, sp.MatrixBase) and all(v == 1 for v in e),   # δ 1: ones
+                           lambda e: sp.OneMatrix(*e.shape)))
     if tuple(rhs.shape) != tuple(lhs.shape):          # never, while the rules are right: a planted rule shows here
         raise sp.ShapeError(f"{lhs.name}: {lhs.shape} but the right side is {rhs.shape}")
     return {"kind": kind, "equation": p.latex(lhs) + " = " + p.latex(rhs),

@@ -28,10 +28,10 @@ from ..model.notations import notation as notation_named
 from ..numeric.arrays import random_data, random_params
 from ..numeric.gradcheck import gradcheck
 from ..symbolic.derive import Derivation, Step, as_derivation
-from ..symbolic.general import A, E, General, Partial, W, Y, Z, b, delta, lam, layer_matrix, matrix_form
+from ..symbolic.general import A, E, General, Partial, W, Y, Z, b, delta, lam, layer_matrix, matrix_form, n
 from ..symbolic.verify import PROVED, Report, check_step, verify
 from . import seeds
-from .algorithm import algorithm, backward_dimensions, costs, output_delta_matrix
+from .algorithm import algorithm, backward_dimensions, costs, output_delta_matrix, tidy
 from .explain import explain, shown_lines
 from .layout import MATHS, render_template
 from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
@@ -45,6 +45,16 @@ NUMERIC_SAMPLES, NUMERIC_SEED, SYMBOLIC_DECAY = 8, 0, 0.1
 # Seed 000's lines are checked against diff of E written down to each quantity, which grows fast
 # with the network (17 s for 2-3-3-1, 45 s for 4-8-3): past this, `verify --preset` does it.
 SEED_CHECK_PARAMETERS = 30
+
+
+def write_up_batch(sizes: Sequence[int]) -> int:
+    """The batch a write-up uses unless told: the smallest m >= 3 that is no layer's width, so that no
+    A^l (n_l × m) is square or shaped like a weight matrix, and 1/m never prints as the loss's ½.
+
+    >>> write_up_batch((2, 3, 1)), write_up_batch((4, 8, 8, 3))
+    (4, 5)
+    """
+    return next(m for m in range(3, max(sizes) + 3) if m not in sizes)
 
 
 # The worked partial: a weight of the first layer, whose chain runs through every layer.
@@ -248,6 +258,8 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
         "notation": {"name": glyphs.name, "seed": glyphs.seed, "error": glyphs.tex.error,
                      "per_sample": glyphs.tex.per_sample, "offset": glyphs.layer_offset,
                      "delta": p.latex(general.display(delta[x.l, x.i, x.c])),
+                     "size": p.latex(general.display(n[x.l])),
+                     "kronecker": p.latex(sp.KroneckerDelta(x.i, x.k)), "unit": p.latex(x.i), "next_unit": p.latex(x.k),
                      "signal": re.sub(r"\^\{\(?@l\)?\}|_\{@s\}", "", glyphs.tex.delta),    # δ, ε: the bare letter
                      "definition": p.latex(general.display(general.scale * Partial(E, Z[x.l, x.i, x.c]))),
                      "weight": p.latex(W[x.lw, x.i, x.j]), "bias": p.latex(b[x.lw, x.i]),
@@ -257,6 +269,8 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
                      "output_layer": p.latex(x.reader_L),
                      "g": p.function(x.l, False, p.latex), "gprime": p.function(x.l, True, p.latex)},
         "network": {"sizes": sizes, "loss": net.loss, "batch": net.batch, "depth": net.depth,
+                    "output_layer": net.depth + glyphs.layer_offset,      # the reader's L: one meaning throughout
+                    "coupled": not net.rule(net.depth).elementwise,      # a softmax output: its Jacobian has I_ik
                     "decay": net.weight_decay != 0, "lam": p.latex(lam),
                     "weight_decay": "" if isinstance(net.weight_decay, str) else p.latex(d.forward.weight_decay),
                     "parameters": net.parameter_count, "layers": _layers(d, p), "dimensions": _dimensions(d, p)},
@@ -266,7 +280,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
         "boxed": _checked(d, general, boxed, p, cache),
         "matrix": [{"lhs": line["lhs"], "rhs": line["rhs"], "note": line["assumption"]}
                    for line in output_delta_matrix(general, p, boxed)]
-        + [{"lhs": p.latex(general.display(lhs)), "rhs": p.latex(general.display(rhs)), "note": ""}
+        + [{"lhs": p.latex(general.display(lhs)), "rhs": p.latex(tidy(general.display(rhs))), "note": ""}
            for _, lhs, rhs in matrix_form(d.closed.rules, glyphs, net.weight_decay)],
         "algorithm": _algorithm(general, p, boxed),
         "seed": _seed(d, glyphs.name),
