@@ -82,7 +82,7 @@ def test_softmax_cce_delta_is_derived_through_the_jacobian_sum():
     doc = document(d)
     (jacobian,) = [eq for eq in doc["chain"] if eq["label"] == "dZL"]
     assert jacobian["ok"] and jacobian["proved"] == jacobian["instances"] == 3 * 2
-    assert r"\sum_{k=1}^{n^{L}} \left(I_{ik} - A^{L}_{ic}\right) A^{L}_{kc} \frac{\partial E}{\partial A^{L}_{kc}}" \
+    assert r"\sum_{k=1}^{n^{L}} \left(I_{ik} - A^{L}_{i;c}\right) A^{L}_{k;c} \frac{\partial E}{\partial A^{L}_{k;c}}" \
         in jacobian["lines"]
     (output,) = [eq for eq in doc["boxed"] if eq["label"] == "delta L"]
     assert "cancel" not in output["why"] and "Jacobian sum" in output["why"]
@@ -115,3 +115,14 @@ def test_the_write_up_batch_keeps_every_shape_distinct(sizes):
         weight, activations, previous = (sizes[l], sizes[l - 1]), (sizes[l], m), (sizes[l - 1], m)
         assert activations != weight and previous[0] != previous[1] and activations[0] != activations[1]
     assert m == min(k for k in range(3, 100) if k not in sizes)
+
+
+def test_the_matrix_notation_marks_the_sample():
+    """Before: Z¹₁₂ (unit 1, sample 2) and W¹₁₂ (unit 1, input 2) were written alike."""
+    from symbackprop.writeup.printing import Printer
+    p = Printer(notation("matrix"))
+    assert p.latex(sp.Symbol("Z1_1_2")) == "Z^{1}_{1;2}" and p.latex(sp.Symbol("W1_1_2")) == "W^{1}_{12}"
+    assert p.text(sp.Symbol("A1_2_1")) != p.text(sp.Symbol("W1_2_1")).replace("W", "A")
+    text = render(derive(SEED_THETA), fmt="markdown")
+    assert "the target $Y_{i;c}$ (after the semicolon, the sample)" in text
+    assert r"\frac{\partial E}{\partial W^{1}_{11}} &= \frac{\partial E}{\partial Z^{1}_{1;1}}" in text

@@ -85,7 +85,7 @@ def test_markdown_carries_the_same_maths(written):
     (NETWORKS["theta-seed"], "theta", [r"\boxed{\delta^{(L)}_{p;i} = h^{(L)}\left(z^{(L)}_{p;i}\right) - y_{p;i}}",
                                        r"\tag*{(43) in seed 001}"]),
     (NETWORKS["ufldl-seed"], "ufldl", [r"\boxed{\frac{\partial J}{\partial W^{(l)}_{ij}} = a^{(l)}_{j} \varepsilon^{(l + 1)}_{i}}"]),
-    (NETWORKS["softmax-cce"], "matrix", [r"\boxed{\delta^{L}_{ic} = \frac{1}{m} \left(A^{L}_{ic} \sum_{k=1}^{n^{L}} Y_{kc} - Y_{ic}\right)}",
+    (NETWORKS["softmax-cce"], "matrix", [r"\boxed{\delta^{L}_{i;c} = \frac{1}{m} \left(A^{L}_{i;c} \sum_{k=1}^{n^{L}} Y_{k;c} - Y_{i;c}\right)}",
                                          r"Assumes every column of Y sums to 1"]),
 ])
 def test_seed_and_collapse_equations_appear_boxed(net, notation, equations):
@@ -124,7 +124,7 @@ def test_a_derivation_displays_its_equations_in_jupyter():
     d = derive(Network(sizes=(2, 2, 1), activations="sigmoid", loss="bce", batch=2))
     latex, markdown = d._repr_latex_(), d._repr_markdown_()
     assert latex.startswith("$$") and latex.rstrip().endswith("$$")
-    lhs, rhs = r"\delta^{L}_{ic}", r"\frac{1}{m} \left(A^{L}_{ic} - Y_{ic}\right)"
+    lhs, rhs = r"\delta^{L}_{i;c}", r"\frac{1}{m} \left(A^{L}_{i;c} - Y_{i;c}\right)"
     assert f"{lhs} &= {rhs}" in latex and f"$${lhs} = {rhs}$$" in markdown
     assert d.summary("theta")["equations"][0]["lhs"] == r"\delta^{(L)}_{p;i}"
 

@@ -93,8 +93,8 @@ class Printer:
         text = sep.join(units)
         if q.sample is None:
             return text
-        if not self.glyphs.per_sample:
-            return text + sep + tex(q.sample)
+        if not self.glyphs.per_sample:      # W^1_{12} is unit 1, input 2; Z^1_{1;2} unit 1, sample 2
+            return text + ("," if brackets else ";") + tex(q.sample)
         return text + ";" + tex(q.sample) if self.samples != 1 else text
 
     def glyph(self, q: Quantity, tex, brackets: bool = False) -> str:
