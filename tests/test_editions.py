@@ -85,3 +85,12 @@ def test_the_cli_writes_either_edition(tmp_path):
     bad = subprocess.run([SCRIPT, "derive", "--edition", "answers", "-o", str(tmp_path / "x")], capture_output=True,
                          text=True, timeout=60, env=env)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
+
+
+def test_the_evidence_sentence_says_proved_only_when_every_instance_is(d):
+    doc = document(d)
+    assert "proved equal to direct differentiation" in render_template("derivation.md.j2", doc)
+    doc["checks"] = {**doc["checks"], "proved": doc["checks"]["instances"] - 3}
+    text = render_template("derivation.md.j2", doc)
+    assert "and proved equal to direct" not in text and f"and found equal ({doc['checks']['proved']} proved exactly, the rest " \
+        "numerically)" in text
