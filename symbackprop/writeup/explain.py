@@ -9,7 +9,7 @@ view lists every path from the parameter to E with its product of local derivati
     >>> from symbackprop import Network, derive
     >>> x = explain(derive(Network(sizes=(1, 1), activations="identity", batch=1)), "b1[1]")
     >>> print(x.text().splitlines()[-1])
-    result: ∂E/∂b¹₁ = A¹₁₁ - Y₁₁
+    result: ∂E/∂b¹₁ = A¹₁;₁ - Y₁;₁
 """
 from __future__ import annotations
 
