@@ -47,7 +47,7 @@ from .symbolic.delta import BACKPROP, DeltaRules
 from .symbolic.derive import derive
 from .symbolic.verify import FAILED, Report, verify
 from .writeup import seeds
-from .writeup.document import FORMATS, check_formats, write
+from .writeup.document import EDITIONS, FORMATS, check_formats, write, write_up_batch
 from .writeup.explain import explain
 
 DEFAULTS = {"sizes": (2, 3, 1), "activations": "sigmoid", "loss": "mse", "batch": 2, "weight_decay": 0}
@@ -141,7 +141,8 @@ def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = 
     parser.add_argument("--network", metavar="FILE.toml", help="the network from a TOML file: layers = [\"input:2\", "
                         "\"dense:3\", \"tanh\", …] and loss, batch, weight_decay, relu_at_zero")
     parser.add_argument("--loss", help=f"{_names(LOSSES, LOSS_FACTORIES)} {default('mse')}")
-    parser.add_argument("--batch", type=int, help=f"symbolic batch size m {default(2)}")
+    parser.add_argument("--batch", type=int, help=f"symbolic batch size m {default(2)}; derive's default is the "
+                        "smallest m >= 3 that is no layer's width (4 for 2-3-1), so that no shapes coincide")
     parser.add_argument("--weight-decay", type=_weight_decay, help="λ: a number >= 0 or a symbol name (default 0)")
     parser.add_argument("--relu-at-zero", type=_number, default=0, help="the convention for relu'(0), in [0, 1]")
     parser.add_argument("--preset", choices=list(NOTATIONS),
@@ -421,6 +422,8 @@ def _formats(text: str) -> tuple[str, ...]:
 
 def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     net, names = network_from(args)
+    if args.batch is None and args.preset is None:         # a batch that keeps every shape distinct in the write-up
+        net = dataclasses.replace(net, batch=write_up_batch(net.sizes))
     with Progress.for_args(args).ticking("deriving"):
         d = derive(net, rules=rules)
     chosen = list(NOTATIONS) if args.notation == "all" else [names.name]
@@ -429,7 +432,7 @@ def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     bar = Progress.for_args(args)
     stages = {"verify": bar, "write": bar.stage("writing up", "documents")}
     written = write(d, args.output, notations=chosen, formats=args.format, parameter=args.param, title=args.title,
-                    progress=lambda stage, done, total: stages[stage](done, total))
+                    edition=args.edition, progress=lambda stage, done, total: stages[stage](done, total))
     if args.json:
         print(json.dumps({"network": describe(net), "notations": chosen, "files": [str(p) for p in written.files],
                           "ok": written.ok, "problems": written.problems, "log_lines": written.log_lines}, indent=2))
@@ -546,6 +549,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help=f"comma-separated, from {', '.join(FORMATS)} (default all three)")
     write_up.add_argument("--param", help="the worked partial, such as W1[2,1] or θ(1)[2,1] (default W1[1,1])")
     write_up.add_argument("--title", help="the document's title (plain text)")
+    write_up.add_argument("--edition", choices=EDITIONS, default="student",
+                          help="student: the derivation explained, the machine's checks in one sentence and an "
+                               "appendix; teacher: every check and table in the text (default student)")
     write_up.set_defaults(run=cmd_derive)
     steps = commands.add_parser("explain", help="the chain-rule steps for one partial, and every path to E")
     steps.add_argument("parameter", help="a parameter name such as W1[2,1], b2[1], θ(1)[2,0] or W(1)[2,1]")

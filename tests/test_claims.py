@@ -110,8 +110,8 @@ def test_mismatched_shapes_are_a_mistake_of_the_claim_not_of_its_syntax():
 
 def test_the_reading_is_printed_back_in_the_notation():
     claim = read("delta1 = (W2.T @ delta2) * g1'(Z1)", MATRIX)
-    assert Printer(MATRIX).latex(claim.rhs) == (r"{g^{1}}'\left(Z^{1}_{ic}\right) \sum_{k=1}^{n^{2}} W^{2}_{ki} "
-                                                r"\delta^{2}_{kc}")
+    assert Printer(MATRIX).latex(claim.rhs) == (r"{g^{1}}'\left(Z^{1}_{i;c}\right) \sum_{k=1}^{n^{2}} W^{2}_{ki} "
+                                                r"\delta^{2}_{k;c}")
 
 
 # --- syntax errors point at the column and say what was expected ---------------------------------------------------

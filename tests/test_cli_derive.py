@@ -27,7 +27,8 @@ def test_derive_with_no_arguments_writes_three_files(engine, tmp_path):
     assert out.returncode == 0, out.stderr
     assert sorted(p.name for p in (tmp_path / "derivation").iterdir()) == ["derivation.md", "derivation.pdf",
                                                                            "derivation.tex"]
-    assert out.stdout.splitlines()[0] == "symbackprop derive: network 2-3-1, sigmoid, mse, batch m = 2; notation matrix"
+    # the write-up's own default batch: m = 4, the smallest m >= 3 that is no width, so no two shapes coincide
+    assert out.stdout.splitlines()[0] == "symbackprop derive: network 2-3-1, sigmoid, mse, batch m = 4; notation matrix"
     assert out.stderr == ""
 
 
@@ -86,9 +87,9 @@ def test_explain_prints_unicode_steps():
     out = run("explain", "W1[2,1]", "--sizes", "2,2,1", "--batch", "1")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[1] == "1. multivariable chain rule: the parameter enters E only through Z¹₂₁; Z is linear in it"
-    assert lines[2] == "   ∂E/∂W¹₂₁ = ∂E/∂Z¹₂₁·∂Z¹₂₁/∂W¹₂₁ = A⁰₁₁·∂E/∂Z¹₂₁"
-    assert lines[-1] == "result: ∂E/∂W¹₂₁ = A¹₂₁·A²₁₁·W²₁₂·A⁰₁₁·(1 - A¹₂₁)·(1 - A²₁₁)·(A²₁₁ - Y₁₁)"
+    assert lines[1] == "1. multivariable chain rule: the parameter enters E only through Z¹₂;₁; Z is linear in it"
+    assert lines[2] == "   ∂E/∂W¹₂₁ = ∂E/∂Z¹₂;₁·∂Z¹₂;₁/∂W¹₂₁ = A⁰₁;₁·∂E/∂Z¹₂;₁"
+    assert lines[-1] == "result: ∂E/∂W¹₂₁ = A¹₂;₁·A²₁;₁·W²₁₂·A⁰₁;₁·(1 - A¹₂;₁)·(1 - A²₁;₁)·(A²₁;₁ - Y₁;₁)"
 
 
 def test_explain_formats_and_json():

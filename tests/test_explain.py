@@ -126,6 +126,7 @@ def test_a_document_sums_the_paths_up_to_a_bound_and_writes_a_long_partial_by_it
     from symbackprop.writeup import explain as explain_module
     monkeypatch.setattr(document, "MAX_SUMMED_PATHS", 1)
     monkeypatch.setattr(explain_module, "MAX_SHOWN_SIZE", 10)
-    text = render(derive(Network(sizes=(1, 2, 2, 1), activations="sigmoid", loss="mse", batch=1)), fmt="markdown")
+    text = render(derive(Network(sizes=(1, 2, 2, 1), activations="sigmoid", loss="mse", batch=1)), fmt="markdown",
+                  edition="teacher")            # the teacher edition says how far the paths were summed
     assert "equals the partial assembled from the steps: not checked" in text and "2 paths: summed up to 1" in text
     assert "symbols and operations written out: too long to show)" in text

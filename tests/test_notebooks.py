@@ -52,8 +52,8 @@ def _images(cells) -> int:
 def test_01_derive_and_verify(tmp_path):
     text = _text(_run("01_derive_and_verify.ipynb", tmp_path))
     assert "W1[2,1]: proved (exact: induction over layers)" in text
-    assert r"\delta^{L}_{ic} &= " in text                          # the Derivation shown as its δ equations
-    assert r"{g^{1}}'\left(Z^{1}_{21}\right)" in text             # the generic partial, in the notation's glyphs
+    assert r"\delta^{L}_{i;c} &= " in text                          # the Derivation shown as its δ equations
+    assert r"{g^{1}}'\left(Z^{1}_{2;1}\right)" in text             # the generic partial, in the notation's glyphs
     assert "{'proved': 13, 'numeric': 0, 'failed': 0}" in text
 
 

@@ -50,16 +50,16 @@ def test_ufldl_prints_seed_002_compact_equations():
 
 def test_matrix_prints_the_textbook_equations_with_1_over_m_inside():
     assert boxed(Network(sizes=(2, 3, 1), activations="generic", batch=2), "matrix") == {
-        "delta L": r"\delta^{L}_{ic} = \frac{{g^{L}}'\left(Z^{L}_{ic}\right)}{m} \left(A^{L}_{ic} - Y_{ic}\right)",
-        "delta l": r"\delta^{l}_{ic} = {g^{l}}'\left(Z^{l}_{ic}\right) \sum_{k=1}^{n^{l + 1}} W^{l + 1}_{ki} "
-                   r"\delta^{l + 1}_{kc}",
-        "gradient W": r"\frac{\partial E}{\partial W^{l}_{ij}} = \sum_{c=1}^{m} A^{l - 1}_{jc} \delta^{l}_{ic}",
-        "gradient b": r"\frac{\partial E}{\partial b^{l}_{i}} = \sum_{c=1}^{m} \delta^{l}_{ic}",
+        "delta L": r"\delta^{L}_{i;c} = \frac{{g^{L}}'\left(Z^{L}_{i;c}\right)}{m} \left(A^{L}_{i;c} - Y_{i;c}\right)",
+        "delta l": r"\delta^{l}_{i;c} = {g^{l}}'\left(Z^{l}_{i;c}\right) \sum_{k=1}^{n^{l + 1}} W^{l + 1}_{ki} "
+                   r"\delta^{l + 1}_{k;c}",
+        "gradient W": r"\frac{\partial E}{\partial W^{l}_{ij}} = \sum_{c=1}^{m} A^{l - 1}_{j;c} \delta^{l}_{i;c}",
+        "gradient b": r"\frac{\partial E}{\partial b^{l}_{i}} = \sum_{c=1}^{m} \delta^{l}_{i;c}",
     }
 
 
 @pytest.mark.parametrize("name, latex, text", [
-    ("matrix", r"W^{2}_{13} \delta^{2}_{12}", "W²₁₃·δ²₁₂"),
+    ("matrix", r"W^{2}_{13} \delta^{2}_{1;2}", "W²₁₃·δ²₁;₂"),
     ("theta", r"\frac{\theta^{(2)}_{1,3} \delta^{(3)}_{1;2}}{2}", "θ⁽²⁾₁,₃·δ⁽³⁾₁;₂/2"),   # δ per sample is m ∂E/∂Z
     ("ufldl", r"\frac{W^{(2)}_{13} \varepsilon^{(3)}_{1;2}}{2}", "W⁽²⁾₁₃·ε⁽³⁾₁;₂/2"),
 ])
@@ -70,11 +70,11 @@ def test_concrete_symbols_in_each_notation(name, latex, text):
 
 
 @pytest.mark.parametrize("symbol, matrix, theta", [
-    ("X_1_2", "A^{0}_{12}", "x_{1;2}"),
+    ("X_1_2", "A^{0}_{1;2}", "x_{1;2}"),
     ("b1_3", "b^{1}_{3}", r"\theta^{(1)}_{3,0}"),
-    ("A1_2_1", "A^{1}_{21}", r"h^{(2)}\left(z^{(2)}_{2;1}\right)"),
-    ("dE_dZ1_2_1", r"\frac{\partial E}{\partial Z^{1}_{21}}", r"\frac{\partial J}{\partial z^{(2)}_{2;1}}"),
-    ("dZ2_1_1_dA1_3_1", r"\frac{\partial Z^{2}_{11}}{\partial A^{1}_{31}}",
+    ("A1_2_1", "A^{1}_{2;1}", r"h^{(2)}\left(z^{(2)}_{2;1}\right)"),
+    ("dE_dZ1_2_1", r"\frac{\partial E}{\partial Z^{1}_{2;1}}", r"\frac{\partial J}{\partial z^{(2)}_{2;1}}"),
+    ("dZ2_1_1_dA1_3_1", r"\frac{\partial Z^{2}_{1;1}}{\partial A^{1}_{3;1}}",
      r"\frac{\partial z^{(3)}_{1;1}}{\partial h^{(2)}\left(z^{(2)}_{3;1}\right)}"),
     ("W12_10_3", "W^{12}_{10,3}", r"\theta^{(12)}_{10,3}"),
 ])
@@ -88,8 +88,8 @@ def test_generic_activation_and_its_derivative():
     z = sp.Symbol("Z1_1_1", real=True)
     g = sp.Function("g1", real=True)
     expr = sp.diff(g(z), z) * g(z) ** 2
-    assert Printer(notation("matrix")).latex(expr) == (r"\left(g^{1}\left(Z^{1}_{11}\right)\right)^{2} "
-                                                       r"{g^{1}}'\left(Z^{1}_{11}\right)")
+    assert Printer(notation("matrix")).latex(expr) == (r"\left(g^{1}\left(Z^{1}_{1;1}\right)\right)^{2} "
+                                                       r"{g^{1}}'\left(Z^{1}_{1;1}\right)")
     assert Printer(notation("ufldl"), samples=1, uniform=False).text(expr) == "σ⁽²⁾(z⁽²⁾₁)^2·σ⁽²⁾′(z⁽²⁾₁)"
 
 

@@ -697,8 +697,8 @@ class Parser:
                 self.k -= 1
             self.fail(f"{ref.name} takes {need} ind{'ex' if need == 1 else 'ices'}"
                       + (" (unit, sample)" if need == 2 and ref.kind != "W" else ""))
-        if ref.kind in ("Z", "A", "X", "Y", "delta") and not self.notation.tex.per_sample:
-            items, sample = items[:-1], items[-1]
+        if ref.kind in ("Z", "A", "X", "Y", "delta") and not self.notation.tex.per_sample and sample is None:
+            items, sample = items[:-1], items[-1]       # Z_{ic}; written Z_{i;c}, as the write-ups print it, too
         return replace(ref, indices=tuple(items), sample=sample)
 
     def sum(self, start: int) -> Node:

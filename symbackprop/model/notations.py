@@ -38,6 +38,8 @@ class Glyphs:
     gprime: str              # its derivative
     size: str = "n^{@l}"     # the number of units in a layer
     weight_matrix: str = ""  # a whole layer's weights, where not the weight glyph without its subscript
+    g_other: str = ""        # the activation when not the seed's own (σ is the sigmoid's glyph; another is f)
+    gprime_other: str = ""
     commas: bool = False     # θ_{p,q}: indices always separated by commas
     per_sample: bool = False
 
@@ -148,7 +150,8 @@ NOTATIONS: dict[str, Notation] = {
                  "one sample, errors ε",
                  1, "W({l})[{i},{j}]", "b({l})[{i}]", "ε({l})[{i}]", "J", "ε^(l+1) = ∂J/∂z^(l+1), one sample",
                  Glyphs("W^{(@l)}_{@s}", "b^{(@l)}_{@s}", "z^{(@l)}_{@s}", "a^{(@l)}_{@s}", "x_{@s}", "y_{@s}",
-                        r"\varepsilon^{(@l)}_{@s}", "J", r"\sigma@L", r"{\sigma@L}'", size="s_{@l}", per_sample=True),
+                        r"\varepsilon^{(@l)}_{@s}", "J", r"\sigma@L", r"{\sigma@L}'", size="s_{@l}", per_sample=True,
+                        g_other="f@L", gprime_other="{f@L}'"),
                  "ijqc",
                  preset={"activations": "sigmoid", "loss": "mse", "batch": 1},
                  words={'W': 'W',

@@ -163,6 +163,11 @@ class General:
             Equation("dA", Partial(E, A[l, x.i, x.c]),
                      sp.Sum(dZ(l + 1, x.k) * W[l + 1, x.k, x.i], (x.k, 1, n[l + 1])),
                      "{A} feeds every unit of the next layer, through the weight joining them", layers="hidden"),
+            *([] if self.elementwise_output else [
+                Equation("dZL", dZ(L, x.i), sp.Sum(Partial(E, A[L, x.k, x.c]) * A[L, x.k, x.c]
+                                                   * (sp.KroneckerDelta(x.k, x.i) - A[L, x.i, x.c]), (x.k, 1, n[L])),
+                         "the softmax couples the column: {Z} of one output unit moves every output {A} of its "
+                         "sample, so the chain rule sums over them through the softmax Jacobian", layers="output")]),
             Equation("dAL", Partial(E, A[L, x.i, x.c]),
                      self.net.loss_rule.output_gradient(A[L, x.i, x.c], Y[x.i, x.c], m),
                      "the output enters {E} directly: differentiate the loss (no chain rule)", layers="output"),
@@ -178,9 +183,10 @@ class General:
         collapse = loss.collapses.get(output)
         out = []
         if collapse is not None:
-            out.append(Equation("delta L", lhs, s * collapse(a, y, x.i, m),
-                                f"{loss.title} after {output}: ∂{{E}}/∂{{A}} and {{g}}′ cancel", layers="output",
-                                boxed=True))
+            why = (f"{loss.title} after {output}: ∂{{E}}/∂{{A}} and {{g}}′ cancel" if net.rule(net.depth).elementwise
+                   else f"{loss.title} after {output}: ∂{{E}}/∂{{A}} put into the Jacobian sum for ∂{{E}}/∂{{Z}} "
+                   "above, and the sum simplified")
+            out.append(Equation("delta L", lhs, s * collapse(a, y, x.i, m), why, layers="output", boxed=True))
         elif net.rule(net.depth).elementwise:
             out.append(Equation("delta L", lhs, s * loss.output_gradient(a[x.i], y[x.i], m) * gprime(L, Z[L, x.i, x.c]),
                                 "the output's own rule: ∂{E}/∂{A} times {g}′", layers="output", boxed=True))

@@ -12,6 +12,7 @@ Templates lay it out; ``write`` puts the files in place only when each one is co
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,9 +28,10 @@ from ..model.notations import notation as notation_named
 from ..numeric.arrays import random_data, random_params
 from ..numeric.gradcheck import gradcheck
 from ..symbolic.derive import Derivation, Step, as_derivation
-from ..symbolic.general import A, E, General, Partial, W, Y, Z, b, delta, lam, layer_matrix, matrix_form
+from ..symbolic.general import A, E, General, Partial, W, Y, Z, b, delta, lam, layer_matrix, matrix_form, n
 from ..symbolic.verify import PROVED, Report, check_step, verify
 from . import seed_displays, seeds
+from .algorithm import algorithm, backward_dimensions, costs, output_delta_matrix, tidy
 from .explain import explain, shown_lines
 from .layout import MATHS, render_template
 from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
@@ -37,8 +39,19 @@ from .printing import Printer
 
 FORMATS = {"tex": "derivation.tex.j2", "md": "derivation.md.j2", "pdf": "derivation.tex.j2"}
 RENDERERS = {"latex": "derivation.tex.j2", "markdown": "derivation.md.j2"}
+EDITIONS = ("student", "teacher")     # student: derives and explains, the evidence in one sentence and an appendix
 NUMERIC_REFERENCES = ("routes", "central differences", "complex step", "hand-written")
 NUMERIC_SAMPLES, NUMERIC_SEED, SYMBOLIC_DECAY = 8, 0, 0.1
+
+
+def write_up_batch(sizes: Sequence[int]) -> int:
+    """The batch a write-up uses unless told: the smallest m >= 3 that is no layer's width, so that no
+    A^l (n_l × m) is square or shaped like a weight matrix, and 1/m never prints as the loss's ½.
+
+    >>> write_up_batch((2, 3, 1)), write_up_batch((4, 8, 8, 3))
+    (4, 5)
+    """
+    return next(m for m in range(3, max(sizes) + 3) if m not in sizes)
 
 
 # The worked partial: a weight of the first layer, whose chain runs through every layer.
@@ -124,6 +137,17 @@ def _worked(d: Derivation, p: Printer, name: str, notation_name: str, report: Re
             "delta": p.latex_lines(d.closed.gradient_equations[v]), "closed": shown_lines(p, closed),
             "status": proof.status, "method": proof.method, "explanation": x.context(),
             "paths_status": paths_status, "paths_method": paths_method}
+
+
+def _algorithm(general: General, p: Printer, boxed) -> dict:
+    """The backward pass as an algorithm, the shape of each of its products here, and its cost against
+    differentiating E once per parameter (multiplications, counted over this network's widths)."""
+    net = general.net
+    cost = costs(net.sizes, net.batch)
+    return {**algorithm(general, p, boxed, net.weight_decay),
+            "dimensions": backward_dimensions(general, p, boxed, net.weight_decay),
+            "costs": {**cost, "ratio": f"{cost['ratio']:.1f}",
+                      "per_forward": f"{cost['backward'] / cost['forward']:.1f}"}}
 
 
 def _in_notation(numeric: dict, glyphs) -> dict:
@@ -223,12 +247,21 @@ def evidence(d: Derivation, progress: Callable[[int, int], None] | None = None) 
     return {"report": verify(d, progress=progress), "numeric": _numeric(d), "cache": {}}
 
 
+def check_edition(edition: str) -> str:
+    if edition not in EDITIONS:
+        raise SpecError(f"unknown edition {edition!r}; allowed: {', '.join(EDITIONS)}")
+    return edition
+
+
 def document(d: Derivation, *, notation: str = "matrix", parameter: str | None = None,
-             title: str | None = None, shared: dict | None = None) -> dict:
+             title: str | None = None, shared: dict | None = None, edition: str = "student") -> dict:
     """Everything a write-up of ``d`` shows, as strings and lists in ``notation``.
 
-    ``shared``: ``evidence(d)``, computed once for several notations.
+    ``shared``: ``evidence(d)``, computed once for several notations. ``edition``: "student" (the
+    derivation, with the machine's checks in one sentence and an appendix) or "teacher" (every check
+    under its equation, and every table in the text).
     """
+    check_edition(edition)
     glyphs = notation_named(notation)
     parameter = canonical_parameter(parameter) if parameter else DEFAULT_PARAMETER
     d.symbol(parameter)                                 # an unknown name fails here, listing the valid ones
@@ -239,11 +272,15 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
     general = General(d.chain, glyphs)
     sizes = "-".join(map(str, net.sizes))
     x = general.x
+    boxed = general.boxed()
     doc: dict[str, Any] = {
         "title": title or f"Back-propagation for the {sizes} network",
         "notation": {"name": glyphs.name, "seed": glyphs.seed, "error": glyphs.tex.error,
                      "per_sample": glyphs.tex.per_sample, "offset": glyphs.layer_offset,
                      "delta": p.latex(general.display(delta[x.l, x.i, x.c])),
+                     "size": p.latex(general.display(n[x.l])),
+                     "kronecker": p.latex(sp.KroneckerDelta(x.i, x.k)), "unit": p.latex(x.i), "next_unit": p.latex(x.k),
+                     "signal": re.sub(r"\^\{\(?@l\)?\}|_\{@s\}", "", glyphs.tex.delta),    # δ, ε: the bare letter
                      "definition": p.latex(general.display(general.scale * Partial(E, Z[x.l, x.i, x.c]))),
                      "weight": p.latex(W[x.lw, x.i, x.j]), "bias": p.latex(b[x.lw, x.i]),
                      "input": p.latex(general.display(A[0, x.j, x.c])), "output": p.latex(
@@ -252,31 +289,49 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
                      "output_layer": p.latex(x.reader_L),
                      "g": p.function(x.l, False, p.latex), "gprime": p.function(x.l, True, p.latex)},
         "network": {"sizes": sizes, "loss": net.loss, "batch": net.batch, "depth": net.depth,
+                    "output_layer": net.depth + glyphs.layer_offset,      # the reader's L: one meaning throughout
+                    "coupled": not net.rule(net.depth).elementwise,      # a softmax output: its Jacobian has I_ik
                     "decay": net.weight_decay != 0, "lam": p.latex(lam),
                     "weight_decay": "" if isinstance(net.weight_decay, str) else p.latex(d.forward.weight_decay),
                     "parameters": net.parameter_count, "layers": _layers(d, p), "dimensions": _dimensions(d, p)},
         "forward": _checked(d, general, general.forward(), p, cache),
         "error": _checked(d, general, [general.error()], p, cache)[0],
         "chain": _checked(d, general, general.chain_rule(), p, cache),
-        "boxed": _checked(d, general, general.boxed(), p, cache),
-        "matrix": [{"lhs": p.latex(general.display(lhs)), "rhs": p.latex(general.display(rhs))} for _, lhs, rhs in
-                   matrix_form(d.closed.rules, glyphs, net.weight_decay)],
+        "boxed": _checked(d, general, boxed, p, cache),
+        "matrix": [{"lhs": line["lhs"], "rhs": line["rhs"], "note": line["assumption"]}
+                   for line in output_delta_matrix(general, p, boxed)]
+        + [{"lhs": p.latex(general.display(lhs)), "rhs": p.latex(tidy(general.display(rhs))), "note": ""}
+           for _, lhs, rhs in matrix_form(d.closed.rules, glyphs, net.weight_decay)],
+        "algorithm": _algorithm(general, p, boxed),
         "seed": _seed(d, glyphs.name),
         "worked": _worked(d, p, parameter, glyphs.name, report),
         "verification": _verification(report, p),
         "numeric": _in_notation(shared["numeric"], glyphs),
     }
     doc["holds"] = _holds(doc)
+    doc["edition"] = edition
+    doc["checks"] = _checks(doc)
     return doc
 
 
+def _checks(doc: dict) -> dict:
+    """The checks of every printed general equation, gathered: the student edition's one sentence and table."""
+    equations = doc["forward"] + [doc["error"]] + doc["chain"] + doc["boxed"]
+    return {"equations": len(equations), "instances": sum(eq["instances"] for eq in equations),
+            "proved": sum(eq["proved"] for eq in equations), "ok": all(eq["ok"] for eq in equations),
+            "failed": sum(len(eq["failed"]) for eq in equations),
+            "rows": [{key: eq[key] for key in ("lhs", "scope", "instances", "proved", "ok")} for eq in equations]}
+
+
 def render(d: Derivation, *, notation: str = "matrix", fmt: str = "latex", parameter: str | None = None,
-           title: str | None = None) -> str:
-    """The write-up as a string: ``fmt`` "latex" (a standalone article) or "markdown"."""
+           title: str | None = None, edition: str = "student") -> str:
+    """The write-up as a string: ``fmt`` "latex" (a standalone article) or "markdown"; ``edition``
+    "student" (default) or "teacher"."""
     if fmt not in RENDERERS:
         raise SpecError(f"unknown format {fmt!r}; allowed: {', '.join(RENDERERS)}")
     d = as_derivation(d, "render")
-    return render_template(RENDERERS[fmt], document(d, notation=notation, parameter=parameter, title=title))
+    return render_template(RENDERERS[fmt], document(d, notation=notation, parameter=parameter, title=title,
+                                                    edition=edition))
 
 
 def _holds(doc: dict) -> bool:
@@ -343,7 +398,7 @@ def write_atomic(path: Path, text: str) -> None:
 
 def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequence[str] = ("matrix",),
           formats: Sequence[str] = ("tex", "pdf", "md"), parameter: str | None = None,
-          title: str | None = None, stem: str = "derivation",
+          title: str | None = None, stem: str = "derivation", edition: str = "student",
           progress: Callable[[str, int, int], None] | None = None) -> Written:
     """Write the write-up of ``d`` in each notation and format into ``folder``.
 
@@ -354,6 +409,7 @@ def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequen
     formats = check_formats(formats)
     d = as_derivation(d, "write")
     check_title(title)
+    check_edition(edition)
     for name in notations:
         notation_named(name)                            # an unknown one fails here, listing the valid ones
     folder = check_folder(Path(folder))
@@ -361,7 +417,7 @@ def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequen
     shared = evidence(d, lambda done, total: tick("verify", done, total))
     docs = {}
     for name in notations:
-        docs[name] = document(d, notation=name, parameter=parameter, title=title, shared=shared)
+        docs[name] = document(d, notation=name, parameter=parameter, title=title, shared=shared, edition=edition)
         tick("write", len(docs), len(notations))
     texts = {(name, fmt): render_template(FORMATS[fmt], doc) for name, doc in docs.items() for fmt in formats}
     written = Written(ok=all(doc["holds"] for doc in docs.values()))

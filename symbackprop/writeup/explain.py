@@ -9,7 +9,7 @@ view lists every path from the parameter to E with its product of local derivati
     >>> from symbackprop import Network, derive
     >>> x = explain(derive(Network(sizes=(1, 1), activations="identity", batch=1)), "b1[1]")
     >>> print(x.text().splitlines()[-1])
-    result: ∂E/∂b¹₁ = A¹₁₁ - Y₁₁
+    result: ∂E/∂b¹₁ = A¹₁;₁ - Y₁;₁
 """
 from __future__ import annotations
 
@@ -116,7 +116,8 @@ class Explanation:
 
     def _delta_form(self) -> ChainStep:
         closed = self.d.closed.gradient_equations[self.v]
-        return ChainStep("the δ equations", "name ∂{E}/∂{Z} as {delta}: the same partial from the closed form", (),
+        return ChainStep("the {delta} equations", "name ∂{E}/∂{Z} as {delta}: the same partial from the closed form",
+                         (),
                          ((adjoint_symbol(self.v), closed),))
 
     @cached_property
@@ -183,12 +184,15 @@ class Explanation:
         p = self.printer
         return {"parameter": p.latex(self.v), "lhs": p.latex(Partial(E, self.v)), "error": self.notation.tex.error,
                 "notation": self.notation.name,
-                "steps": [{"rule": s.rule, "why": _parts(p.words(s.why), [p.latex(t) for t in s.terms]),
+                "steps": [{"rule": p.words(s.rule), "why": _parts(p.words(s.why), [p.latex(t) for t in s.terms]),
                            "rows": [{"lhs": p.latex(row[0]), "forms": [shown_lines(p, e) for e in row[1:]]}
                                     for row in s.rows]} for s in self.steps],
                 "paths": [{"nodes": [p.latex(n) for n in path.nodes], "factors": [p.latex(f) for f in path.factors]}
                           for path in self.shown_paths],
-                "path_count": self.path_count, "shown_paths": len(self.shown_paths)}
+                "path_count": self.path_count, "shown_paths": len(self.shown_paths), "samples": self.d.net.batch,
+                # the paths of one sample: a parameter is shared by the samples, each its own copy of the graph
+                "per_sample": self.path_count // self.d.net.batch
+                if self.path_count % self.d.net.batch == 0 and self.d.net.batch > 1 else 0}
 
     def text(self) -> str:
         """The steps as readable Unicode for a terminal."""
@@ -197,7 +201,7 @@ class Explanation:
                  f"network {'-'.join(map(str, net.sizes))}, {', '.join(net.layer_activations)}, {net.loss}, "
                  f"m = {net.batch}; notation {self.notation.name}"]
         for n, s in enumerate(self.steps[:-2], start=1):
-            lines.append(f"{n}. {s.rule}: " + _fill(p.words(s.why), [p.text(t) for t in s.terms]))
+            lines.append(f"{n}. {p.words(s.rule)}: " + _fill(p.words(s.why), [p.text(t) for t in s.terms]))
             lines += ["   " + " = ".join(p.text(e) for e in row) for row in s.rows]
         lines.append(f"paths: {self.path_count} from {p.text(self.v)} to {self.notation.error}"
                      + (f" (first {MAX_PATHS} shown)" if self.path_count > MAX_PATHS else ""))

@@ -68,14 +68,18 @@ class Printer:
     ``uniform``: one activation in every layer (ufldl writes σ without a layer then).
     """
 
-    def __init__(self, notation: Notation, *, samples: int | sp.Expr = 2, uniform: bool = True):
+    def __init__(self, notation: Notation, *, samples: int | sp.Expr = 2, uniform: bool = True, own: bool = True):
         self.notation, self.samples, self.uniform = notation, samples, uniform
         self.glyphs = notation.tex
+        self.own = own or not notation.tex.g_other        # the seed's glyph for g (σ) fits every layer
 
     @classmethod
     def for_network(cls, notation: Notation, net) -> Printer:
-        """The printer for one network: its batch, and whether every layer has the same activation."""
-        return cls(notation, samples=net.batch, uniform=len(set(net.layer_activations)) == 1)
+        """The printer for one network: its batch, whether every layer has the same activation, and
+        whether that is the seed's own (ufldl's σ is the sigmoid; any other activation is f)."""
+        seeds = notation.preset.get("activations")
+        return cls(notation, samples=net.batch, uniform=len(set(net.layer_activations)) == 1,
+                   own=set(net.layer_activations) <= {seeds})
 
     # --- the glyph of one quantity -------------------------------------------------------------
 
@@ -89,8 +93,8 @@ class Printer:
         text = sep.join(units)
         if q.sample is None:
             return text
-        if not self.glyphs.per_sample:
-            return text + sep + tex(q.sample)
+        if not self.glyphs.per_sample:      # W^1_{12} is unit 1, input 2; Z^1_{1;2} unit 1, sample 2
+            return text + ("," if brackets else ";") + tex(q.sample)
         return text + ";" + tex(q.sample) if self.samples != 1 else text
 
     def glyph(self, q: Quantity, tex, brackets: bool = False) -> str:
@@ -111,7 +115,10 @@ class Printer:
         return pattern.replace("@l", tex(self.layer(kind, layer)))
 
     def function(self, layer, prime: bool, tex) -> str:
-        pattern = self.glyphs.gprime if prime else self.glyphs.g
+        if self.own:
+            pattern = self.glyphs.gprime if prime else self.glyphs.g
+        else:
+            pattern = self.glyphs.gprime_other if prime else self.glyphs.g_other
         reader = tex(self.layer("g", layer))
         return pattern.replace("@L", "" if self.uniform else "^{(" + reader + ")}").replace("@l", reader)
 
@@ -130,8 +137,9 @@ class Printer:
 
     def words(self, text: str) -> str:
         """Our reasons in the notation's letters: {E}, {Z}, {A}, {W}, {b}, {delta}, {g} -> J, z, a, θ, … ."""
+        glyph_of = {**GLYPH, **({} if self.own else {"g": "g_other"})}
         names = {key: tex_to_text(re.split(r"[\^_@(]", getattr(self.glyphs, glyph), maxsplit=1)[0])
-                 for key, glyph in GLYPH.items()}
+                 for key, glyph in glyph_of.items()}
         return re.sub(r"\{(\w+)\}", lambda m: names.get(m[1], m[0]), text)
 
     def latex_lines(self, expr, width: int = LINE_WIDTH) -> list[str]:
@@ -300,7 +308,7 @@ class _Tex(LatexPrinter):
             return super()._print_MatrixSymbol(expr)
         kind, base, shift = expr.name.split("|")
         layer = (sp.Integer(base) if base.isdigit() else sp.Symbol(base, integer=True, positive=True)) + int(shift)
-        if kind in ("dW", "db"):
+        if kind in ("dW", "db", "dA"):
             return _Tex._partial(self.p.glyphs.error, self.p.matrix_glyph(kind[1], layer, self.tex))
         if kind == "gprime":
             Z = self.p.matrix_glyph("Z", layer, self.tex)

@@ -1,0 +1,128 @@
+"""Issue 13's clashes and confusions, one test each: every one failed before its fix.
+
+L has one meaning in every notation; "seed" means a source derivation only; the ufldl document speaks of ε,
+and writes σ only for the sigmoid; no stray 1 at m = 1; every symbol defined before use; the softmax + cce
+δ^L derived through the Jacobian sum; the paths counted per sample; a write-up batch that keeps shapes apart.
+"""
+import dataclasses
+
+import pytest
+import sympy as sp
+
+from symbackprop import Network, derive
+from symbackprop.model.notations import notation
+from symbackprop.symbolic.derive import Step
+from symbackprop.symbolic.general import A, E, General, Partial, Z
+from symbackprop.symbolic.verify import check_step
+from symbackprop.writeup.document import document, render, write_up_batch
+
+SEED_THETA = Network(sizes=(2, 3, 1), activations="sigmoid", loss="bce", batch=2)
+SEED_UFLDL = Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=1)
+SOFTMAX = Network(sizes=(2, 3, 3), activations=("tanh", "softmax"), loss="cce", batch=2)
+
+
+@pytest.fixture(scope="module")
+def theta():
+    return render(derive(SEED_THETA), notation="theta", fmt="markdown")
+
+
+@pytest.fixture(scope="module")
+def ufldl():
+    return render(derive(SEED_UFLDL), notation="ufldl", fmt="markdown")
+
+
+def test_L_is_the_output_layer_in_every_notation(theta, ufldl):
+    """Before: "L = 2 layers with weights", then δ^(L) with L = 3."""
+    for text in (theta, ufldl):
+        assert "$L = 2$" not in text and "the output layer is $L = 3$" in text
+        assert "The network has 2 layers with weights" in text
+    matrix = render(derive(SEED_THETA), notation="matrix", fmt="markdown")
+    assert "the output layer is $L = 2$" in matrix
+
+
+def test_seed_means_a_source_derivation_only(theta):
+    """Before: "at a random point (seed 0, 8 samples)" beside seed 001."""
+    assert "(seed 0," not in theta and "random point (NumPy's generator `default_rng(0)`, 8 samples)" in theta
+    assert "seed 001" in theta
+
+
+def test_the_ufldl_document_speaks_of_epsilon(ufldl):
+    """Before: "the δ equations" in a document whose error signal is ε."""
+    assert "δ" not in ufldl and r"\delta" not in ufldl
+    assert r"By the $\varepsilon$ equations" in ufldl and "the ε equations" in ufldl
+
+
+def test_sigma_is_the_sigmoid_only():
+    """Before: σ written for tanh in ufldl."""
+    tanh = render(derive(dataclasses.replace(SEED_UFLDL, activations="tanh")), notation="ufldl", fmt="markdown")
+    assert r"\sigma" not in tanh and r"{f}'\left(z^{(L)}_{i}\right)" in tanh
+    sigmoid = render(derive(SEED_UFLDL), notation="ufldl", fmt="markdown")
+    assert r"{\sigma}'\left(z^{(L)}_{i}\right)" in sigmoid and "{f}'" not in sigmoid
+
+
+def test_no_stray_one_at_one_sample(ufldl):
+    """Before: 1/m at m = 1 printed as "1 ε" beside the bold 1."""
+    assert r"= 1 \varepsilon" not in ufldl
+    assert r"\frac{\partial J}{\partial W^{(l)}} &= \varepsilon^{(l + 1)} \left(a^{(l)}\right)^{T}" in ufldl
+
+
+def test_every_symbol_is_defined_before_use(theta):
+    """Before: n^l, s_l, Ψ and I were never defined."""
+    definitions = theta.index("Here $s_{l}$ is the number of units in layer $l$")
+    assert r"$\Psi^{(l)}$ its derivative" in theta and definitions < theta.index("## 2. The forward pass")
+    matrix = render(derive(SOFTMAX), fmt="markdown")
+    assert "Here $n^{l}$ is the number of units" in matrix
+    assert "$I_{ik}$ is 1 when $i = k$ and 0 otherwise" in matrix
+    assert matrix.index("$I_{ik}$ is 1") < matrix.index("I_{ik}", matrix.index("## 2. The forward pass"))
+
+
+def test_softmax_cce_delta_is_derived_through_the_jacobian_sum():
+    """Before: "∂E/∂A and g′ cancel", which is the elementwise argument, for a softmax output."""
+    d = derive(SOFTMAX)
+    doc = document(d)
+    (jacobian,) = [eq for eq in doc["chain"] if eq["label"] == "dZL"]
+    assert jacobian["ok"] and jacobian["proved"] == jacobian["instances"] == 3 * 2
+    assert r"\sum_{k=1}^{n^{L}} \left(I_{ik} - A^{L}_{i;c}\right) A^{L}_{k;c} \frac{\partial E}{\partial A^{L}_{k;c}}" \
+        in jacobian["lines"]
+    (output,) = [eq for eq in doc["boxed"] if eq["label"] == "delta L"]
+    assert "cancel" not in output["why"] and "Jacobian sum" in output["why"]
+    # the Jacobian step is checked, not printed: without its identity part it fails
+    general = General(d.chain, notation("matrix"))
+    (eq,) = [eq for eq in general.chain_rule() if eq.label == "dZL"]
+    wrong = dataclasses.replace(eq, rhs=eq.rhs.replace(sp.KroneckerDelta, lambda *args: sp.Integer(0)))
+    results = [check_step(d, Step(name, truth, claim, assume=assume))
+               for name, truth, claim, assume in general.check_instances(wrong)]
+    assert results and not any(r.ok for r in results)
+    assert eq.lhs == Partial(E, Z[general.x.L, general.x.i, general.x.c]) and eq.rhs.has(A)
+    elementwise = document(derive(SEED_THETA))
+    assert "dZL" not in [eq["label"] for eq in elementwise["chain"]]
+
+
+def test_paths_are_counted_per_sample():
+    """Before: "2 paths" for what is one path through the network in each of two samples."""
+    text = render(derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=2)), fmt="markdown")
+    assert "(2 in all: 1 through the network in each of the $m = 2$ samples)" in text
+    one = render(derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=1)), fmt="markdown")
+    assert "(1 in all)" in one
+
+
+@pytest.mark.parametrize("sizes", [(2, 3, 1), (4, 8, 8, 3), (3, 4, 5, 2), (1, 1), (2, 2, 2), (3, 3, 4, 5, 6)])
+def test_the_write_up_batch_keeps_every_shape_distinct(sizes):
+    """Before: m = 2 made A^0 of 2-3-1 square (2 × 2) and printed 1/m as "/2", like the loss's ½."""
+    m = write_up_batch(sizes)
+    assert m >= 3
+    for l in range(1, len(sizes)):
+        weight, activations, previous = (sizes[l], sizes[l - 1]), (sizes[l], m), (sizes[l - 1], m)
+        assert activations != weight and previous[0] != previous[1] and activations[0] != activations[1]
+    assert m == min(k for k in range(3, 100) if k not in sizes)
+
+
+def test_the_matrix_notation_marks_the_sample():
+    """Before: Z¹₁₂ (unit 1, sample 2) and W¹₁₂ (unit 1, input 2) were written alike."""
+    from symbackprop.writeup.printing import Printer
+    p = Printer(notation("matrix"))
+    assert p.latex(sp.Symbol("Z1_1_2")) == "Z^{1}_{1;2}" and p.latex(sp.Symbol("W1_1_2")) == "W^{1}_{12}"
+    assert p.text(sp.Symbol("A1_2_1")) != p.text(sp.Symbol("W1_2_1")).replace("W", "A")
+    text = render(derive(SEED_THETA), fmt="markdown")
+    assert "the target $Y_{i;c}$ (after the semicolon, the sample)" in text
+    assert r"\frac{\partial E}{\partial W^{1}_{11}} &= \frac{\partial E}{\partial Z^{1}_{1;1}}" in text

@@ -1,0 +1,99 @@
+"""The two editions of a write-up: the student edition derives and explains, with the machine's evidence in one
+sentence and an appendix; the teacher edition has every check under its equation and every table in the text."""
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+from helpers import require_latex
+
+from symbackprop import Network, derive
+from symbackprop.model.errors import SpecError
+from symbackprop.model.notations import notation
+from symbackprop.symbolic.general import General
+from symbackprop.writeup.document import document, render, write
+from symbackprop.writeup.layout import render_template
+from symbackprop.writeup.pdf import pdf_text
+
+NET = Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=2)
+SCRIPT = shutil.which("symbackprop")
+
+
+@pytest.fixture(scope="module")
+def d():
+    return derive(NET)
+
+
+def instances(d) -> tuple[int, int]:
+    """Independently of the document: every general equation's instances in this network."""
+    general = General(d.chain, notation("matrix"))
+    eqs = general.forward() + [general.error()] + general.chain_rule() + general.boxed()
+    return len(eqs), sum(len(general.check_instances(eq)) for eq in eqs)
+
+
+@pytest.mark.parametrize("fmt", ["latex", "markdown"])
+def test_the_student_edition_keeps_the_bookkeeping_out_of_the_text(d, fmt):
+    text = render(d, fmt=fmt)
+    equations, count = instances(d)
+    assert (equations, count) == (12, 67)            # by hand: 8 + 8 + 1 + 9 + 4 + 8 + 6 + 2 + 2 + 6 + 9 + 4
+    assert "Checked on this network" not in text and "atol" not in text
+    assert text.count("How this document was checked") == 1
+    assert f"Each of the {equations} general equations below" in text and f"({count} instances)" in text
+    body, appendix = text.split(r"\appendix" if fmt == "latex" else "## Appendix A")
+    assert "induction over layers" not in body and "induction over layers" in appendix     # the tables: appendix
+    assert appendix.count("| holds |" if fmt == "markdown" else "& holds") == equations
+
+
+@pytest.mark.parametrize("fmt", ["latex", "markdown"])
+def test_the_teacher_edition_has_every_check_and_table(d, fmt):
+    text = render(d, fmt=fmt, edition="teacher")
+    assert text.count("Checked on this network: ") == 12 and "all 8 instances hold (8 proved exactly)" in text
+    assert "atol" in text and "How this document was checked" not in text
+    assert "Appendix" not in text and r"\appendix" not in text
+
+
+def test_a_failing_equation_shows_in_the_student_edition_too(d):
+    doc = document(d)
+    doc["chain"][0] = {**doc["chain"][0], "ok": False, "failed": ["dE/dW1[1,1]"]}
+    for name in ("derivation.tex.j2", "derivation.md.j2"):
+        assert "Fails on this network" in render_template(name, doc)
+
+
+def test_an_unknown_edition_is_refused(d, tmp_path):
+    with pytest.raises(SpecError, match="unknown edition 'answer key'; allowed: student, teacher"):
+        render(d, edition="answer key")
+    with pytest.raises(SpecError, match="unknown edition"):
+        write(d, tmp_path, edition="lecturer", formats=("md",))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cli_writes_either_edition(tmp_path):
+    require_latex()
+    env = {**os.environ}
+    out = subprocess.run([SCRIPT, "derive", "--edition", "teacher", "-o", str(tmp_path / "t")], capture_output=True,
+                         text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "Checked on this network: all 16 instances hold" in (tmp_path / "t" / "derivation.md").read_text()  # m = 4
+    text = pdf_text(tmp_path / "t" / "derivation.pdf")
+    assert "Checked on this network" in text and "atol" in text
+    out = subprocess.run([SCRIPT, "derive", "-o", str(tmp_path / "s")], capture_output=True,
+                         text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    text = pdf_text(tmp_path / "s" / "derivation.pdf")
+    assert "Checked on this network" not in text and "How this document was checked" in text
+    assert re.search(r"\bA\s+Verification", text) and "Numeric comparison" in text       # the appendix's sections
+    tex = (tmp_path / "s" / "derivation.tex").read_text()
+    assert tex.index(r"\appendix") < tex.index(r"\section{Verification}") < tex.index(r"\section{Numeric comparison}")
+    bad = subprocess.run([SCRIPT, "derive", "--edition", "answers", "-o", str(tmp_path / "x")], capture_output=True,
+                         text=True, timeout=60, env=env)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
+
+
+def test_the_evidence_sentence_says_proved_only_when_every_instance_is(d):
+    doc = document(d)
+    assert "proved equal to direct differentiation" in render_template("derivation.md.j2", doc)
+    doc["checks"] = {**doc["checks"], "proved": doc["checks"]["instances"] - 3}
+    text = render_template("derivation.md.j2", doc)
+    assert "and proved equal to direct" not in text and f"and found equal ({doc['checks']['proved']} proved exactly, the rest " \
+        "numerically)" in text
