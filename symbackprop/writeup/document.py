@@ -29,6 +29,7 @@ from ..numeric.gradcheck import gradcheck
 from ..symbolic.derive import Derivation, Step, as_derivation
 from ..symbolic.general import A, E, General, Partial, W, Y, Z, b, delta, lam, layer_matrix, matrix_form
 from ..symbolic.verify import PROVED, Report, check_step, verify
+from . import numbers as worked_numbers
 from . import seeds
 from .explain import explain, shown_lines
 from .layout import MATHS, render_template
@@ -198,16 +199,25 @@ def _seed(d: Derivation, notation_name: str) -> dict:
     return out
 
 
+def _numbers(d: Derivation, p: Printer, parameter: str, inputs: worked_numbers.Inputs | None) -> dict:
+    """The worked numbers (writeup.numbers), or why there are none."""
+    if not all(d.net.rule(l).concrete for l in d.forward.layers):
+        return {"absent": "a generic activation g has no numeric value", "ok": True}
+    return worked_numbers.context(worked_numbers.compute(d, inputs), p, parameter)
+
+
 def evidence(d: Derivation, progress: Callable[[int, int], None] | None = None) -> dict:
     """What a write-up reports in any notation: the verification and the numeric comparison."""
     return {"report": verify(d, progress=progress), "numeric": _numeric(d), "cache": {}}
 
 
 def document(d: Derivation, *, notation: str = "matrix", parameter: str | None = None,
-             title: str | None = None, shared: dict | None = None) -> dict:
+             title: str | None = None, shared: dict | None = None,
+             numbers: worked_numbers.Inputs | None = None) -> dict:
     """Everything a write-up of ``d`` shows, as strings and lists in ``notation``.
 
-    ``shared``: ``evidence(d)``, computed once for several notations.
+    ``shared``: ``evidence(d)``, computed once for several notations. ``numbers``: the parameters, data
+    and learning rate of the worked numbers (default: random ones from seed 0, η = 0.5).
     """
     glyphs = notation_named(notation)
     parameter = canonical_parameter(parameter) if parameter else DEFAULT_PARAMETER
@@ -245,18 +255,20 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
         "worked": _worked(d, p, parameter, glyphs.name, report),
         "verification": _verification(report, p),
         "numeric": _in_notation(shared["numeric"], glyphs),
+        "numbers": _numbers(d, p, parameter, numbers),
     }
-    doc["holds"] = _holds(doc)
+    doc["holds"] = _holds(doc) and doc["numbers"]["ok"]
     return doc
 
 
 def render(d: Derivation, *, notation: str = "matrix", fmt: str = "latex", parameter: str | None = None,
-           title: str | None = None) -> str:
+           title: str | None = None, numbers: worked_numbers.Inputs | None = None) -> str:
     """The write-up as a string: ``fmt`` "latex" (a standalone article) or "markdown"."""
     if fmt not in RENDERERS:
         raise SpecError(f"unknown format {fmt!r}; allowed: {', '.join(RENDERERS)}")
     d = as_derivation(d, "render")
-    return render_template(RENDERERS[fmt], document(d, notation=notation, parameter=parameter, title=title))
+    return render_template(RENDERERS[fmt], document(d, notation=notation, parameter=parameter, title=title,
+                                                    numbers=numbers))
 
 
 def _holds(doc: dict) -> bool:
@@ -324,24 +336,27 @@ def write_atomic(path: Path, text: str) -> None:
 def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequence[str] = ("matrix",),
           formats: Sequence[str] = ("tex", "pdf", "md"), parameter: str | None = None,
           title: str | None = None, stem: str = "derivation",
-          progress: Callable[[str, int, int], None] | None = None) -> Written:
+          progress: Callable[[str, int, int], None] | None = None,
+          numbers: worked_numbers.Inputs | None = None) -> Written:
     """Write the write-up of ``d`` in each notation and format into ``folder``.
 
     Files are named ``<stem>.<ext>``, or ``<stem>-<notation>.<ext>`` for several notations.
     Everything is rendered before anything is written. Without a LaTeX engine the .tex and .md
-    are still written and ``problems`` says how to get the PDF.
+    are still written and ``problems`` says how to get the PDF. ``numbers``: as for ``document``.
     """
     formats = check_formats(formats)
     d = as_derivation(d, "write")
     check_title(title)
     for name in notations:
         notation_named(name)                            # an unknown one fails here, listing the valid ones
+    if numbers is not None:
+        worked_numbers.check(d, numbers)                # bad parameters or data: nothing written
     folder = check_folder(Path(folder))
     tick = progress or (lambda stage, done, total: None)       # ("verify" | "write", done, total)
     shared = evidence(d, lambda done, total: tick("verify", done, total))
     docs = {}
     for name in notations:
-        docs[name] = document(d, notation=name, parameter=parameter, title=title, shared=shared)
+        docs[name] = document(d, notation=name, parameter=parameter, title=title, shared=shared, numbers=numbers)
         tick("write", len(docs), len(notations))
     texts = {(name, fmt): render_template(FORMATS[fmt], doc) for name, doc in docs.items() for fmt in formats}
     written = Written(ok=all(doc["holds"] for doc in docs.values()))
