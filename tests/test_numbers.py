@@ -1,6 +1,9 @@
 """The worked numbers: a published example digit for digit, every number against a hand-written back-prop,
 the chain-rule equations in numbers equal to their values, bounded tables, one-line errors, the CLI."""
+import os
 import re
+import shutil
+import subprocess
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -277,3 +280,54 @@ def test_a_generic_network_has_no_numbers_and_says_why():
     with pytest.raises(SpecError, match="generic activation"):
         compute(d)
     assert "No worked numbers: a generic activation g has no numeric value." in render(d, fmt="markdown")
+
+
+# --- the command line ----------------------------------------------------------------------------------
+
+SCRIPT = shutil.which("symbackprop")
+
+
+def run(*args, cwd=None):
+    return subprocess.run([SCRIPT, *args], capture_output=True, text=True, timeout=300, cwd=cwd, env=dict(os.environ))
+
+
+def test_cli_works_mazur_from_npz_files(tmp_path):
+    np.savez(tmp_path / "p.npz", **MAZUR_PARAMS)
+    np.savez(tmp_path / "d.npz", X=MAZUR_X, Y=MAZUR_Y)
+    out = run("derive", "--sizes", "2,2,2", "--batch", "1", "--params", str(tmp_path / "p.npz"), "--data",
+              str(tmp_path / "d.npz"), "--learning-rate", "0.5", "--format", "md", "-o", str(tmp_path / "o"))
+    assert out.returncode == 0, out.stderr
+    md = (tmp_path / "o" / "derivation.md").read_text()
+    assert "at the parameters and data given, with learning rate $\\eta = 0.5$" in md
+    for name, lhs, published in MAZUR:
+        assert agrees(printed_value(md, lhs), published), name
+
+
+def test_cli_default_is_seed_0_and_a_seed_changes_the_numbers(tmp_path):
+    a = run("derive", "--format", "md", "-o", str(tmp_path / "a"))
+    b = run("derive", "--format", "md", "-o", str(tmp_path / "b"), "--seed", "5", "--learning-rate", "0.1")
+    assert a.returncode == b.returncode == 0, a.stderr + b.stderr
+    first, second = ((tmp_path / k / "derivation.md").read_text() for k in "ab")
+    assert "at random parameters and data (seed 0), with learning rate $\\eta = 0.5$" in first
+    assert "at random parameters and data (seed 5), with learning rate $\\eta = 0.1$" in second
+    assert printed_value(first, "The error: $E") != printed_value(second, "The error: $E")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--learning-rate", "-1"], "argument --learning-rate: expected a finite number > 0, got '-1'"),
+    (["--learning-rate", "fast"], "argument --learning-rate: expected a number, got 'fast'"),
+    (["--seed", "-3"], "argument --seed: expected an integer >= 0, got '-3'"),
+    (["--params", "missing.npz"], "--params: no such file 'missing.npz'"),
+    (["--data", "bad.npz"], "--data: 'bad.npz' is not a NumPy .npz archive of arrays"),
+    (["--data", "d3.npz"], "the data has m = 3 (columns of X); the derivation is for a batch of m = 2: derive it "
+                           "with --batch 3"),
+    (["--params", "p.npz"], "--params 'p.npz' must hold exactly W1, b1, W2, b2: missing b1, W2, b2"),
+])
+def test_cli_bad_worked_inputs_are_one_line_exit_2(tmp_path, args, message):
+    (tmp_path / "bad.npz").write_text("not a zip")
+    np.savez(tmp_path / "d3.npz", X=np.zeros((2, 3)), Y=np.zeros((1, 3)))
+    np.savez(tmp_path / "p.npz", W1=np.zeros((3, 2)))
+    out = run("derive", "--format", "md", *args, cwd=tmp_path)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.startswith("symbackprop: error: " + message) and out.stderr.count("\n") == 1, out.stderr
+    assert not (tmp_path / "derivation").exists()
