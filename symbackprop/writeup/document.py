@@ -29,8 +29,8 @@ from ..numeric.gradcheck import gradcheck
 from ..symbolic.derive import Derivation, Step, as_derivation
 from ..symbolic.general import A, E, General, Partial, W, Y, Z, b, delta, lam, layer_matrix, matrix_form
 from ..symbolic.verify import PROVED, Report, check_step, verify
+from . import figures, seeds
 from . import numbers as worked_numbers
-from . import seeds
 from .explain import explain, shown_lines
 from .layout import MATHS, render_template
 from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
@@ -256,6 +256,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
         "verification": _verification(report, p),
         "numeric": _in_notation(shared["numeric"], glyphs),
         "numbers": _numbers(d, p, parameter, numbers),
+        "figure": figures.picture(explain(d, parameter, notation=glyphs.name)), "image": "",
     }
     doc["holds"] = _holds(doc) and doc["numbers"]["ok"]
     return doc
@@ -358,11 +359,16 @@ def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequen
     for name in notations:
         docs[name] = document(d, notation=name, parameter=parameter, title=title, shared=shared, numbers=numbers)
         tick("write", len(docs), len(notations))
-    texts = {(name, fmt): render_template(FORMATS[fmt], doc) for name, doc in docs.items() for fmt in formats}
+    name_of = {name: f"{stem}-{name}" if len(notations) > 1 else stem for name in notations}
+    images = {name: (f"{name_of[name]}.svg" if "md" in formats and not doc["figure"]["absent"] else "")
+              for name, doc in docs.items()}          # the Markdown's network figure, an SVG beside it
+    texts = {(name, fmt): render_template(FORMATS[fmt], {**doc, "image": images[name] if fmt == "md" else ""})
+             for name, doc in docs.items() for fmt in formats}
+    texts.update({(name, "svg"): figures.svg(docs[name]["figure"]) for name, image in images.items() if image})
     written = Written(ok=all(doc["holds"] for doc in docs.values()))
     engine = find_engine() if "pdf" in formats else None
     for (name, fmt), text in texts.items():
-        path = folder / (f"{stem}-{name}.{fmt}" if len(notations) > 1 else f"{stem}.{fmt}")
+        path = folder / f"{name_of[name]}.{fmt}"
         try:
             _write_one(written, path, fmt, text, engine)
         except OSError as error:                 # a full disk, a folder where the file goes: one line, no half file

@@ -315,7 +315,7 @@ def context(w: Worked, p: Printer, parameter: str) -> dict:
             "error": p.glyphs.error, "reader_scale": c.reader_scale,
             "inputs": inputs, "inputs_note": inputs_note, "units": units, "units_note": units_note,
             "deltas": deltas, "deltas_note": deltas_note, "parameters": params, "parameters_note": params_note,
-            "chains": [_chain(c, name) for name in chosen],
+            "chains": [_chain(c, name) for name in chosen], "local": _local(c, chosen[-1]),
             "route_difference": f"{w.route_difference:.1e}", "ok": w.ok}
 
 
@@ -361,6 +361,29 @@ def _chain(c: _Context, name: str) -> dict:
                         + _bracketed(c.w.gradients[v.name])], "value": number(c.w.updated[v.name])}
     return {"name": name, "parameter": c.p.latex(v), "layer": l, "output": l == L, "deltas": steps,
             "gradient": gradient, "step": step, "note": "; ".join(notes)}
+
+
+def _local(c: _Context, name: str) -> dict:
+    """One hidden unit's local picture, sample 1: the upstream gradient ∂E/∂A times the local derivative g'(Z)
+    gives ∂E/∂Z. The unit is the first-layer chain's; none where it is an output unit or g acts on a column."""
+    d, fp = c.d, c.d.forward
+    l, i = fp.parameter_rows[name]
+    if l == d.net.depth or not d.net.rule(l).elementwise:
+        return {}
+    z, a = fp.Z[l][i - 1, 0], fp.A[l][i - 1, 0]
+    upstream = sp.Add(*[fp.W[l + 1][k, i - 1] * d.closed.delta[l + 1][k, 0] for k in range(d.net.sizes[l + 1])])
+    gprime = fp.table_form(d.net.rule(l).textbook_derivative(z, a, l))
+    values = {s: c.w.values[s.name] for s in upstream.free_symbols if s.name in c.w.values}
+    values.update({s: c.w.parameters[s.name] for s in upstream.free_symbols if s.name in c.w.parameters})
+    up = float(upstream.xreplace(values))
+    local = float(gprime.xreplace({s: c.w.values[s.name] for s in gprime.free_symbols}))
+    return {"g": c.p.function(l, False, c.p.latex), "z": c.p.latex(z), "a": c.p.latex(a),
+            "z_value": number(c.w.values[z.name]), "a_value": number(c.w.values[a.name]),
+            "upstream_lhs": c.p.latex(Partial(E, a)),
+            "upstream": c.p.latex_lines(upstream)[0] if len(c.p.latex_lines(upstream)) == 1 else "",
+            "upstream_value": number(up), "gprime_lhs": c.p.function(l, True, c.p.latex) + r"\left(" + c.p.latex(z)
+            + r"\right)", "gprime": c.p.latex(gprime), "gprime_value": number(local),
+            "lhs": c.p.latex(Partial(E, z)), "value": number(up * local), "exact": up * local}
 
 
 ETA = sp.Symbol("eta", positive=True)
