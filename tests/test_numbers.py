@@ -331,3 +331,15 @@ def test_cli_bad_worked_inputs_are_one_line_exit_2(tmp_path, args, message):
     assert out.returncode == 2, out.stderr
     assert out.stderr.startswith("symbackprop: error: " + message) and out.stderr.count("\n") == 1, out.stderr
     assert not (tmp_path / "derivation").exists()
+
+
+def test_a_long_equation_is_shown_with_its_value_alone():
+    """δ¹ of a unit feeding 30 units is 62 quantities: written symbolically and by its value, not in numbers."""
+    net = Network(sizes=(1, 2, 30, 1), activations="tanh", loss="mse", batch=1)
+    d = derive(net)
+    chain = context(compute(d), Printer.for_network(notation("matrix"), net), "W1[1,1]")["chains"][1]
+    last = chain["deltas"][-1]
+    assert last["lhs"] == r"\delta^{1}_{11}" and last["numbers"] == [] and last["value"]
+    assert all(eq["numbers"] for eq in chain["deltas"][:-1])
+    tex = render(d, fmt="latex")
+    assert r"\\" + "\n&= \n" not in tex and "&= \\\\" not in tex

@@ -43,6 +43,7 @@ DIGITS = 10                        # significant digits printed: at least 9, as 
 MAX_ROWS = 48                      # rows of each table shown; past this, the first ones, and the text says so
 MAX_SAMPLES = 2                    # samples whose δ are worked in the chain-rule equations
 MAX_UNITS = 4                      # units of a layer whose δ are worked in the chain-rule equations
+MAX_SYMBOLS = 24                   # an equation with more quantities than this is shown with its value, not its numbers
 CROSS_CHECK = 1e-9                 # |numbers − generated matrix route| allowed, relative to the largest gradient
 
 
@@ -330,7 +331,8 @@ def _chosen(d: Derivation, parameter: str) -> list[str]:
 
 def _equation(c: _Context, lhs: str, expr: sp.Expr, value: float) -> dict:
     """lhs = the equation as the document prints it = the same with numbers = the value."""
-    return {"lhs": lhs, "symbolic": c.p.latex_lines(expr), "numbers": c.numeric_lines(expr),
+    shown = len(expr.free_symbols) <= MAX_SYMBOLS
+    return {"lhs": lhs, "symbolic": c.p.latex_lines(expr), "numbers": c.numeric_lines(expr) if shown else [],
             "value": number(value)}
 
 
