@@ -343,3 +343,38 @@ def test_a_long_equation_is_shown_with_its_value_alone():
     assert all(eq["numbers"] for eq in chain["deltas"][:-1])
     tex = render(d, fmt="latex")
     assert r"\\" + "\n&= \n" not in tex and "&= \\\\" not in tex
+
+
+def _entry_networks():
+    from symbackprop.model.activations import ACTIVATIONS
+    from symbackprop.model.losses import LOSSES
+    nets = [Network(sizes=(2, 2, 1), activations=name, loss="mse", batch=2)
+            for name, entry in ACTIVATIONS.items() if entry.concrete and entry.elementwise]
+    nets.append(Network(sizes=(2, 2, 1), activations="z*sigmoid(z)", loss="mse", batch=2))     # a formula of one's own
+    nets += [Network(sizes=(2, 2, 2), activations=("tanh", "softmax") if LOSSES[name].needs_softmax else "sigmoid",
+                     loss=name, batch=2) for name in LOSSES]
+    return nets
+
+
+@pytest.mark.parametrize("net", _entry_networks(), ids=lambda n: f"{n.activations}-{n.loss}")
+def test_every_rule_entry_works_its_numbers(net):
+    """Every activation and loss of the registries: the numbers' gradients equal the generated matrix route and,
+    where the entry has hand-written NumPy forms, the hand-written back-prop."""
+    rng = np.random.default_rng(7)
+    params, (X, Y) = random_params(net, rng), random_data(net, net.batch, rng)
+    w = compute(derive(net), Inputs(params=params, X=X, Y=Y))
+    assert w.ok and all(np.isfinite(v) for v in w.values.values())
+    try:
+        grads = handwritten.gradient(net, params, X, Y)
+    except handwritten.Refused:
+        return
+    for l in range(1, net.depth + 1):
+        for (i, j), g in np.ndenumerate(grads[f"W{l}"]):
+            assert w.gradients[f"W{l}_{i + 1}_{j + 1}"] == pytest.approx(g, rel=1e-10, abs=1e-13)
+
+
+def test_numbers_that_overflow_are_refused_in_one_line():
+    params = {"W1": np.full((3, 2), 1e300), "b1": np.zeros(3), "W2": np.full((1, 3), 1e300), "b2": np.zeros(1)}
+    with pytest.raises(SpecError, match=r"^the worked numbers overflow at these parameters and data \(.* is not "
+                                        r"finite\); give smaller values$"):
+        compute(derive(Network()), Inputs(params=params, X=[[1e10, 1.0], [1.0, 1.0]], Y=[[0.0, 1.0]]))

@@ -29,6 +29,7 @@ import numpy as np
 import sympy as sp
 
 from ..model.errors import SpecError
+from ..model.stable import stabilise
 from ..numeric import codegen
 from ..numeric.arrays import check_data, check_params, random_data, random_params
 from ..numeric.lambdify import activation_value, lambdify, loss_term
@@ -130,10 +131,10 @@ def _program(d: Derivation, decay: sp.Symbol | None) -> codegen.Function:
     names = [s.name for l in fp.layers for s in (*fp.Z[l], *fp.A[l])] + ["E"]
     for l in reversed(fp.layers):
         for s, equation in zip(closed.delta[l], closed.delta_equations[l], strict=True):
-            f.assign(s.name, equation)
+            f.assign(s.name, stabilise(equation))           # erf, log(1 + e^z), 1/(1 + e^z): equal forms NumPy runs
             names.append(s.name)
     for v in fp.parameters.values():
-        f.assign("d_" + v.name, closed.gradient_equations[v])
+        f.assign("d_" + v.name, stabilise(closed.gradient_equations[v]))
     f.returns = "{" + ", ".join(f"{n!r}: {n}" for n in names) + "}, [" + ", ".join(
         "d_" + v.name for v in fp.parameters.values()) + "]"
     return f
@@ -147,7 +148,7 @@ def _run(function, d: Derivation, params: dict[str, np.ndarray], X: np.ndarray, 
         args += [float(x) for x in params[f"W{l}"].ravel()] + [float(x) for x in params[f"b{l}"]]
     args += [float(x) for x in X.ravel()] + [float(x) for x in Y.ravel()]
     args += [decay] if decay is not None else []
-    with np.errstate(over="ignore", under="ignore"):
+    with np.errstate(all="ignore"):                         # a value that is not finite is refused below
         values, gradients = function(*args)
     out = {k: float(v) for k, v in values.items()}
     bad = [k for k, v in [*out.items(), *zip(fp.parameters, gradients, strict=True)] if not np.isfinite(float(v))]
