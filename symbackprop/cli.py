@@ -49,6 +49,7 @@ from .symbolic.verify import FAILED, Report, verify
 from .writeup import seeds
 from .writeup.document import EDITIONS, FORMATS, check_formats, write, write_up_batch
 from .writeup.explain import explain
+from .writeup.numbers import DEFAULT_LEARNING_RATE, DEFAULT_SEED, Inputs
 
 DEFAULTS = {"sizes": (2, 3, 1), "activations": "sigmoid", "loss": "mse", "batch": 2, "weight_decay": 0}
 
@@ -94,6 +95,13 @@ def _positive(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _learning_rate(text: str) -> float:
+    value = _number(text)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
     return value
 
 
@@ -218,7 +226,9 @@ class Progress:
         stop = threading.Event()
 
         def tick() -> None:
-            while not stop.wait(self.after):
+            wait = self.after
+            while not stop.wait(wait):
+                wait = max(self.after, 1.0)                     # then once a second, however soon it started
                 elapsed = time.perf_counter() - self.start
                 print(f"{label}: {elapsed:.0f} s", end="\r" if self.stream.isatty() else "\n", file=self.stream,
                       flush=True)
@@ -420,10 +430,20 @@ def _formats(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _worked_inputs(args: argparse.Namespace, net: Network) -> Inputs:
+    """The worked numbers' parameters and data from .npz files (read as gradcheck reads them), else from --seed."""
+    shapes = parameter_shapes(net)
+    params = None if args.params is None else _load_npz(args.params, "--params", list(shapes), shapes)
+    data = None if args.data is None else _load_npz(args.data, "--data", ["X", "Y"])
+    return Inputs(params=params, X=None if data is None else data["X"], Y=None if data is None else data["Y"],
+                  seed=args.seed, learning_rate=args.learning_rate)
+
+
 def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     net, names = network_from(args)
     if args.batch is None and args.preset is None:         # a batch that keeps every shape distinct in the write-up
         net = dataclasses.replace(net, batch=write_up_batch(net.sizes))
+    numbers = _worked_inputs(args, net)
     with Progress.for_args(args).ticking("deriving"):
         d = derive(net, rules=rules)
     chosen = list(NOTATIONS) if args.notation == "all" else [names.name]
@@ -432,7 +452,8 @@ def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     bar = Progress.for_args(args)
     stages = {"verify": bar, "write": bar.stage("writing up", "documents")}
     written = write(d, args.output, notations=chosen, formats=args.format, parameter=args.param, title=args.title,
-                    edition=args.edition, progress=lambda stage, done, total: stages[stage](done, total))
+                    edition=args.edition, progress=lambda stage, done, total: stages[stage](done, total),
+                    numbers=numbers)
     if args.json:
         print(json.dumps({"network": describe(net), "notations": chosen, "files": [str(p) for p in written.files],
                           "ok": written.ok, "problems": written.problems, "log_lines": written.log_lines}, indent=2))
@@ -552,6 +573,14 @@ def build_parser() -> argparse.ArgumentParser:
     write_up.add_argument("--edition", choices=EDITIONS, default="student",
                           help="student: the derivation explained, the machine's checks in one sentence and an "
                                "appendix; teacher: every check and table in the text (default student)")
+    write_up.add_argument("--params", metavar="FILE.npz", help="the worked numbers' parameters W1, b1, … as for "
+                          "gradcheck (default: random from --seed)")
+    write_up.add_argument("--data", metavar="FILE.npz", help="the worked numbers' X (n_0, m) and Y (n_L, m), m the "
+                          "--batch (default: random from --seed)")
+    write_up.add_argument("--seed", type=_natural, default=DEFAULT_SEED,
+                          help=f"seed for random parameters and data (default {DEFAULT_SEED})")
+    write_up.add_argument("--learning-rate", type=_learning_rate, default=DEFAULT_LEARNING_RATE,
+                          help=f"η of the worked gradient-descent step (default {DEFAULT_LEARNING_RATE})")
     write_up.set_defaults(run=cmd_derive)
     steps = commands.add_parser("explain", help="the chain-rule steps for one partial, and every path to E")
     steps.add_argument("parameter", help="a parameter name such as W1[2,1], b2[1], θ(1)[2,0] or W(1)[2,1]")

@@ -26,7 +26,7 @@ def test_derive_with_no_arguments_writes_three_files(engine, tmp_path):
     out = run("derive", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert sorted(p.name for p in (tmp_path / "derivation").iterdir()) == ["derivation.md", "derivation.pdf",
-                                                                           "derivation.tex"]
+                                                                           "derivation.svg", "derivation.tex"]
     # the write-up's own default batch: m = 4, the smallest m >= 3 that is no width, so no two shapes coincide
     assert out.stdout.splitlines()[0] == "symbackprop derive: network 2-3-1, sigmoid, mse, batch m = 4; notation matrix"
     assert out.stderr == ""
@@ -36,7 +36,7 @@ def test_every_notation_and_a_chosen_parameter(engine, tmp_path):
     out = run("derive", "--notation", "all", "--format", "tex,md", "--param", "W2[1,3]", "-o", str(tmp_path / "o"))
     assert out.returncode == 0, out.stderr
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == sorted(
-        f"derivation-{n}.{ext}" for n in ("matrix", "theta", "ufldl") for ext in ("tex", "md"))
+        f"derivation-{n}.{ext}" for n in ("matrix", "theta", "ufldl") for ext in ("tex", "md", "svg"))
     assert r"A worked example: \texorpdfstring{$\theta^{(2)}_{1,3}$}" in (tmp_path / "o" / "derivation-theta.tex").read_text()
 
 
@@ -59,7 +59,7 @@ def test_without_a_latex_engine_the_tex_and_md_are_still_written(tmp_path):
     bare.mkdir()
     out = run("derive", "-o", str(tmp_path / "o"), env={"PATH": str(bare)})
     assert out.returncode == 2
-    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["derivation.md", "derivation.tex"]
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["derivation.md", "derivation.svg", "derivation.tex"]
     assert "derivation.pdf not written: NoEngine: no LaTeX engine found (latexmk or pdflatex); install TeX Live" \
         in out.stderr
 
@@ -73,7 +73,7 @@ def test_a_latex_failure_shows_the_log_and_leaves_no_pdf(engine, tmp_path):
     assert out.returncode == 2
     assert "derivation.pdf not written: latexmk failed on derivation.tex: ! Undefined control sequence." in out.stderr
     assert "  | " in out.stderr and "thisisnotacommand" in out.stderr
-    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["derivation.md", "derivation.tex"]
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["derivation.md", "derivation.svg", "derivation.tex"]
 
 
 def test_a_wrong_rule_makes_derive_exit_1(tmp_path, capsys):

@@ -247,7 +247,7 @@ def test_derive_json_is_json(tmp_path):
     out = run("derive", "--sizes", "1,1", "--format", "md", "--json", "-o", str(tmp_path))
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
-    assert report["files"] == [str(tmp_path / "derivation.md")] and report["ok"] is True
+    assert report["files"] == [str(tmp_path / "derivation.md"), str(tmp_path / "derivation.svg")] and report["ok"] is True
 
 
 def test_latex_log_lines_follow_the_error_line(monkeypatch, capsys, tmp_path):

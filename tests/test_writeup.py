@@ -50,7 +50,7 @@ def test_every_notation_compiles_cleanly(written):
     name, out = written
     assert out.problems == [] and out.ok, (name, out.problems)
     assert sorted(p.name for p in out.files) == sorted(f"derivation-{n}.{ext}" for n in NOTATIONS
-                                                       for ext in ("tex", "pdf", "md"))
+                                                       for ext in ("tex", "pdf", "md", "svg"))
     for pdf, log in out.logs.items():
         assert log.errors == () and log.undefined == (), (pdf.name, log)
         wide = [o for o in log.overfull if o[0] > OVERFULL_LIMIT]

@@ -30,7 +30,8 @@ from ..numeric.gradcheck import gradcheck
 from ..symbolic.derive import Derivation, Step, as_derivation
 from ..symbolic.general import A, E, General, Partial, W, Y, Z, b, delta, lam, layer_matrix, matrix_form, n
 from ..symbolic.verify import PROVED, Report, check_step, verify
-from . import seed_displays, seeds
+from . import figures, seed_displays, seeds
+from . import numbers as worked_numbers
 from .algorithm import algorithm, backward_dimensions, costs, output_delta_matrix, tidy
 from .explain import explain, shown_lines
 from .layout import MATHS, render_template
@@ -242,6 +243,13 @@ def _display(c: seed_displays.Checked) -> dict:
             "failed": [r.name for r in c.results if not r.ok], "network": c.network}
 
 
+def _numbers(d: Derivation, p: Printer, parameter: str, inputs: worked_numbers.Inputs | None) -> dict:
+    """The worked numbers (writeup.numbers), or why there are none."""
+    if not all(d.net.rule(l).concrete for l in d.forward.layers):
+        return {"absent": "a generic activation g has no numeric value", "ok": True}
+    return worked_numbers.context(worked_numbers.compute(d, inputs), p, parameter)
+
+
 def evidence(d: Derivation, progress: Callable[[int, int], None] | None = None) -> dict:
     """What a write-up reports in any notation: the verification and the numeric comparison."""
     return {"report": verify(d, progress=progress), "numeric": _numeric(d), "cache": {}}
@@ -254,12 +262,14 @@ def check_edition(edition: str) -> str:
 
 
 def document(d: Derivation, *, notation: str = "matrix", parameter: str | None = None,
-             title: str | None = None, shared: dict | None = None, edition: str = "student") -> dict:
+             title: str | None = None, shared: dict | None = None, edition: str = "student",
+             numbers: worked_numbers.Inputs | None = None) -> dict:
     """Everything a write-up of ``d`` shows, as strings and lists in ``notation``.
 
     ``shared``: ``evidence(d)``, computed once for several notations. ``edition``: "student" (the
     derivation, with the machine's checks in one sentence and an appendix) or "teacher" (every check
-    under its equation, and every table in the text).
+    under its equation, and every table in the text). ``numbers``: the parameters, data and learning
+    rate of the worked numbers (default: random ones from seed 0, η = 0.5).
     """
     check_edition(edition)
     glyphs = notation_named(notation)
@@ -307,8 +317,10 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
         "worked": _worked(d, p, parameter, glyphs.name, report),
         "verification": _verification(report, p),
         "numeric": _in_notation(shared["numeric"], glyphs),
+        "numbers": _numbers(d, p, parameter, numbers),
+        "figure": figures.picture(explain(d, parameter, notation=glyphs.name)), "image": "",
     }
-    doc["holds"] = _holds(doc)
+    doc["holds"] = _holds(doc) and doc["numbers"]["ok"]
     doc["edition"] = edition
     doc["checks"] = _checks(doc)
     return doc
@@ -324,14 +336,14 @@ def _checks(doc: dict) -> dict:
 
 
 def render(d: Derivation, *, notation: str = "matrix", fmt: str = "latex", parameter: str | None = None,
-           title: str | None = None, edition: str = "student") -> str:
+           title: str | None = None, edition: str = "student", numbers: worked_numbers.Inputs | None = None) -> str:
     """The write-up as a string: ``fmt`` "latex" (a standalone article) or "markdown"; ``edition``
-    "student" (default) or "teacher"."""
+    "student" (default) or "teacher"; ``numbers`` the worked numbers' inputs."""
     if fmt not in RENDERERS:
         raise SpecError(f"unknown format {fmt!r}; allowed: {', '.join(RENDERERS)}")
     d = as_derivation(d, "render")
     return render_template(RENDERERS[fmt], document(d, notation=notation, parameter=parameter, title=title,
-                                                    edition=edition))
+                                                    edition=edition, numbers=numbers))
 
 
 def _holds(doc: dict) -> bool:
@@ -399,12 +411,13 @@ def write_atomic(path: Path, text: str) -> None:
 def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequence[str] = ("matrix",),
           formats: Sequence[str] = ("tex", "pdf", "md"), parameter: str | None = None,
           title: str | None = None, stem: str = "derivation", edition: str = "student",
-          progress: Callable[[str, int, int], None] | None = None) -> Written:
+          progress: Callable[[str, int, int], None] | None = None,
+          numbers: worked_numbers.Inputs | None = None) -> Written:
     """Write the write-up of ``d`` in each notation and format into ``folder``.
 
     Files are named ``<stem>.<ext>``, or ``<stem>-<notation>.<ext>`` for several notations.
     Everything is rendered before anything is written. Without a LaTeX engine the .tex and .md
-    are still written and ``problems`` says how to get the PDF.
+    are still written and ``problems`` says how to get the PDF. ``numbers``: as for ``document``.
     """
     formats = check_formats(formats)
     d = as_derivation(d, "write")
@@ -412,18 +425,26 @@ def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequen
     check_edition(edition)
     for name in notations:
         notation_named(name)                            # an unknown one fails here, listing the valid ones
+    if numbers is not None:
+        worked_numbers.check(d, numbers)                # bad parameters or data: nothing written
     folder = check_folder(Path(folder))
     tick = progress or (lambda stage, done, total: None)       # ("verify" | "write", done, total)
     shared = evidence(d, lambda done, total: tick("verify", done, total))
     docs = {}
     for name in notations:
-        docs[name] = document(d, notation=name, parameter=parameter, title=title, shared=shared, edition=edition)
+        docs[name] = document(d, notation=name, parameter=parameter, title=title, shared=shared, edition=edition,
+                              numbers=numbers)
         tick("write", len(docs), len(notations))
-    texts = {(name, fmt): render_template(FORMATS[fmt], doc) for name, doc in docs.items() for fmt in formats}
+    name_of = {name: f"{stem}-{name}" if len(notations) > 1 else stem for name in notations}
+    images = {name: (f"{name_of[name]}.svg" if "md" in formats and not doc["figure"]["absent"] else "")
+              for name, doc in docs.items()}          # the Markdown's network figure, an SVG beside it
+    texts = {(name, fmt): render_template(FORMATS[fmt], {**doc, "image": images[name] if fmt == "md" else ""})
+             for name, doc in docs.items() for fmt in formats}
+    texts.update({(name, "svg"): figures.svg(docs[name]["figure"]) for name, image in images.items() if image})
     written = Written(ok=all(doc["holds"] for doc in docs.values()))
     engine = find_engine() if "pdf" in formats else None
     for (name, fmt), text in texts.items():
-        path = folder / (f"{stem}-{name}.{fmt}" if len(notations) > 1 else f"{stem}.{fmt}")
+        path = folder / f"{name_of[name]}.{fmt}"
         try:
             _write_one(written, path, fmt, text, engine)
         except OSError as error:                 # a full disk, a folder where the file goes: one line, no half file

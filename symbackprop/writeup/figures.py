@@ -16,7 +16,7 @@ from typing import cast
 import numpy as np
 
 from .explain import Explanation
-from .printing import Printer, Quantity, quantity_of
+from .printing import Printer, Quantity, quantity_of, tex_to_text
 
 Unit = tuple[int, int] | str          # (layer, i), or "E"
 
@@ -130,3 +130,72 @@ def plot_step_sweep(sweep: list[tuple[float, float]], ax=None):
     ax.set_ylabel("error")
     ax.legend(fontsize=8)
     return ax
+
+
+# --- the network drawn for the documents: LaTeX's picture environment (no TikZ needed) and SVG ---------------
+
+MAX_DRAWN_WIDTH, MAX_DRAWN_LAYERS, MAX_DRAWN_PATHS = 8, 6, 4096     # past these a figure would not be read
+STEP_X, STEP_Y, RADIUS, MARGIN = 84.0, 36.0, 10.0, 16.0              # in points: layers apart, units apart, a unit
+
+
+def picture(x: Explanation) -> dict:
+    """The network with the parameter's paths to E marked, as coordinates in points (origin bottom left): each
+    edge shortened to end at the units' circles, ``on`` where a path runs along it and ``count`` paths do; each
+    unit with its label (LaTeX and Unicode). ``absent`` says why there is no figure for a network too big."""
+    sizes = x.d.net.sizes
+    if max(sizes) > MAX_DRAWN_WIDTH or len(sizes) > MAX_DRAWN_LAYERS or x.path_count > MAX_DRAWN_PATHS:
+        return {"absent": f"the network is drawn up to {MAX_DRAWN_WIDTH} units a layer, {MAX_DRAWN_LAYERS} layers "
+                          f"and {MAX_DRAWN_PATHS:,} paths"}
+    where, used = positions(sizes), path_edges(x)
+    bottom = min(y for _, y in where.values())
+    top = max(y for _, y in where.values())
+
+    def at(unit: Unit) -> tuple[float, float]:
+        ux, uy = where[unit]
+        return MARGIN + STEP_X * ux, MARGIN + STEP_Y * (uy - bottom)
+
+    edges = []
+    for u, v in unit_edges(sizes):
+        (x0, y0), (x1, y1) = at(u), at(v)
+        length = math.hypot(x1 - x0, y1 - y0)
+        dx, dy = RADIUS * (x1 - x0) / length, RADIUS * (y1 - y0) / length
+        edges.append({"x0": round(x0 + dx, 1), "y0": round(y0 + dy, 1), "x1": round(x1 - dx, 1),
+                      "y1": round(y1 - dy, 1), "mx": round((x0 + x1) / 2, 1), "my": round((y0 + y1) / 2, 1),
+                      "on": (u, v) in used, "count": used.get((u, v), 0)})
+    units = []
+    for unit in where:
+        ux, uy = at(unit)
+        label = unit_label(x.printer, unit)[1:-1]
+        units.append({"x": round(ux, 1), "y": round(uy, 1), "label": label, "text": tex_to_text(label)})
+    return {"absent": "", "width": round(2 * MARGIN + STEP_X * (len(sizes)), 1),
+            "height": round(2 * MARGIN + STEP_Y * (top - bottom), 1), "radius": RADIUS, "diameter": 2 * RADIUS,
+            "edges": edges, "units": units, "parameter": x.printer.latex(x.v), "parameter_text": x.printer.text(x.v),
+            "paths": x.path_count}
+
+
+def svg(figure: dict) -> str:
+    """The same figure as a standalone SVG image (for the Markdown document), written as plain text."""
+    height = figure["height"] + 12
+
+    def y(value: float) -> float:
+        return round(height - value, 1)
+
+    lines = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{figure["width"]}" height="{height}" '
+             f'viewBox="0 0 {figure["width"]} {height}" font-family="serif" font-size="9">',
+             f'<title>The network; the paths from {_xml(figure["parameter_text"])} to E are drawn bold</title>',
+             f'<rect width="{figure["width"]}" height="{height}" fill="white"/>']
+    for e in sorted(figure["edges"], key=lambda e: e["on"]):
+        style = 'stroke="#c0392b" stroke-width="2.4"' if e["on"] else 'stroke="#b0b0b0" stroke-width="0.8"'
+        lines.append(f'<line x1="{e["x0"]}" y1="{y(e["y0"])}" x2="{e["x1"]}" y2="{y(e["y1"])}" {style}/>')
+        if e["count"] > 1:
+            lines.append(f'<text x="{e["mx"]}" y="{y(e["my"]) - 3}" fill="#c0392b" text-anchor="middle">'
+                         f'{e["count"]}</text>')
+    for u in figure["units"]:
+        lines.append(f'<circle cx="{u["x"]}" cy="{y(u["y"])}" r="{figure["radius"]}" fill="white" stroke="#404040"/>')
+        lines.append(f'<text x="{u["x"]}" y="{y(u["y"]) + 3}" text-anchor="middle">{_xml(u["text"])}</text>')
+    lines.append("</svg>")
+    return "\n".join(lines) + "\n"
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")

@@ -1,0 +1,401 @@
+"""Worked numbers: one forward pass, the back-propagation and one gradient-descent step, in numbers.
+
+Given parameters, data and a learning rate η, the write-up works the network by hand, as a textbook's
+worked example does: every unit's Z and A, the error E, every δ, every gradient, the parameters after
+one step θ − η ∂E/∂θ and E there; then the chain rule in numbers for one output-layer weight and one
+first-layer weight, δ of each hidden layer computed from the next layer's δ as numbers.
+
+The numbers are the derivation's own equations evaluated in float64: the forward definitions (with the
+stable forms the NumPy code uses), the boxed δ equations (δ^l written in δ^{l+1}) and the gradient
+equations, printed as one NumPy function (``codegen``) and run. The gradients are then compared with
+the generated matrix route (``lambdify``), and the tests compare everything with a hand-written
+back-propagation and with a published example (Mazur's 2-2-2 network) digit for digit.
+
+    >>> from symbackprop import Network, derive
+    >>> d = derive(Network(sizes=(1, 1), activations="identity", loss="mse", batch=1))
+    >>> w = compute(d, Inputs(params={"W1": [[2.0]], "b1": [0.5]}, X=[[1.0]], Y=[[2.0]], learning_rate=0.5))
+    >>> w.values["E"], w.gradients["W1_1_1"], w.updated["W1_1_1"]
+    (0.125, 0.5, 1.75)
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ..model.errors import SpecError
+from ..model.stable import stabilise
+from ..numeric import codegen
+from ..numeric.arrays import check_data, check_params, random_data, random_params
+from ..numeric.lambdify import activation_value, lambdify, loss_term
+from ..symbolic.derive import Derivation
+from ..symbolic.general import E, Partial
+from .printing import Printer
+
+DEFAULT_LEARNING_RATE = 0.5        # Mazur's, so that the published example is the default step
+DEFAULT_SEED = 0
+SYMBOLIC_DECAY = 0.1               # λ's value when the network's λ is a symbol (as the numeric comparison takes it)
+DIGITS = 10                        # significant digits printed: at least 9, as a worked example needs
+MAX_ROWS = 48                      # rows of each table shown; past this, the first ones, and the text says so
+MAX_SAMPLES = 2                    # samples whose δ are worked in the chain-rule equations
+MAX_UNITS = 4                      # units of a layer whose δ are worked in the chain-rule equations
+MAX_SYMBOLS = 24                   # an equation with more quantities than this is shown with its value, not its numbers
+CROSS_CHECK = 1e-9                 # |numbers − generated matrix route| allowed, relative to the largest gradient
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the numbers are worked at: parameters and data (random from ``seed`` where not given), and η."""
+
+    params: Mapping[str, Any] | None = None
+    X: Any = None
+    Y: Any = None
+    seed: int = DEFAULT_SEED
+    learning_rate: float = DEFAULT_LEARNING_RATE
+
+
+@dataclass
+class Worked:
+    """The numbers, keyed by the derivation's symbol names (``Z1_2_1``, ``delta2_1_1``, ``W1_1_1``), and "E"."""
+
+    d: Derivation
+    inputs: Inputs
+    given: str                         # where the parameters and data came from, in words
+    learning_rate: float
+    decay: float | None                # λ's value when the network's λ is a symbol
+    values: dict[str, float]           # every Z, A, δ and E
+    data: dict[str, float]             # every X and Y
+    parameters: dict[str, float]       # every W and b before the step
+    gradients: dict[str, float]
+    updated: dict[str, float]
+    E_after: float
+    route_difference: float           # largest |gradient here − generated matrix route|
+
+    @property
+    def ok(self) -> bool:
+        scale = max(1.0, *(abs(g) for g in self.gradients.values()))
+        return self.route_difference <= CROSS_CHECK * scale
+
+
+def _check_learning_rate(value: Any) -> float:
+    try:
+        eta = float(value) if not isinstance(value, (bool, str)) else float("nan")
+    except (TypeError, ValueError, OverflowError):
+        eta = float("nan")
+    if not (math.isfinite(eta) and eta > 0):
+        raise SpecError(f"the learning rate must be a finite number > 0; got {value!r}")
+    return eta
+
+
+def _arrays(d: Derivation, inputs: Inputs) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, str]:
+    """The parameters and data, checked; random ones from the seed where none are given."""
+    net = d.net
+    if (inputs.X is None) != (inputs.Y is None):
+        raise SpecError("give both X and Y (the data), or neither for random data")
+    rng = np.random.default_rng(inputs.seed)
+    params = random_params(net, rng) if inputs.params is None else inputs.params
+    X, Y = random_data(net, net.batch, rng) if inputs.X is None else (inputs.X, inputs.Y)
+    params = check_params(net, params)
+    X, Y = check_data(net, X, Y)
+    if X.shape[1] != net.batch:
+        raise SpecError(f"the data has m = {X.shape[1]} (columns of X); the derivation is for a batch of "
+                        f"m = {net.batch}: derive it with --batch {X.shape[1]} (batch={X.shape[1]})")
+    random = (inputs.params is None, inputs.X is None)
+    given = {(False, False): "the parameters and data given",
+             (True, False): f"random parameters (seed {inputs.seed}) and the data given",
+             (False, True): f"the parameters given and random data (seed {inputs.seed})",
+             (True, True): f"random parameters and data (seed {inputs.seed})"}[random]
+    return params, X, Y, given
+
+
+def _program(d: Derivation, decay: sp.Symbol | None) -> codegen.Function:
+    """The derivation's equations in order as one NumPy function of W, b, X, Y (and λ): every Z, A, E, δ, gradient."""
+    fp, closed = d.forward, d.closed
+    arguments = [s.name for l in fp.layers for s in (*fp.W[l], *fp.b[l])]
+    arguments += [s.name for s in (*fp.X, *fp.Y)] + (["decay"] if decay is not None else [])
+    f = codegen.Function("worked", arguments, "Every Z, A, E, δ and gradient of the derivation, in numbers.",
+                         names={decay: "decay"} if decay is not None else {})
+    for l in fp.layers:
+        for z, definition in zip(fp.Z[l], fp.Z_definition(l), strict=True):
+            f.assign(z.name, definition)
+        for (i, c), a in np.ndenumerate(np.array(fp.A[l].tolist(), dtype=object)):
+            f.assign(a.name, activation_value(fp, l, i, c))
+    L = d.net.depth
+    terms = [loss_term(fp, i, c) for i in range(d.net.sizes[L]) for c in range(d.net.batch)]
+    f.assign("E", sp.Add(*terms) / fp.m + fp.decay_term)
+    names = [s.name for l in fp.layers for s in (*fp.Z[l], *fp.A[l])] + ["E"]
+    for l in reversed(fp.layers):
+        for s, equation in zip(closed.delta[l], closed.delta_equations[l], strict=True):
+            f.assign(s.name, stabilise(equation))           # erf, log(1 + e^z), 1/(1 + e^z): equal forms NumPy runs
+            names.append(s.name)
+    for v in fp.parameters.values():
+        f.assign("d_" + v.name, stabilise(closed.gradient_equations[v]))
+    f.returns = "{" + ", ".join(f"{n!r}: {n}" for n in names) + "}, [" + ", ".join(
+        "d_" + v.name for v in fp.parameters.values()) + "]"
+    return f
+
+
+def _run(function, d: Derivation, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,
+         decay: float | None) -> tuple[dict[str, float], list[float]]:
+    fp = d.forward
+    args: list[float] = []
+    for l in fp.layers:
+        args += [float(x) for x in params[f"W{l}"].ravel()] + [float(x) for x in params[f"b{l}"]]
+    args += [float(x) for x in X.ravel()] + [float(x) for x in Y.ravel()]
+    args += [decay] if decay is not None else []
+    with np.errstate(all="ignore"):                         # a value that is not finite is refused below
+        values, gradients = function(*args)
+    out = {k: float(v) for k, v in values.items()}
+    bad = [k for k, v in [*out.items(), *zip(fp.parameters, gradients, strict=True)] if not np.isfinite(float(v))]
+    if bad:
+        raise SpecError(f"the worked numbers overflow at these parameters and data ({bad[0]} is not finite); "
+                        "give smaller values")
+    return out, [float(g) for g in gradients]
+
+
+def check(d: Derivation, inputs: Inputs) -> None:
+    """Refuse bad inputs before anything is written: the learning rate, the parameters' and data's shapes."""
+    _check_learning_rate(inputs.learning_rate)
+    if all(d.net.rule(l).concrete for l in d.forward.layers):
+        _arrays(d, inputs)
+
+
+def compute(d: Derivation, inputs: Inputs | None = None) -> Worked:
+    """The worked numbers of ``d`` at ``inputs`` (default: random parameters and data from seed 0, η = 0.5)."""
+    inputs = inputs or Inputs()
+    eta = _check_learning_rate(inputs.learning_rate)
+    if not all(d.net.rule(l).concrete for l in d.forward.layers):
+        raise SpecError("a generic activation g has no numeric value, so there are no worked numbers")
+    params, X, Y, given = _arrays(d, inputs)
+    symbol = d.forward.weight_decay if isinstance(d.net.weight_decay, str) else None
+    decay = SYMBOLIC_DECAY if symbol is not None else None
+    function = _program(d, symbol)
+    compiled = codegen.compile_function(codegen.source(function), function.name)
+    values, gradient_list = _run(compiled, d, params, X, Y, decay)
+    names = {name: v.name for name, v in d.forward.parameters.items()}
+    parameters, gradients, updated_arrays = {}, {}, {k: a.copy() for k, a in params.items()}
+    for (name, symbol_name), g in zip(names.items(), gradient_list, strict=True):
+        array, index = _entry(name)
+        parameters[symbol_name] = float(params[array][index])
+        gradients[symbol_name] = g
+        updated_arrays[array][index] = params[array][index] - eta * g
+    updated = {names[name]: float(updated_arrays[_entry(name)[0]][_entry(name)[1]]) for name in names}
+    after, _ = _run(compiled, d, updated_arrays, X, Y, decay)
+    route = lambdify(d).gradient(params, X, Y, route="matrix", weight_decay=decay)
+    difference = max(abs(float(route[_entry(name)[0]][_entry(name)[1]]) - gradients[names[name]]) for name in names)
+    data = {s.name: float(x) for s, x in zip(d.forward.X, X.ravel(), strict=True)}
+    data.update({s.name: float(y) for s, y in zip(d.forward.Y, Y.ravel(), strict=True)})
+    return Worked(d, inputs, given, eta, decay, values, data, parameters, gradients, updated, after["E"], difference)
+
+
+def _entry(name: str) -> tuple[str, tuple[int, ...]]:
+    """"W1[2,1]" -> ("W1", (1, 0)): the array and 0-based index of a parameter's public name."""
+    array, _, rest = name.partition("[")
+    return array, tuple(int(k) - 1 for k in rest.rstrip("]").split(","))
+
+
+# --- printing ----------------------------------------------------------------------------------------
+
+
+def number(x: float, digits: int = DIGITS) -> str:
+    r"""A number as LaTeX maths with ``digits`` significant digits: 1.234e-05 as 1.234 \times 10^{-5}.
+
+    >>> number(0.2983711087600027), number(-1.5e-7), number(0.35)
+    ('0.2983711088', '-1.5 \\times 10^{-7}', '0.35')
+    """
+    text = f"{x:.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return text
+
+
+class _Context:
+    """The numbers of one document keyed by the symbols it prints, in the notation's δ (m ∂E/∂Z where the
+    notation writes one sample's share, as theta and ufldl do)."""
+
+    def __init__(self, w: Worked, p: Printer):
+        self.w, self.p, self.d = w, p, w.d
+        fp = w.d.forward
+        self.m = w.d.net.batch
+        self.reader_scale = self.m if p.glyphs.per_sample and self.m != 1 else 1
+        self.reader: dict[sp.Symbol, sp.Expr] = {}
+        self.values: dict[sp.Symbol, float] = {}
+        for v in fp.parameters.values():
+            self.values[v] = w.parameters[v.name]
+        for s in (*fp.X, *fp.Y):
+            self.values[s] = w.data[s.name]
+        for s in fp.definitions:
+            self.values[s] = w.values[s.name]
+        for l in fp.layers:
+            for s in w.d.closed.delta[l]:
+                if self.reader_scale == 1:
+                    self.values[s] = w.values[s.name]
+                    continue
+                ours = sp.Symbol("reader_" + s.name, real=True)
+                self.reader[s] = ours / self.m
+                self.values[ours] = w.values[s.name] * self.reader_scale
+
+    def delta(self, s: sp.Symbol) -> str:
+        return self.p.latex(self.reader.get(s, s) * self.reader_scale)
+
+    def delta_value(self, s: sp.Symbol) -> float:
+        return self.w.values[s.name] * self.reader_scale
+
+    def numeric(self, expr: sp.Expr) -> sp.Expr:
+        """expr with each symbol's number in its place, in the order the symbols are printed."""
+        expr = expr.xreplace(self.reader)
+        return expr.xreplace({s: _Value(s.name, self.values[s]) for s in expr.free_symbols if s in self.values})
+
+    def numeric_lines(self, expr: sp.Expr) -> list[str]:
+        """The printed lines of expr in numbers, each product of numbers with a visible ·."""
+        return [_dotted(line) for line in self.p.latex_lines(self.numeric(expr))]
+
+
+class _Value(sp.Symbol):
+    """A number standing where a symbol stood: it sorts like the symbol (same name), so a sum or product
+    lists its numbers in the order the equation above lists its symbols, and prints as the number."""
+
+    value: float
+    text: str
+
+    def __new__(cls, name: str, value: float):
+        obj = super().__new__(cls, name, real=True)
+        obj.value, obj.text = value, number(value)
+        return obj
+
+    def _latex(self, printer) -> str:
+        return self.text if not self.text.startswith("-") else r"\left(" + self.text + r"\right)"
+
+
+_JUXTAPOSED = re.compile(r"(\d|\\right\)|\}) (?=\d|\\left\()")
+
+
+def _dotted(line: str) -> str:
+    r"""Numbers side by side are a product: written with \cdot, as 0.5 \cdot 0.25, never "0.5 0.25"."""
+    return _JUXTAPOSED.sub(r"\1 \\cdot ", _JUXTAPOSED.sub(r"\1 \\cdot ", line))
+
+
+def _rows(items: list, limit: int = MAX_ROWS) -> tuple[list, str]:
+    """The first ``limit`` items, and a note saying so when some are left out."""
+    if len(items) <= limit:
+        return items, ""
+    return items[:limit], f"the first {limit} of {len(items)} are shown"
+
+
+def context(w: Worked, p: Printer, parameter: str) -> dict:
+    """Plain strings for numbers.tex.j2 and numbers.md.j2: tables, the chain rule in numbers, the step."""
+    c = _Context(w, p)
+    d, fp, net = w.d, w.d.forward, w.d.net
+    inputs = [{"cells": [f"{p.latex(s)} = {number(w.data[s.name])}" for s in row]}
+              for row in (list(fp.X[:, k]) + list(fp.Y[:, k]) for k in range(net.batch))]
+    units = []
+    for l in fp.layers:
+        for z, a in zip(fp.Z[l], fp.A[l], strict=True):
+            units.append({"cells": [f"{p.latex(z)} = {number(w.values[z.name])}",
+                                    f"{p.latex(a)} = {number(w.values[a.name])}"]})
+    deltas = [{"cells": [f"{c.delta(s)} = {number(c.delta_value(s))}"]}
+              for l in reversed(fp.layers) for s in d.closed.delta[l]]
+    params = []
+    for v in fp.parameters.values():
+        params.append({"cells": [f"{p.latex(v)} = {number(w.parameters[v.name])}",
+                                 f"{p.latex(Partial(E, v))} = {number(w.gradients[v.name])}",
+                                 f"{p.latex(_step(v))} = {number(w.updated[v.name])}"]})
+    inputs, inputs_note = _rows(inputs)
+    units, units_note = _rows(units)
+    deltas, deltas_note = _rows(deltas)
+    params, params_note = _rows(params)
+    chosen = _chosen(d, parameter)
+    return {"absent": "", "given": w.given, "learning_rate": number(w.learning_rate),
+            "decay": None if w.decay is None else number(w.decay), "samples": net.batch,
+            "E": number(w.values["E"]), "E_after": number(w.E_after), "lowered": w.E_after < w.values["E"],
+            "error": p.glyphs.error, "reader_scale": c.reader_scale,
+            "inputs": inputs, "inputs_note": inputs_note, "units": units, "units_note": units_note,
+            "deltas": deltas, "deltas_note": deltas_note, "parameters": params, "parameters_note": params_note,
+            "chains": [_chain(c, name) for name in chosen], "local": _local(c, chosen[-1]),
+            "route_difference": f"{w.route_difference:.1e}", "ok": w.ok}
+
+
+def _chosen(d: Derivation, parameter: str) -> list[str]:
+    """An output-layer weight and a first-layer weight: the worked parameter where it is one, else [1,1]."""
+    L = d.net.depth
+    layer = d.forward.parameter_rows[parameter][0] if parameter.startswith("W") else None
+    output = parameter if layer == L else f"W{L}[1,1]"
+    first = parameter if layer == 1 else "W1[1,1]"
+    return list(dict.fromkeys([output, first]))
+
+
+def _equation(c: _Context, lhs: str, expr: sp.Expr, value: float) -> dict:
+    """lhs = the equation as the document prints it = the same with numbers = the value."""
+    shown = len(expr.free_symbols) <= MAX_SYMBOLS
+    return {"lhs": lhs, "symbolic": c.p.latex_lines(expr), "numbers": c.numeric_lines(expr) if shown else [],
+            "value": number(value)}
+
+
+def _chain(c: _Context, name: str) -> dict:
+    """∂E/∂W^l_ij from δ^l, each δ from the next layer's δ, back from the output, in numbers; then the step."""
+    d, fp = c.d, c.d.forward
+    v = d.symbol(name)
+    l, i = fp.parameter_rows[name]
+    L, m = d.net.depth, d.net.batch
+    samples = range(min(m, MAX_SAMPLES))
+    steps, notes = [], []
+    for k in range(L, l - 1, -1):
+        rows = [i - 1] if k == l else range(min(d.net.sizes[k], MAX_UNITS))
+        if k != l and d.net.sizes[k] > MAX_UNITS:
+            notes.append(f"layer {k + c.p.notation.layer_offset}: the first {MAX_UNITS} of {d.net.sizes[k]} units")
+        for row in rows:
+            for col in samples:
+                s = d.closed.delta[k][row, col]
+                equation = d.closed.delta_equations[k][row, col]
+                if c.reader_scale != 1:                  # m δ: the 1/m of one sample's share cancelled, not shown
+                    equation = sp.factor_terms(equation * c.reader_scale)
+                steps.append(_equation(c, c.delta(s), equation, c.delta_value(s)))
+    if m > MAX_SAMPLES:
+        notes.append(f"samples 1 to {MAX_SAMPLES} of {m}; the others are in the table of δ")
+    gradient = _equation(c, c.p.latex(Partial(E, v)), d.closed.gradient_equations[v], c.w.gradients[v.name])
+    step = {"lhs": r"\text{new } " + c.p.latex(v), "symbolic": [c.p.latex(_step(v))],
+            "numbers": [number(c.w.parameters[v.name]) + r" - " + number(c.w.learning_rate) + r" \cdot "
+                        + _bracketed(c.w.gradients[v.name])], "value": number(c.w.updated[v.name])}
+    return {"name": name, "parameter": c.p.latex(v), "layer": l, "output": l == L, "deltas": steps,
+            "gradient": gradient, "step": step, "note": "; ".join(notes)}
+
+
+def _local(c: _Context, name: str) -> dict:
+    """One hidden unit's local picture, sample 1: the upstream gradient ∂E/∂A times the local derivative g'(Z)
+    gives ∂E/∂Z. The unit is the first-layer chain's; none where it is an output unit or g acts on a column."""
+    d, fp = c.d, c.d.forward
+    l, i = fp.parameter_rows[name]
+    if l == d.net.depth or not d.net.rule(l).elementwise:
+        return {}
+    z, a = fp.Z[l][i - 1, 0], fp.A[l][i - 1, 0]
+    upstream = sp.Add(*[fp.W[l + 1][k, i - 1] * d.closed.delta[l + 1][k, 0] for k in range(d.net.sizes[l + 1])])
+    gprime = fp.table_form(d.net.rule(l).textbook_derivative(z, a, l))
+    values = {s: c.w.values[s.name] for s in upstream.free_symbols if s.name in c.w.values}
+    values.update({s: c.w.parameters[s.name] for s in upstream.free_symbols if s.name in c.w.parameters})
+    up = float(upstream.xreplace(values))
+    local = float(gprime.xreplace({s: c.w.values[s.name] for s in gprime.free_symbols}))
+    return {"g": c.p.function(l, False, c.p.latex), "z": c.p.latex(z), "a": c.p.latex(a),
+            "z_value": number(c.w.values[z.name]), "a_value": number(c.w.values[a.name]),
+            "upstream_lhs": c.p.latex(Partial(E, a)),
+            "upstream": c.p.latex_lines(upstream)[0] if len(c.p.latex_lines(upstream)) == 1 else "",
+            "upstream_value": number(up), "gprime_lhs": c.p.function(l, True, c.p.latex) + r"\left(" + c.p.latex(z)
+            + r"\right)", "gprime": c.p.latex(gprime), "gprime_value": number(local),
+            "lhs": c.p.latex(Partial(E, z)), "value": number(up * local), "exact": up * local}
+
+
+ETA = sp.Symbol("eta", positive=True)
+
+
+def _step(v: sp.Symbol) -> sp.Expr:
+    """θ − η ∂E/∂θ, one gradient-descent step."""
+    return sp.Add(v, -ETA * Partial(E, v), evaluate=False)
+
+
+def _bracketed(x: float) -> str:
+    return number(x) if x >= 0 else r"\left(" + number(x) + r"\right)"

@@ -1,0 +1,87 @@
+"""The derivation document's figures: the network with the worked parameter's paths (LaTeX picture and SVG, drawn
+from figures.path_edges), and one unit's local picture, upstream gradient × local derivative, in numbers."""
+import math
+import xml.etree.ElementTree as ET
+
+import pytest
+from helpers import require_latex
+
+from symbackprop import Network, derive, explain
+from symbackprop.model.notations import notation
+from symbackprop.writeup.document import render, write
+from symbackprop.writeup.figures import RADIUS, path_edges, picture, positions, svg, unit_edges
+from symbackprop.writeup.numbers import compute, context
+from symbackprop.writeup.pdf import pdf_text
+from symbackprop.writeup.printing import Printer
+
+DEEP = Network(sizes=(2, 3, 3, 1), activations="sigmoid", loss="mse", batch=1)
+
+
+def test_the_picture_marks_exactly_the_paths_edges():
+    x = explain(derive(DEEP), "W1[2,1]")
+    fig = picture(x)
+    used = path_edges(x)
+    assert len(fig["edges"]) == len(unit_edges(DEEP.sizes))
+    assert sum(e["on"] for e in fig["edges"]) == len(used) == 8
+    assert sorted(e["count"] for e in fig["edges"] if e["on"]) == sorted(used.values())
+    assert fig["paths"] == 3 and fig["parameter"] == "W^{1}_{21}"
+    centres = {(u["x"], u["y"]) for u in fig["units"]}
+    assert len(centres) == len(positions(DEEP.sizes))
+    for e in fig["edges"]:              # each edge ends on the circles of the units it joins
+        assert 0 <= min(e["x0"], e["x1"]) and max(e["x0"], e["x1"]) <= fig["width"]
+        assert 0 <= min(e["y0"], e["y1"]) and max(e["y0"], e["y1"]) <= fig["height"]
+        for px, py in ((e["x0"], e["y0"]), (e["x1"], e["y1"])):
+            assert min(math.hypot(px - cx, py - cy) for cx, cy in centres) == pytest.approx(RADIUS, abs=0.1)
+
+
+def test_the_svg_draws_the_same_figure():
+    fig = picture(explain(derive(DEEP), "W1[2,1]"))
+    root = ET.fromstring(svg(fig))
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    lines = root.findall("s:line", ns)
+    assert len(lines) == len(fig["edges"]) and len(root.findall("s:circle", ns)) == len(fig["units"])
+    assert sum(line.get("stroke-width") == "2.4" for line in lines) == 8
+    assert [t.text for t in root.findall("s:text", ns)].count("3") == 2      # two edges carry all 3 paths
+    assert "W¹₂₁" in root.find("s:title", ns).text
+
+
+def test_a_network_too_wide_is_not_drawn_and_says_so():
+    fig = picture(explain(derive(Network(sizes=(1, 9, 1), batch=1)), "W1[1,1]"))
+    assert fig["absent"] == "the network is drawn up to 8 units a layer, 6 layers and 4,096 paths"
+
+
+def test_the_local_picture_is_upstream_times_local_derivative_equal_to_delta():
+    d = derive(Network(sizes=(2, 3, 2), activations=("tanh", "sigmoid"), loss="bce", batch=2))
+    w = compute(d)
+    for name in ("matrix", "theta", "ufldl"):
+        local = context(w, Printer.for_network(notation(name), d.net), "W1[2,1]")["local"]
+        assert local["exact"] == pytest.approx(w.values["delta1_2_1"], rel=1e-14)       # δ^1_21 = ∂E/∂Z^1_21
+        upstream = sum(w.parameters[f"W2_{k}_2"] * w.values[f"delta2_{k}_1"] for k in (1, 2))
+        assert local["upstream_value"] == f"{upstream:.10g}"
+        assert local["gprime_value"] == f"{1 - w.values['A1_2_1'] ** 2:.10g}"           # tanh' = 1 − a²
+    one_layer = derive(Network(sizes=(2, 1), batch=1))
+    assert context(compute(one_layer), Printer.for_network(notation("matrix"), one_layer.net), "W1[1,1]")["local"] == {}
+
+
+def test_the_markdown_links_its_svg_written_beside_it(tmp_path):
+    d = derive(DEEP)
+    out = write(d, tmp_path, formats=("md", "tex"), parameter="W1[2,1]")
+    assert sorted(p.name for p in out.files) == ["derivation.md", "derivation.svg", "derivation.tex"]
+    md = (tmp_path / "derivation.md").read_text()
+    assert "](derivation.svg)" in md and "**One unit's local picture.**" in md
+    ET.parse(tmp_path / "derivation.svg")
+    assert "](" not in render(d, fmt="markdown").split("## 8. Worked numbers")[1].split("\n## ")[0]   # a string alone
+    assert not (tmp_path / "t" / "derivation.svg").exists()
+    write(d, tmp_path / "t", formats=("tex",))
+    assert [p.name for p in (tmp_path / "t").iterdir()] == ["derivation.tex"]
+
+
+def test_the_pdf_shows_both_pictures(tmp_path):
+    require_latex()
+    out = write(derive(DEEP), tmp_path, formats=("pdf",), parameter="W1[2,1]", notations=("theta",))
+    assert out.problems == [] and out.ok
+    log = out.logs[tmp_path / "derivation.pdf"]
+    assert log.errors == () and not [o for o in log.overfull if o[0] > 10]
+    text = pdf_text(tmp_path / "derivation.pdf")
+    assert "Figure 1: The network, layers left to right and the error on the right: the 3 paths from" in text
+    assert "One unit’s local picture" in text and "is multiplied by the local derivative" in text

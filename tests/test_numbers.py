@@ -1,0 +1,380 @@
+"""The worked numbers: a published example digit for digit, every number against a hand-written back-prop,
+the chain-rule equations in numbers equal to their values, bounded tables, one-line errors, the CLI."""
+import os
+import re
+import shutil
+import subprocess
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from symbackprop import Network, SpecError, derive
+from symbackprop.model.notations import notation
+from symbackprop.numeric import handwritten
+from symbackprop.numeric.arrays import random_data, random_params
+from symbackprop.writeup.document import render
+from symbackprop.writeup.numbers import MAX_ROWS, Inputs, _Context, _Value, compute, context, number
+from symbackprop.writeup.printing import Printer
+
+# Matt Mazur, "A Step by Step Backpropagation Example" (2015-03-17),
+# https://mattmazur.com/2015/03/17/a-step-by-step-backpropagation-example/ : a 2-2-2 sigmoid network, one sample,
+# E = Σ ½(target − out)², which is the project's mse at m = 1 (Σ (a − y)²/2 over the outputs, divided by m = 1).
+# w1..w4 are i1→h1, i2→h1, i1→h2, i2→h2 (W¹ row by row); w5..w8 are h1→o1, h2→o1, h1→o2, h2→o2 (W² row by
+# row); b1 = .35 is shared by both hidden units and b2 = .60 by both outputs: each unit gets its own copy here.
+MAZUR_NET = Network(sizes=(2, 2, 2), activations="sigmoid", loss="mse", batch=1)
+MAZUR_PARAMS = {"W1": np.array([[0.15, 0.20], [0.25, 0.30]]), "b1": np.array([0.35, 0.35]),
+                "W2": np.array([[0.40, 0.45], [0.50, 0.55]]), "b2": np.array([0.60, 0.60])}
+MAZUR_X, MAZUR_Y = np.array([[0.05], [0.10]]), np.array([[0.01], [0.99]])
+MAZUR_ETA = 0.5
+# The published numbers, as printed there, and where our document prints each (matrix notation).
+W_NEW = r"W^{{{l}}}_{{{ij}}} - \eta \frac{{\partial E}}{{\partial W^{{{l}}}_{{{ij}}}}}"
+MAZUR = [
+    ("net_h1", r"Z^{1}_{1;1}", "0.3775"),
+    ("out_h1", r"A^{1}_{1;1}", "0.593269992"),
+    ("out_h2", r"A^{1}_{2;1}", "0.596884378"),
+    ("net_o1", r"Z^{2}_{1;1}", "1.105905967"),
+    ("out_o1", r"A^{2}_{1;1}", "0.75136507"),
+    ("out_o2", r"A^{2}_{2;1}", "0.772928465"),
+    ("E_total", r"The error: $E", "0.298371109"),
+    ("dE/dw5", r"\frac{\partial E}{\partial W^{2}_{11}}", "0.082167041"),
+    ("w5+", W_NEW.format(l=2, ij=11), "0.35891648"),
+    ("w6+", W_NEW.format(l=2, ij=12), "0.408666186"),
+    ("w7+", W_NEW.format(l=2, ij=21), "0.511301270"),
+    ("w8+", W_NEW.format(l=2, ij=22), "0.561370121"),
+    ("dE/dw1", r"\frac{\partial E}{\partial W^{1}_{11}}", "0.000438568"),
+    ("w1+", W_NEW.format(l=1, ij=11), "0.149780716"),
+    ("w2+", W_NEW.format(l=1, ij=12), "0.19956143"),
+    ("w3+", W_NEW.format(l=1, ij=21), "0.24975114"),
+    ("w4+", W_NEW.format(l=1, ij=22), "0.29950229"),
+]
+PRINTED = r" = (-?\d+(?:\.\d+)?(?: \\times 10\^\{-?\d+\})?)"
+
+
+def printed_value(text: str, lhs: str) -> str:
+    """The number a document prints right after ``lhs = `` (the first place it does)."""
+    match = re.search(re.escape(lhs) + PRINTED, text)
+    assert match, f"{lhs} = … is not printed"
+    return match[1]
+
+
+def agrees(printed: str, published: str) -> bool:
+    """The printed number, rounded to the published number's decimals, is the published number."""
+    assert "times" not in printed
+    return Decimal(printed).quantize(Decimal(published), rounding=ROUND_HALF_UP) == Decimal(published)
+
+
+@pytest.fixture(scope="module")
+def mazur():
+    return derive(MAZUR_NET)
+
+
+@pytest.fixture(scope="module")
+def mazur_documents(mazur):
+    inputs = Inputs(params=MAZUR_PARAMS, X=MAZUR_X, Y=MAZUR_Y, learning_rate=MAZUR_ETA)
+    return {fmt: render(mazur, fmt=fmt, numbers=inputs) for fmt in ("latex", "markdown")}
+
+
+@pytest.mark.parametrize("fmt", ["latex", "markdown"])
+@pytest.mark.parametrize(("name", "lhs", "published"), MAZUR, ids=[m[0] for m in MAZUR])
+def test_mazur_digit_for_digit(mazur_documents, fmt, name, lhs, published):
+    """Every number Mazur publishes, read from the document as printed, to every digit he prints."""
+    printed = printed_value(mazur_documents[fmt], lhs)
+    assert len(Decimal(printed).as_tuple().digits) >= 9 or Decimal(printed) == Decimal(published)
+    assert agrees(printed, published), f"{name}: printed {printed}, published {published}"
+
+
+def test_the_comparison_can_fail():
+    """The judge says no to a number one unit off in the last published digit, and to a wrong one."""
+    assert agrees("0.5932699921", "0.593269992")
+    assert not agrees("0.5932699931", "0.593269992")
+    assert not agrees("0.5932699871", "0.593269992")
+
+
+def test_mazur_hidden_delta_is_computed_from_the_output_deltas(mazur_documents):
+    """δ¹ from δ² in numbers, as Mazur does for h1: out_h1(1 − out_h1)(w5 δ_o1 + w7 δ_o2)."""
+    tex = mazur_documents["latex"]
+    assert (r"&= 0.5932699921 \cdot \left(1 - 0.5932699921\right) \\" in tex
+            and r"\cdot \left(0.4 \cdot 0.1384985616 + 0.5 \cdot \left(-0.03809823652\right)\right)" in tex)
+    assert "Mazur's step-by-step example leaves them fixed" in tex
+
+
+# --- every number against an independent computation ------------------------------------------------
+
+NETS = [
+    Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=2),
+    Network(sizes=(2, 2, 3), activations=("tanh", "softmax"), loss="cce", batch=2),
+    Network(sizes=(1, 2, 1), activations=("softplus", "sigmoid"), loss="bce", batch=1, weight_decay="lam"),
+    Network(sizes=(2, 2, 1), activations=("relu", "identity"), loss="mse", batch=1, weight_decay=0.5),
+    Network(sizes=(1, 2, 2, 1), activations="tanh", loss="mse", batch=1),
+]
+
+
+def _independent_deltas(net, params, X, Y):
+    """δ^l = ∂E/∂Z^l by central differences of the hand-written loss in Z^l itself (the layers after it rerun)."""
+    Zs, _ = handwritten.forward(net, params, X)
+    out = {}
+    for l in range(1, net.depth + 1):
+        def loss_from(Z, l=l):
+            A = net.rule(l).numpy(Z)
+            for k in range(l + 1, net.depth + 1):
+                Z = params[f"W{k}"] @ A + params[f"b{k}"][:, None]
+                A = net.rule(k).numpy(Z)
+            terms = net.loss_rule.numpy(Z, A, Y)
+            lam = 0.1 if isinstance(net.weight_decay, str) else float(net.weight_decay)
+            return terms.sum() / X.shape[1] + lam / 2 * sum((params[f"W{k}"] ** 2).sum() for k in range(1, net.depth + 1))
+        delta = np.zeros_like(Zs[l])
+        for index in np.ndindex(Zs[l].shape):
+            h = 1e-6
+            up, down = Zs[l].copy(), Zs[l].copy()
+            up[index] += h
+            down[index] -= h
+            delta[index] = (loss_from(up) - loss_from(down)) / (2 * h)
+        out[l] = delta
+    return out
+
+
+@pytest.mark.parametrize("net", NETS, ids=lambda n: f"{n.sizes}-{n.activations}-{n.loss}")
+def test_every_number_against_the_hand_written_back_prop(net):
+    rng = np.random.default_rng(3)
+    params, (X, Y) = random_params(net, rng), random_data(net, net.batch, rng)
+    w = compute(derive(net), Inputs(params=params, X=X, Y=Y, learning_rate=0.3))
+    lam = 0.1 if isinstance(net.weight_decay, str) else None
+    Zs, As = handwritten.forward(net, params, X)
+    for l in range(1, net.depth + 1):
+        for (i, c), z in np.ndenumerate(Zs[l]):
+            assert w.values[f"Z{l}_{i + 1}_{c + 1}"] == pytest.approx(z, rel=1e-13, abs=1e-15)
+            assert w.values[f"A{l}_{i + 1}_{c + 1}"] == pytest.approx(As[l][i, c], rel=1e-13, abs=1e-15)
+    assert w.values["E"] == pytest.approx(handwritten.loss(net, params, X, Y, weight_decay=lam), rel=1e-13)
+    grads = handwritten.gradient(net, params, X, Y, weight_decay=lam)
+    new = {k: params[k] - 0.3 * g for k, g in grads.items()}
+    for name, v in derive(net).forward.parameters.items():
+        array, index = name.split("[")[0], tuple(int(k) - 1 for k in name.split("[")[1][:-1].split(","))
+        assert w.gradients[v.name] == pytest.approx(grads[array][index], rel=1e-11, abs=1e-14), name
+        assert w.updated[v.name] == pytest.approx(new[array][index], rel=1e-12, abs=1e-14), name
+        assert w.parameters[v.name] == params[array][index]
+    assert w.E_after == pytest.approx(handwritten.loss(net, new, X, Y, weight_decay=lam), rel=1e-12)
+    for l, delta in _independent_deltas(net, params, X, Y).items():
+        for (i, c), value in np.ndenumerate(delta):
+            assert w.values[f"delta{l}_{i + 1}_{c + 1}"] == pytest.approx(value, rel=1e-6, abs=1e-9), (l, i, c)
+    assert w.ok and w.route_difference <= 1e-14 * max(1, *map(abs, w.gradients.values()))
+
+
+@pytest.mark.parametrize("name", ["matrix", "theta", "ufldl"])
+@pytest.mark.parametrize("net", NETS[:2] + NETS[4:], ids=lambda n: f"{n.sizes}-{n.activations}-{n.loss}")
+def test_each_equation_in_numbers_equals_its_value(net, name):
+    """The numbers written into each chain-rule equation, computed, give the value printed after them; the
+    symbolic side evaluated at the document's numbers gives it too (δ in the notation's own scale)."""
+    d = derive(net)
+    w = compute(d)
+    p = Printer.for_network(notation(name), net)
+    c = _Context(w, p)
+    doc = context(w, p, "W1[1,1]")
+    assert doc["chains"] and all(chain["deltas"] for chain in doc["chains"] if not chain["output"])
+    checked = 0
+    for chain_name in [chain["name"] for chain in doc["chains"]]:
+        v = d.symbol(chain_name)
+        l = d.forward.parameter_rows[chain_name][0]
+        exprs = [(d.closed.gradient_equations[v], w.gradients[v.name])]
+        exprs += [(d.closed.delta_equations[k][i, col] * c.reader_scale, c.delta_value(d.closed.delta[k][i, col]))
+                  for k in range(l, net.depth + 1) for i in range(net.sizes[k]) for col in range(net.batch)]
+        for expr, value in exprs:
+            numeric = c.numeric(expr)
+            assert not (numeric.free_symbols - set(numeric.atoms(_Value)))
+            got = float(numeric.xreplace({s: sp.Float(s.value) for s in numeric.atoms(_Value)}))
+            assert got == pytest.approx(value, rel=1e-12, abs=1e-15)
+            checked += 1
+    assert checked >= 3
+
+
+def test_a_planted_wrong_delta_equation_gives_wrong_numbers():
+    """The numbers follow the equations they are given: a δ rule without g' is caught by the hand-written back-prop."""
+    from helpers import planted
+    net = NETS[0]
+    rng = np.random.default_rng(3)
+    params, (X, Y) = random_params(net, rng), random_data(net, net.batch, rng)
+    w = compute(derive(net, rules=planted("missing g' factor")), Inputs(params=params, X=X, Y=Y))
+    right = handwritten.gradient(net, params, X, Y)
+    assert w.gradients["W1_1_1"] != pytest.approx(right["W1"][0, 0], rel=1e-6)
+
+
+# --- printing and bounds -------------------------------------------------------------------------------
+
+
+def test_numbers_print_ten_significant_digits():
+    assert number(0.2983711087600027) == "0.2983711088"
+    assert number(-8.522084366e-05) == r"-8.522084366 \times 10^{-5}"
+    assert number(0.5) == "0.5"
+
+
+def test_per_sample_notations_print_their_own_delta():
+    """theta's δ is m ∂J/∂z: at m = 2 its δ is twice ours, and the document says so."""
+    net = NETS[0]
+    d = derive(net)
+    w = compute(d)
+    ours = context(w, Printer.for_network(notation("matrix"), net), "W1[1,1]")["deltas"][0]["cells"][0]
+    theirs = context(w, Printer.for_network(notation("theta"), net), "W1[1,1]")["deltas"][0]["cells"][0]
+    value = w.values["delta2_1_1"]
+    assert ours == rf"\delta^{{2}}_{{1;1}} = {number(value)}"
+    assert theirs == rf"\delta^{{(3)}}_{{1;1}} = {number(2 * value)}"
+    assert "each $\\delta$ below is $2$ times that partial" in render(d, notation="theta", fmt="markdown")
+
+
+def test_big_networks_show_a_stated_subset():
+    net = Network(sizes=(6, 7, 1), activations="tanh", loss="mse", batch=7)
+    w = compute(derive(net))
+    doc = context(w, Printer.for_network(notation("matrix"), net), "W1[1,1]")
+    for table, count in [("units", 8 * 7), ("deltas", 8 * 7), ("parameters", 57)]:
+        assert len(doc[table]) == MAX_ROWS and doc[table + "_note"] == f"the first {MAX_ROWS} of {count} are shown"
+    assert doc["inputs_note"] == "" and len(doc["inputs"]) == 7
+    first = doc["chains"][1]
+    assert first["note"] == "samples 1 to 2 of 7; the others are in the table of δ"
+    assert len(first["deltas"]) == 2 + 2          # δ² for two samples, then δ¹_1 for two samples
+    wide = Network(sizes=(1, 5, 5, 1), activations="tanh", loss="mse", batch=1)
+    chain = context(compute(derive(wide)), Printer.for_network(notation("matrix"), wide), "W1[1,1]")["chains"][1]
+    assert chain["note"] == "layer 2: the first 4 of 5 units"
+    assert len(chain["deltas"]) == 1 + 4 + 1      # δ³, four of the five δ², then δ¹_1
+
+
+def test_the_worked_parameter_is_one_of_the_chains():
+    net = NETS[4]
+    d = derive(net)
+    w = compute(d)
+    p = Printer.for_network(notation("matrix"), net)
+    assert [c["name"] for c in context(w, p, "W3[1,2]")["chains"]] == ["W3[1,2]", "W1[1,1]"]
+    assert [c["name"] for c in context(w, p, "W1[2,1]")["chains"]] == ["W3[1,1]", "W1[2,1]"]
+    assert [c["name"] for c in context(w, p, "b2[1]")["chains"]] == ["W3[1,1]", "W1[1,1]"]
+    one_layer = Network(sizes=(2, 1), activations="sigmoid", loss="mse", batch=1)
+    assert [c["name"] for c in context(compute(derive(one_layer)), p, "W1[1,2]")["chains"]] == ["W1[1,2]"]
+
+
+def test_the_step_lowers_E_at_a_small_rate_and_the_text_says_when_not():
+    d = derive(NETS[0])
+    small = context(compute(d, Inputs(learning_rate=0.01)), Printer.for_network(notation("matrix"), d.net), "W1[1,1]")
+    assert small["lowered"]
+    linear = derive(Network(sizes=(2, 1), activations="identity", loss="mse", batch=2))
+    huge = compute(linear, Inputs(learning_rate=100))
+    assert huge.E_after > huge.values["E"]
+    assert "**not lower** than before" in render(linear, fmt="markdown", numbers=Inputs(learning_rate=100))
+    assert "not lower" not in render(linear, fmt="markdown", numbers=Inputs(learning_rate=0.01))
+
+
+@pytest.mark.parametrize(("inputs", "message"), [
+    (Inputs(learning_rate=0), "the learning rate must be a finite number > 0; got 0"),
+    (Inputs(learning_rate=float("nan")), "the learning rate must be a finite number > 0; got nan"),
+    (Inputs(learning_rate="0.5"), "the learning rate must be a finite number > 0; got '0.5'"),
+    (Inputs(X=[[1.0], [2.0]]), "give both X and Y (the data), or neither for random data"),
+    (Inputs(X=[[1.0], [2.0]], Y=[[0.5]]), "the data has m = 1 (columns of X); the derivation is for a batch of m = 2"),
+    (Inputs(params={"W1": np.zeros((3, 2))}), "params for sizes (2, 3, 1) are W1, b1, W2, b2: missing b1, W2, b2"),
+    (Inputs(X=[[1.0, np.inf], [2.0, 0]], Y=[[0.5, 0.5]]), "X contains inf at index [0, 1]"),
+])
+def test_bad_inputs_are_one_line_errors(inputs, message):
+    with pytest.raises(SpecError) as error:
+        compute(derive(Network()), inputs)
+    assert str(error.value).startswith(message) and "\n" not in str(error.value)
+
+
+def test_a_generic_network_has_no_numbers_and_says_why():
+    d = derive(Network(sizes=(1, 1), activations="generic", batch=1))
+    with pytest.raises(SpecError, match="generic activation"):
+        compute(d)
+    assert "No worked numbers: a generic activation g has no numeric value." in render(d, fmt="markdown")
+
+
+# --- the command line ----------------------------------------------------------------------------------
+
+SCRIPT = shutil.which("symbackprop")
+
+
+def run(*args, cwd=None):
+    return subprocess.run([SCRIPT, *args], capture_output=True, text=True, timeout=300, cwd=cwd, env=dict(os.environ))
+
+
+def test_cli_works_mazur_from_npz_files(tmp_path):
+    np.savez(tmp_path / "p.npz", **MAZUR_PARAMS)
+    np.savez(tmp_path / "d.npz", X=MAZUR_X, Y=MAZUR_Y)
+    out = run("derive", "--sizes", "2,2,2", "--batch", "1", "--params", str(tmp_path / "p.npz"), "--data",
+              str(tmp_path / "d.npz"), "--learning-rate", "0.5", "--format", "md", "-o", str(tmp_path / "o"))
+    assert out.returncode == 0, out.stderr
+    md = (tmp_path / "o" / "derivation.md").read_text()
+    assert "at the parameters and data given, with learning rate $\\eta = 0.5$" in md
+    for name, lhs, published in MAZUR:
+        assert agrees(printed_value(md, lhs), published), name
+
+
+def test_cli_default_is_seed_0_and_a_seed_changes_the_numbers(tmp_path):
+    a = run("derive", "--format", "md", "-o", str(tmp_path / "a"))
+    b = run("derive", "--format", "md", "-o", str(tmp_path / "b"), "--seed", "5", "--learning-rate", "0.1")
+    assert a.returncode == b.returncode == 0, a.stderr + b.stderr
+    first, second = ((tmp_path / k / "derivation.md").read_text() for k in "ab")
+    assert "at random parameters and data (seed 0), with learning rate $\\eta = 0.5$" in first
+    assert "at random parameters and data (seed 5), with learning rate $\\eta = 0.1$" in second
+    assert printed_value(first, "The error: $E") != printed_value(second, "The error: $E")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--learning-rate", "-1"], "argument --learning-rate: expected a finite number > 0, got '-1'"),
+    (["--learning-rate", "fast"], "argument --learning-rate: expected a number, got 'fast'"),
+    (["--seed", "-3"], "argument --seed: expected an integer >= 0, got '-3'"),
+    (["--params", "missing.npz"], "--params: no such file 'missing.npz'"),
+    (["--data", "bad.npz"], "--data: 'bad.npz' is not a NumPy .npz archive of arrays"),
+    (["--data", "d3.npz"], "the data has m = 3 (columns of X); the derivation is for a batch of m = 4: derive it "
+                           "with --batch 3"),
+    (["--params", "p.npz"], "--params 'p.npz' must hold exactly W1, b1, W2, b2: missing b1, W2, b2"),
+])
+def test_cli_bad_worked_inputs_are_one_line_exit_2(tmp_path, args, message):
+    (tmp_path / "bad.npz").write_text("not a zip")
+    np.savez(tmp_path / "d3.npz", X=np.zeros((2, 3)), Y=np.zeros((1, 3)))
+    np.savez(tmp_path / "p.npz", W1=np.zeros((3, 2)))
+    out = run("derive", "--format", "md", *args, cwd=tmp_path)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.startswith("symbackprop: error: " + message) and out.stderr.count("\n") == 1, out.stderr
+    assert not (tmp_path / "derivation").exists()
+
+
+def test_a_long_equation_is_shown_with_its_value_alone():
+    """δ¹ of a unit feeding 30 units is 62 quantities: written symbolically and by its value, not in numbers."""
+    net = Network(sizes=(1, 2, 30, 1), activations="tanh", loss="mse", batch=1)
+    d = derive(net)
+    chain = context(compute(d), Printer.for_network(notation("matrix"), net), "W1[1,1]")["chains"][1]
+    last = chain["deltas"][-1]
+    assert last["lhs"] == r"\delta^{1}_{1;1}" and last["numbers"] == [] and last["value"]
+    assert all(eq["numbers"] for eq in chain["deltas"][:-1])
+    tex = render(d, fmt="latex")
+    assert r"\\" + "\n&= \n" not in tex and "&= \\\\" not in tex
+
+
+def _entry_networks():
+    from symbackprop.model.activations import ACTIVATIONS
+    from symbackprop.model.losses import LOSSES
+    nets = [Network(sizes=(2, 2, 1), activations=name, loss="mse", batch=2)
+            for name, entry in ACTIVATIONS.items() if entry.concrete and entry.elementwise]
+    nets.append(Network(sizes=(2, 2, 1), activations="z*sigmoid(z)", loss="mse", batch=2))     # a formula of one's own
+    nets += [Network(sizes=(2, 2, 2), activations=("tanh", "softmax") if LOSSES[name].needs_softmax else "sigmoid",
+                     loss=name, batch=2) for name in LOSSES]
+    return nets
+
+
+@pytest.mark.parametrize("net", _entry_networks(), ids=lambda n: f"{n.activations}-{n.loss}")
+def test_every_rule_entry_works_its_numbers(net):
+    """Every activation and loss of the registries: the numbers' gradients equal the generated matrix route and,
+    where the entry has hand-written NumPy forms, the hand-written back-prop."""
+    rng = np.random.default_rng(7)
+    params, (X, Y) = random_params(net, rng), random_data(net, net.batch, rng)
+    w = compute(derive(net), Inputs(params=params, X=X, Y=Y))
+    assert w.ok and all(np.isfinite(v) for v in w.values.values())
+    try:
+        grads = handwritten.gradient(net, params, X, Y)
+    except handwritten.Refused:
+        return
+    for l in range(1, net.depth + 1):
+        for (i, j), g in np.ndenumerate(grads[f"W{l}"]):
+            assert w.gradients[f"W{l}_{i + 1}_{j + 1}"] == pytest.approx(g, rel=1e-10, abs=1e-13)
+
+
+def test_numbers_that_overflow_are_refused_in_one_line():
+    params = {"W1": np.full((3, 2), 1e300), "b1": np.zeros(3), "W2": np.full((1, 3), 1e300), "b2": np.zeros(1)}
+    with pytest.raises(SpecError, match=r"^the worked numbers overflow at these parameters and data \(.* is not "
+                                        r"finite\); give smaller values$"):
+        compute(derive(Network()), Inputs(params=params, X=[[1e10, 1.0], [1.0, 1.0]], Y=[[0.0, 1.0]]))
