@@ -352,17 +352,22 @@ def repair_factor(ctx: _Context) -> Diagnosis | None:
     The power of m shows when the ratio is found again on the same network with one more sample."""
     assert ctx.claim is not None and ctx.outcome is not None
     k0 = _ratio(ctx.net, ctx.outcome.pairs)
-    other = ctx.variant(batch=ctx.net.d.net.batch + 1)
-    if k0 is None or other is None:
+    if k0 is None:
         return None
-    k1 = _ratio(other, other.check(ctx.claim).pairs)
-    m0, m1 = ctx.net.d.net.batch, other.d.net.batch
-    for power in (0, 1, -1):
-        c = k0 / sp.Integer(m0) ** power
-        if k1 is not None and abs(c - k1 / sp.Integer(m1) ** power) <= 1e-30 * max(1, abs(c)):
-            break
+    if ctx.claim.sample is not None:          # one sample's claim, at batch 1: m^p is 1, the ratio is the constant
+        power, c = 0, k0
     else:
-        return None
+        other = ctx.variant(batch=ctx.net.d.net.batch + 1)
+        if other is None:
+            return None
+        k1 = _ratio(other, other.check(ctx.claim).pairs)
+        m0, m1 = ctx.net.d.net.batch, other.d.net.batch
+        for power in (0, 1, -1):
+            c = k0 / sp.Integer(m0) ** power
+            if k1 is not None and abs(c - k1 / sp.Integer(m1) ** power) <= 1e-30 * max(1, abs(c)):
+                break
+        else:
+            return None
     c = sp.nsimplify(float(c), rational=True, tolerance=1e-12)
     key = {(0, 2): "2", (0, sp.Rational(1, 2)): "1/2", (0, -1): "-1", (1, 1): "m", (-1, 1): "1/m"}.get((power, c))
     message = FACTORS[key] if key else f"the claim is {c * m ** power} times the truth"
@@ -611,10 +616,11 @@ def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool
     printer = Printer(net.notation, samples=net.d.net.batch)
     verdict.read_as, verdict.notes = f"{printer.text(claim.lhs)} = {printer.text(claim.rhs)}", list(claim.notes)
     if claim.sample is not None and net.d.net.batch != 1:
-        verdict.method = (f"the right side is one sample's ({net.notation.letters[3]} is free), but "
+        verdict.method = (f"the right side is one sample's ({claim.sample} is free), but "
                           f"{printer.text(claim.lhs)} sums over the {net.d.net.batch} samples: write the sum over "
                           "samples, or check with --batch 1")
-        verdict.diagnoses = [Diagnosis("one sample", verdict.method, False)]
+        verdict.diagnoses = ([Diagnosis("shapes", claim.columns, False)] if claim.columns else []) + [
+            Diagnosis("one sample", verdict.method, False)]
         return verdict
     outcome = net.check(claim)
     if outcome.instances == 0:

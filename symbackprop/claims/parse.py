@@ -65,7 +65,7 @@ GREEK = {"delta": "delta", "varepsilon": "epsilon", "epsilon": "epsilon", "theta
 COMMANDS = {"frac", "dfrac", "tfrac", "sum", "left", "right", "odot", "circ", "cdot", "times", "top", "intercal",
             "prime", "mathrm", "mathit", "operatorname", "boxed", "mathbf", "boldsymbol", "mathbb", "exp", "log",
             "ln", "tanh", "limits", "displaystyle", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "equiv",
-            "coloneqq", "quad", "qquad", "label", "tag", "nonumber", "notag"}
+            "coloneqq", "quad", "qquad", "label", "tag", "nonumber", "notag", "bullet"}
 SKIPPED = {"left", "right", "displaystyle", "limits", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "[", "]"}
 SPACES = {",", ";", "!", ":", " "}
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<name>[A-Za-z]+)|(?P<cmd>\\(?:[A-Za-z]+|.))"
@@ -328,10 +328,24 @@ class Parser:
         return node
 
     MULTIPLY = {("op", "*"): "⋅", ("cmd", "cdot"): "⋅", ("cmd", "times"): "⋅", ("op", "@"): "@", ("op", "/"): "/",
-                ("op", ".*"): "⊙", ("op", "⊙"): "⊙", ("cmd", "odot"): "⊙", ("cmd", "circ"): "⊙"}
+                ("op", ".*"): "⊙"}
+    HADAMARD = {("op", "⊙"): "⊙", ("cmd", "odot"): "⊙", ("cmd", "circ"): "⊙", ("cmd", "bullet"): "⊙"}
 
     def term(self) -> Node:
-        """term := factor ((* / @ ⊙ · or juxtaposition) factor)*"""
+        """term := product ((⊙ ∘ \\odot \\circ \\bullet) product)*
+
+        The entrywise product binds looser than a matrix product, as textbooks mean it:
+        ``σ'(z^l) ⊙ (W^{l+1})^T δ^{l+1}`` is ``σ'(z^l) ⊙ ((W^{l+1})^T δ^{l+1})``. MATLAB's ``.*`` keeps
+        MATLAB's precedence (that of ``*``)."""
+        node = self.product()
+        while (op := self.HADAMARD.get((self.tok.kind, self.tok.text))):
+            self.take()
+            right = self.product()
+            node = Op(node.start, right.end, op, node, right)
+        return node
+
+    def product(self) -> Node:
+        """product := factor ((* / @ .* · or juxtaposition) factor)*"""
         node = self.factor()
         while True:
             op = self.MULTIPLY.get((self.tok.kind, self.tok.text))

@@ -117,6 +117,7 @@ class Claim:
     free: dict[sp.Symbol, Dim]              # the lhs's letters and their ranges
     notes: list[str] = field(default_factory=list)
     sample: sp.Symbol | None = None         # a per-sample quantity's implicit sample, where free
+    columns: str = ""                       # an n×1 left side against an n×m right side: how the shapes differ
 
 
 class Reader:
@@ -134,6 +135,7 @@ class Reader:
         self.fresh: Iterator[str] = iter(())     # summation letters for matrix products (set by interpret)
         self.unit: tuple[sp.Expr, Dim, sp.Expr] | None = None   # a component claim's unit, its range, its sample
         self.notes: list[str] = []
+        self.one_column = ""                     # set when an n×1 left side meets an n×m right side
 
     def letter(self, name) -> sp.Expr:
         return sp.Integer(name) if isinstance(name, int) else sp.Symbol(name, integer=True, positive=True)
@@ -361,6 +363,12 @@ class Reader:
                       lambda i, j: sp.Sum(left.entry(i, k) * right.entry(k, j), (k, 1, size)), node)
 
 
+def _unit_letters(nodes) -> set[str]:
+    """The letters a claim writes as unit indices (not after a semicolon, not summed)."""
+    return {k for root in nodes for node in walk(root) if isinstance(node, Ref)
+            for k in (node.indices or ()) if isinstance(k, str)}
+
+
 def _letters(nodes) -> set[str]:
     """The index letters a claim writes itself: a product's summation letter must be another."""
     out: set[str] = set()
@@ -376,7 +384,10 @@ def interpret(sides: list[Node], notation: Notation, text: str) -> Claim:
     """``lhs = rhs`` (the two syntax trees of ``Parser.parse``) as a Claim in general form."""
     left, right = sides
     reader = Reader(notation, text)
-    taken = _letters(sides) | {notation.letters[0], notation.letters[1], notation.letters[3]}
+    if reader.sample_letter in _unit_letters(sides):          # θ's δ_i: i is a unit here, the sample another letter
+        written = _letters(sides)
+        reader.sample_letter = next(k for k in "cnstuvxyz" if k not in written and k not in notation.letters)
+    taken = _letters(sides) | {notation.letters[0], notation.letters[1], reader.sample_letter}
     reader.fresh = iter(k for k in "kqrtuvwxyzabdefgh" if k not in taken)
     lhs = _lhs(left, reader)
     if lhs.shape is None:
@@ -384,9 +395,11 @@ def interpret(sides: list[Node], notation: Notation, text: str) -> Claim:
     else:
         lhs_expr, rhs, ranges = _matrix(right, lhs, reader)
     _bound_apart(right, lhs_expr, reader)
-    letters = {reader.letter(k): d for k, d in ({notation.letters[3]: Dim("m")} | reader.uses | ranges).items()}
+    letters = {reader.letter(k): d for k, d in ({reader.sample_letter: Dim("m")} | reader.uses | ranges).items()}
     free = {s: d for s, d in letters.items() if s in lhs_expr.free_symbols}     # the left side's ranges win
     claim = Claim(text, lhs_expr, rhs, free, list(dict.fromkeys(reader.notes)))
+    if reader.one_column:
+        claim.sample, claim.columns = reader.letter(reader.sample_letter), reader.one_column
     _sum_repeated(claim, reader)
     return claim
 
@@ -414,6 +427,14 @@ def _matrix(right: Node, lhs: Tensor, reader: Reader) -> tuple[sp.Expr, sp.Expr,
     rows = reader.letter(unit)
     cols = reader.letter(prev if lhs.shape[1].kind == "n" else sample) if column else sp.Integer(1)
     value = reader.value(right)
+    if (value.shape is not None and not column and value.shape[1].kind == "m"
+            and _agree((lhs.shape[0], value.shape[1]), value.shape)):
+        # ∂E/∂b^l = δ^l: n×1 against n×m. At batch 1 they are the same thing; with more samples the right
+        # side is one sample's (check says so, and that the bias gradient sums over the samples).
+        reader.one_column = (f"the left side is {lhs.shown(reader.notation)} and the right side "
+                             f"{value.shown(reader.notation)}: the same at batch m = 1 only")
+        sample = reader.letter(reader.sample_letter)
+        return lhs.entry(rows, cols), value.broadcast(rows, sample), {unit: lhs.shape[0]}
     if value.shape is not None and not _agree(lhs.shape, value.shape):
         flipped = "; the right side is its transpose" if _agree(lhs.shape, value.shape[::-1]) else ""
         raise ShapeMismatch(f"the left side is {lhs.shown(reader.notation)} and the right side "
@@ -453,7 +474,8 @@ def _sum_repeated(claim: Claim, reader: Reader) -> None:
             continue
         claim.rhs = sp.Sum(claim.rhs, (s, 1, dim.size()))
         claim.notes.append(f"{letter} appears on the right only: summed over {letter} (the repeated-index convention)")
-    if reader.notation.tex.per_sample and sample in claim.rhs.free_symbols and sample not in lhs_letters:
+    if (reader.notation.tex.per_sample and sample in claim.rhs.free_symbols and sample not in lhs_letters
+            and claim.sample is None):
         claim.sample = sample
     loose = sorted(s.name for s in claim.rhs.free_symbols - lhs_letters - {claim.sample}     # index letters only
                    if isinstance(s, sp.Symbol) and s.is_integer and len(s.name) == 1 and s.name not in "lLm")
