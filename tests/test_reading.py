@@ -2,11 +2,13 @@
 the implicit sample kept apart from a unit index, the constructs of the public texts, and a wrong layer index
 diagnosed. Every right equation here was once called wrong (a false alarm), so each test failed before its fix."""
 import functools
+import re
 
 import pytest
 import sympy as sp
 
 from symbackprop import Network, check, derive, notation, preset
+from symbackprop.claims.parse import ClaimSyntaxError
 from symbackprop.claims.reading import read
 from symbackprop.symbolic.general import W, Z, delta, gprime, n
 
@@ -76,3 +78,90 @@ def test_in_theta_a_unit_index_i_is_not_the_sample():
     assert verdict.status == "proved" and verdict.instances == 6, verdict.text()      # 3 units × 2 samples
     verdict = check(derivation("theta"), r"\delta^{(L)}_i = h^{(L)}(z^{(L)}_i) + y_i", "theta")
     assert verdict.status == "wrong", verdict.text()
+
+
+# --- slice 2: the constructs the public texts print --------------------------------------------------------------
+
+GRADIENT_W = r"\frac{\partial E}{\partial W^l} = \delta^l (A^{l-1})^T"
+
+
+@pytest.mark.parametrize("text", [
+    r"\frac{\partial C}{\partial W^{[l]}} = \delta^{[l]} A^{[l-1]T}",                 # error C, [l] superscripts
+    r"\frac{\partial J}{\partial W^{k}} = \boldsymbol{\delta}^{k} (A^{k-1})^T",        # J, layer letter k, bold
+    r"\nabla_{W^{\ell}} L = \delta^{\ell} A^{\ell-1 T}",                                # ∇, ℓ, L as the error
+    r"\frac{\partial E}{\partial W^{l}} = \delta^{l} A^{l-1 T}",
+    "∇_{W^ℓ} C = δ^ℓ (A^{ℓ-1})ᵀ",
+    r"dW^{[l]} = dZ^{[l]} A^{[l-1]T}",                                                   # Ng's names
+    r"dW^{[l]} = np.dot(dZ^{[l]}, A^{[l-1]}.T)",
+    r"dW^{[l]} = dZ^{[l]}.dot(A^{[l-1]}.T)",
+    r"dW^{[l]} = np.dot(dZ^{[l]}, np.transpose(A^{[l-1]}))",
+])
+def test_the_weight_gradient_as_the_texts_print_it(text):
+    claim = read(text, MATRIX)
+    reference = read(GRADIENT_W, MATRIX)
+    assert (claim.lhs, claim.rhs) == (reference.lhs, reference.rhs)
+    assert check(derivation("generic"), text).status == "proved"
+
+
+@pytest.mark.parametrize("text", [
+    r"db^{[l]} = np.sum(dZ^{[l]}, axis=1, keepdims=True)",
+    r"db^{[l]} = dZ^{[l]}.sum(axis=1, keepdims=True)",
+    r"db^{[l]} = np.sum(dZ^{[l]}, axis = 1)",
+    r"\frac{\partial E}{\partial b^l} = \delta^l \mathbf{1}",
+])
+def test_the_bias_gradient_as_a_sum_over_the_samples(text):
+    assert check(derivation("generic"), text).status == "proved"
+
+
+@pytest.mark.parametrize("text, kind", [
+    (r"db^{[l]} = np.sum(dZ^{[l]}, axis=0, keepdims=True)", "shapes"),        # the sum over the units: 1×m
+    (r"db^{[l]} = 2 np.sum(dZ^{[l]}, axis=1, keepdims=True)", "factor"),
+    (r"dW^{[l]} = np.dot(A^{[l-1]}, dZ^{[l]}.T)", "transposition"),
+])
+def test_wrong_numpy_forms_are_refuted(text, kind):
+    verdict = check(derivation("generic"), text)
+    assert verdict.status == "wrong" and kind in [d.kind for d in verdict.diagnoses], verdict.text()
+
+
+@pytest.mark.parametrize("text", [
+    r"\delta^{L} \leftarrow \frac{\partial E}{\partial A^L} \odot {g^L}'(Z^L)",
+    r"\delta^{L} := \frac{\partial E}{\partial A^L} \odot {g^L}'(Z^L)",
+    r"δ^L ← ∂E/∂A^L ⊙ g^L'(Z^L)",
+    r"\delta^{L} \gets \frac{\partial E}{\partial A^L} \circ {g^L}'(Z^L)",
+])
+def test_an_assignment_is_read_as_the_equation_it_means(text):
+    assert check(derivation("generic"), text).status == "proved"
+
+
+def test_components_without_a_sample_index_are_one_example():
+    text = r"\frac{\partial E}{\partial W^l_{jk}} = A^{l-1}_k \delta^l_j"
+    assert check(derivation("generic-1"), text).status == "proved"
+    wrong = check(derivation("generic-1"), r"\frac{\partial E}{\partial W^l_{jk}} = A^{l-1}_j \delta^l_k")
+    assert wrong.status == "wrong", wrong.text()
+    at_two = check(derivation("generic"), text)                # one example's gradient, but E sums over two
+    assert at_two.status == "wrong" and "one sample" in [d.kind for d in at_two.diagnoses]
+    # a δ in components is the same at every sample: checked at each of them
+    verdict = check(derivation("generic"), r"\delta^L_j = \frac{\partial E}{\partial A^L_j} {g^L}'(Z^L_j)")
+    assert verdict.status == "proved" and verdict.instances == 2, verdict.text()
+
+
+def test_a_per_example_error_is_checked_on_one_example():
+    for error in ("E_n", "E_{n}", "C_x"):
+        text = r"\frac{\partial " + error + r"}{\partial W^l_{jk}} = A^{l-1}_k \delta^l_j"
+        verdict = check(derivation("generic"), text)
+        assert verdict.status == "proved" and any("one example" in note for note in verdict.notes), verdict.text()
+    wrong = check(derivation("generic"), r"\frac{\partial E_n}{\partial W^l_{jk}} = A^{l}_k \delta^l_j")
+    assert wrong.status == "wrong"
+
+
+@pytest.mark.parametrize("text, says", [
+    (r"\delta^{k} = (W^{l+1})^T \delta^{k+1}", "one letter for the layer"),
+    (r"db^{[l]} = np.sum(dZ^{[l]})", "np.sum needs axis"),
+    (r"db^{[l]} = np.sum(dZ^{[l]}, axis=2)", "expected axis=0 or axis=1"),
+    (r"dW^{[l]} = np.eval(dZ^{[l]})", "expected np.dot"),
+    (r"dW^{[l]} = np.__class__", "unknown name"),
+    (r"dW^{[l]} = dZ^{[l]}.__class__", "expected an operator"),
+])
+def test_new_constructs_refuse_what_they_do_not_mean(text, says):
+    with pytest.raises(ClaimSyntaxError, match=re.escape(says)):
+        read(text, MATRIX)

@@ -39,7 +39,7 @@ from ..symbolic.points import Point, random_point
 from ..symbolic.verify import FAILED, NUMERIC, PROVED, Result, check_step, numeric_test, residual
 from ..writeup.printing import Printer
 from .budget import check_budget
-from .parse import ClaimSyntaxError, Node, Parser, Ref, SumOver, Transpose, split_claims, substitute, walk
+from .parse import ClaimSyntaxError, Node, Parser, PartialOf, Ref, SumOver, Transpose, split_claims, substitute, walk
 from .reading import Claim, Dim, ShapeMismatch, interpret
 
 WRONG = "wrong"
@@ -573,7 +573,14 @@ def check(d: Derivation, claim: str, notation: str = "matrix", *, seed: int = 0,
     parser = Parser(claim, names)
     sides = parser.parse()
     check_budget(sides, parser.text, d.net.sizes, d.net.batch)
-    return _check_one(_Network(d, names, seed), sides, parser.text, claim.strip(), diagnose)
+    example = next((node.example for node in walk(sides[0]) if isinstance(node, PartialOf) and node.example), "")
+    if example and d.net.batch != 1:        # ∂E_n/∂w: one example's error, the whole error of a batch of one
+        d = derive(replace(d.net, batch=1))
+    verdict = _check_one(_Network(d, names, seed), sides, parser.text, claim.strip(), diagnose)
+    if example:
+        verdict.notes.append(f"{names.error}_{example} is one example's error: checked on this network with that one "
+                             "example (batch 1), where the error is that example's")
+    return verdict
 
 
 def check_text(d: Derivation, text: str, notation: str = "matrix", **options) -> list[tuple[int, Verdict]]:

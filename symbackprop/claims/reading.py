@@ -22,7 +22,7 @@ from typing import Any, cast
 import sympy as sp
 
 from ..model.notations import Notation
-from ..symbolic.general import A, E, Partial, W, Y, Z, b, delta, g, gprime, lam, m, n
+from ..symbolic.general import A, E, Partial, W, Y, Z, b, delta, g, gprime, lam, m, n, signal_scale
 from ..writeup.printing import Printer, tex_to_text
 from .parse import (
     FUNCTIONS,
@@ -136,6 +136,7 @@ class Reader:
         self.unit: tuple[sp.Expr, Dim, sp.Expr] | None = None   # a component claim's unit, its range, its sample
         self.notes: list[str] = []
         self.one_column = ""                     # set when an n×1 left side meets an n×m right side
+        self.implicit = False                    # a quantity read at the implicit sample
 
     def letter(self, name) -> sp.Expr:
         return sp.Integer(name) if isinstance(name, int) else sp.Symbol(name, integer=True, positive=True)
@@ -214,6 +215,8 @@ class Reader:
         if kind in ("W", "b"):
             return Tensor(None, lambda i, j: base[(layer, *units)])
         sample = self.use(r.sample, Dim("m")) if r.sample is not None else self.current_sample()
+        if r.sample is None and not self.samples:
+            self.implicit = True                  # z^l_j: one example's, the sample implicit
         head = () if kind == "Y" else (layer,)
         return Tensor(None, lambda i, j: base[(*head, *units, sample)])
 
@@ -311,7 +314,8 @@ class Reader:
         if node.of.kind not in ("W", "b", "Z", "A", "X"):
             raise ClaimSyntaxError(f"∂{self.notation.error}/∂{node.of.name}: a partial is of a weight, a bias, "
                                    "or a node's Z or A", node.start + 1, self.text)
-        return Tensor(t.shape, lambda i, j: Partial(E, t.entry(i, j)), node)
+        scale = signal_scale(self.notation) if node.scaled else sp.Integer(1)      # Ng's dZ, dA: m ∂J/∂Z
+        return Tensor(t.shape, lambda i, j: scale * Partial(E, t.entry(i, j)), node)
 
     def _Op(self, node: Op) -> Tensor:
         left, right = self.value(node.left), self.value(node.right)
@@ -410,7 +414,8 @@ def _component(left: Node, right: Node, lhs: Tensor, reader: Reader) -> tuple[sp
     assert isinstance(target, Ref) and target.indices is not None     # _lhs took it; one entry: indexed
     entry = lhs.entry(None, None)
     if target.kind in ("delta", "Z", "A") and len(target.indices) == 1:
-        node = entry.args[1] if isinstance(entry, Partial) else entry
+        partials = list(entry.atoms(Partial))
+        node = partials[0].args[1] if partials else entry
         reader.unit = (node.indices[1], reader.dims(target.kind, node.indices[0])[0], node.indices[-1])
     value = reader.value(right)
     if not value.scalar:
@@ -474,8 +479,8 @@ def _sum_repeated(claim: Claim, reader: Reader) -> None:
             continue
         claim.rhs = sp.Sum(claim.rhs, (s, 1, dim.size()))
         claim.notes.append(f"{letter} appears on the right only: summed over {letter} (the repeated-index convention)")
-    if (reader.notation.tex.per_sample and sample in claim.rhs.free_symbols and sample not in lhs_letters
-            and claim.sample is None):
+    if ((reader.notation.tex.per_sample or reader.implicit) and sample in claim.rhs.free_symbols
+            and sample not in lhs_letters and claim.sample is None):
         claim.sample = sample
     loose = sorted(s.name for s in claim.rhs.free_symbols - lhs_letters - {claim.sample}     # index letters only
                    if isinstance(s, sp.Symbol) and s.is_integer and len(s.name) == 1 and s.name not in "lLm")

@@ -60,6 +60,7 @@ class Notation:
     bias_column: bool = False  # the bias is column 0 of the weight matrix (θ = [b | W]): θ_{p,0} is b_p
     input_node: bool = False   # the input layer is a node: z of the input is x, its activation the identity
     labels: dict = field(default_factory=dict)  # boxed equation -> the number its seed gives it
+    per_example_signal: bool = False   # the reader's δ (Ng's dZ) is one example's, m ∂E/∂Z, with samples as columns
 
     def parameter(self, name: str) -> str:
         """A parameter's name as this notation writes it: W1[2,1] -> θ(1)[2,1] in theta."""
@@ -114,6 +115,13 @@ NOTATIONS: dict[str, Notation] = {
                         'Y': 'Y',
                         'delta': 'delta',
                         'E': 'E',
+                        'C': 'E',
+                        'J': 'E',
+                        'L': 'E',
+                        'dW': 'd:W',
+                        'db': 'd:b',
+                        'dZ': 'delta',
+                        'dA': 'd:A',
                         'g': 'g',
                         'sigma': 'g',
                         'n': 'size'}),
@@ -137,6 +145,7 @@ NOTATIONS: dict[str, Notation] = {
                         'delta': 'delta',
                         'J': 'E',
                         'E': 'E',
+                        'L': 'E',
                         'h': 'g',
                         'g': 'g',
                         'sigma': 'g',
@@ -161,6 +170,8 @@ NOTATIONS: dict[str, Notation] = {
                         'eps': 'delta',
                         'J': 'E',
                         'E': 'E',
+                        'C': 'E',
+                        'L': 'E',
                         'sigma': 'g',
                         'f': 'g',
                         'g': 'g',
