@@ -165,3 +165,27 @@ def test_a_per_example_error_is_checked_on_one_example():
 def test_new_constructs_refuse_what_they_do_not_mean(text, says):
     with pytest.raises(ClaimSyntaxError, match=re.escape(says)):
         read(text, MATRIX)
+
+
+# --- slice 3: a wrong layer index is diagnosed --------------------------------------------------------------------
+
+NETWORKS |= {"deep": Network(sizes=(2, 3, 3, 1), activations="sigmoid", loss="mse", batch=2),
+             "ufldl-deep": preset("ufldl", sizes=(2, 3, 3, 1)), "theta-deep": preset("theta", sizes=(2, 3, 3, 1))}
+
+
+@pytest.mark.parametrize("name, net, text, at", [
+    ("matrix", "deep", r"\delta^l = (W^l)^T \delta^{l+1} \odot {g^l}'(Z^l)", "at layer l+1"),           # shapes
+    ("matrix", "deep", r"\delta^l = (W^{l+1})^T \delta^{l+1} \odot {g^l}'(Z^{l+1})", "at layer l"),
+    ("matrix", "deep", r"\frac{\partial E}{\partial W^l} = \delta^l (A^l)^T", "at layer l-1"),
+    ("matrix", "deep", r"\frac{\partial E}{\partial W^l} = \delta^{l+1} (A^l)^T", "on the left side at layer l+1"),
+    ("matrix", "deep", "delta1 = (W1.T @ delta2) * g1'(Z1)", "at layer 2"),
+    ("matrix", "deep", "dE/dW2 = delta2 @ A2.T", "at layer 1"),
+    ("matrix", "deep", r"\delta^l_{ic} = \sum_k W^{l+1}_{ki} \delta^{l+2}_{kc} {g^l}'(Z^l_{ic})", "at layer l+1"),
+    ("ufldl", "ufldl-deep", r"\epsilon_i^{(l)} = \epsilon_q^{(l+1)}W^{(l+1)}_{qi}\sigma'(z_i^{(l)})", "at layer l"),
+    ("theta", "theta-deep", r"\frac{\partial J}{\partial \theta_{p,q}^l} = \frac{1}{m} \sum_{i=1}^m \delta_p^{l} "
+                            r"h^{(l)}(z_q^{(l)})", "at layer l+1"),
+])
+def test_a_wrong_layer_index_gets_a_diagnosis(name, net, text, at):
+    verdict = check(derivation(net), text, name)
+    layer = [d for d in verdict.diagnoses if d.kind == "layer"]
+    assert verdict.status == "wrong" and layer and at in layer[0].message, verdict.text()

@@ -423,6 +423,43 @@ def _transpositions(root: Node, text: str):
                 yield node, replace(node, indices=(j, i)), f"the indices of {source} swapped"
 
 
+def repair_layer(ctx: _Context) -> Diagnosis | None:
+    """A layer index one off: W^l where W^{l+1} is meant, A^l for A^{l-1}, g′(Z^{l+1}) for g′(Z^l), or the left
+    side's layer numbered as another notation numbers it."""
+    for side, node, moved in _layer_moves(ctx.sides):
+        sides = list(ctx.sides)
+        sides[side] = substitute(sides[side], node, moved)
+        try:
+            claim = interpret(sides, ctx.net.notation, ctx.text)
+        except (ShapeMismatch, ClaimSyntaxError):
+            continue
+        outcome = ctx.net.check(claim)
+        if outcome.holds:
+            was, now = ctx.text[node.start:node.end].strip(), _layer_text(moved.layer)
+            where = "on the left side" if side == 0 else "on the right side"
+            return Diagnosis("layer", f"a layer index is off by one: with {was} {where} at layer {now}, the claim "
+                             "holds", outcome.proved)
+    return None
+
+
+def _layer_moves(sides: list):
+    """(side, node, the node one layer up or down) for every quantity and activation written with a layer."""
+    for side in (1, 0):
+        for node in walk(sides[side]):
+            layer = getattr(node, "layer", None)
+            if layer is None or (isinstance(node, Ref) and node.kind in ("size", "m", "lambda", "ones")):
+                continue
+            for step in (1, -1):
+                yield side, node, replace(node, layer=replace(layer, offset=layer.offset + step))
+
+
+def _layer_text(layer) -> str:
+    base = layer.base or ""
+    if not base:
+        return str(layer.offset)
+    return base + (f"{layer.offset:+d}" if layer.offset else "")
+
+
 def repair_assumption(ctx: _Context) -> Diagnosis | None:
     """Right only under an assumption on Y (softmax + cce: each column of Y sums to 1)."""
     net = ctx.net.d.net
@@ -517,9 +554,9 @@ def repair_decay(ctx: _Context) -> Diagnosis | None:
     return Diagnosis("decay", words, status == "proved") if status else None
 
 
-REPAIRS = (repair_decay, repair_layers, repair_range, repair_factor, repair_gprime, repair_transpose, repair_assumption,
-           repair_network)
-STRUCTURAL = (repair_layers, repair_range, repair_transpose)     # tried even where no instance had values
+REPAIRS = (repair_decay, repair_layers, repair_range, repair_factor, repair_gprime, repair_transpose, repair_layer,
+           repair_assumption, repair_network)
+STRUCTURAL = (repair_layers, repair_range, repair_transpose, repair_layer)     # tried even where no instance had values
 
 
 @dataclass
@@ -664,7 +701,8 @@ def _misshapen(verdict: Verdict, net: _Network, sides: list, text: str, mismatch
                diagnose: bool) -> Verdict:
     """A claim whose shapes do not fit is wrong as written; transposing a factor may make it hold."""
     verdict.method = "the shapes do not fit"
-    repaired = repair_transpose(_Context(net, None, sides, text)) if diagnose else None
+    ctx = _Context(net, None, sides, text)
+    repaired = (repair_transpose(ctx) or repair_layer(ctx)) if diagnose else None
     verdict.diagnoses = [Diagnosis("shapes", str(mismatch), False)] + ([repaired] if repaired else [])
     return verdict
 
