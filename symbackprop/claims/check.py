@@ -408,6 +408,18 @@ def repair_transpose(ctx: _Context) -> Diagnosis | None:
     return None
 
 
+def repair_swap(ctx: _Context) -> Diagnosis | None:
+    """Two of the left side's indices swapped on the right (a^{l-1}_j δ^l_k for a^{l-1}_k δ^l_j)."""
+    assert ctx.claim is not None
+    letters = sorted((s for s in ctx.claim.free if s.name != ctx.net.general.x.reader_l.name), key=str)
+    for a, b_ in itertools.combinations(letters, 2):
+        status = ctx.holds_with(lambda rhs, a=a, b_=b_: rhs.xreplace({a: b_, b_: a}))
+        if status:
+            return Diagnosis("transposition", f"the indices {a} and {b_} swapped on the right side: with them "
+                             "exchanged the claim holds", status == "proved")
+    return None
+
+
 def _transpositions(root: Node, text: str):
     """(node, its transposed form, in words) for the whole right side, every weight and every transpose in it."""
     yield root, Transpose(root.start, root.end, root), "the right side transposed"
@@ -554,8 +566,8 @@ def repair_decay(ctx: _Context) -> Diagnosis | None:
     return Diagnosis("decay", words, status == "proved") if status else None
 
 
-REPAIRS = (repair_decay, repair_layers, repair_range, repair_factor, repair_gprime, repair_transpose, repair_layer,
-           repair_assumption, repair_network)
+REPAIRS = (repair_decay, repair_layers, repair_range, repair_factor, repair_gprime, repair_transpose, repair_swap,
+           repair_layer, repair_assumption, repair_network)
 STRUCTURAL = (repair_layers, repair_range, repair_transpose, repair_layer)     # tried even where no instance had values
 
 

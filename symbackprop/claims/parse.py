@@ -584,10 +584,9 @@ class Parser:
     def error_name(self) -> str:
         """E or J (C, L: the notation's names), optionally with its arguments J(W,x,y), which are ignored, or one
         example's E_n: that example's letter ("" for the whole error)."""
-        if not (self.at("name") and self.names.get(self.tok.text) == "E"):
+        if not (self.at("name") and self.names.get(self.tok.text) in ("E", "E1")):
             self.fail(f"expected the error ({self.notation.error}) after ∂: only partials of the error are claims")
-        self.take()
-        example = ""
+        example = "x" if self.names.get(self.take().text) == "E1" else ""     # the notation's one-example error
         if self.at("op", "_"):                       # E_n, C_x: one example's error
             self.take()
             braced = self.at("op", "{")
@@ -625,7 +624,7 @@ class Parser:
 
     def named(self) -> Node:
         t = self.tok
-        if t.text[:1] == "d" and self.names.get(t.text[1:]) == "E" and self.peek().text == "/":
+        if t.text[:1] == "d" and self.names.get(t.text[1:]) in ("E", "E1") and self.peek().text == "/":
             self.take()
             return self.plain_partial(t.pos, latex=False)
         if t.text == "np" and self.peek().text == "." and self.peek(2).kind == "name":
@@ -651,7 +650,7 @@ class Parser:
 
     def quantity(self, t: Token) -> Ref:
         kind = self.names.get(t.text) if t.kind == "name" else None
-        if kind is None or kind in ("sum", "E") or kind in FUNCTIONS:
+        if kind is None or kind in ("sum", "E", "E1") or kind in FUNCTIONS:
             self.k -= 1
             self.fail(f"expected a quantity of the {self.notation.name} notation")
         return self.suffixes(Ref(t.pos, t.pos + len(t.text), kind, t.text))
@@ -709,6 +708,9 @@ class Parser:
         ref = replace(ref, layer=self.layer())
         while not self.at("op", "}"):
             if self.at("name", "T") or self.at("cmd", "top", "intercal"):
+                ref = replace(ref, transposed=True)
+            elif self.at("op", "^") and self.peek().text in ("T", "top", "intercal"):     # A^{[l-1]^T}
+                self.take()
                 ref = replace(ref, transposed=True)
             elif (self.at("op", "'") or self.at("cmd", "prime")) and ref.kind == "g":
                 ref = replace(ref, kind="gprime")

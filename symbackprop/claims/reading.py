@@ -180,7 +180,7 @@ class Reader:
             return Tensor(None, lambda i, j: sp.KroneckerDelta(a, b_), r)
         if kind in ("g", "gprime"):
             raise ClaimSyntaxError(f"{r.name} is a function: apply it, as in {r.name}'(Z^l)", r.end + 1, self.text)
-        if kind == "E":
+        if kind in ("E", "E1"):
             raise ClaimSyntaxError("the error appears only in a partial ∂E/∂…", r.start + 1, self.text)
         if kind == "X":
             kind, r = "A", replace(r, layer=Layer(None, self.offset), kind="A")
@@ -314,7 +314,8 @@ class Reader:
         if node.of.kind not in ("W", "b", "Z", "A", "X"):
             raise ClaimSyntaxError(f"∂{self.notation.error}/∂{node.of.name}: a partial is of a weight, a bias, "
                                    "or a node's Z or A", node.start + 1, self.text)
-        scale = signal_scale(self.notation) if node.scaled else sp.Integer(1)      # Ng's dZ, dA: m ∂J/∂Z
+        one_example = node.scaled or (self.notation.tex.per_sample and node.of.kind in ("Z", "A"))
+        scale = signal_scale(self.notation) if one_example else sp.Integer(1)      # Ng's dZ, dA: m ∂J/∂Z
         return Tensor(t.shape, lambda i, j: scale * Partial(E, t.entry(i, j)), node)
 
     def _Op(self, node: Op) -> Tensor:

@@ -177,6 +177,49 @@ NOTATIONS: dict[str, Notation] = {
                         'g': 'g',
                         's': 'size',
                         'n': 'size'}),
+        Notation("nielsen", "", "Nielsen, Neural Networks and Deep Learning, ch. 2: w^l_{jk} from unit k of layer "
+                 "l-1 to unit j of layer l, a^l = σ(z^l), one training example x, C its cost (C = (1/n) Σ_x C_x); "
+                 "layers numbered here from 0 at the input, as every equation of the chapter is in l and L",
+                 0, "w{l}[{i},{j}]", "b{l}[{i}]", "δ{l}[{i}] (example {c})", "C", "δ^l = ∂C_x/∂z^l, one example",
+                 Glyphs("w^{@l}_{@s}", "b^{@l}_{@s}", "z^{@l}_{@s}", "a^{@l}_{@s}", "x_{@s}", "y_{@s}",
+                        r"\delta^{@l}_{@s}", "C", r"\sigma@L", r"{\sigma@L}'", per_sample=True),
+                 "jkqc",
+                 preset={"activations": "sigmoid", "loss": "mse", "batch": 1},
+                 words={'w': 'W',
+                        'W': 'W',
+                        'b': 'b',
+                        'z': 'Z',
+                        'a': 'A',
+                        'x': 'X',
+                        'y': 'Y',
+                        'delta': 'delta',
+                        'C': 'E1',        # ch. 2's C is one example's cost C_x, the x dropped (Nielsen says so)
+                        'E': 'E',
+                        'sigma': 'g',
+                        'n': 'm'}),       # n: the number of training examples
+        Notation("ng", "", "Ng's deep learning course: W^{[l]} maps layer l-1 to l, A^{[0]} = X, samples as columns, "
+                 "J = (1/m) Σ L, dZ^{[l]} = ∂L/∂Z^{[l]} for each example's column (the 1/m outside, in dW and db)",
+                 0, "W{l}[{i},{j}]", "b{l}[{i}]", "dZ{l}[{i},{c}]", "J", "dZ^[l] = m ∂J/∂Z^[l]",
+                 Glyphs("W^{[@l]}_{@s}", "b^{[@l]}_{@s}", "Z^{[@l]}_{@s}", "A^{[@l]}_{@s}", "X_{@s}", "Y_{@s}",
+                        r"dZ^{[@l]}_{@s}", "J", "g^{[@l]}", "{g^{[@l]}}'"),
+                 "ijkc",
+                 preset={"activations": "sigmoid", "loss": "bce", "batch": 2},
+                 per_example_signal=True,
+                 words={'W': 'W',
+                        'b': 'b',
+                        'Z': 'Z',
+                        'A': 'A',
+                        'X': 'X',
+                        'Y': 'Y',
+                        'dZ': 'delta',
+                        'dW': 'd:W',
+                        'db': 'd:b',
+                        'dA': 'd:A',
+                        'J': 'E',
+                        'L': 'E1',        # the loss of one example
+                        'g': 'g',
+                        'sigma': 'g',
+                        'n': 'size'}),
     )
 }
 

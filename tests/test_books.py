@@ -1,0 +1,51 @@
+"""The textbooks' notations (nielsen, ng) as entries: each writes a document that compiles with every printed
+equation checked, and check reads the book's forms; what the entries add is data, not a branch on a name."""
+import pytest
+from helpers import require_latex
+
+from symbackprop import Network, check, derive, notation, preset
+from symbackprop.writeup.document import write
+from symbackprop.writeup.pdf import pdf_text
+
+OVERFULL_LIMIT = 10.0
+BOOKS = {"nielsen": ("∂C", "δ", "σ", "w"), "ng": ("∂J", "dZ", "W[", "g[")}
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return require_latex()
+
+
+@pytest.mark.parametrize("net", [preset("nielsen"), preset("ng"),
+                                 Network(sizes=(2, 3, 3, 1), activations="tanh", loss="mse", batch=2)],
+                         ids=["nielsen-preset", "ng-preset", "tanh-deep"])
+def test_each_book_writes_a_document_that_compiles_and_holds(engine, tmp_path, net):
+    out = write(derive(net), tmp_path, notations=tuple(BOOKS))
+    assert out.problems == [] and out.ok, out.problems
+    for pdf, log in out.logs.items():
+        assert log.errors == () and log.undefined == (), (pdf.name, log)
+        assert not [o for o in log.overfull if o[0] > OVERFULL_LIMIT], pdf.name
+    for name, glyphs in BOOKS.items():
+        text = pdf_text(tmp_path / f"derivation-{name}.pdf")
+        assert "Checked on this network: all" in text and "Fails on this network" not in text, name
+        for glyph in glyphs:
+            assert glyph in text.replace("[l]", "[").replace(" ", ""), (name, glyph)
+
+
+def test_ng_dz_is_each_examples_gradient_and_nielsens_c_one_examples_cost():
+    assert notation("ng").per_example_signal and not notation("matrix").per_example_signal
+    d = derive(preset("ng"))                                  # m = 2: dZ = m ∂J/∂Z, the 1/m in dW
+    assert check(d, r"dZ^{[2]} = A^{[2]} - Y", "ng").status == "proved"
+    assert check(d, r"\frac{\partial J}{\partial Z^{[2]}} = \frac{1}{m} (A^{[2]} - Y)", "ng").status == "proved"
+    assert check(d, r"\frac{\partial J}{\partial Z^{[2]}} = A^{[2]} - Y", "ng").status == "wrong"
+    # Nielsen's C is C_x: at batch 2 ∂C/∂b^l_j = δ^l_j is checked on one example, never called wrong
+    d2 = derive(preset("nielsen", batch=2))
+    verdict = check(d2, r"\frac{\partial C}{\partial b^l_j} = \delta^l_j", "nielsen")
+    assert verdict.status == "proved" and any("one example" in n for n in verdict.notes), verdict.text()
+    assert check(d2, r"\frac{\partial C}{\partial b^l_j} = 2\delta^l_j", "nielsen").status == "wrong"
+
+
+def test_the_matrix_notation_reads_ngs_names_too():
+    d = derive(Network(sizes=(2, 3, 1), activations="generic", loss="mse", batch=2))
+    assert check(d, r"dW^{[l]} = dZ^{[l]} A^{[l-1]T}").status == "proved"          # matrix: dZ = δ, 1/m inside
+    assert check(d, r"dW^{[l]} = \frac{1}{m} dZ^{[l]} A^{[l-1]T}").status == "wrong"
