@@ -3,12 +3,12 @@ equation checked, and check reads the book's forms; what the entries add is data
 import pytest
 from helpers import require_latex
 
-from symbackprop import Network, check, derive, notation, preset
+from symbackprop import Network, SpecError, check, derive, notation, preset
 from symbackprop.writeup.document import write
 from symbackprop.writeup.pdf import pdf_text
 
 OVERFULL_LIMIT = 10.0
-BOOKS = {"nielsen": ("∂C", "δ", "σ", "w"), "ng": ("∂J", "dZ", "W[", "g[")}
+BOOKS = {"nielsen": ("∂C", "δ", "σ", "w"), "ng": ("∂J", "dZ", "W[", "g["), "goodfellow": ("∂J", "h(", "a(", "f(")}
 
 
 @pytest.fixture(scope="module")
@@ -16,9 +16,9 @@ def engine():
     return require_latex()
 
 
-@pytest.mark.parametrize("net", [preset("nielsen"), preset("ng"),
+@pytest.mark.parametrize("net", [preset("nielsen"), preset("ng"), preset("goodfellow"),
                                  Network(sizes=(2, 3, 3, 1), activations="tanh", loss="mse", batch=2)],
-                         ids=["nielsen-preset", "ng-preset", "tanh-deep"])
+                         ids=["nielsen-preset", "ng-preset", "goodfellow-preset", "tanh-deep"])
 def test_each_book_writes_a_document_that_compiles_and_holds(engine, tmp_path, net):
     out = write(derive(net), tmp_path, notations=tuple(BOOKS))
     assert out.problems == [] and out.ok, out.problems
@@ -49,3 +49,18 @@ def test_the_matrix_notation_reads_ngs_names_too():
     d = derive(Network(sizes=(2, 3, 1), activations="generic", loss="mse", batch=2))
     assert check(d, r"dW^{[l]} = dZ^{[l]} A^{[l-1]T}").status == "proved"          # matrix: dZ = δ, 1/m inside
     assert check(d, r"dW^{[l]} = \frac{1}{m} dZ^{[l]} A^{[l-1]T}").status == "wrong"
+
+
+def test_goodfellows_running_gradient_is_what_the_left_sides_quantity_feeds():
+    d = derive(preset("goodfellow", sizes=(2, 3, 3, 1)))
+    # g on the right of ∇_{a^{(k)}} J is ∇_{h^{(k)}} J; of ∇_{W^{(k)}} J, ∇_{h^{(k-1)}} J, it is ∇_{a^{(k)}} J
+    same = check(d, r"\nabla_{a^{(k)}} J = \nabla_{h^{(k)}} J \odot f'(a^{(k)})", "goodfellow")
+    assert same.status == "proved"
+    assert check(d, r"g \leftarrow \nabla_{a^{(k)}} J = g \odot f'(a^{(k)})", "goodfellow").read_as == same.read_as
+    with pytest.raises(SpecError, match="says what it becomes"):
+        check(d, r"g \leftarrow g \odot f'(a^{(k)})", "goodfellow")        # what g becomes is not said
+    with pytest.raises(SpecError, match="running gradient"):
+        check(d, r"\nabla_{W^{(k)}_{ij}} J = g", "goodfellow")              # a component: no quantity it feeds
+    # ∇_W Ω = W (Ω = ½ Σ‖W‖²), ∇_b Ω = 0: the weight decay, which a loss L of one example leaves out
+    assert check(d, r"\nabla_{W^{(k)}} L = g h^{(k-1)T}", "goodfellow").status == "proved"
+    assert check(d, r"\nabla_{W^{(k)}} J = g h^{(k-1)T}", "goodfellow").status == "wrong"

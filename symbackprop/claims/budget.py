@@ -44,7 +44,7 @@ from .parse import (
 
 MAX_TERMS = 100_000
 MAX_DIGITS = 100
-MATRICES = {"W", "b", "Z", "A", "X", "Y", "delta", "ones"}
+MATRICES = {"W", "b", "Z", "A", "X", "Y", "delta", "ones", "running"}
 SCALARS = {"m", "lambda", "size", "kronecker"}
 OUTER = {"exp", "tanh", "g", "gprime"}    # may not be applied to an expression holding exp: e^(e^x) has no bound
 

@@ -380,8 +380,9 @@ def repair_gprime(ctx: _Context) -> Diagnosis | None:
     assert ctx.claim is not None
     lhs = ctx.claim.lhs
     node = lhs if isinstance(lhs, sp.Indexed) and lhs.base == delta else None
-    if node is None and getattr(lhs, "args", None) and isinstance(lhs.args[-1], sp.Indexed) and lhs.args[-1].base == Z:
-        node = lhs.args[-1]
+    if node is None:                         # ∂E/∂Z^l_ic, or a notation's multiple of it (Goodfellow's m ∂J/∂a)
+        node = next((p.args[1] for p in lhs.atoms(Partial) if isinstance(p.args[1], sp.Indexed)
+                     and p.args[1].base == Z), None)
     if node is None:
         return None
     factor = gprime(node.indices[0], Z[node.indices])
@@ -623,12 +624,12 @@ def check(d: Derivation, claim: str, notation: str = "matrix", *, seed: int = 0,
     sides = parser.parse()
     check_budget(sides, parser.text, d.net.sizes, d.net.batch)
     example = next((node.example for node in walk(sides[0]) if isinstance(node, PartialOf) and node.example), "")
-    if example and d.net.batch != 1:        # ∂E_n/∂w: one example's error, the whole error of a batch of one
-        d = derive(replace(d.net, batch=1))
+    if example and (d.net.batch != 1 or d.net.weight_decay != 0):
+        d = derive(replace(d.net, batch=1, weight_decay=0))  # ∂E_n/∂w: one example's loss, no penalty: a batch of one
     verdict = _check_one(_Network(d, names, seed), sides, parser.text, claim.strip(), diagnose)
     if example:
         verdict.notes.append(f"{names.error}_{example} is one example's error: checked on this network with that one "
-                             "example (batch 1), where the error is that example's")
+                             "example (batch 1, no weight decay), where the error is that example's loss")
     return verdict
 
 

@@ -57,16 +57,18 @@ class Token:
 
 UNICODE = {"−": "-", "·": "*", "×": "*", "⊙": "⊙", "∘": "⊙", "′": "'", "≡": "=", "ᵀ": "^T",
            "δ": "delta", "ε": "epsilon", "θ": "theta", "σ": "sigma", "Ψ": "Psi", "λ": "lambda", "Σ": "sum",
-           "∑": "sum", "∂": "partial", "∇": "nabla", "←": "leftarrow", "ℓ": "l", "•": "⊙", "∙": "⊙"}
+           "∑": "sum", "∂": "partial", "∇": "nabla", "←": "leftarrow", "ℓ": "l", "•": "⊙", "∙": "⊙",
+           "Ω": "Omega", "⊤": "^T", "ŷ": "\\hat{y}"}
 SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ˡᴸ", "0123456789+-()lL", strict=True))
 SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₚₗₘₙ", "0123456789ijkplmn", strict=True))
 GREEK = {"delta": "delta", "varepsilon": "epsilon", "epsilon": "epsilon", "theta": "theta", "sigma": "sigma",
-         "Psi": "Psi", "lambda": "lambda", "partial": "partial", "ell": "l"}
+         "Psi": "Psi", "lambda": "lambda", "partial": "partial", "ell": "l",
+         "Omega": "Omega"}
 COMMANDS = {"frac", "dfrac", "tfrac", "sum", "left", "right", "odot", "circ", "cdot", "times", "top", "intercal",
             "prime", "mathrm", "mathit", "operatorname", "boxed", "mathbf", "boldsymbol", "mathbb", "exp", "log",
             "ln", "tanh", "limits", "displaystyle", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "equiv",
             "coloneqq", "quad", "qquad", "label", "tag", "nonumber", "notag", "bullet", "nabla", "leftarrow",
-            "gets", "vec"}
+            "gets", "vec", "hat"}
 SKIPPED = {"left", "right", "displaystyle", "limits", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "[", "]"}
 SPACES = {",", ";", "!", ":", " "}
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<name>[A-Za-z]+)|(?P<cmd>\\(?:[A-Za-z]+|.))"
@@ -313,6 +315,11 @@ class Parser:
             self.take()
         if not self.at("end"):
             self.fail("expected an operator or '='")
+        if isinstance(sides[0], Ref) and sides[0].kind == "running":     # g ← ∇_{a^{(k)}} J = g ⊙ f'(a^{(k)})
+            if len(sides) != 3:
+                raise ClaimSyntaxError("an assignment to the running gradient says what it becomes: "
+                                       "g ← ∇_{a^{(k)}} J = …", sides[0].start + 1, self.text)
+            sides = sides[1:]
         if len(sides) < 2:
             raise ClaimSyntaxError("a claim is an equation: expected '='", len(self.text) + 1)
         if len(sides) > 2:
@@ -366,7 +373,7 @@ class Parser:
         t = self.tok
         return (t.kind in ("num", "name") or (t.kind == "op" and t.text in ("(", "{", "["))
                 or (t.kind == "cmd" and t.text in ("frac", "dfrac", "tfrac", "sum", "partial", "mathbf", "boldsymbol",
-                                                   "nabla", "vec",
+                                                   "nabla", "vec", "hat",
                                                    "mathbb", "exp", "log", "ln", "tanh", "boxed", "mathrm",
                                                    "operatorname")))
 
@@ -536,6 +543,12 @@ class Parser:
             return inner
         if t.text == "nabla":
             return self.nabla(t.pos)
+        if t.text == "hat":                          # \hat{y}: the prediction, the output layer's activation
+            inner = self.script_group(self.primary)
+            if not (isinstance(inner, Ref) and inner.kind == "Y" and inner.indices is None):
+                self.k -= 1
+                self.fail("\\hat is read only on the target's letter: \\hat{y}, the network's output")
+            return replace(inner, start=t.pos, kind="A", layer=Layer("L"))
         if t.text in ("mathrm", "operatorname", "boxed"):
             return self.script_group(self.primary) if t.text != "boxed" else self.group("{")
         if t.text in ("exp", "log", "ln", "tanh"):
@@ -568,16 +581,19 @@ class Parser:
     def nabla(self, start: int) -> Node:
         r"""\nabla_{W^l} C, \nabla_a C (Nielsen's: the output layer's activations): a partial of the error."""
         self.expect("op", "_", "'_' and the quantity after \\nabla")
-        self.nested()
-        braced = self.at("op", "{")
-        if braced:
-            self.take()
-        of = self.quantity(self.take())
-        if braced:
-            self.close("{")
-        self.depth -= 1
+        at = self.k
+        of = self.script_group(self.primary)
+        if not isinstance(of, Ref) or of.kind not in ("W", "b", "Z", "A", "X"):
+            self.k = at
+            self.fail("expected the quantity of the gradient after \\nabla_, as in \\nabla_{W^l} C")
         if of.kind == "A" and of.layer is None:
             of = replace(of, layer=Layer("L"))
+        if self.at("name") and self.names.get(self.tok.text) == "Omega":   # λ∇_W Ω(θ): Ω = ½ Σ‖W‖², the decay
+            self.take()
+            self.skip_arguments()
+            if of.kind not in ("W", "b") or of.indices is not None:
+                self.fail("\\nabla Ω is read for a whole W or b: Ω(θ) = ½ Σ ‖W‖², so ∇_W Ω = W and ∇_b Ω = 0")
+            return of if of.kind == "W" else Num(start, of.end, sp.Integer(0))
         example = self.error_name()
         return PartialOf(start, self.tokens[self.k - 1].pos + 1, of, example)
 
@@ -597,6 +613,11 @@ class Parser:
             example = self.take().text
             if braced:
                 self.expect("op", "}", "'}' after the example's letter")
+        self.skip_arguments()
+        return example
+
+    def skip_arguments(self) -> None:
+        """J(W,x,y), Ω(θ): the arguments written after the error or the penalty say nothing more; skipped."""
         if self.at("op", "(") and self.tok.glued:
             self.take()
             while not self.at("op", ")"):
@@ -604,7 +625,6 @@ class Parser:
                     self.fail("expected ')'")
                 self.take()
             self.take()
-        return example
 
     def plain_partial(self, start: int, latex: bool) -> Node:
         """∂E/∂W1[2,1] or dE/dW2 (the ∂ or the name dE already taken)."""

@@ -137,6 +137,7 @@ class Reader:
         self.notes: list[str] = []
         self.one_column = ""                     # set when an n×1 left side meets an n×m right side
         self.implicit = False                    # a quantity read at the implicit sample
+        self.consumer: Ref | None = None         # what the left side's quantity feeds (Goodfellow's running g)
 
     def letter(self, name) -> sp.Expr:
         return sp.Integer(name) if isinstance(name, int) else sp.Symbol(name, integer=True, positive=True)
@@ -178,6 +179,8 @@ class Reader:
                 raise ClaimSyntaxError("I needs two indices, as in I_{p,0}", r.end + 1, self.text)
             a, b_ = (self.letter(k) for k in r.indices)
             return Tensor(None, lambda i, j: sp.KroneckerDelta(a, b_), r)
+        if kind == "running":
+            return self.running_gradient(r)
         if kind in ("g", "gprime"):
             raise ClaimSyntaxError(f"{r.name} is a function: apply it, as in {r.name}'(Z^l)", r.end + 1, self.text)
         if kind in ("E", "E1"):
@@ -197,6 +200,15 @@ class Reader:
             return Tensor(None, lambda i, j: tensor.broadcast(unit, column), r)
         return Tensor(tensor.shape, tensor.at, r) if not r.transposed else self.transpose(Tensor(
             tensor.shape, tensor.at, r))
+
+    def running_gradient(self, r: Ref) -> Tensor:
+        """Goodfellow's g: the gradient of J with respect to what the left side's quantity feeds (the step before
+        in the backward pass): ∇_{h^{(k)}} J for ∇_{a^{(k)}} J, ∇_{a^{(k)}} J for ∇_{W^{(k)}} J, ∇_{b^{(k)}} J and
+        ∇_{h^{(k-1)}} J."""
+        if self.consumer is None:
+            raise ClaimSyntaxError(f"{r.name} is the running gradient: it is read on the right of a partial of a whole "
+                                   "W, b, a or h", r.start + 1, self.text)
+        return self.value(PartialOf(r.start, r.end, self.consumer))
 
     def dims(self, kind: str, layer) -> tuple[Dim, ...]:
         """The unit dimensions of a quantity, then its sample dimension (None for parameters)."""
@@ -395,6 +407,7 @@ def interpret(sides: list[Node], notation: Notation, text: str) -> Claim:
     taken = _letters(sides) | {notation.letters[0], notation.letters[1], reader.sample_letter}
     reader.fresh = iter(k for k in "kqrtuvwxyzabdefgh" if k not in taken)
     lhs = _lhs(left, reader)
+    reader.consumer = _consumer(left, notation)
     if lhs.shape is None:
         lhs_expr, rhs, ranges = _component(left, right, lhs, reader)
     else:
@@ -460,6 +473,18 @@ def _bound_apart(right: Node, lhs: sp.Expr, reader: Reader) -> None:
 def _agree(s: tuple[Dim, Dim], t: tuple[Dim, Dim]) -> bool:
     """The two sides' shapes: the same (or the same but for l against L), with no broadcasting."""
     return all(a.same(b) or a.maybe(b) for a, b in zip(s, t, strict=True))
+
+
+def _consumer(left: Node, notation: Notation) -> Ref | None:
+    """The node a whole W^l, b^l, Z^l or A^l on the left feeds: Z^l, Z^l, A^l, Z^{l+1} (the reader's layers)."""
+    if not (isinstance(left, PartialOf) and left.of.indices is None and left.of.layer is not None):
+        return None
+    of, layer = left.of, left.of.layer
+    shift = {"W": notation.layer_offset, "b": notation.layer_offset, "Z": 0, "A": 1}.get(of.kind)
+    if shift is None:
+        return None
+    kind = "A" if of.kind == "Z" else "Z"
+    return Ref(of.start, of.end, kind, of.name, layer=Layer(layer.base, layer.offset + shift))
 
 
 def _lhs(node: Node, reader: Reader) -> Tensor:

@@ -220,6 +220,26 @@ NOTATIONS: dict[str, Notation] = {
                         'g': 'g',
                         'sigma': 'g',
                         'n': 'size'}),
+        Notation("goodfellow", "", "Goodfellow, Bengio and Courville, Deep Learning, §6.5.4, Algorithms 6.3 and 6.4: "
+                 "a^{(k)} = b^{(k)} + W^{(k)} h^{(k-1)} the pre-activation, h^{(k)} = f(a^{(k)}), h^{(0)} = x, one "
+                 "example, J = L(ŷ, y) + λΩ(θ) with Ω = ½ Σ‖W‖², g the running gradient of the backward pass",
+                 0, "W{l}[{i},{j}]", "b{l}[{i}]", "∇a{l}[{i}] (example {c})", "J", "∇_{a^(k)} J, one example",
+                 Glyphs("W^{(@l)}_{@s}", "b^{(@l)}_{@s}", "a^{(@l)}_{@s}", "h^{(@l)}_{@s}", "x_{@s}", "y_{@s}",
+                        r"g^{(@l)}_{@s}", "J", "f^{(@l)}", "{f^{(@l)}}'", per_sample=True),
+                 "ijkc",
+                 preset={"activations": "sigmoid", "loss": "mse", "batch": 1, "weight_decay": "lam"},
+                 words={'W': 'W',
+                        'b': 'b',
+                        'a': 'Z',
+                        'h': 'A',
+                        'x': 'X',
+                        'y': 'Y',
+                        'J': 'E',
+                        'L': 'E1',        # the loss of the one example, without λΩ
+                        'f': 'g',
+                        'g': 'running',   # Algorithm 6.4's g: the gradient the backward pass carries
+                        'Omega': 'Omega',
+                        'n': 'size'}),
     )
 }
 
