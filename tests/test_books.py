@@ -1,5 +1,9 @@
 """The textbooks' notations (nielsen, ng) as entries: each writes a document that compiles with every printed
 equation checked, and check reads the book's forms; what the entries add is data, not a branch on a name."""
+import os
+import shutil
+import subprocess
+
 import pytest
 from helpers import require_latex
 
@@ -7,6 +11,7 @@ from symbackprop import Network, SpecError, check, derive, notation, preset
 from symbackprop.writeup.document import write
 from symbackprop.writeup.pdf import pdf_text
 
+SCRIPT = shutil.which("symbackprop")
 OVERFULL_LIMIT = 10.0
 BOOKS = {"nielsen": ("∂C", "δ", "σ", "w"), "ng": ("∂J", "dZ", "W[", "g["), "goodfellow": ("∂J", "h(", "a(", "f(")}
 
@@ -64,3 +69,20 @@ def test_goodfellows_running_gradient_is_what_the_left_sides_quantity_feeds():
     # ∇_W Ω = W (Ω = ½ Σ‖W‖²), ∇_b Ω = 0: the weight decay, which a loss L of one example leaves out
     assert check(d, r"\nabla_{W^{(k)}} L = g h^{(k-1)T}", "goodfellow").status == "proved"
     assert check(d, r"\nabla_{W^{(k)}} J = g h^{(k-1)T}", "goodfellow").status == "wrong"
+
+
+def test_the_command_line_checks_a_books_file(tmp_path):
+    """Ng's C1W4 block as a file, with the 1/m forgotten in one line: exit 1, that line diagnosed; a line
+    that cannot be read is one line on stderr, exit 2."""
+    claims = tmp_path / "ng.txt"
+    claims.write_text("dZ^{[l]} = dA^{[l]} * g'^{[l]}(Z^{[l]})\n"
+                      "dW^{[l]} = dZ^{[l]} A^{[l-1]T}\n"
+                      "db^{[l]} = \\frac{1}{m} np.sum(dZ^{[l]}, axis=1, keepdims=True)\n"
+                      "dA^{[l-1]} = W^{[l]T} dZ^{[l]}\n", encoding="utf-8")
+    out = subprocess.run([SCRIPT, "check", "--notation", "ng", "--file", str(claims)], capture_output=True,
+                         text=True, timeout=300, env=os.environ)
+    assert out.returncode == 1, out.stderr
+    assert "4 claims: 3 hold (3 proved), 1 wrong" in out.stdout and "the 1/m of the mean" in out.stdout, out.stdout
+    out = subprocess.run([SCRIPT, "check", "--notation", "ng", "db^{[l]} = np.sum(dZ^{[l]})"], capture_output=True,
+                         text=True, timeout=300, env=os.environ)
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and "axis" in out.stderr, out.stderr

@@ -7,7 +7,7 @@ import re
 import pytest
 import sympy as sp
 
-from symbackprop import Network, check, derive, notation, preset
+from symbackprop import Network, SpecError, check, derive, notation, preset
 from symbackprop.claims.parse import ClaimSyntaxError
 from symbackprop.claims.reading import read
 from symbackprop.symbolic.general import W, Z, delta, gprime, n
@@ -189,3 +189,14 @@ def test_a_wrong_layer_index_gets_a_diagnosis(name, net, text, at):
     verdict = check(derivation(net), text, name)
     layer = [d for d in verdict.diagnoses if d.kind == "layer"]
     assert verdict.status == "wrong" and layer and at in layer[0].message, verdict.text()
+
+
+@pytest.mark.parametrize("text, says", [
+    ("dW1 = " + "np.dot(" * 12 + "dZ1" + ", ones @ ones.T)" * 12, "too much work"),
+    ("dZ1 = " + "(W2.T).dot(W2).dot(" * 8 + "dZ1" + ")" * 8, "too much work"),
+    ("db1 = " + "np.sum(" * 45 + "dZ1" + ", axis=1)" * 45, "at most 300 names"),
+    ("dZ1 = " + "np.exp(" * 41 + "dZ1" + ")" * 41, "nested too deeply"),
+])
+def test_the_budget_bounds_the_new_syntax(text, says):
+    with pytest.raises(SpecError, match=says):
+        check(derivation("generic"), text)
