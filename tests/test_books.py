@@ -13,7 +13,8 @@ from symbackprop.writeup.pdf import pdf_text
 
 SCRIPT = shutil.which("symbackprop")
 OVERFULL_LIMIT = 10.0
-BOOKS = {"nielsen": ("∂C", "δ", "σ", "w"), "ng": ("∂J", "dZ", "W[", "g["), "goodfellow": ("∂J", "h(", "a(", "f(")}
+BOOKS = {"nielsen": ("∂C", "δ", "σ", "w"), "ng": ("∂J", "dZ", "W[", "g["), "goodfellow": ("∂J", "h(", "a(", "f("),
+         "bishop": ("∂E", "δ", "a(", "z(")}
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +22,9 @@ def engine():
     return require_latex()
 
 
-@pytest.mark.parametrize("net", [preset("nielsen"), preset("ng"), preset("goodfellow"),
+@pytest.mark.parametrize("net", [preset("nielsen"), preset("ng"), preset("goodfellow"), preset("bishop"),
                                  Network(sizes=(2, 3, 3, 1), activations="tanh", loss="mse", batch=2)],
-                         ids=["nielsen-preset", "ng-preset", "goodfellow-preset", "tanh-deep"])
+                         ids=["nielsen-preset", "ng-preset", "goodfellow-preset", "bishop-preset", "tanh-deep"])
 def test_each_book_writes_a_document_that_compiles_and_holds(engine, tmp_path, net):
     out = write(derive(net), tmp_path, notations=tuple(BOOKS))
     assert out.problems == [] and out.ok, out.problems
@@ -86,3 +87,12 @@ def test_the_command_line_checks_a_books_file(tmp_path):
     out = subprocess.run([SCRIPT, "check", "--notation", "ng", "db^{[l]} = np.sum(dZ^{[l]})"], capture_output=True,
                          text=True, timeout=300, env=os.environ)
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and "axis" in out.stderr, out.stderr
+
+
+def test_bishops_unit_letters_carry_the_layer_and_a_square_is_a_power():
+    d = derive(preset("bishop", sizes=(2, 3, 3, 1), activations=("tanh", "tanh", "identity")))   # i, j, k: L-2, L-1, L
+    assert check(d, r"\delta_j = h'(a_j) \sum_k w_{kj} \delta_k", "bishop").status == "proved"
+    assert check(d, r"\frac{\partial E_n}{\partial w_{ji}} = \delta_j z_i", "bishop").status == "proved"
+    verdict = check(d, r"\delta_j = (1 - z_j^2) \sum_{k=1}^K w_{kj} \delta_k", "bishop")
+    assert verdict.status == "proved" and "^2" in verdict.read_as, verdict.text()     # z_j squared, not layer 2
+    assert check(d, r"\delta_j = (1 - z_j) \sum_{k=1}^K w_{kj} \delta_k", "bishop").status == "wrong"

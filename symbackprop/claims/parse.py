@@ -673,6 +673,9 @@ class Parser:
         if kind is None or kind in ("sum", "E", "E1") or kind in FUNCTIONS:
             self.k -= 1
             self.fail(f"expected a quantity of the {self.notation.name} notation")
+        if ":" in kind:                              # a word with its layer: Bishop's y_k is A^L_k, K is n^L
+            kind, layer = kind.split(":")
+            return self.suffixes(Ref(t.pos, t.pos + len(t.text), kind, t.text, layer=_layer_of(layer)))
         return self.suffixes(Ref(t.pos, t.pos + len(t.text), kind, t.text))
 
     def suffixes(self, ref: Ref) -> Ref:
@@ -693,17 +696,27 @@ class Parser:
             elif self.at("op", "_") and ref.indices is None:
                 self.take()
                 ref = self.subscript(ref)
+                if self.at("op", "^") and not (self.peek().text == "(" or self.peek(2).text == "("):
+                    ref = self.unit_layer(ref)       # Bishop's z_j^2: the layer is j's, the 2 a power
             elif self.at("op", "[") and ref.indices is None and self.tok.glued:
                 ref = self.brackets(ref)
             else:
                 break
             ref = replace(ref, end=self.tokens[self.k - 1].pos + len(self.tokens[self.k - 1].text))
+        ref = self.unit_layer(ref)
         if self.at("op", "'") and kind == "g":
             self.take()
             ref = replace(ref, kind="gprime")
             if self.at("op", "^") and ref.layer is None and not self._transpose_ahead():    # σ'^{(l)}: rare
                 self.take()
                 ref = self.superscript(ref)
+        return ref
+
+    def unit_layer(self, ref: Ref) -> Ref:
+        """No layer written: the notation's layer of the first unit letter, if it has one (Bishop's δ_k, k output)."""
+        units = self.notation.unit_layers
+        if ref.layer is None and ref.indices and isinstance(ref.indices[0], str) and ref.indices[0] in units:
+            return replace(ref, layer=_layer_of(units[ref.indices[0]]))
         return ref
 
     def _layer_ahead(self) -> bool:
@@ -887,6 +900,14 @@ class Parser:
         body = self.term()
         self.depth -= 1
         return SumOver(start, body.end, var, low, high, body)
+
+
+def _layer_of(spec: str) -> Layer:
+    """A notation's layer for a unit letter: "L", "L-1", "2" (data in Notation.unit_layers)."""
+    match = re.fullmatch(r"(L)?([+-]?\d+)?", spec.replace(" ", ""))
+    if not match or not spec:
+        raise SpecError(f"a unit letter's layer is L, L-1 or a number; got {spec!r}")
+    return Layer(match[1], int(match[2] or 0))
 
 
 def substitute(node: Node, old: Node, new: Node) -> Node:

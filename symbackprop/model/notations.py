@@ -56,11 +56,13 @@ class Notation:
     tex: Glyphs
     letters: str               # the reader's index letters: unit, previous unit, next unit, sample
     preset: dict = field(default_factory=dict)
-    words: dict = field(default_factory=dict)   # names a claim may use -> what they mean (W, Z, A, delta, E, g, …)
+    words: dict = field(default_factory=dict)   # names a claim may use -> what they mean (W, Z, A, delta, E, g, …;
+    #                                             "A:L" a quantity at a fixed layer, "d:W" a partial by name)
     bias_column: bool = False  # the bias is column 0 of the weight matrix (θ = [b | W]): θ_{p,0} is b_p
     input_node: bool = False   # the input layer is a node: z of the input is x, its activation the identity
     labels: dict = field(default_factory=dict)  # boxed equation -> the number its seed gives it
     per_example_signal: bool = False   # the reader's δ (Ng's dZ) is one example's, m ∂E/∂Z, with samples as columns
+    unit_layers: dict = field(default_factory=dict)   # unit letter -> its layer where none is written (Bishop)
 
     def parameter(self, name: str) -> str:
         """A parameter's name as this notation writes it: W1[2,1] -> θ(1)[2,1] in theta."""
@@ -240,6 +242,30 @@ NOTATIONS: dict[str, Notation] = {
                         'g': 'running',   # Algorithm 6.4's g: the gradient the backward pass carries
                         'Omega': 'Omega',
                         'n': 'size'}),
+        Notation("bishop", "", "Bishop, Pattern Recognition and Machine Learning, §5.3: a_j = Σ_i w_ji z_i the "
+                 "pre-activation, z_j = h(a_j), δ_j = ∂E_n/∂a_j, one pattern n, E = Σ_n E_n; no layer is written: "
+                 "unit k is an output, j a unit of the layer before, i of the layer before that (x_i in a two-layer "
+                 "network)",
+                 0, "w{l}[{i},{j}]", "b{l}[{i}]", "δ{l}[{i}] (pattern {c})", "E", "δ_j = ∂E_n/∂a_j, one pattern",
+                 Glyphs("w^{(@l)}_{@s}", "b^{(@l)}_{@s}", "a^{(@l)}_{@s}", "z^{(@l)}_{@s}", "x_{@s}", "t_{@s}",
+                        r"\delta^{(@l)}_{@s}", "E", "h@L", "{h@L}'", per_sample=True),
+                 "jikn",
+                 preset={"activations": ("tanh", "identity"), "loss": "mse", "batch": 1},
+                 unit_layers={"k": "L", "j": "L-1", "i": "L-2"},
+                 words={'w': 'W',
+                        'b': 'b',
+                        'a': 'Z',
+                        'z': 'A',
+                        'x': 'X',
+                        't': 'Y',
+                        'y': 'A:L',       # y_k: the network's output, the activation of the output layer
+                        'K': 'size:L',    # K outputs, M hidden units, D inputs (two-layer network)
+                        'M': 'size:L-1',
+                        'D': 'size:L-2',
+                        'delta': 'delta',
+                        'E': 'E',
+                        'h': 'g',
+                        'sigma': 'g'}),
     )
 }
 
