@@ -36,12 +36,14 @@ def test_every_notation_and_a_chosen_parameter(engine, tmp_path):
     out = run("derive", "--notation", "all", "--format", "tex,md", "--param", "W2[1,3]", "-o", str(tmp_path / "o"))
     assert out.returncode == 0, out.stderr
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == sorted(
-        f"derivation-{n}.{ext}" for n in ("matrix", "theta", "ufldl") for ext in ("tex", "md", "svg"))
+        f"derivation-{n}.{ext}" for n in ("matrix", "theta", "ufldl", "nielsen", "ng", "goodfellow", "bishop")
+        for ext in ("tex", "md", "svg"))
     assert r"A worked example: \texorpdfstring{$\theta^{(2)}_{1,3}$}" in (tmp_path / "o" / "derivation-theta.tex").read_text()
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--notation", "greek"], "argument --notation: unknown notation 'greek'; allowed: matrix, theta, ufldl, all, or a file ending in .toml"),
+    (["--notation", "greek"], "argument --notation: unknown notation 'greek'; allowed: matrix, theta, ufldl, nielsen, "
+                              "ng, goodfellow, bishop, all, or a file ending in .toml"),
     (["--format", "tex,docx"], "argument --format: unknown format 'docx'; allowed: tex, md, pdf"),
     (["--param", "W3[1,1]"], "unknown parameter 'W3[1,1]'; this network has W1[i,j] (i 1..3, j 1..2), b1[i] (i 1..3), "
                              "W2[1,j] (j 1..3), b2[1]"),

@@ -39,7 +39,7 @@ from ..symbolic.points import Point, random_point
 from ..symbolic.verify import FAILED, NUMERIC, PROVED, Result, check_step, numeric_test, residual
 from ..writeup.printing import Printer
 from .budget import check_budget
-from .parse import ClaimSyntaxError, Node, Parser, Ref, SumOver, Transpose, split_claims, substitute, walk
+from .parse import ClaimSyntaxError, Node, Parser, PartialOf, Ref, SumOver, Transpose, split_claims, substitute, walk
 from .reading import Claim, Dim, ShapeMismatch, interpret
 
 WRONG = "wrong"
@@ -355,17 +355,22 @@ def repair_factor(ctx: _Context) -> Diagnosis | None:
     The power of m shows when the ratio is found again on the same network with one more sample."""
     assert ctx.claim is not None and ctx.outcome is not None
     k0 = _ratio(ctx.net, ctx.outcome.pairs)
-    other = ctx.variant(batch=ctx.net.d.net.batch + 1)
-    if k0 is None or other is None:
+    if k0 is None:
         return None
-    k1 = _ratio(other, other.check(ctx.claim, first_failure=True).pairs)   # one instance confirms it
-    m0, m1 = ctx.net.d.net.batch, other.d.net.batch
-    for power in (0, 1, -1):
-        c = k0 / sp.Integer(m0) ** power
-        if k1 is not None and abs(c - k1 / sp.Integer(m1) ** power) <= 1e-30 * max(1, abs(c)):
-            break
+    if ctx.claim.sample is not None:          # one sample's claim, at batch 1: m^p is 1, the ratio is the constant
+        power, c = 0, k0
     else:
-        return None
+        other = ctx.variant(batch=ctx.net.d.net.batch + 1)
+        if other is None:
+            return None
+        k1 = _ratio(other, other.check(ctx.claim, first_failure=True).pairs)   # one instance confirms it
+        m0, m1 = ctx.net.d.net.batch, other.d.net.batch
+        for power in (0, 1, -1):
+            c = k0 / sp.Integer(m0) ** power
+            if k1 is not None and abs(c - k1 / sp.Integer(m1) ** power) <= 1e-30 * max(1, abs(c)):
+                break
+        else:
+            return None
     c = sp.nsimplify(float(c), rational=True, tolerance=1e-12)
     key = {(0, 2): "2", (0, sp.Rational(1, 2)): "1/2", (0, -1): "-1", (1, 1): "m", (-1, 1): "1/m"}.get((power, c))
     message = FACTORS[key] if key else f"the claim is {c * m ** power} times the truth"
@@ -378,8 +383,9 @@ def repair_gprime(ctx: _Context) -> Diagnosis | None:
     assert ctx.claim is not None
     lhs = ctx.claim.lhs
     node = lhs if isinstance(lhs, sp.Indexed) and lhs.base == delta else None
-    if node is None and getattr(lhs, "args", None) and isinstance(lhs.args[-1], sp.Indexed) and lhs.args[-1].base == Z:
-        node = lhs.args[-1]
+    if node is None:                         # ∂E/∂Z^l_ic, or a notation's multiple of it (Goodfellow's m ∂J/∂a)
+        node = next((p.args[1] for p in lhs.atoms(Partial) if isinstance(p.args[1], sp.Indexed)
+                     and p.args[1].base == Z), None)
     if node is None:
         return None
     factor = gprime(node.indices[0], Z[node.indices])
@@ -406,6 +412,18 @@ def repair_transpose(ctx: _Context) -> Diagnosis | None:
     return None
 
 
+def repair_swap(ctx: _Context) -> Diagnosis | None:
+    """Two of the left side's indices swapped on the right (a^{l-1}_j δ^l_k for a^{l-1}_k δ^l_j)."""
+    assert ctx.claim is not None
+    letters = sorted((s for s in ctx.claim.free if s.name != ctx.net.general.x.reader_l.name), key=str)
+    for a, b_ in itertools.combinations(letters, 2):
+        status = ctx.holds_with(lambda rhs, a=a, b_=b_: rhs.xreplace({a: b_, b_: a}))
+        if status:
+            return Diagnosis("transposition", f"the indices {a} and {b_} swapped on the right side: with them "
+                             "exchanged the claim holds", status == "proved")
+    return None
+
+
 def _transpositions(root: Node, text: str):
     """(node, its transposed form, in words) for the whole right side, every weight and every transpose in it."""
     yield root, Transpose(root.start, root.end, root), "the right side transposed"
@@ -419,6 +437,43 @@ def _transpositions(root: Node, text: str):
             elif len(node.indices) == 2:
                 i, j = node.indices
                 yield node, replace(node, indices=(j, i)), f"the indices of {source} swapped"
+
+
+def repair_layer(ctx: _Context) -> Diagnosis | None:
+    """A layer index one off: W^l where W^{l+1} is meant, A^l for A^{l-1}, g′(Z^{l+1}) for g′(Z^l), or the left
+    side's layer numbered as another notation numbers it."""
+    for side, node, moved in _layer_moves(ctx.sides):
+        sides = list(ctx.sides)
+        sides[side] = substitute(sides[side], node, moved)
+        try:
+            claim = interpret(sides, ctx.net.notation, ctx.text)
+        except (ShapeMismatch, ClaimSyntaxError):
+            continue
+        outcome = ctx.net.check(claim)
+        if outcome.holds:
+            was, now = ctx.text[node.start:node.end].strip(), _layer_text(moved.layer)
+            where = "on the left side" if side == 0 else "on the right side"
+            return Diagnosis("layer", f"a layer index is off by one: with {was} {where} at layer {now}, the claim "
+                             "holds", outcome.proved)
+    return None
+
+
+def _layer_moves(sides: list):
+    """(side, node, the node one layer up or down) for every quantity and activation written with a layer."""
+    for side in (1, 0):
+        for node in walk(sides[side]):
+            layer = getattr(node, "layer", None)
+            if layer is None or (isinstance(node, Ref) and node.kind in ("size", "m", "lambda", "ones")):
+                continue
+            for step in (1, -1):
+                yield side, node, replace(node, layer=replace(layer, offset=layer.offset + step))
+
+
+def _layer_text(layer) -> str:
+    base = layer.base or ""
+    if not base:
+        return str(layer.offset)
+    return base + (f"{layer.offset:+d}" if layer.offset else "")
 
 
 def repair_assumption(ctx: _Context) -> Diagnosis | None:
@@ -515,9 +570,9 @@ def repair_decay(ctx: _Context) -> Diagnosis | None:
     return Diagnosis("decay", words, status == "proved") if status else None
 
 
-REPAIRS = (repair_decay, repair_layers, repair_range, repair_factor, repair_gprime, repair_transpose, repair_assumption,
-           repair_network)
-STRUCTURAL = (repair_layers, repair_range, repair_transpose)     # tried even where no instance had values
+REPAIRS = (repair_decay, repair_layers, repair_range, repair_factor, repair_gprime, repair_transpose, repair_swap,
+           repair_layer, repair_assumption, repair_network)
+STRUCTURAL = (repair_layers, repair_range, repair_transpose, repair_layer)     # tried even where no instance had values
 
 
 @dataclass
@@ -571,7 +626,14 @@ def check(d: Derivation, claim: str, notation: str = "matrix", *, seed: int = 0,
     parser = Parser(claim, names)
     sides = parser.parse()
     check_budget(sides, parser.text, d.net.sizes, d.net.batch)
-    return _check_one(_Network(d, names, seed), sides, parser.text, claim.strip(), diagnose)
+    example = next((node.example for node in walk(sides[0]) if isinstance(node, PartialOf) and node.example), "")
+    if example and (d.net.batch != 1 or d.net.weight_decay != 0):
+        d = derive(replace(d.net, batch=1, weight_decay=0))  # ∂E_n/∂w: one example's loss, no penalty: a batch of one
+    verdict = _check_one(_Network(d, names, seed), sides, parser.text, claim.strip(), diagnose)
+    if example:
+        verdict.notes.append(f"{names.error}_{example} is one example's error: checked on this network with that one "
+                             "example (batch 1, no weight decay), where the error is that example's loss")
+    return verdict
 
 
 def check_text(d: Derivation, text: str, notation: str = "matrix", **options) -> list[tuple[int, Verdict]]:
@@ -614,10 +676,11 @@ def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool
     printer = Printer(net.notation, samples=net.d.net.batch)
     verdict.read_as, verdict.notes = f"{printer.text(claim.lhs)} = {printer.text(claim.rhs)}", list(claim.notes)
     if claim.sample is not None and net.d.net.batch != 1:
-        verdict.method = (f"the right side is one sample's ({net.notation.letters[3]} is free), but "
+        verdict.method = (f"the right side is one sample's ({claim.sample} is free), but "
                           f"{printer.text(claim.lhs)} sums over the {net.d.net.batch} samples: write the sum over "
                           "samples, or check with --batch 1")
-        verdict.diagnoses = [Diagnosis("one sample", verdict.method, False)]
+        verdict.diagnoses = ([Diagnosis("shapes", claim.columns, False)] if claim.columns else []) + [
+            Diagnosis("one sample", verdict.method, False)]
         return verdict
     outcome = net.check(claim)
     if outcome.instances == 0:
@@ -654,7 +717,8 @@ def _misshapen(verdict: Verdict, net: _Network, sides: list, text: str, mismatch
                diagnose: bool) -> Verdict:
     """A claim whose shapes do not fit is wrong as written; transposing a factor may make it hold."""
     verdict.method = "the shapes do not fit"
-    repaired = repair_transpose(_Context(net, None, sides, text)) if diagnose else None
+    ctx = _Context(net, None, sides, text)
+    repaired = (repair_transpose(ctx) or repair_layer(ctx)) if diagnose else None
     verdict.diagnoses = [Diagnosis("shapes", str(mismatch), False)] + ([repaired] if repaired else [])
     return verdict
 

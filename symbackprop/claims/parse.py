@@ -57,15 +57,18 @@ class Token:
 
 UNICODE = {"−": "-", "·": "*", "×": "*", "⊙": "⊙", "∘": "⊙", "′": "'", "≡": "=", "ᵀ": "^T",
            "δ": "delta", "ε": "epsilon", "θ": "theta", "σ": "sigma", "Ψ": "Psi", "λ": "lambda", "Σ": "sum",
-           "∑": "sum", "∂": "partial"}
+           "∑": "sum", "∂": "partial", "∇": "nabla", "←": "leftarrow", "ℓ": "l", "•": "⊙", "∙": "⊙",
+           "Ω": "Omega", "⊤": "^T", "ŷ": "\\hat{y}"}
 SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ˡᴸ", "0123456789+-()lL", strict=True))
 SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₚₗₘₙ", "0123456789ijkplmn", strict=True))
 GREEK = {"delta": "delta", "varepsilon": "epsilon", "epsilon": "epsilon", "theta": "theta", "sigma": "sigma",
-         "Psi": "Psi", "lambda": "lambda", "partial": "partial"}
+         "Psi": "Psi", "lambda": "lambda", "partial": "partial", "ell": "l",
+         "Omega": "Omega"}
 COMMANDS = {"frac", "dfrac", "tfrac", "sum", "left", "right", "odot", "circ", "cdot", "times", "top", "intercal",
             "prime", "mathrm", "mathit", "operatorname", "boxed", "mathbf", "boldsymbol", "mathbb", "exp", "log",
             "ln", "tanh", "limits", "displaystyle", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "equiv",
-            "coloneqq", "quad", "qquad", "label", "tag", "nonumber", "notag"}
+            "coloneqq", "quad", "qquad", "label", "tag", "nonumber", "notag", "bullet", "nabla", "leftarrow",
+            "gets", "vec", "hat"}
 SKIPPED = {"left", "right", "displaystyle", "limits", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "[", "]"}
 SPACES = {",", ";", "!", ":", " "}
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<name>[A-Za-z]+)|(?P<cmd>\\(?:[A-Za-z]+|.))"
@@ -88,7 +91,7 @@ def normalise(text: str) -> str:
             word = UNICODE.get(ch, ch)
             plain_d = re.search(r"(?<![A-Za-z])d\Z", "".join(out[-2:])) is not None          # dθ(1)[2,1]: d + theta
             spaced = " " + word if word.isalpha() and len(word) > 1 and not plain_d else word
-            out.append(" \\partial " if word == "partial" else spaced)
+            out.append(f" \\{word} " if word in ("partial", "nabla", "leftarrow") else spaced)
             k += 1
     return "".join(out)
 
@@ -231,6 +234,8 @@ class SumOver(Node):
 @dataclass(frozen=True)
 class PartialOf(Node):
     of: Ref
+    example: str = ""        # E_n, C_x: the partial of one example's error (the letter written)
+    scaled: bool = False     # Ng's dA, dZ: the notation's signal scale times the partial
 
 
 # Each notation's names for our quantities (rules as data). Every notation also reads m, λ, sums,
@@ -251,6 +256,7 @@ class Parser:
     def __init__(self, text: str, notation: Notation):
         self.text, self.notation, self.names = normalise(text), notation, names_of(notation)
         self.tokens, self.k, self.depth = tokenize(self.text), 0, 0
+        self.layer_letters: set[str] = set()
 
     # --- helpers ---
 
@@ -302,13 +308,18 @@ class Parser:
         if self.at("cmd", "boxed") and self.peek().text == "{" and self.tokens[-2].text == "}":
             self.tokens = self.tokens[2:-2] + self.tokens[-1:]          # the box around the whole equation
         sides = [self.expr()]
-        while self.at("op", "=", ":=") or self.at("cmd", "equiv", "coloneqq"):
+        while self.at("op", "=", ":=") or self.at("cmd", "equiv", "coloneqq", "leftarrow", "gets"):
             self.take()
             sides.append(self.expr())
         if self.at("op", ",", ".") and self.peek().kind == "end":       # a sentence's comma or full stop
             self.take()
         if not self.at("end"):
             self.fail("expected an operator or '='")
+        if isinstance(sides[0], Ref) and sides[0].kind == "running":     # g ← ∇_{a^{(k)}} J = g ⊙ f'(a^{(k)})
+            if len(sides) != 3:
+                raise ClaimSyntaxError("an assignment to the running gradient says what it becomes: "
+                                       "g ← ∇_{a^{(k)}} J = …", sides[0].start + 1, self.text)
+            sides = sides[1:]
         if len(sides) < 2:
             raise ClaimSyntaxError("a claim is an equation: expected '='", len(self.text) + 1)
         if len(sides) > 2:
@@ -328,10 +339,24 @@ class Parser:
         return node
 
     MULTIPLY = {("op", "*"): "⋅", ("cmd", "cdot"): "⋅", ("cmd", "times"): "⋅", ("op", "@"): "@", ("op", "/"): "/",
-                ("op", ".*"): "⊙", ("op", "⊙"): "⊙", ("cmd", "odot"): "⊙", ("cmd", "circ"): "⊙"}
+                ("op", ".*"): "⊙"}
+    HADAMARD = {("op", "⊙"): "⊙", ("cmd", "odot"): "⊙", ("cmd", "circ"): "⊙", ("cmd", "bullet"): "⊙"}
 
     def term(self) -> Node:
-        """term := factor ((* / @ ⊙ · or juxtaposition) factor)*"""
+        """term := product ((⊙ ∘ \\odot \\circ \\bullet) product)*
+
+        The entrywise product binds looser than a matrix product, as textbooks mean it:
+        ``σ'(z^l) ⊙ (W^{l+1})^T δ^{l+1}`` is ``σ'(z^l) ⊙ ((W^{l+1})^T δ^{l+1})``. MATLAB's ``.*`` keeps
+        MATLAB's precedence (that of ``*``)."""
+        node = self.product()
+        while (op := self.HADAMARD.get((self.tok.kind, self.tok.text))):
+            self.take()
+            right = self.product()
+            node = Op(node.start, right.end, op, node, right)
+        return node
+
+    def product(self) -> Node:
+        """product := factor ((* / @ .* · or juxtaposition) factor)*"""
         node = self.factor()
         while True:
             op = self.MULTIPLY.get((self.tok.kind, self.tok.text))
@@ -348,6 +373,7 @@ class Parser:
         t = self.tok
         return (t.kind in ("num", "name") or (t.kind == "op" and t.text in ("(", "{", "["))
                 or (t.kind == "cmd" and t.text in ("frac", "dfrac", "tfrac", "sum", "partial", "mathbf", "boldsymbol",
+                                                   "nabla", "vec", "hat",
                                                    "mathbb", "exp", "log", "ln", "tanh", "boxed", "mathrm",
                                                    "operatorname")))
 
@@ -398,6 +424,21 @@ class Parser:
             if self.at("op", ".T"):
                 end = self.take().pos + 2
                 node = Transpose(node.start, end, node)
+            elif self.at("op", ".") and self.peek().text in ("dot", "sum") and self.peek(2).text == "(":
+                self.k += 1
+                method = self.take().text
+                self.expect("op", "(", "'('")
+                self.nested()
+                if method == "dot":                      # W.dot(x): the matrix product
+                    other = self.expr()
+                    node = Op(node.start, other.end, "@", node, other)
+                else:                                    # x.sum(axis=1, keepdims=True)
+                    if self.at("op", ")"):
+                        self.fail("x.sum() needs axis=1 (over the samples) or axis=0")
+                    self.tokens.insert(self.k, Token("op", ",", self.tok.pos))
+                    node = self.axis_sum(node.start, node)
+                node = replace(node, end=self.tok.pos + 1)
+                self.close("(")
             elif self.at("op", "'") and isinstance(node, Ref) and node.kind == "g":
                 self.take()
                 node = replace(node, kind="gprime")
@@ -406,6 +447,52 @@ class Parser:
                 node = Apply(node.start, arg.end, node.kind, node.layer, arg)
             else:
                 return node
+
+    def numpy(self, start: int) -> Node:
+        """np.dot(a, b), np.multiply(a, b), np.sum(a, axis=1, keepdims=True), np.exp(a), np.log(a), np.tanh(a)."""
+        self.k += 2
+        function = self.take()
+        if function.text not in ("dot", "matmul", "multiply", "sum", "exp", "log", "tanh", "transpose"):
+            self.k -= 1
+            self.fail("expected np.dot, np.matmul, np.multiply, np.sum, np.exp, np.log, np.tanh or np.transpose")
+        self.expect("op", "(", "'(' after np." + function.text)
+        self.nested()
+        first = self.expr()
+        if function.text in ("dot", "matmul", "multiply"):
+            self.expect("op", ",", "',' between the two arguments")
+            second = self.expr()
+            node: Node = Op(start, second.end, "@" if function.text != "multiply" else "⊙", first, second)
+        elif function.text == "sum":
+            node = self.axis_sum(start, first)
+        elif function.text == "transpose":
+            node = Transpose(start, first.end, first)
+        else:
+            node = Apply(start, first.end, function.text, None, first)
+        end = self.tok.pos + 1
+        self.close("(")
+        return replace(node, end=end)
+
+    def axis_sum(self, start: int, of: Node) -> Node:
+        """The rest of np.sum(x, axis=1, keepdims=True) or x.sum(axis=1): over the columns (a column of sums,
+        x @ 1) or over the rows (1ᵀ x). Without an axis the sum is of every entry: not a quantity of a claim."""
+        axis = None
+        while self.at("op", ","):
+            self.take()
+            word = self.take()
+            self.expect("op", "=", "'=' after " + word.text)
+            if word.text == "axis" and self.at("num") and self.tok.text in ("0", "1"):
+                axis = int(self.take().text)
+            elif word.text == "keepdims" and self.at("name", "True"):
+                self.take()
+            else:
+                self.k -= 1
+                self.fail("expected axis=0 or axis=1, or keepdims=True")
+        if axis is None:
+            self.fail("np.sum needs axis=1 (over the samples) or axis=0")
+        ones = Ref(start, start, "ones", "1")
+        if axis == 1:
+            return Op(start, of.end, "@", of, ones)
+        return Op(start, of.end, "@", Transpose(start, start, ones), of)
 
     def group(self, opener: str) -> Node:
         start = self.expect("op", opener, repr(opener)).pos
@@ -447,11 +534,21 @@ class Parser:
             return self.sum(t.pos)
         if t.text == "partial":
             return self.plain_partial(t.pos, latex=True)
-        if t.text in ("mathbf", "boldsymbol", "mathbb"):
+        if t.text in ("mathbf", "boldsymbol", "mathbb", "vec"):
             inner = self.script_group(self.primary)
             if isinstance(inner, Num) and inner.value == 1:
                 return Ref(t.pos, self.tokens[self.k - 1].pos + 1, "ones", "1")
+            if isinstance(inner, Ref) and inner.layer is None and inner.indices is None:
+                return self.suffixes(inner)          # \boldsymbol{\delta}^{l}: the layer follows the bold name
             return inner
+        if t.text == "nabla":
+            return self.nabla(t.pos)
+        if t.text == "hat":                          # \hat{y}: the prediction, the output layer's activation
+            inner = self.script_group(self.primary)
+            if not (isinstance(inner, Ref) and inner.kind == "Y" and inner.indices is None):
+                self.k -= 1
+                self.fail("\\hat is read only on the target's letter: \\hat{y}, the network's output")
+            return replace(inner, start=t.pos, kind="A", layer=Layer("L"))
         if t.text in ("mathrm", "operatorname", "boxed"):
             return self.script_group(self.primary) if t.text != "boxed" else self.group("{")
         if t.text in ("exp", "log", "ln", "tanh"):
@@ -471,7 +568,7 @@ class Parser:
         r"""\frac{\partial E}{\partial W^l_{ij}} (the \frac and its nesting already taken)."""
         self.expect("op", "{", "'{'")
         self.expect("cmd", "partial", r"\partial")
-        self.error_name()
+        example = self.error_name()
         self.expect("op", "}", "'}' after the error")
         self.expect("op", "{", "'{'")
         self.expect("cmd", "partial", r"\partial")
@@ -479,13 +576,48 @@ class Parser:
         end = self.tok.pos + 1
         self.expect("op", "}", "'}' after the quantity")
         self.depth -= 1
-        return PartialOf(start, end, of)
+        return PartialOf(start, end, of, example)
 
-    def error_name(self) -> None:
-        """E or J, optionally with its arguments J(W,x,y), which are ignored."""
-        if not (self.at("name") and self.names.get(self.tok.text) == "E"):
+    def nabla(self, start: int) -> Node:
+        r"""\nabla_{W^l} C, \nabla_a C (Nielsen's: the output layer's activations): a partial of the error."""
+        self.expect("op", "_", "'_' and the quantity after \\nabla")
+        at = self.k
+        of = self.script_group(self.primary)
+        if not isinstance(of, Ref) or of.kind not in ("W", "b", "Z", "A", "X"):
+            self.k = at
+            self.fail("expected the quantity of the gradient after \\nabla_, as in \\nabla_{W^l} C")
+        if of.kind == "A" and of.layer is None:
+            of = replace(of, layer=Layer("L"))
+        if self.at("name") and self.names.get(self.tok.text) == "Omega":   # λ∇_W Ω(θ): Ω = ½ Σ‖W‖², the decay
+            self.take()
+            self.skip_arguments()
+            if of.kind not in ("W", "b") or of.indices is not None:
+                self.fail("\\nabla Ω is read for a whole W or b: Ω(θ) = ½ Σ ‖W‖², so ∇_W Ω = W and ∇_b Ω = 0")
+            return of if of.kind == "W" else Num(start, of.end, sp.Integer(0))
+        example = self.error_name()
+        return PartialOf(start, self.tokens[self.k - 1].pos + 1, of, example)
+
+    def error_name(self) -> str:
+        """E or J (C, L: the notation's names), optionally with its arguments J(W,x,y), which are ignored, or one
+        example's E_n: that example's letter ("" for the whole error)."""
+        if not (self.at("name") and self.names.get(self.tok.text) in ("E", "E1")):
             self.fail(f"expected the error ({self.notation.error}) after ∂: only partials of the error are claims")
-        self.take()
+        example = "x" if self.names.get(self.take().text) == "E1" else ""     # the notation's one-example error
+        if self.at("op", "_"):                       # E_n, C_x: one example's error
+            self.take()
+            braced = self.at("op", "{")
+            if braced:
+                self.take()
+            if not (self.at("name") and len(self.tok.text) == 1):
+                self.fail("expected the example's letter, as in E_n")
+            example = self.take().text
+            if braced:
+                self.expect("op", "}", "'}' after the example's letter")
+        self.skip_arguments()
+        return example
+
+    def skip_arguments(self) -> None:
+        """J(W,x,y), Ω(θ): the arguments written after the error or the penalty say nothing more; skipped."""
         if self.at("op", "(") and self.tok.glued:
             self.take()
             while not self.at("op", ")"):
@@ -496,8 +628,7 @@ class Parser:
 
     def plain_partial(self, start: int, latex: bool) -> Node:
         """∂E/∂W1[2,1] or dE/dW2 (the ∂ or the name dE already taken)."""
-        if latex:
-            self.error_name()
+        example = self.error_name() if latex else ""
         self.expect("op", "/", "'/' in ∂E/∂…")
         if latex:
             self.expect("cmd", "partial", "∂ after '/'")
@@ -509,14 +640,20 @@ class Parser:
                 self.fail("expected d<quantity> after dE/, as in dE/dW2")
             head = Token("name", t.text[1:], t.pos + 1, False)
         of = self.quantity(head)
-        return PartialOf(start, of.end, of)
+        return PartialOf(start, of.end, of, example)
 
     def named(self) -> Node:
         t = self.tok
-        if t.text in ("d" + e for e in ("E", "J")) and self.peek().text == "/":
+        if t.text[:1] == "d" and self.names.get(t.text[1:]) in ("E", "E1") and self.peek().text == "/":
             self.take()
             return self.plain_partial(t.pos, latex=False)
+        if t.text == "np" and self.peek().text == "." and self.peek(2).kind == "name":
+            return self.numpy(t.pos)
         kind = self.names.get(t.text)
+        if kind is not None and kind.startswith("d:"):             # dW, db, dZ, dA: a partial of the error, by name
+            self.take()
+            of = self.suffixes(Ref(t.pos, t.pos + len(t.text), kind[2:], t.text))
+            return PartialOf(t.pos, of.end, of, scaled=kind[2:] in ("Z", "A"))
         if kind is None:
             self.fail(f"unknown name in the {self.notation.name} notation; known: "
                       + ", ".join(sorted(set(self.names) - {"sum"})))
@@ -533,10 +670,17 @@ class Parser:
 
     def quantity(self, t: Token) -> Ref:
         kind = self.names.get(t.text) if t.kind == "name" else None
-        if kind is None or kind in ("sum", "E") or kind in FUNCTIONS:
+        if kind is None or kind in ("sum", "E", "E1") or kind in FUNCTIONS:
             self.k -= 1
             self.fail(f"expected a quantity of the {self.notation.name} notation")
-        ref = Ref(t.pos, t.pos + len(t.text), kind, t.text)
+        if ":" in kind:                              # a word with its layer: Bishop's y_k is A^L_k, K is n^L
+            kind, layer = kind.split(":")
+            return self.suffixes(Ref(t.pos, t.pos + len(t.text), kind, t.text, layer=_layer_of(layer)))
+        return self.suffixes(Ref(t.pos, t.pos + len(t.text), kind, t.text))
+
+    def suffixes(self, ref: Ref) -> Ref:
+        """A quantity's layer, indices and marks: W2, W(1)[2,1], W^{l+1}_{ij}, g^l', θ^{(l)T}."""
+        kind = ref.kind
         if self.at("num") and self.tok.glued:                         # W2, delta2, g2, n2
             n_ = self.tok
             ref = replace(ref, layer=Layer(None, self.whole("a layer")), end=n_.pos + len(n_.text))
@@ -552,17 +696,27 @@ class Parser:
             elif self.at("op", "_") and ref.indices is None:
                 self.take()
                 ref = self.subscript(ref)
+                if self.at("op", "^") and not (self.peek().text == "(" or self.peek(2).text == "("):
+                    ref = self.unit_layer(ref)       # Bishop's z_j^2: the layer is j's, the 2 a power
             elif self.at("op", "[") and ref.indices is None and self.tok.glued:
                 ref = self.brackets(ref)
             else:
                 break
             ref = replace(ref, end=self.tokens[self.k - 1].pos + len(self.tokens[self.k - 1].text))
+        ref = self.unit_layer(ref)
         if self.at("op", "'") and kind == "g":
             self.take()
             ref = replace(ref, kind="gprime")
             if self.at("op", "^") and ref.layer is None and not self._transpose_ahead():    # σ'^{(l)}: rare
                 self.take()
                 ref = self.superscript(ref)
+        return ref
+
+    def unit_layer(self, ref: Ref) -> Ref:
+        """No layer written: the notation's layer of the first unit letter, if it has one (Bishop's δ_k, k output)."""
+        units = self.notation.unit_layers
+        if ref.layer is None and ref.indices and isinstance(ref.indices[0], str) and ref.indices[0] in units:
+            return replace(ref, layer=_layer_of(units[ref.indices[0]]))
         return ref
 
     def _layer_ahead(self) -> bool:
@@ -588,6 +742,9 @@ class Parser:
         while not self.at("op", "}"):
             if self.at("name", "T") or self.at("cmd", "top", "intercal"):
                 ref = replace(ref, transposed=True)
+            elif self.at("op", "^") and self.peek().text in ("T", "top", "intercal"):     # A^{[l-1]^T}
+                self.take()
+                ref = replace(ref, transposed=True)
             elif (self.at("op", "'") or self.at("cmd", "prime")) and ref.kind == "g":
                 ref = replace(ref, kind="gprime")
             else:
@@ -598,20 +755,30 @@ class Parser:
 
     def layer(self) -> Layer:
         """2, l, L, l+1, L-1, (l), (l+1)."""
-        bracketed = self.at("op", "(")
+        bracketed = self.tok.text if self.at("op", "(", "[") else ""
         if bracketed:
             self.take()
+        if self.at("name") and len(self.tok.text) == 2 and self.tok.text[1] == "T" and self.tok.text[0].isalpha():
+            t = self.tok                                   # W^{lT}: the layer, then the transpose
+            self.tokens[self.k:self.k + 1] = [Token("name", t.text[0], t.pos, t.glued), Token("name", "T", t.pos + 1)]
         if self.at("num"):
             layer = Layer(None, self.whole("a layer"))
-        elif self.at("name", "l", "L"):
-            layer = Layer(self.take().text)
+        elif self.at("name") and len(self.tok.text) == 1 and self.tok.text != "T":
+            letter = self.take().text                       # l, or the book's own letter (k): any layer
+            if letter != "L":
+                self.layer_letters.add(letter)
+                if len(self.layer_letters) > 1:
+                    self.k -= 1
+                    self.fail("one letter for the layer per claim (L is the output layer)")
+            layer = Layer("L" if letter == "L" else "l")
         else:
             self.fail("expected a layer: a number, l or L, as in W^{l+1} or W2")
         while self.at("op", "+", "-") and self.peek().kind == "num":
             sign = 1 if self.take().text == "+" else -1
             layer = Layer(layer.base, layer.offset + sign * self.whole("a layer's offset"))
         if bracketed:
-            self.expect("op", ")", "')' after the layer")
+            closer = {"(": ")", "[": "]"}[bracketed]
+            self.expect("op", closer, f"{closer!r} after the layer")
         return layer
 
     def subscript(self, ref: Ref) -> Ref:
@@ -684,6 +851,10 @@ class Parser:
         need = {"kronecker": 2}.get(ref.kind, INDEXED.get(ref.kind, 0))
         if ref.kind in ("Z", "A", "X", "Y", "delta") and not self.notation.tex.per_sample and sample is None:
             need += 1                                 # the matrix notation writes the sample as a second index
+        implicit = (ref.kind in ("Z", "A", "X", "Y", "delta") and not self.notation.tex.per_sample and sample is None
+                    and len(items) == need - 1 and not any(isinstance(it, tuple) for it in items))
+        if implicit:                              # z^l_j: one example's quantity, its sample implicit (as at batch 1)
+            need -= 1
         digits = [it for it in items if isinstance(it, tuple)]
         if digits and len(items) == 1 and len(digits[0][1]) == need:       # W_{21}: two one-digit indices
             items = [int(ch) for ch in digits[0][1]]
@@ -697,7 +868,8 @@ class Parser:
                 self.k -= 1
             self.fail(f"{ref.name} takes {need} ind{'ex' if need == 1 else 'ices'}"
                       + (" (unit, sample)" if need == 2 and ref.kind != "W" else ""))
-        if ref.kind in ("Z", "A", "X", "Y", "delta") and not self.notation.tex.per_sample and sample is None:
+        if (ref.kind in ("Z", "A", "X", "Y", "delta") and not self.notation.tex.per_sample and sample is None
+                and not implicit):
             items, sample = items[:-1], items[-1]       # Z_{ic}; written Z_{i;c}, as the write-ups print it, too
         return replace(ref, indices=tuple(items), sample=sample)
 
@@ -729,6 +901,14 @@ class Parser:
         body = self.term()
         self.depth -= 1
         return SumOver(start, body.end, var, low, high, body)
+
+
+def _layer_of(spec: str) -> Layer:
+    """A notation's layer for a unit letter: "L", "L-1", "2" (data in Notation.unit_layers)."""
+    match = re.fullmatch(r"(L)?([+-]?\d+)?", spec.replace(" ", ""))
+    if not match or not spec:
+        raise SpecError(f"a unit letter's layer is L, L-1 or a number; got {spec!r}")
+    return Layer(match[1], int(match[2] or 0))
 
 
 def substitute(node: Node, old: Node, new: Node) -> Node:

@@ -22,7 +22,7 @@ from typing import Any, cast
 import sympy as sp
 
 from ..model.notations import Notation
-from ..symbolic.general import A, E, Partial, W, Y, Z, b, delta, g, gprime, lam, m, n
+from ..symbolic.general import A, E, Partial, W, Y, Z, b, delta, g, gprime, lam, m, n, signal_scale
 from ..writeup.printing import Printer, tex_to_text
 from .parse import (
     FUNCTIONS,
@@ -117,6 +117,7 @@ class Claim:
     free: dict[sp.Symbol, Dim]              # the lhs's letters and their ranges
     notes: list[str] = field(default_factory=list)
     sample: sp.Symbol | None = None         # a per-sample quantity's implicit sample, where free
+    columns: str = ""                       # an n×1 left side against an n×m right side: how the shapes differ
 
 
 class Reader:
@@ -134,6 +135,9 @@ class Reader:
         self.fresh: Iterator[str] = iter(())     # summation letters for matrix products (set by interpret)
         self.unit: tuple[sp.Expr, Dim, sp.Expr] | None = None   # a component claim's unit, its range, its sample
         self.notes: list[str] = []
+        self.one_column = ""                     # set when an n×1 left side meets an n×m right side
+        self.implicit = False                    # a quantity read at the implicit sample
+        self.consumer: Ref | None = None         # what the left side's quantity feeds (Goodfellow's running g)
 
     def letter(self, name) -> sp.Expr:
         return sp.Integer(name) if isinstance(name, int) else sp.Symbol(name, integer=True, positive=True)
@@ -175,9 +179,11 @@ class Reader:
                 raise ClaimSyntaxError("I needs two indices, as in I_{p,0}", r.end + 1, self.text)
             a, b_ = (self.letter(k) for k in r.indices)
             return Tensor(None, lambda i, j: sp.KroneckerDelta(a, b_), r)
+        if kind == "running":
+            return self.running_gradient(r)
         if kind in ("g", "gprime"):
             raise ClaimSyntaxError(f"{r.name} is a function: apply it, as in {r.name}'(Z^l)", r.end + 1, self.text)
-        if kind == "E":
+        if kind in ("E", "E1"):
             raise ClaimSyntaxError("the error appears only in a partial ∂E/∂…", r.start + 1, self.text)
         if kind == "X":
             kind, r = "A", replace(r, layer=Layer(None, self.offset), kind="A")
@@ -194,6 +200,15 @@ class Reader:
             return Tensor(None, lambda i, j: tensor.broadcast(unit, column), r)
         return Tensor(tensor.shape, tensor.at, r) if not r.transposed else self.transpose(Tensor(
             tensor.shape, tensor.at, r))
+
+    def running_gradient(self, r: Ref) -> Tensor:
+        """Goodfellow's g: the gradient of J with respect to what the left side's quantity feeds (the step before
+        in the backward pass): ∇_{h^{(k)}} J for ∇_{a^{(k)}} J, ∇_{a^{(k)}} J for ∇_{W^{(k)}} J, ∇_{b^{(k)}} J and
+        ∇_{h^{(k-1)}} J."""
+        if self.consumer is None:
+            raise ClaimSyntaxError(f"{r.name} is the running gradient: it is read on the right of a partial of a whole "
+                                   "W, b, a or h", r.start + 1, self.text)
+        return self.value(PartialOf(r.start, r.end, self.consumer))
 
     def dims(self, kind: str, layer) -> tuple[Dim, ...]:
         """The unit dimensions of a quantity, then its sample dimension (None for parameters)."""
@@ -212,6 +227,8 @@ class Reader:
         if kind in ("W", "b"):
             return Tensor(None, lambda i, j: base[(layer, *units)])
         sample = self.use(r.sample, Dim("m")) if r.sample is not None else self.current_sample()
+        if r.sample is None and not self.samples:
+            self.implicit = True                  # z^l_j: one example's, the sample implicit
         head = () if kind == "Y" else (layer,)
         return Tensor(None, lambda i, j: base[(*head, *units, sample)])
 
@@ -309,7 +326,9 @@ class Reader:
         if node.of.kind not in ("W", "b", "Z", "A", "X"):
             raise ClaimSyntaxError(f"∂{self.notation.error}/∂{node.of.name}: a partial is of a weight, a bias, "
                                    "or a node's Z or A", node.start + 1, self.text)
-        return Tensor(t.shape, lambda i, j: Partial(E, t.entry(i, j)), node)
+        one_example = node.scaled or (self.notation.tex.per_sample and node.of.kind in ("Z", "A"))
+        scale = signal_scale(self.notation) if one_example else sp.Integer(1)      # Ng's dZ, dA: m ∂J/∂Z
+        return Tensor(t.shape, lambda i, j: scale * Partial(E, t.entry(i, j)), node)
 
     def _Op(self, node: Op) -> Tensor:
         left, right = self.value(node.left), self.value(node.right)
@@ -361,6 +380,12 @@ class Reader:
                       lambda i, j: sp.Sum(left.entry(i, k) * right.entry(k, j), (k, 1, size)), node)
 
 
+def _unit_letters(nodes) -> set[str]:
+    """The letters a claim writes as unit indices (not after a semicolon, not summed)."""
+    return {k for root in nodes for node in walk(root) if isinstance(node, Ref)
+            for k in (node.indices or ()) if isinstance(k, str)}
+
+
 def _letters(nodes) -> set[str]:
     """The index letters a claim writes itself: a product's summation letter must be another."""
     out: set[str] = set()
@@ -376,17 +401,23 @@ def interpret(sides: list[Node], notation: Notation, text: str) -> Claim:
     """``lhs = rhs`` (the two syntax trees of ``Parser.parse``) as a Claim in general form."""
     left, right = sides
     reader = Reader(notation, text)
-    taken = _letters(sides) | {notation.letters[0], notation.letters[1], notation.letters[3]}
+    if reader.sample_letter in _unit_letters(sides):          # θ's δ_i: i is a unit here, the sample another letter
+        written = _letters(sides)
+        reader.sample_letter = next(k for k in "cnstuvxyz" if k not in written and k not in notation.letters)
+    taken = _letters(sides) | {notation.letters[0], notation.letters[1], reader.sample_letter}
     reader.fresh = iter(k for k in "kqrtuvwxyzabdefgh" if k not in taken)
     lhs = _lhs(left, reader)
+    reader.consumer = _consumer(left, notation)
     if lhs.shape is None:
         lhs_expr, rhs, ranges = _component(left, right, lhs, reader)
     else:
         lhs_expr, rhs, ranges = _matrix(right, lhs, reader)
     _bound_apart(right, lhs_expr, reader)
-    letters = {reader.letter(k): d for k, d in ({notation.letters[3]: Dim("m")} | reader.uses | ranges).items()}
+    letters = {reader.letter(k): d for k, d in ({reader.sample_letter: Dim("m")} | reader.uses | ranges).items()}
     free = {s: d for s, d in letters.items() if s in lhs_expr.free_symbols}     # the left side's ranges win
     claim = Claim(text, lhs_expr, rhs, free, list(dict.fromkeys(reader.notes)))
+    if reader.one_column:
+        claim.sample, claim.columns = reader.letter(reader.sample_letter), reader.one_column
     _sum_repeated(claim, reader)
     return claim
 
@@ -397,7 +428,8 @@ def _component(left: Node, right: Node, lhs: Tensor, reader: Reader) -> tuple[sp
     assert isinstance(target, Ref) and target.indices is not None     # _lhs took it; one entry: indexed
     entry = lhs.entry(None, None)
     if target.kind in ("delta", "Z", "A") and len(target.indices) == 1:
-        node = entry.args[1] if isinstance(entry, Partial) else entry
+        partials = list(entry.atoms(Partial))
+        node = partials[0].args[1] if partials else entry
         reader.unit = (node.indices[1], reader.dims(target.kind, node.indices[0])[0], node.indices[-1])
     value = reader.value(right)
     if not value.scalar:
@@ -414,6 +446,14 @@ def _matrix(right: Node, lhs: Tensor, reader: Reader) -> tuple[sp.Expr, sp.Expr,
     rows = reader.letter(unit)
     cols = reader.letter(prev if lhs.shape[1].kind == "n" else sample) if column else sp.Integer(1)
     value = reader.value(right)
+    if (value.shape is not None and not column and value.shape[1].kind == "m"
+            and _agree((lhs.shape[0], value.shape[1]), value.shape)):
+        # ∂E/∂b^l = δ^l: n×1 against n×m. At batch 1 they are the same thing; with more samples the right
+        # side is one sample's (check says so, and that the bias gradient sums over the samples).
+        reader.one_column = (f"the left side is {lhs.shown(reader.notation)} and the right side "
+                             f"{value.shown(reader.notation)}: the same at batch m = 1 only")
+        sample = reader.letter(reader.sample_letter)
+        return lhs.entry(rows, cols), value.broadcast(rows, sample), {unit: lhs.shape[0]}
     if value.shape is not None and not _agree(lhs.shape, value.shape):
         flipped = "; the right side is its transpose" if _agree(lhs.shape, value.shape[::-1]) else ""
         raise ShapeMismatch(f"the left side is {lhs.shown(reader.notation)} and the right side "
@@ -435,6 +475,18 @@ def _agree(s: tuple[Dim, Dim], t: tuple[Dim, Dim]) -> bool:
     return all(a.same(b) or a.maybe(b) for a, b in zip(s, t, strict=True))
 
 
+def _consumer(left: Node, notation: Notation) -> Ref | None:
+    """The node a whole W^l, b^l, Z^l or A^l on the left feeds: Z^l, Z^l, A^l, Z^{l+1} (the reader's layers)."""
+    if not (isinstance(left, PartialOf) and left.of.indices is None and left.of.layer is not None):
+        return None
+    of, layer = left.of, left.of.layer
+    shift = {"W": notation.layer_offset, "b": notation.layer_offset, "Z": 0, "A": 1}.get(of.kind)
+    if shift is None:
+        return None
+    kind = "A" if of.kind == "Z" else "Z"
+    return Ref(of.start, of.end, kind, of.name, layer=Layer(layer.base, layer.offset + shift))
+
+
 def _lhs(node: Node, reader: Reader) -> Tensor:
     """The left side: an error signal δ (ε) or a partial of the error."""
     if isinstance(node, Ref) and node.kind == "delta" or isinstance(node, PartialOf):
@@ -453,7 +505,8 @@ def _sum_repeated(claim: Claim, reader: Reader) -> None:
             continue
         claim.rhs = sp.Sum(claim.rhs, (s, 1, dim.size()))
         claim.notes.append(f"{letter} appears on the right only: summed over {letter} (the repeated-index convention)")
-    if reader.notation.tex.per_sample and sample in claim.rhs.free_symbols and sample not in lhs_letters:
+    if ((reader.notation.tex.per_sample or reader.implicit) and sample in claim.rhs.free_symbols
+            and sample not in lhs_letters and claim.sample is None):
         claim.sample = sample
     loose = sorted(s.name for s in claim.rhs.free_symbols - lhs_letters - {claim.sample}     # index letters only
                    if isinstance(s, sp.Symbol) and s.is_integer and len(s.name) == 1 and s.name not in "lLm")

@@ -33,7 +33,7 @@ from .errors import SpecError
 from .notations import NOTATIONS, Glyphs, Notation
 
 MAX_BYTES = 64_000          # a notation file is a page of data; a larger one is a mistake
-MAX_TEXT = 200              # characters in one value
+MAX_TEXT = 1000             # characters in one value
 
 GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi rho "
          "sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega")
@@ -71,10 +71,14 @@ def _value(where: str, value: Any, kind: type) -> Any:
     if kind is dict:
         if not isinstance(value, dict):
             raise SpecError(f"{where} must be a table of names to values ([{where.rsplit(' ', 1)[-1]}])")
+        out = {}
         for key, item in value.items():
-            if not isinstance(item, (str, int, bool)) or isinstance(item, str) and len(item) > MAX_TEXT:
-                raise SpecError(f"{where}.{key} must be text, a number or true/false; got {item!r}")
-        return dict(value)
+            items = item if isinstance(item, list) else [item]
+            if not all(isinstance(i, (str, int, bool)) and not (isinstance(i, str) and len(i) > MAX_TEXT)
+                       for i in items) or len(items) > 100:
+                raise SpecError(f"{where}.{key} must be text, a number, true/false, or a list of them; got {item!r}")
+            out[key] = tuple(item) if isinstance(item, list) else item        # a list as the entries hold it
+        return out
     if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
         raise SpecError(f"{where} must be a whole number; got {value!r}")
     if kind is bool and not isinstance(value, bool):
@@ -152,7 +156,8 @@ def _toml(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    return json.dumps(value, ensure_ascii=False)           # a JSON string is a TOML basic string
+    # a JSON string, or an array of them, is TOML's too
+    return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
 
 
 def dump(entry: Notation) -> str:

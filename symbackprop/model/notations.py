@@ -58,10 +58,13 @@ class Notation:
     tex: Glyphs
     letters: str               # the reader's index letters: unit, previous unit, next unit, sample
     preset: dict = field(default_factory=dict)
-    words: dict = field(default_factory=dict)   # names a claim may use -> what they mean (W, Z, A, delta, E, g, …)
+    words: dict = field(default_factory=dict)   # names a claim may use -> what they mean (W, Z, A, delta, E, g, …;
+    #                                             "A:L" a quantity at a fixed layer, "d:W" a partial by name)
     bias_column: bool = False  # the bias is column 0 of the weight matrix (θ = [b | W]): θ_{p,0} is b_p
     input_node: bool = False   # the input layer is a node: z of the input is x, its activation the identity
     labels: dict = field(default_factory=dict)  # boxed equation -> the number its seed gives it
+    per_example_signal: bool = False   # the reader's δ (Ng's dZ) is one example's, m ∂E/∂Z, with samples as columns
+    unit_layers: dict = field(default_factory=dict)   # unit letter -> its layer where none is written (Bishop)
 
     def parameter(self, name: str) -> str:
         """A parameter's name as this notation writes it: W1[2,1] -> θ(1)[2,1] in theta."""
@@ -116,6 +119,13 @@ NOTATIONS: dict[str, Notation] = {
                         'Y': 'Y',
                         'delta': 'delta',
                         'E': 'E',
+                        'C': 'E',
+                        'J': 'E',
+                        'L': 'E',
+                        'dW': 'd:W',
+                        'db': 'd:b',
+                        'dZ': 'delta',
+                        'dA': 'd:A',
                         'g': 'g',
                         'sigma': 'g',
                         'n': 'size'}),
@@ -139,6 +149,7 @@ NOTATIONS: dict[str, Notation] = {
                         'delta': 'delta',
                         'J': 'E',
                         'E': 'E',
+                        'L': 'E',
                         'h': 'g',
                         'g': 'g',
                         'sigma': 'g',
@@ -164,11 +175,100 @@ NOTATIONS: dict[str, Notation] = {
                         'eps': 'delta',
                         'J': 'E',
                         'E': 'E',
+                        'C': 'E',
+                        'L': 'E',
                         'sigma': 'g',
                         'f': 'g',
                         'g': 'g',
                         's': 'size',
                         'n': 'size'}),
+        Notation("nielsen", "", "Nielsen, Neural Networks and Deep Learning, ch. 2: w^l_{jk} from unit k of layer "
+                 "l-1 to unit j of layer l, a^l = σ(z^l), one training example x, C its cost (C = (1/n) Σ_x C_x); "
+                 "layers numbered here from 0 at the input, as every equation of the chapter is in l and L",
+                 0, "w{l}[{i},{j}]", "b{l}[{i}]", "δ{l}[{i}] (example {c})", "C", "δ^l = ∂C_x/∂z^l, one example",
+                 Glyphs("w^{@l}_{@s}", "b^{@l}_{@s}", "z^{@l}_{@s}", "a^{@l}_{@s}", "x_{@s}", "y_{@s}",
+                        r"\delta^{@l}_{@s}", "C", r"\sigma@L", r"{\sigma@L}'", per_sample=True),
+                 "jkqc",
+                 preset={"activations": "sigmoid", "loss": "mse", "batch": 1},
+                 words={'w': 'W',
+                        'W': 'W',
+                        'b': 'b',
+                        'z': 'Z',
+                        'a': 'A',
+                        'x': 'X',
+                        'y': 'Y',
+                        'delta': 'delta',
+                        'C': 'E1',        # ch. 2's C is one example's cost C_x, the x dropped (Nielsen says so)
+                        'E': 'E',
+                        'sigma': 'g',
+                        'n': 'm'}),       # n: the number of training examples
+        Notation("ng", "", "Ng's deep learning course: W^{[l]} maps layer l-1 to l, A^{[0]} = X, samples as columns, "
+                 "J = (1/m) Σ L, dZ^{[l]} = ∂L/∂Z^{[l]} for each example's column (the 1/m outside, in dW and db)",
+                 0, "W{l}[{i},{j}]", "b{l}[{i}]", "dZ{l}[{i},{c}]", "J", "dZ^[l] = m ∂J/∂Z^[l]",
+                 Glyphs("W^{[@l]}_{@s}", "b^{[@l]}_{@s}", "Z^{[@l]}_{@s}", "A^{[@l]}_{@s}", "X_{@s}", "Y_{@s}",
+                        r"dZ^{[@l]}_{@s}", "J", "g^{[@l]}", "{g^{[@l]}}'"),
+                 "ijkc",
+                 preset={"activations": "sigmoid", "loss": "bce", "batch": 2},
+                 per_example_signal=True,
+                 words={'W': 'W',
+                        'b': 'b',
+                        'Z': 'Z',
+                        'A': 'A',
+                        'X': 'X',
+                        'Y': 'Y',
+                        'dZ': 'delta',
+                        'dW': 'd:W',
+                        'db': 'd:b',
+                        'dA': 'd:A',
+                        'J': 'E',
+                        'L': 'E1',        # the loss of one example
+                        'g': 'g',
+                        'sigma': 'g',
+                        'n': 'size'}),
+        Notation("goodfellow", "", "Goodfellow, Bengio and Courville, Deep Learning, §6.5.4, Algorithms 6.3 and 6.4: "
+                 "a^{(k)} = b^{(k)} + W^{(k)} h^{(k-1)} the pre-activation, h^{(k)} = f(a^{(k)}), h^{(0)} = x, one "
+                 "example, J = L(ŷ, y) + λΩ(θ) with Ω = ½ Σ‖W‖², g the running gradient of the backward pass",
+                 0, "W{l}[{i},{j}]", "b{l}[{i}]", "∇a{l}[{i}] (example {c})", "J", "∇_{a^(k)} J, one example",
+                 Glyphs("W^{(@l)}_{@s}", "b^{(@l)}_{@s}", "a^{(@l)}_{@s}", "h^{(@l)}_{@s}", "x_{@s}", "y_{@s}",
+                        r"g^{(@l)}_{@s}", "J", "f^{(@l)}", "{f^{(@l)}}'", per_sample=True),
+                 "ijkc",
+                 preset={"activations": "sigmoid", "loss": "mse", "batch": 1, "weight_decay": "lam"},
+                 words={'W': 'W',
+                        'b': 'b',
+                        'a': 'Z',
+                        'h': 'A',
+                        'x': 'X',
+                        'y': 'Y',
+                        'J': 'E',
+                        'L': 'E1',        # the loss of the one example, without λΩ
+                        'f': 'g',
+                        'g': 'running',   # Algorithm 6.4's g: the gradient the backward pass carries
+                        'Omega': 'Omega',
+                        'n': 'size'}),
+        Notation("bishop", "", "Bishop, Pattern Recognition and Machine Learning, §5.3: a_j = Σ_i w_ji z_i the "
+                 "pre-activation, z_j = h(a_j), δ_j = ∂E_n/∂a_j, one pattern n, E = Σ_n E_n; no layer is written: "
+                 "unit k is an output, j a unit of the layer before, i of the layer before that (x_i in a two-layer "
+                 "network)",
+                 0, "w{l}[{i},{j}]", "b{l}[{i}]", "δ{l}[{i}] (pattern {c})", "E", "δ_j = ∂E_n/∂a_j, one pattern",
+                 Glyphs("w^{(@l)}_{@s}", "b^{(@l)}_{@s}", "a^{(@l)}_{@s}", "z^{(@l)}_{@s}", "x_{@s}", "t_{@s}",
+                        r"\delta^{(@l)}_{@s}", "E", "h@L", "{h@L}'", per_sample=True),
+                 "jikn",
+                 preset={"activations": ("tanh", "identity"), "loss": "mse", "batch": 1},
+                 unit_layers={"k": "L", "j": "L-1", "i": "L-2"},
+                 words={'w': 'W',
+                        'b': 'b',
+                        'a': 'Z',
+                        'z': 'A',
+                        'x': 'X',
+                        't': 'Y',
+                        'y': 'A:L',       # y_k: the network's output, the activation of the output layer
+                        'K': 'size:L',    # K outputs, M hidden units, D inputs (two-layer network)
+                        'M': 'size:L-1',
+                        'D': 'size:L-2',
+                        'delta': 'delta',
+                        'E': 'E',
+                        'h': 'g',
+                        'sigma': 'g'}),
     )
 }
 

@@ -90,7 +90,7 @@ class _Column:
 
 def signal_scale(notation: Notation) -> sp.Expr:
     """The reader's δ over ∂E/∂Z: m for one sample's δ (theta, ufldl), 1 where 1/m is inside (matrix)."""
-    return m if notation.tex.per_sample else sp.Integer(1)
+    return m if notation.tex.per_sample or notation.per_example_signal else sp.Integer(1)
 
 
 def _unroll_outer(s: sp.Sum) -> sp.Expr:

@@ -1,0 +1,98 @@
+"""The textbooks' notations (nielsen, ng) as entries: each writes a document that compiles with every printed
+equation checked, and check reads the book's forms; what the entries add is data, not a branch on a name."""
+import os
+import shutil
+import subprocess
+
+import pytest
+from helpers import require_latex
+
+from symbackprop import Network, SpecError, check, derive, notation, preset
+from symbackprop.writeup.document import write
+from symbackprop.writeup.pdf import pdf_text
+
+SCRIPT = shutil.which("symbackprop")
+OVERFULL_LIMIT = 10.0
+BOOKS = {"nielsen": ("∂C", "δ", "σ", "w"), "ng": ("∂J", "dZ", "W[", "g["), "goodfellow": ("∂J", "h(", "a(", "f("),
+         "bishop": ("∂E", "δ", "a(", "z(")}
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return require_latex()
+
+
+@pytest.mark.parametrize("net", [preset("nielsen"), preset("ng"), preset("goodfellow"), preset("bishop"),
+                                 Network(sizes=(2, 3, 3, 1), activations="tanh", loss="mse", batch=2)],
+                         ids=["nielsen-preset", "ng-preset", "goodfellow-preset", "bishop-preset", "tanh-deep"])
+def test_each_book_writes_a_document_that_compiles_and_holds(engine, tmp_path, net):
+    out = write(derive(net), tmp_path, notations=tuple(BOOKS), edition="teacher")   # every check in the text
+    assert out.problems == [] and out.ok, out.problems
+    for pdf, log in out.logs.items():
+        assert log.errors == () and log.undefined == (), (pdf.name, log)
+        assert not [o for o in log.overfull if o[0] > OVERFULL_LIMIT], pdf.name
+    for name, glyphs in BOOKS.items():
+        text = pdf_text(tmp_path / f"derivation-{name}.pdf")
+        assert "Checked on this network: all" in text and "Fails on this network" not in text, name
+        for glyph in glyphs:
+            assert glyph in text.replace("[l]", "[").replace(" ", ""), (name, glyph)
+
+
+def test_ng_dz_is_each_examples_gradient_and_nielsens_c_one_examples_cost():
+    assert notation("ng").per_example_signal and not notation("matrix").per_example_signal
+    d = derive(preset("ng"))                                  # m = 2: dZ = m ∂J/∂Z, the 1/m in dW
+    assert check(d, r"dZ^{[2]} = A^{[2]} - Y", "ng").status == "proved"
+    assert check(d, r"\frac{\partial J}{\partial Z^{[2]}} = \frac{1}{m} (A^{[2]} - Y)", "ng").status == "proved"
+    assert check(d, r"\frac{\partial J}{\partial Z^{[2]}} = A^{[2]} - Y", "ng").status == "wrong"
+    # Nielsen's C is C_x: at batch 2 ∂C/∂b^l_j = δ^l_j is checked on one example, never called wrong
+    d2 = derive(preset("nielsen", batch=2))
+    verdict = check(d2, r"\frac{\partial C}{\partial b^l_j} = \delta^l_j", "nielsen")
+    assert verdict.status == "proved" and any("one example" in n for n in verdict.notes), verdict.text()
+    assert check(d2, r"\frac{\partial C}{\partial b^l_j} = 2\delta^l_j", "nielsen").status == "wrong"
+
+
+def test_the_matrix_notation_reads_ngs_names_too():
+    d = derive(Network(sizes=(2, 3, 1), activations="generic", loss="mse", batch=2))
+    assert check(d, r"dW^{[l]} = dZ^{[l]} A^{[l-1]T}").status == "proved"          # matrix: dZ = δ, 1/m inside
+    assert check(d, r"dW^{[l]} = \frac{1}{m} dZ^{[l]} A^{[l-1]T}").status == "wrong"
+
+
+def test_goodfellows_running_gradient_is_what_the_left_sides_quantity_feeds():
+    d = derive(preset("goodfellow", sizes=(2, 3, 3, 1)))
+    # g on the right of ∇_{a^{(k)}} J is ∇_{h^{(k)}} J; of ∇_{W^{(k)}} J, ∇_{h^{(k-1)}} J, it is ∇_{a^{(k)}} J
+    same = check(d, r"\nabla_{a^{(k)}} J = \nabla_{h^{(k)}} J \odot f'(a^{(k)})", "goodfellow")
+    assert same.status == "proved"
+    assert check(d, r"g \leftarrow \nabla_{a^{(k)}} J = g \odot f'(a^{(k)})", "goodfellow").read_as == same.read_as
+    with pytest.raises(SpecError, match="says what it becomes"):
+        check(d, r"g \leftarrow g \odot f'(a^{(k)})", "goodfellow")        # what g becomes is not said
+    with pytest.raises(SpecError, match="running gradient"):
+        check(d, r"\nabla_{W^{(k)}_{ij}} J = g", "goodfellow")              # a component: no quantity it feeds
+    # ∇_W Ω = W (Ω = ½ Σ‖W‖²), ∇_b Ω = 0: the weight decay, which a loss L of one example leaves out
+    assert check(d, r"\nabla_{W^{(k)}} L = g h^{(k-1)T}", "goodfellow").status == "proved"
+    assert check(d, r"\nabla_{W^{(k)}} J = g h^{(k-1)T}", "goodfellow").status == "wrong"
+
+
+def test_the_command_line_checks_a_books_file(tmp_path):
+    """Ng's C1W4 block as a file, with the 1/m forgotten in one line: exit 1, that line diagnosed; a line
+    that cannot be read is one line on stderr, exit 2."""
+    claims = tmp_path / "ng.txt"
+    claims.write_text("dZ^{[l]} = dA^{[l]} * g'^{[l]}(Z^{[l]})\n"
+                      "dW^{[l]} = dZ^{[l]} A^{[l-1]T}\n"
+                      "db^{[l]} = \\frac{1}{m} np.sum(dZ^{[l]}, axis=1, keepdims=True)\n"
+                      "dA^{[l-1]} = W^{[l]T} dZ^{[l]}\n", encoding="utf-8")
+    out = subprocess.run([SCRIPT, "check", "--notation", "ng", "--file", str(claims)], capture_output=True,
+                         text=True, timeout=300, env=os.environ)
+    assert out.returncode == 1, out.stderr
+    assert "4 claims: 3 hold (3 proved), 1 wrong" in out.stdout and "the 1/m of the mean" in out.stdout, out.stdout
+    out = subprocess.run([SCRIPT, "check", "--notation", "ng", "db^{[l]} = np.sum(dZ^{[l]})"], capture_output=True,
+                         text=True, timeout=300, env=os.environ)
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and "axis" in out.stderr, out.stderr
+
+
+def test_bishops_unit_letters_carry_the_layer_and_a_square_is_a_power():
+    d = derive(preset("bishop", sizes=(2, 3, 3, 1), activations=("tanh", "tanh", "identity")))   # i, j, k: L-2, L-1, L
+    assert check(d, r"\delta_j = h'(a_j) \sum_k w_{kj} \delta_k", "bishop").status == "proved"
+    assert check(d, r"\frac{\partial E_n}{\partial w_{ji}} = \delta_j z_i", "bishop").status == "proved"
+    verdict = check(d, r"\delta_j = (1 - z_j^2) \sum_{k=1}^K w_{kj} \delta_k", "bishop")
+    assert verdict.status == "proved" and "^2" in verdict.read_as, verdict.text()     # z_j squared, not layer 2
+    assert check(d, r"\delta_j = (1 - z_j) \sum_{k=1}^K w_{kj} \delta_k", "bishop").status == "wrong"
