@@ -317,3 +317,46 @@ def test_work_without_a_count_shows_its_seconds_and_stops_showing_them_after():
     with cli.Progress(quiet, after=0.01, enabled=False).ticking("deriving"):
         time.sleep(0.05)
     assert quiet.getvalue() == ""
+
+
+# --- found by the second adversarial run ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("claim", [
+    "dE/dW1[1,1] = " + "g1(" * 12 + "Z1[1,1]" + ")" * 12,         # 100 characters: 36 s and 3.9 GB before
+    "dE/dW1[1,1] = " + "tanh " * 12 + "W1[1,1]",                  # 77 characters: past 60 s before
+])
+def test_functions_nested_deeply_in_a_claim_are_refused_at_once(claim):
+    start = time.perf_counter()
+    out = run("check", claim)
+    assert out.returncode == 2 and "functions nested 7 deep: a claim nests at most 6" in one_line(out.stderr)
+    assert time.perf_counter() - start < 30
+
+
+def test_functions_nested_in_a_formula_are_bounded():
+    from symbackprop import Activation, SpecError
+    with pytest.raises(SpecError, match="functions nested more than 4 deep"):
+        Activation.from_formula("deep", "sigmoid(" * 14 + "z" + ")" * 14)     # 45 s in verify before
+    Activation.from_formula("four", "sigmoid(" * 4 + "z" + ")" * 4)
+
+
+@pytest.mark.parametrize("shell, message", [
+    ("verify >&-", "cannot write the output: standard output is closed"),     # exit 3, an AttributeError, before
+    ("verify > /dev/full", "cannot write the output: No space left on device"),
+    ("check 'delta9 = A2' 2>/dev/full", None),                                 # exit 1 before: nowhere to say it
+    ("explain nope 2>/dev/full", None),
+])
+def test_a_closed_or_full_stream_is_exit_2(shell, message):
+    script = shutil.which("symbackprop")
+    out = subprocess.run(f"{script} {shell}", shell=True, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert message is None or one_line(out.stderr) == f"symbackprop: error: {message}"
+
+
+def test_a_signal_swallowed_by_a_library_still_stops_the_command(monkeypatch):
+    """Python ignores an exception raised in a garbage-collector callback (JAX has one): the signal is kept, and
+    the command stops at its next step with the signal's status instead of finishing with 0."""
+    from symbackprop import signals
+    monkeypatch.setattr(signals, "received", signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt):
+        cli.Progress(enabled=False)(1, 2)
+    assert cli.main(["verify", "--sizes", "1,1"]) == 128 + signal.SIGTERM

@@ -16,12 +16,15 @@ The limits come from what a claim about this network can need:
   layer (each layer's chain-rule factor W · g′(Z), or A(1 − A) for a sigmoid, and the loss's A − Y), plus
   the exponent ``MAX_EXPONENT`` the grammar allows;
 - numbers, multiplied out, have at most ``MAX_DIGITS`` digits;
+- functions (g, g′, exp, log, tanh, …) nest at most ``MAX_NESTED`` deep: a forward pass written out nests
+  one g per layer, and each nesting of a generic g's stand-in doubles what a check evaluates;
 - ``exp``, ``tanh``, g and g′ are not applied to an expression holding ``exp`` (e^(e^x) has no useful bound and
   no activation or loss needs it; ``log(1 + exp(z))`` is fine), and ``exp`` and ``tanh`` not to numbers of more
   than 6 digits.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import cast
@@ -43,8 +46,9 @@ from .parse import (
 )
 
 MAX_TERMS = 100_000
+MAX_NESTED = 6            # functions applied to functions: g(W g(W g(…))) for a few layers, never 12 deep
 MAX_DIGITS = 100
-MATRICES = {"W", "b", "Z", "A", "X", "Y", "delta", "ones"}
+MATRICES = {"W", "b", "Z", "A", "X", "Y", "delta", "ones", "running"}
 SCALARS = {"m", "lambda", "size", "kronecker"}
 OUTER = {"exp", "tanh", "g", "gprime"}    # may not be applied to an expression holding exp: e^(e^x) has no bound
 
@@ -129,6 +133,9 @@ class Budget:
 
     def _Apply(self, node: Apply) -> Cost:
         arg = self.cost(node.arg)
+        if _nesting(node) > MAX_NESTED:
+            self.refuse(node, f"functions nested {_nesting(node)} deep: a claim nests at most {MAX_NESTED} (a forward "
+                        "pass written out nests one g per layer; write A^l for the rest)")
         if node.function in OUTER and any(isinstance(n, Apply) and n.function == "exp" for n in walk(node.arg)):
             self.refuse(node, f"{_FUNCTION[node.function]} of an expression holding exp: no activation or loss needs "
                         "it, and its value can have more digits than fit in memory")
@@ -158,6 +165,19 @@ class Budget:
 
 
 _FUNCTION = {"exp": "exp", "tanh": "tanh", "g": "an activation g", "gprime": "an activation's derivative g′"}
+
+
+def _nesting(node: Node) -> int:
+    """How deep function applications nest in node: g(W g(Z)) is 2."""
+    children = [v for f in dataclasses.fields(node) for v in _nodes(getattr(node, f.name))] \
+        if dataclasses.is_dataclass(node) else []
+    return (isinstance(node, Apply)) + max((_nesting(c) for c in children), default=0)
+
+
+def _nodes(value) -> list[Node]:
+    if isinstance(value, (list, tuple)):
+        return [v for item in value for v in _nodes(item)]
+    return [cast(Node, value)] if dataclasses.is_dataclass(value) and not isinstance(value, type) else []
 
 
 def _matrix(node: Node) -> bool:

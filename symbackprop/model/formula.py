@@ -27,6 +27,7 @@ from .stable import stabilise
 Z = sp.Symbol("z", real=True)
 MAX_LENGTH, MAX_DEPTH, MAX_EXPONENT = 200, 30, 10
 MAX_DIGITS, MAX_POWER, MAX_BITS = 30, 100, 1000   # a number's digits; a power of z; a constant's size
+MAX_CALLS = 4             # functions of functions: sigmoid(sigmoid(z)) is 2; SymPy's derivative grows with each
 SAMPLES = (-2.5, -0.7, 0.0, 0.4, 1.9)      # a formula must be real and finite here, with its derivative
 
 FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
@@ -44,7 +45,7 @@ _TOKEN = re.compile(r"\s*(?:(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
 
 class _Parser:
     def __init__(self, text: str):
-        self.text, self.k, self.depth = text, 0, 0
+        self.text, self.k, self.depth, self.calls = text, 0, 0, 0
         self.tokens: list[tuple[str, str, int]] = []
         self.tokens = self._tokens(text)
 
@@ -168,11 +169,15 @@ class _Parser:
         if text not in FUNCTIONS:
             raise self._fail(f"unknown name {text!r}", col)
         self.take("(")
+        self.calls += 1
+        if self.calls > MAX_CALLS:
+            raise self._fail(f"functions nested more than {MAX_CALLS} deep", col)
         with self.nested():
             args = [self.expr()]
             while self.peek() == ",":
                 self.take()
                 args.append(self.expr())
+        self.calls -= 1
         self.take(")")
         if len(args) != ARITY.get(text, 1):
             raise self._fail(f"{text} takes {ARITY.get(text, 1)} argument(s), got {len(args)}", col)
