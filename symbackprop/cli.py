@@ -42,7 +42,7 @@ from .model.spec import Network, symbolic_fits
 from .numeric.arrays import check_params, parameter_shapes, random_data, random_params
 from .numeric.gradcheck import gradcheck
 from .numeric.lambdify import ROUTES
-from .signals import interrupted
+from .signals import interrupted, stop_if_signalled
 from .symbolic.delta import BACKPROP, DeltaRules
 from .symbolic.derive import derive
 from .symbolic.verify import FAILED, Report, verify
@@ -242,6 +242,7 @@ class Progress:
             thread.join()
 
     def __call__(self, done: int, total: int) -> None:
+        stop_if_signalled()                            # between two steps of work: a signal that was swallowed
         elapsed = time.perf_counter() - self.start
         percent = 100 * done // max(total, 1)
         if not self.enabled or elapsed < self.after or percent // 10 == self.shown // 10:
@@ -614,8 +615,13 @@ def main(argv: Sequence[str] | None = None, *, rules: DeltaRules = BACKPROP) -> 
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    if sys.stderr is None:                 # 2>&-: nowhere to say anything; the status still tells
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - open until the interpreter exits
+    if sys.stdout is None:                 # >&-: the results have nowhere to go
+        return _stop("error: cannot write the output: standard output is closed", USAGE, debug)
     try:
         status = _run(argv, rules)
+        stop_if_signalled()                # a signal swallowed on the way (inside a library's callback)
         sys.stdout.flush()                 # a full disk or a closed pipe shows here, inside the guard
         return status
     except KeyboardInterrupt as error:     # SIGINT; SIGTERM and SIGHUP too (signals.install)
@@ -648,9 +654,13 @@ def _run(argv: list[str], rules: DeltaRules) -> int:
 
 
 def _stop(message: str, status: int, debug: bool) -> int:
-    if debug:
-        traceback.print_exc(file=sys.stderr)
-    print(f"symbackprop: {printable(message)}", file=sys.stderr)
+    """One line on stderr, and the status; if stderr cannot be written either (2>/dev/full), the status alone."""
+    try:
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        print(f"symbackprop: {printable(message)}", file=sys.stderr, flush=True)
+    except OSError:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - no second error when the interpreter exits
     return status
 
 

@@ -23,10 +23,22 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
+received: int | None = None               # the signal, once one came: raising it can be swallowed
+
+
 def _stop(signum, frame):
+    global received
+    received = signum
     for s in SIGNALS:                      # once stopping, a second signal must not cut the clean-up short
         signal.signal(s, signal.SIG_IGN)
     raise Interrupted(signum)
+
+
+def stop_if_signalled() -> None:
+    """Raise the signal again if its exception was swallowed: Python ignores an exception raised inside a
+    garbage-collector callback (JAX installs one), and the work would carry on as if none had come."""
+    if received is not None:
+        raise Interrupted(received)
 
 
 def install() -> None:
