@@ -378,3 +378,29 @@ def test_numbers_that_overflow_are_refused_in_one_line():
     with pytest.raises(SpecError, match=r"^the worked numbers overflow at these parameters and data \(.* is not "
                                         r"finite\); give smaller values$"):
         compute(derive(Network()), Inputs(params=params, X=[[1e10, 1.0], [1.0, 1.0]], Y=[[0.0, 1.0]]))
+
+
+def test_every_notation_prints_its_own_signal_scaled_as_its_equations_say():
+    """The lecturer review found Ng's dZ printed as ∂J/∂Z (the box says m ∂J/∂Z) and 'dZ^{[@l]}' leaking into the
+    text. Each notation's printed output signal is m ∂E/∂Z exactly where symbolic.general.signal_scale says,
+    and no glyph placeholder (@l, @s, @L) reaches a document."""
+    from symbackprop.model.notations import NOTATIONS
+    from symbackprop.symbolic.general import signal_scale
+    m = 4
+    d = derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=m))
+    ours = float(re.search(r"\\delta\^\{2\}_\{1;1\} = (-?[0-9.]+)", render(d, notation="matrix", fmt="markdown"))[1])
+    for name, entry in NOTATIONS.items():
+        text = render(d, notation=name, fmt="markdown")
+        assert "@" not in text, name
+        expected = number((m if signal_scale(entry) != 1 else 1) * ours)
+        assert f"_{{1;1}} = {expected}" in text, (name, expected)
+
+
+@pytest.mark.parametrize("name, pre, post", [("matrix", "Z", "A"), ("goodfellow", "a", "h"), ("bishop", "a", "z"),
+                                             ("theta", "z", "a")])
+def test_the_table_of_activations_uses_the_notations_letters(name, pre, post):
+    """Goodfellow's and Bishop's a is the pre-activation: their table says h′(a) = … with h = h(a), never a(1 − a)
+    for a sigmoid written in the matrix notation's letters."""
+    d = derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=4))
+    header = next(line for line in render(d, notation=name, fmt="markdown").splitlines() if line.startswith("| layer"))
+    assert f"({pre})$, with ${post} = " in header, header

@@ -251,7 +251,7 @@ NOTATIONS: dict[str, Notation] = {
                  "network)",
                  0, "w{l}[{i},{j}]", "b{l}[{i}]", "δ{l}[{i}] (pattern {c})", "E", "δ_j = ∂E_n/∂a_j, one pattern",
                  Glyphs("w^{(@l)}_{@s}", "b^{(@l)}_{@s}", "a^{(@l)}_{@s}", "z^{(@l)}_{@s}", "x_{@s}", "t_{@s}",
-                        r"\delta^{(@l)}_{@s}", "E", "h@L", "{h@L}'", per_sample=True),
+                        r"\delta^{(@l)}_{@s}", "E", "h@L", "{h@L}'", size="M^{(@l)}", per_sample=True),
                  "jikn",
                  preset={"activations": ("tanh", "identity"), "loss": "mse", "batch": 1},
                  unit_layers={"k": "L", "j": "L-1", "i": "L-2"},

@@ -62,6 +62,11 @@ DEFAULT_PARAMETER = "W1[1,1]"
 # --- pieces of the document -------------------------------------------------------------------------
 
 
+def bare(glyph: str) -> str:
+    """A glyph without its layer and subscript: δ^{@l}_{@s} -> δ, dZ^{[@l]}_{@s} -> dZ, a^{(@l)}_{@s} -> a."""
+    return re.sub(r"\^\{[\[(]?@l[\])]?\}|_\{@s(,0)?\}|\\left\(.*|\(.*", "", glyph).strip()
+
+
 def _checked(d: Derivation, general: General, eqs, p: Printer, cache: dict) -> list[dict]:
     """Each general equation printed, with the proof of its every instance in this network."""
     out = []
@@ -90,8 +95,15 @@ def _scope(eq, general: General, p: Printer) -> str:
     return ", ".join(part for part in [layers, *shown] if part)
 
 
+def letters(glyphs) -> tuple[str, str]:
+    """The notation's own letters for a unit's input and output in the table of g and g′: z and a, but a and h in
+    Goodfellow, a and z in Bishop; a where the output's glyph is the function itself (theta's h(z))."""
+    pre, post = bare(glyphs.pre), bare(glyphs.post)
+    return pre, ("a" if post == bare(glyphs.g) or post == pre else post)
+
+
 def _layers(d: Derivation, p: Printer) -> list[dict]:
-    z, a = sp.Symbol("z"), sp.Symbol("a")
+    z, a = (sp.Symbol(letter) for letter in letters(p.glyphs))
     rows = [{"layer": p.notation.layer_offset, "units": d.net.sizes[0], "activation": "input",
              "g": "", "gprime": ""}]
     for l in d.forward.layers:
@@ -99,8 +111,8 @@ def _layers(d: Derivation, p: Printer) -> list[dict]:
         if rule.elementwise:
             g, gprime = p.latex(rule.formula(z, l)), p.latex(d.forward.table_form(rule.textbook_derivative(z, a, l)))
         else:
-            zi, ai, i, k = sp.IndexedBase("z"), sp.IndexedBase("a"), sp.Symbol("i"), sp.Symbol("k")
-            g = p.latex(sp.exp(zi[i]) / sp.Sum(sp.exp(zi[k]), (k, 1, sp.Symbol("n"))))
+            zi, ai, i, k = sp.IndexedBase(z.name), sp.IndexedBase(a.name), sp.Symbol("i"), sp.Symbol("k")
+            g = p.latex(sp.exp(zi[i]) / sp.Sum(sp.exp(zi[k]), (k, 1, d.net.sizes[l])))
             gprime = p.latex(ai[i] * (sp.KroneckerDelta(i, k) - ai[k]))
         rows.append({"layer": l + p.notation.layer_offset, "units": d.net.sizes[l], "activation": name,
                      "g": g, "gprime": gprime})
@@ -290,7 +302,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
                      "delta": p.latex(general.display(delta[x.l, x.i, x.c])),
                      "size": p.latex(general.display(n[x.l])),
                      "kronecker": p.latex(sp.KroneckerDelta(x.i, x.k)), "unit": p.latex(x.i), "next_unit": p.latex(x.k),
-                     "signal": re.sub(r"\^\{\(?@l\)?\}|_\{@s\}", "", glyphs.tex.delta),    # δ, ε: the bare letter
+                     "signal": bare(glyphs.tex.delta), "pre": letters(glyphs.tex)[0], "post": letters(glyphs.tex)[1],
                      "definition": p.latex(general.display(general.scale * Partial(E, Z[x.l, x.i, x.c]))),
                      "weight": p.latex(W[x.lw, x.i, x.j]), "bias": p.latex(b[x.lw, x.i]),
                      "input": p.latex(general.display(A[0, x.j, x.c])), "output": p.latex(

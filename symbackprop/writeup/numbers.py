@@ -34,7 +34,7 @@ from ..numeric import codegen
 from ..numeric.arrays import check_data, check_params, random_data, random_params
 from ..numeric.lambdify import activation_value, lambdify, loss_term
 from ..symbolic.derive import Derivation
-from ..symbolic.general import E, Partial
+from ..symbolic.general import E, Partial, signal_scale
 from .printing import Printer
 
 DEFAULT_LEARNING_RATE = 0.5        # Mazur's, so that the published example is the default step
@@ -223,7 +223,8 @@ class _Context:
         self.w, self.p, self.d = w, p, w.d
         fp = w.d.forward
         self.m = w.d.net.batch
-        self.reader_scale = self.m if p.glyphs.per_sample and self.m != 1 else 1
+        # the notation's own rule for its δ (theta's per-sample δ, Ng's per-example dZ: m ∂E/∂Z), not a copy of it
+        self.reader_scale = self.m if signal_scale(p.notation) != 1 and self.m != 1 else 1
         self.reader: dict[sp.Symbol, sp.Expr] = {}
         self.values: dict[sp.Symbol, float] = {}
         for v in fp.parameters.values():
