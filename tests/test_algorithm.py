@@ -97,7 +97,7 @@ def test_every_backward_product_has_this_networks_shapes():
     d, general, p, boxed = parts(net, "matrix")
     rows = {r["equation"].split(" = ")[0]: (r["lhs"], r["rhs"]) for r in algo.backward_dimensions(general, p, boxed, 0)}
     T = r" \times "
-    assert rows[r"\delta^{2}"] == (f"(1{T}2)", f"\\left((1{T}2) + (1{T}2)\\right) \\odot (1{T}2)")
+    assert rows[r"\delta^{2}"] == (f"(1{T}2)", f"\\left((1{T}2) - (1{T}2)\\right) \\odot (1{T}2)")
     assert rows[r"\delta^{1}"] == (f"(3{T}2)", f"(3{T}1)(1{T}2) \\odot (3{T}2)")
     assert rows[r"\frac{\partial E}{\partial W^{1}}"] == (f"(3{T}2)", f"(3{T}2)(2{T}2)")
     assert rows[r"\frac{\partial E}{\partial W^{2}}"] == (f"(1{T}3)", f"(1{T}2)(2{T}3)")
@@ -261,3 +261,12 @@ def test_the_document_has_the_algorithm_and_explains_the_back(fmt):
     assert r"\delta^{1} = \left(\left(W^{2}\right)^{T} \delta^{2}\right) \odot {g^{1}}'\left(Z^{1}\right)" in text
     assert "18 multiplications" in text and "32 multiplications" in text and "80 multiplications" in text
     assert r"\delta^{L} &= \frac{1}{m}" in text                                    # the matrix form's δ^L line
+
+
+def test_the_dimension_check_writes_a_difference_as_a_difference():
+    """The review read δ² = (1/m)(A² − Y) ⊙ g′ checked as "((1 × 4) + (1 × 4))": a sign lost on the way."""
+    from symbackprop import Network, derive
+    from symbackprop.writeup.document import render
+    text = render(derive(Network(sizes=(2, 3, 1), activations="sigmoid", batch=4)), fmt="markdown")
+    row = next(line for line in text.splitlines() if r"\delta^{2} =" in line and r"\times" in line)
+    assert r"\left((1 \times 4) - (1 \times 4)\right)" in row and "+" not in row.split("|")[2], row

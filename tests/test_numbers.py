@@ -229,7 +229,7 @@ def test_big_networks_show_a_stated_subset():
         assert len(doc[table]) == MAX_ROWS and doc[table + "_note"] == f"the first {MAX_ROWS} of {count} are shown"
     assert doc["inputs_note"] == "" and len(doc["inputs"]) == 7
     first = doc["chains"][1]
-    assert first["note"] == "samples 1 to 2 of 7; the others are in the table of δ"
+    assert first["note"] == "samples 1 to 2 of 7; the others are in the backward pass's table above"
     assert len(first["deltas"]) == 2 + 2          # δ² for two samples, then δ¹_1 for two samples
     wide = Network(sizes=(1, 5, 5, 1), activations="tanh", loss="mse", batch=1)
     chain = context(compute(derive(wide)), Printer.for_network(notation("matrix"), wide), "W1[1,1]")["chains"][1]
@@ -308,8 +308,8 @@ def test_cli_default_is_seed_0_and_a_seed_changes_the_numbers(tmp_path):
     b = run("derive", "--format", "md", "-o", str(tmp_path / "b"), "--seed", "5", "--learning-rate", "0.1")
     assert a.returncode == b.returncode == 0, a.stderr + b.stderr
     first, second = ((tmp_path / k / "derivation.md").read_text() for k in "ab")
-    assert "at random parameters and data (seed 0), with learning rate $\\eta = 0.5$" in first
-    assert "at random parameters and data (seed 5), with learning rate $\\eta = 0.1$" in second
+    assert "at random parameters and data (NumPy's generator default_rng(0)), with learning rate $\\eta = 0.5$" in first
+    assert "at random parameters and data (NumPy's generator default_rng(5)), with learning rate $\\eta = 0.1$" in second
     assert printed_value(first, "The error: $E") != printed_value(second, "The error: $E")
 
 

@@ -186,9 +186,15 @@ def shape_tex(expr: sp.Expr) -> str:
         return "".join(_factor(a) for a in expr.args if isinstance(a, sp.MatrixExpr))
     if isinstance(expr, sp.HadamardProduct):
         return r" \odot ".join(_factor(a) for a in expr.args)
-    if isinstance(expr, sp.MatAdd):
-        return " + ".join(shape_tex(a) for a in expr.args)
+    if isinstance(expr, sp.MatAdd):                  # A − Y is A + (−1)Y: the sign as written
+        args = sorted(expr.args, key=_negative)       # as printed: A − Y, not −Y + A
+        return ("-" if _negative(args[0]) else "") + shape_tex(args[0]) + "".join(
+            (" - " if _negative(a) else " + ") + shape_tex(a) for a in args[1:])
     raise TypeError(f"no shape for {type(expr).__name__}")
+
+
+def _negative(term: sp.Expr) -> bool:
+    return isinstance(term, sp.MatMul) and term.args[0].is_number and term.args[0].is_negative
 
 
 def _factor(expr: sp.Expr) -> str:

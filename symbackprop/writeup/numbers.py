@@ -107,9 +107,9 @@ def _arrays(d: Derivation, inputs: Inputs) -> tuple[dict[str, np.ndarray], np.nd
                         f"m = {net.batch}: derive it with --batch {X.shape[1]} (batch={X.shape[1]})")
     random = (inputs.params is None, inputs.X is None)
     given = {(False, False): "the parameters and data given",
-             (True, False): f"random parameters (seed {inputs.seed}) and the data given",
-             (False, True): f"the parameters given and random data (seed {inputs.seed})",
-             (True, True): f"random parameters and data (seed {inputs.seed})"}[random]
+             (True, False): f"random parameters (NumPy's generator default_rng({inputs.seed})) and the data given",
+             (False, True): f"the parameters given and random data (NumPy's generator default_rng({inputs.seed}))",
+             (True, True): f"random parameters and data (NumPy's generator default_rng({inputs.seed}))"}[random]
     return params, X, Y, given
 
 
@@ -358,7 +358,7 @@ def _chain(c: _Context, name: str) -> dict:
                     equation = sp.factor_terms(equation * c.reader_scale)
                 steps.append(_equation(c, c.delta(s), equation, c.delta_value(s)))
     if m > MAX_SAMPLES:
-        notes.append(f"samples 1 to {MAX_SAMPLES} of {m}; the others are in the table of δ")
+        notes.append(f"samples 1 to {MAX_SAMPLES} of {m}; the others are in the backward pass's table above")
     gradient = _equation(c, c.p.latex(Partial(E, v)), d.closed.gradient_equations[v], c.w.gradients[v.name])
     step = {"lhs": r"\text{new } " + c.p.latex(v), "symbolic": [c.p.latex(_step(v))],
             "numbers": [number(c.w.parameters[v.name]) + r" - " + number(c.w.learning_rate) + r" \cdot "
