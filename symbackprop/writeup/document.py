@@ -39,7 +39,7 @@ from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
 from .printing import Printer
 
 FORMATS = {"tex": "derivation.tex.j2", "md": "derivation.md.j2", "pdf": "derivation.tex.j2"}
-FILE_WORDS = {"tex": "the LaTeX", "md": "the Markdown", "pdf": "the PDF (pdflatex)"}   # a file's step, in progress
+FILE_WORDS = {"tex": "the LaTeX", "md": "the Markdown", "pdf": "the PDF"}   # a file's step, in progress
 RENDERERS = {"latex": "derivation.tex.j2", "markdown": "derivation.md.j2"}
 EDITIONS = ("student", "teacher")     # student: derives and explains, the evidence in one sentence and an appendix
 NUMERIC_REFERENCES = ("routes", "central differences", "complex step", "hand-written")
