@@ -19,7 +19,7 @@ import threading
 import time
 import traceback
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -204,7 +204,7 @@ class Progress:
     def __init__(self, stream=None, after: float = 1.0, *, label: str = "verifying", unit: str = "equations",
                  enabled: bool = True):
         self.stream, self.after, self.label, self.unit, self.enabled = stream or sys.stderr, after, label, unit, enabled
-        self.start, self.shown = time.perf_counter(), -1
+        self.start, self.shown, self.finished = time.perf_counter(), -1, False
 
     @classmethod
     def for_args(cls, args: argparse.Namespace, **options) -> Progress:
@@ -217,9 +217,11 @@ class Progress:
         return later
 
     @contextlib.contextmanager
-    def ticking(self, label: str):
+    def ticking(self, label: str | Callable[[], str]):
         """For work with no count of its own (deriving E and its partials): the seconds, once a second, from a
-        thread that only prints, so that signals still reach the main thread and its clean-up."""
+        thread that only prints, so that signals still reach the main thread and its clean-up. ``label``: a
+        string, or a function giving the label of the moment (the step under way); nothing once the counter
+        has shown its last line."""
         if not self.enabled:
             yield
             return
@@ -229,8 +231,10 @@ class Progress:
             wait = self.after
             while not stop.wait(wait):
                 wait = max(self.after, 1.0)                     # then once a second, however soon it started
-                elapsed = time.perf_counter() - self.start
-                print(f"{label}: {elapsed:.0f} s", end="\r" if self.stream.isatty() else "\n", file=self.stream,
+                if self.finished:
+                    continue
+                elapsed, now = time.perf_counter() - self.start, label() if callable(label) else label
+                print(f"{now}: {elapsed:.0f} s", end="\r" if self.stream.isatty() else "\n", file=self.stream,
                       flush=True)
 
         thread = threading.Thread(target=tick, daemon=True)
@@ -245,6 +249,7 @@ class Progress:
         stop_if_signalled()                            # between two steps of work: a signal that was swallowed
         elapsed = time.perf_counter() - self.start
         percent = 100 * done // max(total, 1)
+        self.finished = self.finished or done == total
         if not self.enabled or elapsed < self.after or percent // 10 == self.shown // 10:
             return
         self.shown = percent
@@ -451,10 +456,18 @@ def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     if args.param is not None:
         d.symbol(canonical_parameter(args.param))
     bar = Progress.for_args(args)
-    stages = {"verify": bar, "write": bar.stage("writing up", "documents")}
-    written = write(d, args.output, notations=chosen, formats=args.format, parameter=args.param, title=args.title,
-                    edition=args.edition, progress=lambda stage, done, total: stages[stage](done, total),
-                    numbers=numbers)
+    writing = bar.stage("verifying", "steps")           # relabelled by each step: "writing up (matrix: the PDF)"
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage == "verify":
+            bar(done, total)
+        else:
+            writing.label = stage
+            writing(done, total)
+
+    with writing.ticking(lambda: writing.label):        # a step may take seconds: say which, once a second
+        written = write(d, args.output, notations=chosen, formats=args.format, parameter=args.param,
+                        title=args.title, edition=args.edition, progress=report, numbers=numbers)
     if args.json:
         print(json.dumps({"network": describe(net), "notations": chosen, "files": [str(p) for p in written.files],
                           "ok": written.ok, "problems": written.problems, "log_lines": written.log_lines}, indent=2))

@@ -220,7 +220,7 @@ def test_deep_networks_work_inside_the_layer_limit_and_are_refused_past_it(tmp_p
     (["verify", "--sizes", "2,2,1"], "verifying: 21/21 equations (100%"),
     (["check", "delta2 = (A2 - Y) * g2'(Z2) / m", "dE/dW2 = delta2 @ A1.T"], "checking: 2/2 claims (100%"),
     (["gradcheck", "--sizes", "2,2,1", "--activation", "relu"], "comparing: "),
-    (["derive", "--sizes", "1,1", "--format", "md"], "writing up: 1/1 documents (100%"),
+    (["derive", "--sizes", "1,1", "--format", "md"], "writing up: 6/6 steps (100%"),
 ])
 def test_progress_shows_with_the_flag_and_not_without_it_off_a_terminal(command, says, tmp_path, monkeypatch, capsys):
     made = cli.Progress.for_args.__func__
@@ -231,6 +231,21 @@ def test_progress_shows_with_the_flag_and_not_without_it_off_a_terminal(command,
     assert cli.main([*command, "--progress"]) == 0
     err = capsys.readouterr().err
     assert says in err and err.splitlines()[-1].endswith("s)"), err
+
+
+def test_derive_says_which_step_of_the_write_up_it_is_in(tmp_path, monkeypatch, capsys):
+    """An adversarial run: `derive --sizes 8,16,16,4 --progress` printed one line, at 100%, only when it finished.
+    Now each step of the write-up is named as it starts, and a step that runs long says so once a second."""
+    made = cli.Progress.for_args.__func__
+    monkeypatch.setattr(cli.Progress, "for_args", classmethod(lambda cls, args, **kw: made(cls, args, after=0.0, **kw)))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["derive", "--sizes", "1,1", "--format", "md", "--progress"]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    for k, step in enumerate(["the numeric comparison", "matrix: checking the general equations",
+                              "matrix: checking the seed's displays", "matrix: the worked partial",
+                              "matrix: the worked numbers", "matrix: the Markdown"]):
+        assert f"writing up ({step}): {k}/6 steps (" in "\n".join(lines), lines
+    assert lines[-1].startswith("writing up: 6/6 steps (100%, "), lines      # nothing ticks after the end
 
 
 # --- the low ones -----------------------------------------------------------------------------------------------------

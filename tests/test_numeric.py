@@ -210,6 +210,16 @@ def test_the_stable_form_check_refuses_a_wrong_form():
     assert _agree_at_50_digits(Expit(z) + 1e-30, 1 / (1 + sp.exp(-z))) > 1e-40
 
 
+def test_stabilise_rewrites_each_form_and_leaves_an_expression_without_them_as_it_is():
+    from symbackprop.model.stable import Erf, stabilise
+    z, w = sp.symbols("z w", real=True)
+    assert stabilise(w * sp.log(1 + sp.exp(z))) == w * Softplus(z)
+    assert stabilise(w / (1 + sp.exp(z + w))) == w * Expit(-z - w)
+    assert stabilise(sp.erf(z) + sp.exp(w)) == Erf(z) + sp.exp(w)
+    plain = w * z * (1 - z) + sp.log(z)            # what a sigmoid network's δ and gradients look like
+    assert stabilise(plain) is plain
+
+
 def test_the_helpers_are_the_functions_they_print():
     from symbackprop.model import stable
     z = np.linspace(-30, 30, 61)

@@ -209,3 +209,21 @@ def test_a_title_pdflatex_cannot_set_is_refused_before_writing(tmp_path, title):
     with pytest.raises(SpecError, match="the title must be one line of printable Latin text"):
         write(derive(Network(sizes=(1, 1), activations="identity", batch=1)), tmp_path / "o", title=title)
     assert not (tmp_path / "o").exists()
+
+
+def test_write_tells_each_step_as_it_starts_and_the_end(tmp_path):
+    """Progress inside the write-up (issue 15): verify's count, then every slow step of every document and every
+    file by name, counted 0..total-1 as each starts, then the end at total/total."""
+    from symbackprop.writeup.document import DOCUMENT_STEPS
+    calls: list[tuple[str, int, int]] = []
+    write(derive(Network(sizes=(2, 2, 1), batch=2)), tmp_path, notations=["matrix", "theta"], formats=["tex", "md"],
+          progress=lambda stage, done, total: calls.append((stage, done, total)))
+    verifying = [c for c in calls if c[0] == "verify"]
+    assert verifying and verifying[-1][1] == verifying[-1][2]               # verify counts to its end
+    steps = [c for c in calls if c[0] != "verify"]
+    assert calls.index(steps[0]) > calls.index(verifying[-1])              # and only then the write-up starts
+    expected = ["writing up (the numeric comparison)"] + [
+        f"writing up ({name}: {what})" for name in ("matrix", "theta") for what in DOCUMENT_STEPS] + [
+        f"writing up ({name}: the {fmt})" for name in ("matrix", "theta") for fmt in ("LaTeX", "Markdown")]
+    total = len(expected)
+    assert steps == [(label, k, total) for k, label in enumerate(expected)] + [("writing up", total, total)]

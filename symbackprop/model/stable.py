@@ -66,9 +66,10 @@ _W = sp.Wild("w")
 
 def stabilise(expr: sp.Expr) -> sp.Expr:
     """A user's formula with 1/(1 + e^{w}) as σ(−w) and log(1 + e^w) as softplus(w): equal, and finite."""
-    expr = expr.replace(sp.log(1 + sp.exp(_W)), lambda w: Softplus(w))
-    expr = expr.replace((1 + sp.exp(_W)) ** -1, lambda w: Expit(-w))
-    return expr.replace(sp.erf, Erf)
+    if expr.has(sp.exp):          # both patterns hold an exp; matching them node by node costs far more than looking
+        expr = expr.replace(sp.log(1 + sp.exp(_W)), lambda w: Softplus(w))
+        expr = expr.replace((1 + sp.exp(_W)) ** -1, lambda w: Expit(-w))
+    return expr.replace(sp.erf, Erf) if expr.has(sp.erf) else expr
 
 
 # NumPy helpers the generated code calls. Real or complex input; no overflow for |Re x| up to 1e308.

@@ -197,10 +197,19 @@ class ForwardPass:
         return expr
 
     def _A_of(self, l: int) -> dict[sp.Symbol, sp.Expr]:
-        return dict(zip(self.A[l], self.A_definition(l), strict=True))
+        """Each A^l entry's definition; built once per layer (writing down to the parameters asks for it often)."""
+        if ("A", l) not in self._definitions_of:
+            self._definitions_of["A", l] = dict(zip(self.A[l], self.A_definition(l), strict=True))
+        return self._definitions_of["A", l]
 
     def _Z_of(self, l: int) -> dict[sp.Symbol, sp.Expr]:
-        return dict(zip(self.Z[l], self.Z_definition(l), strict=True))
+        if ("Z", l) not in self._definitions_of:
+            self._definitions_of["Z", l] = dict(zip(self.Z[l], self.Z_definition(l), strict=True))
+        return self._definitions_of["Z", l]
+
+    @cached_property
+    def _definitions_of(self) -> dict[tuple[str, int], dict[sp.Symbol, sp.Expr]]:
+        return {}
 
     @cached_property
     def relu_at_zero(self) -> sp.Expr:

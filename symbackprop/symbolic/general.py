@@ -108,6 +108,7 @@ class General:
         self.x = Letters(notation)
         self.scale = signal_scale(notation)
         self.scale_here = self.scale.subs(m, self.net.batch)       # the scale in this network's numbers
+        self._activations: dict = {}                                 # (g or gprime, layer) -> (t, its formula in t)
 
     # --- the forward pass and the error --------------------------------------------------------
 
@@ -277,9 +278,12 @@ class General:
     def _activation(self, e: sp.Expr) -> sp.Expr:
         """g(l, z): the layer's activation; gprime(l, z): SymPy's own derivative of it."""
         layer, z = int(e.args[0]), e.args[1]
-        t = sp.Dummy("t", real=True)
-        formula = self.net.rule(layer).formula(t, layer)
-        value = formula if e.func == g else self.fp.with_conventions(sp.diff(formula, t))
+        key = (e.func, layer)
+        if key not in self._activations:          # one derivative per layer, not one per instance of an equation
+            t = sp.Dummy("t", real=True)
+            formula = self.net.rule(layer).formula(t, layer)
+            self._activations[key] = t, formula if e.func == g else self.fp.with_conventions(sp.diff(formula, t))
+        t, value = self._activations[key]
         return value.subs(t, z)
 
     def truth(self, eq: Equation, at: dict) -> sp.Expr:

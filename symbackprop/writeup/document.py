@@ -39,6 +39,7 @@ from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
 from .printing import Printer
 
 FORMATS = {"tex": "derivation.tex.j2", "md": "derivation.md.j2", "pdf": "derivation.tex.j2"}
+FILE_WORDS = {"tex": "the LaTeX", "md": "the Markdown", "pdf": "the PDF"}   # a file's step, in progress
 RENDERERS = {"latex": "derivation.tex.j2", "markdown": "derivation.md.j2"}
 EDITIONS = ("student", "teacher")     # student: derives and explains, the evidence in one sentence and an appendix
 NUMERIC_REFERENCES = ("routes", "central differences", "complex step", "hand-written")
@@ -262,9 +263,22 @@ def _numbers(d: Derivation, p: Printer, parameter: str, inputs: worked_numbers.I
     return worked_numbers.context(worked_numbers.compute(d, inputs), p, parameter)
 
 
-def evidence(d: Derivation, progress: Callable[[int, int], None] | None = None) -> dict:
-    """What a write-up reports in any notation: the verification and the numeric comparison."""
-    return {"report": verify(d, progress=progress), "numeric": _numeric(d), "cache": {}}
+def evidence(d: Derivation, progress: Callable[[int, int], None] | None = None,
+             step: Callable[[str], None] | None = None) -> dict:
+    """What a write-up reports in any notation: the verification and the numeric comparison.
+    ``progress``: verify's (done, total); ``step``: told before the numeric comparison starts."""
+    report = verify(d, progress=progress)
+    (step or _quiet)("the numeric comparison")
+    return {"report": report, "numeric": _numeric(d), "cache": {}}
+
+
+def _quiet(section: str) -> None:
+    """A step's name, told to no one."""
+
+
+# What ``document`` tells its ``progress`` as it starts each of its slow parts, in order.
+DOCUMENT_STEPS = ("checking the general equations", "checking the seed's displays", "the worked partial",
+                  "the worked numbers")
 
 
 def check_edition(edition: str) -> str:
@@ -275,14 +289,16 @@ def check_edition(edition: str) -> str:
 
 def document(d: Derivation, *, notation: str = "matrix", parameter: str | None = None,
              title: str | None = None, shared: dict | None = None, edition: str = "student",
-             numbers: worked_numbers.Inputs | None = None) -> dict:
+             numbers: worked_numbers.Inputs | None = None, progress: Callable[[str], None] | None = None) -> dict:
     """Everything a write-up of ``d`` shows, as strings and lists in ``notation``.
 
     ``shared``: ``evidence(d)``, computed once for several notations. ``edition``: "student" (the
     derivation, with the machine's checks in one sentence and an appendix) or "teacher" (every check
     under its equation, and every table in the text). ``numbers``: the parameters, data and learning
-    rate of the worked numbers (default: random ones from seed 0, η = 0.5).
+    rate of the worked numbers (default: random ones from seed 0, η = 0.5). ``progress``: told the name of
+    each of ``DOCUMENT_STEPS`` as it starts.
     """
+    step = progress or _quiet
     check_edition(edition)
     glyphs = notation_named(notation)
     parameter = canonical_parameter(parameter) if parameter else DEFAULT_PARAMETER
@@ -295,6 +311,16 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
     sizes = "-".join(map(str, net.sizes))
     x = general.x
     boxed = general.boxed()
+    step(DOCUMENT_STEPS[0])
+    checked = {"forward": _checked(d, general, general.forward(), p, cache),
+               "error": _checked(d, general, [general.error()], p, cache)[0],
+               "chain": _checked(d, general, general.chain_rule(), p, cache),
+               "boxed": _checked(d, general, boxed, p, cache)}
+    step(DOCUMENT_STEPS[1])
+    seed = _seed(d, glyphs.name)
+    step(DOCUMENT_STEPS[2])
+    worked = _worked(d, p, parameter, glyphs.name, report)
+    step(DOCUMENT_STEPS[3])
     doc: dict[str, Any] = {
         "title": title or f"Back-propagation for the {sizes} network",
         "notation": {"name": glyphs.name, "seed": glyphs.seed, "error": glyphs.tex.error,
@@ -316,17 +342,14 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
                     "decay": net.weight_decay != 0, "lam": p.latex(lam),
                     "weight_decay": "" if isinstance(net.weight_decay, str) else p.latex(d.forward.weight_decay),
                     "parameters": net.parameter_count, "layers": _layers(d, p), "dimensions": _dimensions(d, p)},
-        "forward": _checked(d, general, general.forward(), p, cache),
-        "error": _checked(d, general, [general.error()], p, cache)[0],
-        "chain": _checked(d, general, general.chain_rule(), p, cache),
-        "boxed": _checked(d, general, boxed, p, cache),
+        **checked,
         "matrix": [{"lhs": line["lhs"], "rhs": line["rhs"], "note": line["assumption"]}
                    for line in output_delta_matrix(general, p, boxed)]
         + [{"lhs": p.latex(general.display(lhs)), "rhs": p.latex(tidy(general.display(rhs))), "note": ""}
            for _, lhs, rhs in matrix_form(d.closed.rules, glyphs, net.weight_decay)],
         "algorithm": _algorithm(general, p, boxed),
-        "seed": _seed(d, glyphs.name),
-        "worked": _worked(d, p, parameter, glyphs.name, report),
+        "seed": seed,
+        "worked": worked,
         "verification": _verification(report, p),
         "numeric": _in_notation(shared["numeric"], glyphs),
         "numbers": _numbers(d, p, parameter, numbers),
@@ -430,6 +453,9 @@ def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequen
     Files are named ``<stem>.<ext>``, or ``<stem>-<notation>.<ext>`` for several notations.
     Everything is rendered before anything is written. Without a LaTeX engine the .tex and .md
     are still written and ``problems`` says how to get the PDF. ``numbers``: as for ``document``.
+    ``progress(stage, done, total)``: ("verify", equations, total) while verifying; then, as each step of
+    the write-up starts, ("writing up (matrix: the worked numbers)", steps done, steps in all); and
+    ("writing up", total, total) when every file is written.
     """
     formats = check_formats(formats)
     d = as_derivation(d, "write")
@@ -440,13 +466,21 @@ def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequen
     if numbers is not None:
         worked_numbers.check(d, numbers)                # bad parameters or data: nothing written
     folder = check_folder(Path(folder))
-    tick = progress or (lambda stage, done, total: None)       # ("verify" | "write", done, total)
-    shared = evidence(d, lambda done, total: tick("verify", done, total))
+    tick = progress or (lambda stage, done, total: None)
+    steps = [0, 1 + len(notations) * (len(DOCUMENT_STEPS) + len(formats))]     # done, total
+
+    def step(where: str) -> None:                        # a step of the write-up starts: tick(where, done, total)
+        tick(where, steps[0], steps[1])
+        steps[0] += 1
+
+    shared = evidence(d, lambda done, total: tick("verify", done, total), lambda what: step(f"writing up ({what})"))
     docs = {}
     for name in notations:
+        def in_notation(what: str, name: str = name) -> None:
+            step(f"writing up ({name}: {what})")
+
         docs[name] = document(d, notation=name, parameter=parameter, title=title, shared=shared, edition=edition,
-                              numbers=numbers)
-        tick("write", len(docs), len(notations))
+                              numbers=numbers, progress=in_notation)
     name_of = {name: f"{stem}-{name}" if len(notations) > 1 else stem for name in notations}
     images = {name: (f"{name_of[name]}.svg" if "md" in formats and not doc["figure"]["absent"] else "")
               for name, doc in docs.items()}          # the Markdown's network figure, an SVG beside it
@@ -457,10 +491,13 @@ def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequen
     engine = find_engine() if "pdf" in formats else None
     for (name, fmt), text in texts.items():
         path = folder / f"{name_of[name]}.{fmt}"
+        if fmt in formats:                               # the figure's SVG beside the Markdown is no step of its own
+            step(f"writing up ({name}: {FILE_WORDS[fmt]})")
         try:
             _write_one(written, path, fmt, text, engine)
         except OSError as error:                 # a full disk, a folder where the file goes: one line, no half file
             raise SpecError(f"cannot write {path}: {error.strerror or error}") from None
+    tick("writing up", steps[0], steps[1])
     return written
 
 

@@ -260,6 +260,19 @@ class _Tex(LatexPrinter):
     def __init__(self, printer: Printer):
         super().__init__({"mul_symbol": None, "long_frac_ratio": 2})
         self.p = printer
+        self._printed: dict = {}
+
+    def _print(self, expr, **kwargs) -> str:
+        """Each subexpression printed once: latex_lines prints a long sum, then each of its terms again, and so
+        down; every glyph goes through the notation's rules. The output depends on the expression alone."""
+        try:
+            key = (type(expr), expr, tuple(sorted(kwargs.items())))
+            return self._printed[key]
+        except KeyError:
+            out = self._printed[key] = super()._print(expr, **kwargs)
+            return out
+        except TypeError:                       # an unhashable argument (a list): printed as it is
+            return super()._print(expr, **kwargs)
 
     def tex(self, value) -> str:
         return self._print(sp.sympify(value))

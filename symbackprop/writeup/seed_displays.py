@@ -76,6 +76,7 @@ class Translator:
         self.L, self.m, self.n = d.net.depth, d.net.batch, d.net.sizes
         self._partials: dict = {}
         self._down: dict = {}
+        self._translated: dict = {}
 
     def entry(self, base: str, *indices: int) -> sp.Expr:
         raise NotImplementedError
@@ -85,6 +86,11 @@ class Translator:
         return int(node.indices[0])
 
     def translate(self, e: sp.Expr) -> sp.Expr:
+        if e not in self._translated:            # a display's members share most of their subexpressions
+            self._translated[e] = self._translate(e)
+        return self._translated[e]
+
+    def _translate(self, e: sp.Expr) -> sp.Expr:
         if getattr(e, "func", None) in (ACT, ACT_PRIME):
             (node,) = e.args
             l, t = self.our_layer(node), sp.Dummy("t")
