@@ -291,3 +291,20 @@ def test_a_checker_that_forgot_the_per_sample_scale_would_fail_seed_001(monkeypa
     monkeypatch.setattr(general, "signal_scale", lambda names: sympy.Integer(1))
     verdict = check(derivation("theta"), r"\delta_p^L = h^L(z_p^L) - y_p", "theta")
     assert verdict.status == "wrong" and verdict.diagnoses[0].kind == "factor"
+
+
+def test_a_repair_stops_building_instances_at_the_first_refuted_one(monkeypatch):
+    """A variant network refuted at its first instance builds only that instance (the diagnosis of a wrong claim
+    about 8-16-16-4 at batch 8 tries 14 networks of 128 instances each); a claim checked in full builds all."""
+    from symbackprop.claims import check as checking
+    built = []
+    original = checking._Network._instance
+    monkeypatch.setattr(checking._Network, "_instance", lambda self, claim, at: built.append(at) or original(
+        self, claim, at))
+    d = derive(Network(sizes=(2, 4, 1), activations="generic", loss="mse", batch=3))
+    verdict = check(d, "delta1 = (W2.T @ delta2) * A1 * (1 - A1)")
+    assert verdict.status == "wrong" and verdict.instances == 12 and verdict.failed == 12
+    assert [d.kind for d in verdict.diagnoses] == ["other network"] and "sigmoid hidden layers" in \
+        verdict.diagnoses[0].message
+    variants = len(built) - 12
+    assert 0 < variants <= 14 + 12, built      # one per variant refuted at once, the sigmoid one in full

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import cast
@@ -272,12 +272,12 @@ class _Network:
         out = _Outcome()
         for layer in self.layers(claim):
             try:
-                rows = [self._instance(claim, at) for at in self.at_layer(claim, layer)]
+                count, rows = self._rows(claim, layer, lazy=first_failure)
             except _Missing as missing:             # the claim is not stated at this layer
                 out.skipped.append(f"l = {layer}: {missing}" if layer is not None else str(missing))
                 continue
             statuses = out.statuses.setdefault(layer, [])
-            out.instances += len(rows)
+            out.instances += count
             for name, pair in rows:
                 if isinstance(pair, str):           # an index out of range: wrong here, with the reason
                     out.failures.append(Failure(name, reason=str(pair)))
@@ -299,6 +299,16 @@ class _Network:
                 else:
                     out.methods.add(result.method)
         return out
+
+    def _rows(self, claim, layer, *, lazy: bool) -> tuple[int, Iterable]:
+        """The instances at one reader layer; ``lazy``: each built when it is checked, so a claim refuted at its
+        first instance builds only that one. Whether the claim is stated at the layer (_Missing) depends on the
+        layer alone, so the first instance tells it for all of them."""
+        assignments = self.at_layer(claim, layer)
+        if not lazy:
+            return len(assignments), [self._instance(claim, at) for at in assignments]
+        first = [self._instance(claim, assignments[0])] if assignments else []
+        return len(assignments), itertools.chain(first, (self._instance(claim, at) for at in assignments[1:]))
 
     def judge(self, name: str, truth: sp.Expr, claimed: sp.Expr, assume: dict | None = None) -> Result:
         """verify's check of one equation, after one cheap point: a wrong instance fails there at once,
@@ -695,12 +705,14 @@ def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool
             Diagnosis("one sample", verdict.method, False)]
         return verdict
     outcome = net.check(claim)
-    if outcome.instances and outcome.absent == outcome.instances:       # delta2[5,1] on a 2-3-1 network
+    if outcome.instances and outcome.absent == outcome.instances and _numbered(sides):
+        # delta2[5,1] on a 2-3-1 network. A sum's letter can be out of range in every instance too (a sum from 0, a
+        # repeated letter over the wrong layer's units): that is a slip in a claim about this network, wrong as written.
         raise ClaimError(f"{_quoted(shown)} says nothing about this {'-'.join(map(str, net.d.net.sizes))} network: "
                          f"{outcome.failures[0].reason}")
     if outcome.instances == 0:
-        raise ClaimError(f"{_quoted(shown)} is stated at no layer of this {'-'.join(map(str, net.d.net.sizes))} network: "
-                         + "; ".join(outcome.skipped))
+        raise ClaimError(f"{_quoted(shown)} is stated at no layer of this {'-'.join(map(str, net.d.net.sizes))} "
+                         "network: " + "; ".join(outcome.skipped))
     verdict.instances, verdict.failed, verdict.failures = outcome.instances, len(outcome.failures), outcome.failures
     verdict.layers = _layers(net, outcome)
     if outcome.holds:
@@ -714,6 +726,14 @@ def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool
         verdict.diagnoses = [d for repair in REPAIRS if diagnose and (outcome.pairs or repair in STRUCTURAL)
                              for d in [repair(ctx)] if d]
     return verdict
+
+
+def _numbered(sides: list) -> bool:
+    """A unit or sample written as a number, and no sum: only such a number can be out of range in every instance."""
+    nodes = [n for side in sides for n in walk(side)]
+    return not any(isinstance(n, SumOver) for n in nodes) and any(
+        isinstance(n, Ref) and (isinstance(n.sample, int) or any(isinstance(k, int) for k in n.indices or ()))
+        for n in nodes)
 
 
 def _quoted(claim: str) -> str:
