@@ -649,9 +649,14 @@ def check(d: Derivation, claim: str, notation: str = "matrix", *, seed: int = 0,
     sides = parser.parse()
     check_budget(sides, parser.text, d.net.sizes, d.net.batch)
     example = next((node.example for node in walk(sides[0]) if isinstance(node, PartialOf) and node.example), "")
-    if example and (d.net.batch != 1 or d.net.weight_decay != 0):
+    word = next((node.name for side in sides for node in walk(side) if isinstance(node, Ref)
+                 and node.name in names.example_words.split()), "")    # Ng's dz^{[2]}: one example's
+    if (example or word) and (d.net.batch != 1 or d.net.weight_decay != 0):
         d = derive(replace(d.net, batch=1, weight_decay=0))  # ∂E_n/∂w: one example's loss, no penalty: a batch of one
     verdict = _check_one(_Network(d, names, seed), sides, parser.text, claim.strip(), diagnose)
+    if word and not example:
+        verdict.notes.append(f"{word} is one example's quantity: checked on this network with that one example "
+                             "(batch 1, no weight decay)")
     if example:
         verdict.notes.append(f"{names.error}_{example} is one example's error: checked on this network with that one "
                              "example (batch 1, no weight decay), where the error is that example's loss")
