@@ -96,3 +96,15 @@ def test_bishops_unit_letters_carry_the_layer_and_a_square_is_a_power():
     verdict = check(d, r"\delta_j = (1 - z_j^2) \sum_{k=1}^K w_{kj} \delta_k", "bishop")
     assert verdict.status == "proved" and "^2" in verdict.read_as, verdict.text()     # z_j squared, not layer 2
     assert check(d, r"\delta_j = (1 - z_j) \sum_{k=1}^K w_{kj} \delta_k", "bishop").status == "wrong"
+
+
+def test_ngs_lowercase_forms_are_one_examples_and_checked_on_one_example():
+    """dz^{[l]}, a^{[l]}: one example's (C1W3's summary); the uppercase vectorized forms keep the batch and its 1/m."""
+    d = derive(preset("ng"))                                  # m = 2
+    verdict = check(d, r"dW^{[2]} = dz^{[2]} a^{[1]T}", "ng")
+    assert verdict.status == "proved" and any("dz is one example's" in n for n in verdict.notes), verdict.text()
+    assert check(d, r"dW^{[2]} = dZ^{[2]} A^{[1]T}", "ng").status == "wrong"          # the vectorized form needs 1/m
+    assert check(d, r"dW^{[2]} = \frac{1}{m} dZ^{[2]} A^{[1]T}", "ng").status == "proved"
+    wrong = check(d, r"dz^{[1]} = W^{[2]T} dz^{[2]}", "ng")
+    assert wrong.status == "wrong" and "gprime" in [x.kind for x in wrong.diagnoses]
+    assert notation("ng").example_words and not notation("matrix").example_words

@@ -141,12 +141,26 @@ CORPUS = [
                                                                                    "the left side"),
     ("theta", "theta", r"\delta^{(1)}_p = 0", "layer 1 is the input layer: it has no pre-activation or error signal"),
     ("matrix", "generic", "delta9 = A9", "is stated at no layer of this 2-3-1 network"),
+    ("matrix", "generic", "dE/dW1[9,9] = 0", "says nothing about this 2-3-1 network: W¹[9,9] does not exist: the "
+                                             "units there are 1..3"),
+    ("matrix", "generic", "delta2[5,1] = A2[5,1]", "δ²[5,1] does not exist: the units there are 1..1"),
+    ("matrix", "generic", "delta2[1,7] = A2[1,7]", "δ²[1,7] does not exist: the samples are 1..2"),
+    ("matrix", "generic", "delta1[i,7] = A1[i,7]", "the samples are 1..2"),
+    ("matrix", "generic", "delta0 = A1", "has no delta at layer 0: it is the input layer"),
+    ("matrix", "generic", r"\delta^0 = A^1", r"'\delta^0 = A^1': this 2-3-1 network has no delta at layer 0"),
     ("theta", "theta", r"\delta_p^L = \left(h^L(z_p^L) - y\right) + I_{p,q}", "q has no range here"),
     ("matrix", "generic", "delta1[i,c] = (sum_k W2[k,i]*delta2[k,c]) * g1'(Z1[i,c]) + W2[k,1]", "k has no range here"),
 ])
 def test_claims_that_say_nothing_here_are_refused_with_the_reason(name, net, claim, message):
     with pytest.raises(SpecError, match=re.escape(message)):
         check(derivation(net), claim, name)
+
+
+def test_a_claim_with_some_instances_out_of_range_is_wrong_there_not_refused():
+    """Only a claim whose every instance names a unit or sample the network lacks says nothing about it."""
+    verdict = check(derivation("generic"), "delta^l[3,1] = A^l[3,1]")
+    assert verdict.status == "wrong" and any("the units there are 1..1" in f.reason for f in verdict.failures)
+    assert any(f.reason == "" for f in verdict.failures)
 
 
 def test_the_corpus_covers_what_the_issue_asks():
@@ -277,3 +291,20 @@ def test_a_checker_that_forgot_the_per_sample_scale_would_fail_seed_001(monkeypa
     monkeypatch.setattr(general, "signal_scale", lambda names: sympy.Integer(1))
     verdict = check(derivation("theta"), r"\delta_p^L = h^L(z_p^L) - y_p", "theta")
     assert verdict.status == "wrong" and verdict.diagnoses[0].kind == "factor"
+
+
+def test_a_repair_stops_building_instances_at_the_first_refuted_one(monkeypatch):
+    """A variant network refuted at its first instance builds only that instance (the diagnosis of a wrong claim
+    about 8-16-16-4 at batch 8 tries 14 networks of 128 instances each); a claim checked in full builds all."""
+    from symbackprop.claims import check as checking
+    built = []
+    original = checking._Network._instance
+    monkeypatch.setattr(checking._Network, "_instance", lambda self, claim, at: built.append(at) or original(
+        self, claim, at))
+    d = derive(Network(sizes=(2, 4, 1), activations="generic", loss="mse", batch=3))
+    verdict = check(d, "delta1 = (W2.T @ delta2) * A1 * (1 - A1)")
+    assert verdict.status == "wrong" and verdict.instances == 12 and verdict.failed == 12
+    assert [d.kind for d in verdict.diagnoses] == ["other network"] and "sigmoid hidden layers" in \
+        verdict.diagnoses[0].message
+    variants = len(built) - 12
+    assert 0 < variants <= 14 + 12, built      # one per variant refuted at once, the sigmoid one in full

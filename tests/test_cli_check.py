@@ -75,6 +75,11 @@ def test_bad_input_exits_2(tmp_path):
     for args, message in [((), "no claims: give one"),
                           (("--file", str(tmp_path / "missing.txt")), "cannot read claims from"),
                           (("delta9 = A9",), "is stated at no layer of this 2-3-1 network"),
+                          (("dE/dW1[9,9] = 0",), "W¹[9,9] does not exist"),
+                          (("delta2[5,1] = A2[5,1]",), "δ²[5,1] does not exist"),
+                          (("delta2[1,7] = A2[1,7]",), "the samples are 1..2"),
+                          (("delta0 = A1",), "the input layer"),
+                          ((r"\delta^9 = A^2",), r"'\delta^9 = A^2': this 2-3-1 network has no layer 9"),
                           (("delta2 = A2", "--notation", "klingon"), "unknown notation 'klingon'")]:
         out = run(*args)
         assert out.returncode == 2 and message in out.stderr and out.stderr.count("\n") == 1, (args, out.stderr)

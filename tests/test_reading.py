@@ -201,3 +201,25 @@ def test_a_wrong_layer_index_gets_a_diagnosis(name, net, text, at):
 def test_the_budget_bounds_the_new_syntax(text, says):
     with pytest.raises(SpecError, match=says):
         check(derivation("generic"), text)
+
+
+@pytest.mark.parametrize("text, status", [
+    (r"\delta^{2} = (\mathrm{A}^2 - Y) \odot {g^2}'(Z^2) / m", "proved"),       # the layer after the upright name
+    (r"\delta^{2} = ({\rm A}^2 - {\rm Y}) \odot {g^2}'(Z^2) / m", "proved"),    # the old switch, as \mathrm
+    (r"\delta^{2} = ({\rm A}^{2} - Y) \odot {g^2}'(Z^2)", "wrong"),             # still wrong when it is
+    (r"\mathrm{\delta}^{1} = ((\mathrm{W}^{2})^T \delta^{2}) \odot {g^1}'(\mathrm{Z}^1)", "proved"),
+])
+def test_upright_names_are_the_names(text, status):
+    verdict = check(derivation("generic"), text)
+    assert verdict.status == status, verdict.text()
+    if status == "wrong":
+        assert [d.kind for d in verdict.diagnoses] == ["factor"]
+
+
+def test_bishops_bias_is_the_weight_of_input_zero():
+    """w_{j0} is b_j (x_0 = 1); in the notations whose bias is not a weight, a unit 0 is still out of range."""
+    d = derive(preset("bishop"))
+    assert check(d, r"\frac{\partial E_n}{\partial w_{j0}} = \delta_j", "bishop").status == "proved"
+    assert check(d, r"\frac{\partial E_n}{\partial w_{j0}} = \delta_j x_1", "bishop").status == "wrong"
+    with pytest.raises(SpecError, match="does not exist"):
+        check(derivation("generic"), "dE/dW1[1,0] = 0")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import cast
@@ -59,6 +59,10 @@ class _Undefined(Exception):
     """A unit or sample index outside its range: the claim is wrong there."""
 
 
+class _Absent(_Undefined):
+    """A unit or sample the network does not have: if every instance names one, the claim says nothing about it."""
+
+
 class _Instances(General):
     """General's instantiation, with every layer and index checked against the network."""
 
@@ -89,9 +93,9 @@ class _Instances(General):
         ranges = [self.net.sizes[layer]] + ([self.net.sizes[layer - 1]] if kind == "W" else [])
         for unit, top in zip(units, ranges, strict=True):
             if not 1 <= unit <= top:
-                raise _Undefined(f"{self._name(q)} does not exist: the units there are 1..{top}")
+                raise _Absent(f"{self._name(q)} does not exist: the units there are 1..{top}")
         if sample is not None and not 1 <= sample <= self.net.batch:
-            raise _Undefined(f"{self._name(q)} does not exist: the samples are 1..{self.net.batch}")
+            raise _Absent(f"{self._name(q)} does not exist: the samples are 1..{self.net.batch}")
         return super().entry(q)
 
     def _shift(self, kind: str) -> int:
@@ -212,6 +216,7 @@ class _Outcome:
     methods: set = field(default_factory=set)
     pairs: list = field(default_factory=list)          # (name, truth, claim) of the failing instances
     skipped: list = field(default_factory=list)        # why layers were left out
+    absent: int = 0                                    # instances naming a unit or sample the network lacks
 
     @property
     def holds(self) -> bool:
@@ -267,15 +272,16 @@ class _Network:
         out = _Outcome()
         for layer in self.layers(claim):
             try:
-                rows = [self._instance(claim, at) for at in self.at_layer(claim, layer)]
+                count, rows = self._rows(claim, layer, lazy=first_failure)
             except _Missing as missing:             # the claim is not stated at this layer
                 out.skipped.append(f"l = {layer}: {missing}" if layer is not None else str(missing))
                 continue
             statuses = out.statuses.setdefault(layer, [])
-            out.instances += len(rows)
+            out.instances += count
             for name, pair in rows:
                 if isinstance(pair, str):           # an index out of range: wrong here, with the reason
-                    out.failures.append(Failure(name, reason=pair))
+                    out.failures.append(Failure(name, reason=str(pair)))
+                    out.absent += isinstance(pair, _AbsentReason)
                     statuses.append(FAILED)
                     continue
                 truth, claimed = pair
@@ -293,6 +299,16 @@ class _Network:
                 else:
                     out.methods.add(result.method)
         return out
+
+    def _rows(self, claim, layer, *, lazy: bool) -> tuple[int, Iterable]:
+        """The instances at one reader layer; ``lazy``: each built when it is checked, so a claim refuted at its
+        first instance builds only that one. Whether the claim is stated at the layer (_Missing) depends on the
+        layer alone, so the first instance tells it for all of them."""
+        assignments = self.at_layer(claim, layer)
+        if not lazy:
+            return len(assignments), [self._instance(claim, at) for at in assignments]
+        first = [self._instance(claim, assignments[0])] if assignments else []
+        return len(assignments), itertools.chain(first, (self._instance(claim, at) for at in assignments[1:]))
 
     def judge(self, name: str, truth: sp.Expr, claimed: sp.Expr, assume: dict | None = None) -> Result:
         """verify's check of one equation, after one cheap point: a wrong instance fails there at once,
@@ -316,6 +332,8 @@ class _Network:
         at = at | ({claim.sample: 1} if claim.sample is not None else {})
         try:
             lhs, rhs = self.general.concrete(claim.lhs, at), self.general.concrete(claim.rhs, at)
+        except _Absent as absent:
+            return name, _AbsentReason(absent)
         except _Undefined as undefined:
             return name, str(undefined)
         return name, (self.resolve(lhs), self.resolve(rhs))
@@ -323,6 +341,10 @@ class _Network:
     def _instance_name(self, at: dict) -> str:
         x = self.general.x
         return ", ".join(f"{k}={v}" for k, v in at.items() if k != x.reader_L) or "its one instance"
+
+
+class _AbsentReason(str):
+    """Why an instance is not defined: it names a unit or sample the network does not have."""
 
 
 # --- repairs: how a wrong claim could be made right --------------------------------------------------------------
@@ -627,9 +649,14 @@ def check(d: Derivation, claim: str, notation: str = "matrix", *, seed: int = 0,
     sides = parser.parse()
     check_budget(sides, parser.text, d.net.sizes, d.net.batch)
     example = next((node.example for node in walk(sides[0]) if isinstance(node, PartialOf) and node.example), "")
-    if example and (d.net.batch != 1 or d.net.weight_decay != 0):
+    word = next((node.name for side in sides for node in walk(side) if isinstance(node, Ref)
+                 and node.name in names.example_words.split()), "")    # Ng's dz^{[2]}: one example's
+    if (example or word) and (d.net.batch != 1 or d.net.weight_decay != 0):
         d = derive(replace(d.net, batch=1, weight_decay=0))  # ∂E_n/∂w: one example's loss, no penalty: a batch of one
     verdict = _check_one(_Network(d, names, seed), sides, parser.text, claim.strip(), diagnose)
+    if word and not example:
+        verdict.notes.append(f"{word} is one example's quantity: checked on this network with that one example "
+                             "(batch 1, no weight decay)")
     if example:
         verdict.notes.append(f"{names.error}_{example} is one example's error: checked on this network with that one "
                              "example (batch 1, no weight decay), where the error is that example's loss")
@@ -683,9 +710,14 @@ def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool
             Diagnosis("one sample", verdict.method, False)]
         return verdict
     outcome = net.check(claim)
+    if outcome.instances and outcome.absent == outcome.instances and _numbered(sides):
+        # delta2[5,1] on a 2-3-1 network. A sum's letter can be out of range in every instance too (a sum from 0, a
+        # repeated letter over the wrong layer's units): that is a slip in a claim about this network, wrong as written.
+        raise ClaimError(f"{_quoted(shown)} says nothing about this {'-'.join(map(str, net.d.net.sizes))} network: "
+                         f"{outcome.failures[0].reason}")
     if outcome.instances == 0:
-        raise ClaimError(f"{shown!r} is stated at no layer of this {'-'.join(map(str, net.d.net.sizes))} network: "
-                         + "; ".join(outcome.skipped))
+        raise ClaimError(f"{_quoted(shown)} is stated at no layer of this {'-'.join(map(str, net.d.net.sizes))} "
+                         "network: " + "; ".join(outcome.skipped))
     verdict.instances, verdict.failed, verdict.failures = outcome.instances, len(outcome.failures), outcome.failures
     verdict.layers = _layers(net, outcome)
     if outcome.holds:
@@ -701,16 +733,38 @@ def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool
     return verdict
 
 
+def _numbered(sides: list) -> bool:
+    """A unit or sample written as a number, and no sum: only such a number can be out of range in every instance."""
+    nodes = [n for side in sides for n in walk(side)]
+    return not any(isinstance(n, SumOver) for n in nodes) and any(
+        isinstance(n, Ref) and (isinstance(n.sample, int) or any(isinstance(k, int) for k in n.indices or ()))
+        for n in nodes)
+
+
+def _quoted(claim: str) -> str:
+    """A claim in quotes as it was typed (repr would double every backslash of its LaTeX)."""
+    return f"'{claim}'"
+
+
 def _exists(net: _Network, sides: list, shown: str) -> None:
-    """Every layer written as a number exists in the network (as the claim's notation numbers them)."""
+    """Every layer written as a number exists in the network (as the claim's notation numbers them), and has the
+    quantity: the input layer has activations only (no δ, Z, W or b)."""
     offset, depth = net.notation.layer_offset, net.d.net.depth
+    network = f"this {'-'.join(map(str, net.d.net.sizes))} network"
     for node in (n for side in sides for n in walk(side)):
         layer = getattr(node, "layer", None)
         if layer is not None and layer.base is None:
-            ours = layer.offset if getattr(node, "kind", "") in ("W", "b") else layer.offset - offset
+            kind = getattr(node, "kind", "")
+            ours = layer.offset if kind in ("W", "b") else layer.offset - offset
             if not 0 <= ours <= depth:
-                raise ClaimError(f"{shown!r}: this {'-'.join(map(str, net.d.net.sizes))} network has no layer "
-                                 f"{layer.offset} (its layers are {offset}..{depth + offset})")
+                raise ClaimError(f"{_quoted(shown)}: {network} has no layer {layer.offset} (its layers are "
+                                 f"{offset}..{depth + offset})")
+            if ours == 0 and kind in _NOT_AT_INPUT and not (kind == "Z" and net.notation.input_node):
+                raise ClaimError(f"{_quoted(shown)}: {network} has no {node.name} at layer {layer.offset}: it is the "
+                                 "input layer, with activations only")
+
+
+_NOT_AT_INPUT = ("delta", "Z", "W", "b")
 
 
 def _misshapen(verdict: Verdict, net: _Network, sides: list, text: str, mismatch: ShapeMismatch,

@@ -68,15 +68,20 @@ COMMANDS = {"frac", "dfrac", "tfrac", "sum", "left", "right", "odot", "circ", "c
             "prime", "mathrm", "mathit", "operatorname", "boxed", "mathbf", "boldsymbol", "mathbb", "exp", "log",
             "ln", "tanh", "limits", "displaystyle", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "equiv",
             "coloneqq", "quad", "qquad", "label", "tag", "nonumber", "notag", "bullet", "nabla", "leftarrow",
-            "gets", "vec", "hat"}
-SKIPPED = {"left", "right", "displaystyle", "limits", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "[", "]"}
+            "gets", "vec", "hat", "rm"}
+SKIPPED = {"rm", "left", "right", "displaystyle", "limits", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "[", "]"}
 SPACES = {",", ";", "!", ":", " "}
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<name>[A-Za-z]+)|(?P<cmd>\\(?:[A-Za-z]+|.))"
                     r"|(?P<op>\.\*|\.T\b|:=|[-+*/@^_'()\[\]{},=&;:.⊙|$]))")
 
 
+_RM = re.compile(r"\{\s*\\rm\s+([A-Za-z]+)\s*\}")
+
+
 def normalise(text: str) -> str:
-    """Unicode maths as the ASCII the tokenizer reads: δ²₁₂ -> delta^{2}_{12}, ∂ -> \\partial, − -> -."""
+    """Unicode maths as the ASCII the tokenizer reads: δ²₁₂ -> delta^{2}_{12}, ∂ -> \\partial, − -> -; the
+    old switch {\\rm A} as \\mathrm{A}, so a layer after the brace is the name's."""
+    text = _RM.sub(r"\\mathrm{\1}", text)
     out, k = [], 0
     while k < len(text):
         ch = text[k]
@@ -550,7 +555,10 @@ class Parser:
                 self.fail("\\hat is read only on the target's letter: \\hat{y}, the network's output")
             return replace(inner, start=t.pos, kind="A", layer=Layer("L"))
         if t.text in ("mathrm", "operatorname", "boxed"):
-            return self.script_group(self.primary) if t.text != "boxed" else self.group("{")
+            inner = self.script_group(self.primary) if t.text != "boxed" else self.group("{")
+            if t.text != "boxed" and isinstance(inner, Ref) and inner.layer is None and inner.indices is None:
+                return self.suffixes(inner)          # \mathrm{A}^{2}: the layer follows the upright name
+            return inner
         if t.text in ("exp", "log", "ln", "tanh"):
             arg = self.argument()
             return Apply(t.pos, arg.end, "log" if t.text == "ln" else t.text, None, arg)
@@ -859,8 +867,9 @@ class Parser:
         if digits and len(items) == 1 and len(digits[0][1]) == need:       # W_{21}: two one-digit indices
             items = [int(ch) for ch in digits[0][1]]
         items = [int(it[1]) if isinstance(it, tuple) else it for it in items]
-        if ref.kind == "W" and self.notation.bias_column and len(items) == 2 and items[1] == 0:
-            ref, items = replace(ref, kind="b"), items[:1]          # θ_{p,0}: the bias column
+        if (ref.kind == "W" and (self.notation.bias_column or self.notation.bias_zero) and len(items) == 2
+                and items[1] == 0):
+            ref, items = replace(ref, kind="b"), items[:1]          # θ_{p,0}: the bias column; Bishop's w_{j0}
         elif need == 0:
             self.fail(f"{ref.name} takes no indices")
         elif len(items) != need:

@@ -61,6 +61,9 @@ class Notation:
     words: dict = field(default_factory=dict)   # names a claim may use -> what they mean (W, Z, A, delta, E, g, …;
     #                                             "A:L" a quantity at a fixed layer, "d:W" a partial by name)
     bias_column: bool = False  # the bias is column 0 of the weight matrix (θ = [b | W]): θ_{p,0} is b_p
+    example_words: str = ""    # names of one example's quantities, space-separated (Ng's dz, a): a claim using
+    #                             one is checked at m = 1
+    bias_zero: bool = False    # an indexed weight w_{j0} is the bias b_j (an extra input x_0 = 1), the matrix is W
     input_node: bool = False   # the input layer is a node: z of the input is x, its activation the identity
     labels: dict = field(default_factory=dict)  # boxed equation -> the number its seed gives it
     per_example_signal: bool = False   # the reader's δ (Ng's dZ) is one example's, m ∂E/∂Z, with samples as columns
@@ -210,12 +213,19 @@ NOTATIONS: dict[str, Notation] = {
                  "ijkc",
                  preset={"activations": "sigmoid", "loss": "bce", "batch": 2},
                  per_example_signal=True,
+                 example_words="dz da z a x y",   # C1W3's one-example forms: dz^{[2]} = a^{[2]} - y
                  words={'W': 'W',
                         'b': 'b',
                         'Z': 'Z',
                         'A': 'A',
                         'X': 'X',
                         'Y': 'Y',
+                        'z': 'Z',
+                        'a': 'A',
+                        'x': 'X',
+                        'y': 'Y',
+                        'dz': 'delta',
+                        'da': 'd:A',
                         'dZ': 'delta',
                         'dW': 'd:W',
                         'db': 'd:b',
@@ -255,6 +265,7 @@ NOTATIONS: dict[str, Notation] = {
                  "jikn",
                  preset={"activations": ("tanh", "identity"), "loss": "mse", "batch": 1},
                  unit_layers={"k": "L", "j": "L-1", "i": "L-2"},
+                 bias_zero=True,      # (5.2)-(5.8): w_{j0} is the bias, its input z_0 = 1
                  words={'w': 'W',
                         'b': 'b',
                         'a': 'Z',
