@@ -177,3 +177,27 @@ def test_bce_after_a_softmax_is_stable_and_a_rule_under_test_is_computed_as_it_s
     right, computed = lambdify(d).gradient(params, X, Y), lambdify(derive(net, rules=wrong)).gradient(params, X, Y)
     assert not np.allclose(right["W2"], computed["W2"])                     # the wrong rule, not the stable form
     assert not gradcheck(derive(net, rules=wrong), params, X, Y).ok
+
+
+NAMED = [("sigmoid", "sigmoid"), ("tanh", "tanh"), ("relu", "relu"), ("relu", "ReLU"), ("softplus", "softplus"),
+         ("leaky_relu(0.2)", "lrelu"), ("elu", "elu"), ("gelu", "gelu"), ("silu", "silu"), ("silu", "swish"),
+         ("softsign", "softsign"), ("sigmoid", "logistic")]
+
+
+@pytest.mark.parametrize("act, name", NAMED)
+def test_an_activation_is_read_in_a_claim_by_its_name(act, name):
+    """Each entry's name (and the aliases it lists) reads in a claim: its derivative proves the hidden δ on a
+    network of that activation (leaky_relu with the network's own slope) and is refuted on one of another."""
+    right = derive(Network(sizes=(2, 2, 1), activations=act, batch=1))
+    assert check(right, f"delta1 = (W2.T @ delta2) * {name}'(Z1)").status == "proved"
+    assert check(right, rf"\delta^1 = (W^2)^T \delta^2 \odot \operatorname{{{name}}}'(Z^1)").status == "proved"
+    other = "tanh" if act != "tanh" else "sigmoid"
+    wrong = derive(Network(sizes=(2, 2, 1), activations=(other, act), batch=1))
+    assert not check(wrong, f"delta1 = (W2.T @ delta2) * {name}'(Z1)", diagnose=False).ok
+
+
+def test_tanh_by_name_with_a_prime_is_its_derivative():
+    d = derive(Network(sizes=(2, 2, 1), activations="tanh", batch=2))
+    assert check(d, r"\delta^1 = (W^2)^T \delta^2 \odot \tanh'(Z^1)").status == "proved"
+    assert check(d, "delta1 = (W2.T @ delta2) * (1 - tanh(Z1)^2)").status == "proved"
+    assert not check(d, "delta1 = (W2.T @ delta2) * tanh(Z1)", diagnose=False).ok

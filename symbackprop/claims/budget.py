@@ -136,11 +136,14 @@ class Budget:
         if _nesting(node) > MAX_NESTED:
             self.refuse(node, f"functions nested {_nesting(node)} deep: a claim nests at most {MAX_NESTED} (a forward "
                         "pass written out nests one g per layer; write A^l for the rest)")
-        if node.function in OUTER and any(isinstance(n, Apply) and n.function == "exp" for n in walk(node.arg)):
-            self.refuse(node, f"{_FUNCTION[node.function]} of an expression holding exp: no activation or loss needs "
-                        "it, and its value can have more digits than fit in memory")
-        if node.function in ("exp", "tanh") and arg.digits > 6:
-            self.refuse(node, f"{node.function} of a number of {arg.digits} digits: at most 6 digits here")
+        named = node.function.startswith("named")      # an activation by its name: relu(z), softplus'(z)
+        what = _FUNCTION.get(node.function, f"the activation {node.function.split(':')[-1]}")
+        if (node.function in OUTER or named) and any(isinstance(n, Apply) and n.function == "exp"
+                                                     for n in walk(node.arg)):
+            self.refuse(node, f"{what} of an expression holding exp: no activation or loss needs it, and its value "
+                        "can have more digits than fit in memory")
+        if (node.function in ("exp", "tanh") or named) and arg.digits > 6:
+            self.refuse(node, f"{what} of a number of {arg.digits} digits: at most 6 digits here")
         return Cost(1, 1, 0)
 
     def _SumOver(self, node: SumOver) -> Cost:

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import sympy as sp
 
+from ..model.activations import ACTIVATIONS
 from ..model.errors import SpecError
 from ..model.notations import Notation
 
@@ -223,7 +224,7 @@ class Transpose(Node):
 
 @dataclass(frozen=True)
 class Apply(Node):
-    function: str        # g, gprime, exp, log, tanh
+    function: str        # g, gprime, exp, log, tanh; named:relu, named_prime:relu (an activation by its name)
     layer: Layer | None
     arg: Node
 
@@ -248,6 +249,17 @@ class PartialOf(Node):
 COMMON = {"m": "m", "lambda": "lambda", "lam": "lambda", "exp": "exp", "log": "log", "ln": "log", "tanh": "tanh",
           "ones": "ones", "sum": "sum"}
 FUNCTIONS = {"exp", "log", "tanh"}
+
+
+def activation_named(text: str) -> str | None:
+    """The activation entry a claim names, by its name or an alias the entry lists, in any case (ReLU):
+    relu, tanh, sigmoid, softplus, gelu, swish (silu), …; not generic g (no formula) nor softmax (not
+    entrywise: write A^L)."""
+    low = text.lower()
+    for name, entry in ACTIVATIONS.items():
+        if entry.elementwise and entry.concrete and low in {name.lower(), *(a.lower() for a in entry.names)}:
+            return name
+    return None
 INDEXED = {"W": 2, "b": 1, "Z": 1, "A": 1, "X": 1, "Y": 1, "delta": 1}    # unit indices (a sample follows)
 
 
@@ -554,11 +566,22 @@ class Parser:
                 self.k -= 1
                 self.fail("\\hat is read only on the target's letter: \\hat{y}, the network's output")
             return replace(inner, start=t.pos, kind="A", layer=Layer("L"))
+        if (t.text in ("mathrm", "operatorname") and self.at("op", "{") and self.peek().kind == "name"
+                and self.peek(2).text == "}" and activation_named(self.peek().text)):
+            self.take()                                # \operatorname{ReLU}'(z): the name, then as relu'(z)
+            name = self.tok
+            self.tokens[self.k + 1] = Token("name", name.text, name.pos, False)
+            self.take()
+            return self.named_activation(cast(str, activation_named(name.text)))
         if t.text in ("mathrm", "operatorname", "boxed"):
             inner = self.script_group(self.primary) if t.text != "boxed" else self.group("{")
             if t.text != "boxed" and isinstance(inner, Ref) and inner.layer is None and inner.indices is None:
                 return self.suffixes(inner)          # \mathrm{A}^{2}: the layer follows the upright name
             return inner
+        if t.text == "tanh" and self.at("op", "'"):      # \tanh'(z): the derivative of tanh, by its name
+            self.k -= 1
+            self.tokens[self.k] = Token("name", "tanh", t.pos, False)
+            return self.named_activation("tanh")
         if t.text in ("exp", "log", "ln", "tanh"):
             arg = self.argument()
             return Apply(t.pos, arg.end, "log" if t.text == "ln" else t.text, None, arg)
@@ -650,6 +673,16 @@ class Parser:
         of = self.quantity(head)
         return PartialOf(start, of.end, of, example)
 
+    def named_activation(self, rule: str) -> Node:
+        """relu(z), tanh'(z), ReLU'(Z^1): an activation of the table by its name (or an alias its entry
+        lists), applied entrywise; with a prime, its derivative."""
+        t = self.take()
+        prime = self.at("op", "'")
+        if prime:
+            self.take()
+        arg = self.argument()
+        return Apply(t.pos, arg.end, f"named{'_prime' if prime else ''}:{rule}", None, arg)
+
     def named(self) -> Node:
         t = self.tok
         if t.text[:1] == "d" and self.names.get(t.text[1:]) in ("E", "E1") and self.peek().text == "/":
@@ -662,6 +695,9 @@ class Parser:
             self.take()
             of = self.suffixes(Ref(t.pos, t.pos + len(t.text), kind[2:], t.text))
             return PartialOf(t.pos, of.end, of, scaled=kind[2:] in ("Z", "A"))
+        rule = activation_named(t.text) if kind is None or kind in FUNCTIONS else None
+        if rule is not None and (kind is None or self.peek().text == "'"):
+            return self.named_activation(rule)
         if kind is None:
             self.fail(f"unknown name in the {self.notation.name} notation; known: "
                       + ", ".join(sorted(set(self.names) - {"sum"})))

@@ -22,7 +22,24 @@ from typing import Any, cast
 import sympy as sp
 
 from ..model.notations import Notation
-from ..symbolic.general import A, E, Partial, W, Y, Z, b, delta, g, gprime, lam, m, n, signal_scale
+from ..symbolic.general import (
+    A,
+    E,
+    Partial,
+    W,
+    Y,
+    Z,
+    b,
+    delta,
+    g,
+    gprime,
+    lam,
+    m,
+    n,
+    named,
+    named_prime,
+    signal_scale,
+)
 from ..writeup.printing import Printer, tex_to_text
 from .parse import (
     FUNCTIONS,
@@ -277,6 +294,10 @@ class Reader:
 
     def _Apply(self, node: Apply) -> Tensor:
         arg = self.value(node.arg)
+        if node.function.startswith("named"):              # an activation by its name: resolved on the network
+            kind, name = node.function.split(":")
+            f = named_prime if kind == "named_prime" else named
+            return Tensor(arg.shape, lambda i, j: f(sp.Symbol(name), arg.entry(i, j)), node)
         if node.function in FUNCTIONS:
             f = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh}[node.function]
             return Tensor(arg.shape, lambda i, j: f(arg.entry(i, j)), node)

@@ -19,11 +19,14 @@ from typing import Any
 
 import sympy as sp
 
+from ..model.activations import activation
 from ..model.notations import Notation
 from .direct import ChainRule, adjoint_symbol
 
 W, b, Z, A, Y, delta, n = (sp.IndexedBase(name) for name in ("W", "b", "Z", "A", "Y", "delta", "n"))
 g, gprime = sp.Function("g"), sp.Function("gprime")
+# an activation a claim names (relu(z), tanh'(z)): named(Symbol("relu"), z), its derivative named_prime(…)
+named, named_prime = sp.Function("named"), sp.Function("named_prime")
 m, lam = sp.Symbol("m", integer=True, positive=True), sp.Symbol("lam", nonnegative=True)
 
 
@@ -257,6 +260,7 @@ class General:
             expr = expr.replace(lambda e: isinstance(e, sp.Sum), _unroll_outer)
         expr = expr.replace(lambda e: isinstance(e, Partial), lambda e: adjoint_symbol(self.entry(e.args[1])))
         expr = expr.replace(lambda e: isinstance(e, sp.Indexed), self.entry)
+        expr = expr.replace(lambda e: e.func in (named, named_prime), lambda e: self._named(e))
         return expr.replace(lambda e: e.func in (g, gprime), lambda e: self._activation(e))
 
     def size(self, layer) -> int:
@@ -284,6 +288,16 @@ class General:
             formula = self.net.rule(layer).formula(t, layer)
             self._activations[key] = t, formula if e.func == g else self.fp.with_conventions(sp.diff(formula, t))
         t, value = self._activations[key]
+        return value.subs(t, z)
+
+    def _named(self, e: sp.Expr) -> sp.Expr:
+        """An activation a claim names: this network's entry of that name if it has one (its leaky_relu's
+        slope), else the registry's; its derivative with the network's stated value at a kink."""
+        name, z = str(e.args[0]), e.args[1]
+        rule = next((r for r in self.net.layer_rules if r.name == name), None) or activation(name)
+        t = sp.Dummy("t", real=True)
+        formula = rule.formula(t, 0)
+        value = formula if e.func == named else self.fp.with_conventions(sp.diff(formula, t))
         return value.subs(t, z)
 
     def truth(self, eq: Equation, at: dict) -> sp.Expr:
