@@ -97,7 +97,7 @@ def test_mazur_hidden_delta_is_computed_from_the_output_deltas(mazur_documents):
     tex = mazur_documents["latex"]
     assert (r"&= 0.5932699921 \cdot \left(1 - 0.5932699921\right) \\" in tex
             and r"\cdot \left(0.4 \cdot 0.1384985616 + 0.5 \cdot \left(-0.03809823652\right)\right)" in tex)
-    assert "Mazur's step-by-step example leaves them fixed" in tex
+    assert "biases are updated too" in tex and "Mazur" not in tex       # the document is not about Mazur's page
 
 
 # --- every number against an independent computation ------------------------------------------------
@@ -404,3 +404,12 @@ def test_the_table_of_activations_uses_the_notations_letters(name, pre, post):
     d = derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=4))
     header = next(line for line in render(d, notation=name, fmt="markdown").splitlines() if line.startswith("| layer"))
     assert f"({pre})$, with ${post} = " in header, header
+
+
+def test_the_parameters_are_given_before_the_forward_pass_uses_them():
+    """The review found W and b first shown in the last table, after every number computed from them."""
+    text = render(derive(MAZUR_NET), fmt="markdown", numbers=Inputs(MAZUR_PARAMS, MAZUR_X, MAZUR_Y,
+                                                                       learning_rate=MAZUR_ETA))
+    section = text[text.index("## 8. Worked numbers"):]
+    given, forward = section.index("$W^{2}_{12} = 0.45$"), section.index("**The forward pass.**")
+    assert given < forward and "$b^{1}_{2} = 0.35$" in section[:forward] and "Mazur" not in section

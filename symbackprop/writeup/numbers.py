@@ -295,6 +295,8 @@ def context(w: Worked, p: Printer, parameter: str) -> dict:
     d, fp, net = w.d, w.d.forward, w.d.net
     inputs = [{"cells": [f"{p.latex(s)} = {number(w.data[s.name])}" for s in row]}
               for row in (list(fp.X[:, k]) + list(fp.Y[:, k]) for k in range(net.batch))]
+    weights = [[{"cells": [f"{p.latex(v)} = {number(w.parameters[v.name])}" for v in (*fp.W[l][i, :], fp.b[l][i])]}
+                for i in range(net.sizes[l])] for l in fp.layers]    # a table per layer: a unit's weights and bias
     units = []
     for l in fp.layers:
         for z, a in zip(fp.Z[l], fp.A[l], strict=True):
@@ -308,6 +310,7 @@ def context(w: Worked, p: Printer, parameter: str) -> dict:
                                  f"{p.latex(Partial(E, v))} = {number(w.gradients[v.name])}",
                                  f"{p.latex(_step(v))} = {number(w.updated[v.name])}"]})
     inputs, inputs_note = _rows(inputs)
+    weight_tables = [dict(zip(("rows", "note"), _rows(table), strict=True)) for table in weights]
     units, units_note = _rows(units)
     deltas, deltas_note = _rows(deltas)
     params, params_note = _rows(params)
@@ -316,7 +319,8 @@ def context(w: Worked, p: Printer, parameter: str) -> dict:
             "decay": None if w.decay is None else number(w.decay), "samples": net.batch,
             "E": number(w.values["E"]), "E_after": number(w.E_after), "lowered": w.E_after < w.values["E"],
             "error": p.glyphs.error, "reader_scale": c.reader_scale,
-            "inputs": inputs, "inputs_note": inputs_note, "units": units, "units_note": units_note,
+            "inputs": inputs, "inputs_note": inputs_note, "weights": weight_tables,
+            "units": units, "units_note": units_note,
             "deltas": deltas, "deltas_note": deltas_note, "parameters": params, "parameters_note": params_note,
             "chains": [_chain(c, name) for name in chosen], "local": _local(c, chosen[-1]),
             "route_difference": f"{w.route_difference:.1e}", "ok": w.ok}
