@@ -153,18 +153,18 @@ def test_every_display_of_the_seed_is_in_the_document_in_order(seed, rendered):
     assert len(SEED_DISPLAYS[seed]) == {"000": 8, "001": 55, "002": 11}[seed]
     positions = []
     for d in displays:
-        tags = [f"\\tag*{{{d.number} as written}}", f"\\tag*{{{d.number} corrected}}"] if d.kind == "slip" else \
-            [f"\\tag*{{{d.number}}}"]
+        tag = f"\\tag*{{seed {seed}: {d.number}"                # the seed's id: never mistaken for ours
+        tags = [f"{tag} as written}}", f"{tag} corrected}}"] if d.kind == "slip" else [f"{tag}}}"]
         for tag in tags:
             assert tex.count(tag) == 1, (seed, tag)
         assert d.tex in tex and d.tex in md, (seed, d.number)                 # the maths as the seed writes it
         if d.kind == "slip":
             assert d.corrected in tex and d.corrected in md and "Counterexample to the line as written" in md
-        marker = f"**{d.number}, a slip.**" if d.kind == "slip" else f"**{d.number}**"
+        marker = f"**Seed {seed}: {d.number}, a slip.**" if d.kind == "slip" else f"**Seed {seed}: {d.number}**"
         assert md.count(marker) == 1, (seed, marker)
         positions.append(tex.index(tags[0]))
     assert positions == sorted(positions)                                      # in the seed's order
-    assert f"{SEED_DISPLAYS[seed].__len__()})" in md and "Fails" not in md
+    assert f"every display of the seed, {len(SEED_DISPLAYS[seed])} in all" in md and "Fails" not in md
 
 
 def test_a_network_the_seed_does_not_derive_for_gets_one_sentence():
