@@ -43,6 +43,8 @@ def test_the_student_edition_keeps_the_bookkeeping_out_of_the_text(d, fmt):
     body, appendix = text.split(r"\appendix" if fmt == "latex" else "## Appendix A")
     assert "induction over layers" not in body and "induction over layers" in appendix     # the tables: appendix
     assert appendix.count("| holds |" if fmt == "markdown" else "& holds") == equations
+    assert "The two are equal." in body and "The two are equal: proved" not in body       # no tool's verdict words
+    assert "NumPy matrix route to" not in body
 
 
 @pytest.mark.parametrize("fmt", ["latex", "markdown"])
@@ -51,6 +53,7 @@ def test_the_teacher_edition_has_every_check_and_table(d, fmt):
     assert text.count("Checked on this network: ") == 12 and "all 8 instances hold (8 proved exactly)" in text
     assert "atol" in text and "How this document was checked" not in text
     assert "Appendix" not in text and r"\appendix" not in text
+    assert "The two are equal: proved" in text and "the generated NumPy matrix route to" in text
 
 
 def test_a_failing_equation_shows_in_the_student_edition_too(d):
