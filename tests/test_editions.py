@@ -54,6 +54,10 @@ def test_the_teacher_edition_has_every_check_and_table(d, fmt):
     assert "atol" in text and "How this document was checked" not in text
     assert "Appendix" not in text and r"\appendix" not in text
     assert "The two are equal: proved" in text and "the generated NumPy matrix route to" in text
+    if fmt == "markdown":                 # numbered as the PDF numbers them, whichever sections this network has
+        headings = [line.split(". ")[0] for line in text.splitlines() if line.startswith("## ")]
+        assert headings == [f"## {k}" for k in range(1, len(headings) + 1)], headings
+        assert len(headings) == render(d, fmt="latex", edition="teacher").count("\\section{")   # as in the PDF
 
 
 def test_a_failing_equation_shows_in_the_student_edition_too(d):

@@ -410,6 +410,6 @@ def test_the_parameters_are_given_before_the_forward_pass_uses_them():
     """The review found W and b first shown in the last table, after every number computed from them."""
     text = render(derive(MAZUR_NET), fmt="markdown", numbers=Inputs(MAZUR_PARAMS, MAZUR_X, MAZUR_Y,
                                                                        learning_rate=MAZUR_ETA))
-    section = text[text.index("## 8. Worked numbers"):]
+    section = text[text.index(". Worked numbers\n"):]
     given, forward = section.index("$W^{2}_{12} = 0.45$"), section.index("**The forward pass.**")
     assert given < forward and "$b^{1}_{2} = 0.35$" in section[:forward] and "Mazur" not in section
