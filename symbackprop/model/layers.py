@@ -24,6 +24,7 @@ from typing import Any
 
 from .activations import ACTIVATIONS, Activation, activation, allowed
 from .errors import SpecError
+from .files import read_text
 from .spec import LIMITS, Network
 
 MAX_BYTES = 16_000
@@ -136,17 +137,11 @@ NETWORK_KEYS = ("layers", "loss", "batch", "weight_decay", "relu_at_zero")
 def load(path: str | Path) -> Network:
     """A Network from a TOML network file: ``layers = [...]`` and the other fields; one line if not."""
     path = Path(path)
+    text = read_text(path, "network file", MAX_BYTES)
     try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_BYTES + 1)
-    except OSError as error:
-        raise SpecError(f"{path.name}: cannot read the network file: {error.strerror or error}") from None
-    if len(raw) > MAX_BYTES:
-        raise SpecError(f"{path.name}: a network file has at most {MAX_BYTES // 1000} kB")
-    try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise SpecError(f"{path.name}: not a TOML file in UTF-8: {error}") from None
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError(f"{path.name}: not a TOML file: {error}") from None
     unknown = set(data) - set(NETWORK_KEYS)
     if unknown:
         raise SpecError(f"{path.name}: unknown key {sorted(unknown)[0]!r}; allowed: {', '.join(NETWORK_KEYS)}")

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SpecError
+from .files import read_text
 from .notations import NOTATIONS, Glyphs, Notation
 
 MAX_BYTES = 64_000          # a notation file is a page of data; a larger one is a mistake
@@ -175,15 +176,5 @@ def load(path: str | Path) -> Notation:
     """A Notation from a TOML file (at most 64 kB), read and checked; ``SpecError`` (one line) if not."""
     path = Path(path)
     where = path.name
-    try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_BYTES + 1)
-    except OSError as error:
-        raise SpecError(f"{where}: cannot read the notation file: {error.strerror or error}") from None
-    if len(raw) > MAX_BYTES:
-        raise SpecError(f"{where}: a notation file has at most {MAX_BYTES // 1000} kB")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SpecError(f"{where}: a notation file is UTF-8 text") from None
+    text = read_text(path, "notation file", MAX_BYTES)
     return read(text, where)
