@@ -142,7 +142,9 @@ NOTATIONS: dict[str, Notation] = {
                  "pqki",
                  preset={"activations": "sigmoid", "loss": "bce", "batch": 2},
                  bias_column=True, input_node=True,
-                 labels={"delta L": "(42)", "delta l": "(43)", "gradient W": "(44)", "gradient b": "(46)"},
+                 # (44) and (46) sum over samples from i = 0 in the seed: the boxes are their corrected forms
+                 labels={"delta L": "(42)", "delta l": "(43)", "gradient W": "corrected (44)",
+                         "gradient b": "corrected (46)"},
                  words={'theta': 'W',
                         'Theta': 'W',
                         'z': 'Z',

@@ -112,9 +112,11 @@ def _layers(d: Derivation, p: Printer) -> list[dict]:
         if rule.elementwise:
             g, gprime = p.latex(rule.formula(z, l)), p.latex(d.forward.table_form(rule.textbook_derivative(z, a, l)))
         else:
-            zi, ai, i, k = sp.IndexedBase(z.name), sp.IndexedBase(a.name), sp.Symbol("i"), sp.Symbol("k")
+            zi, ai = sp.IndexedBase(z.name.lower()), sp.IndexedBase(a.name.lower())     # plain letters, not Z^l
+            i, k = sp.Symbol("i"), sp.Symbol("k")
             g = p.latex(sp.exp(zi[i]) / sp.Sum(sp.exp(zi[k]), (k, 1, d.net.sizes[l])))
-            gprime = p.latex(ai[i] * (sp.KroneckerDelta(i, k) - ai[k]))
+            gprime = (rf"\frac{{\partial {p.latex(ai[i])}}}{{\partial {p.latex(zi[k])}}} = "   # which index: k
+                      + p.latex(ai[i] * (sp.KroneckerDelta(i, k) - ai[k])))
         rows.append({"layer": l + p.notation.layer_offset, "units": d.net.sizes[l], "activation": name,
                      "g": g, "gprime": gprime})
     return rows
