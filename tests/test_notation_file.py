@@ -91,7 +91,9 @@ def test_every_built_in_notation_is_its_own_base():
     ("name = 'c'\n[tex]\nweight = 'w$x'", r"'\$' is not allowed in a glyph"),
     ("name = 'c'\n[tex]\nwieght = 'w'", r"\[tex\]: unknown key 'wieght'"),
     ("name = 'c'\nweight = 'w{l}[{q}]'", "key 'weight'.*'q'"),
-    ("name = 'c'\nletters = 'ij'", "four index letters"),
+    ("name = 'c'\nletters = 'ij'", "four different index letters"),
+    ("name = 'c'\nletters = 'aaaa'", "four different index letters"),      # an internal error (exit 3) before
+    ("name = 'c'\n[words]\nq = 'bogus'", r"\[words\] key 'q': 'bogus' is not a meaning claims read"),
     ("name = 'Bad Name'", "key 'name' must be"),
     ("name = 'c'\nbase = 'nielsen2'", "key 'base'"),
     ("name = [", "not TOML"),

@@ -112,9 +112,14 @@ def _check_templates(where: str, n: Notation) -> Notation:
                             f"(the layer, unit, previous unit, sample); {error!r} is not one of them") from None
     if n.layer_offset not in (0, 1):
         raise SpecError(f"{where} key 'layer_offset' must be 0 (the input is layer 0) or 1; got {n.layer_offset}")
-    if len(n.letters) != 4 or not n.letters.isalpha():
-        raise SpecError(f"{where} key 'letters' must be four index letters (unit, previous unit, next unit, "
-                        f"sample), such as \"ijkc\"; got {n.letters!r}")
+    if len(set(n.letters)) != 4 or len(n.letters) != 4 or not n.letters.isalpha():
+        raise SpecError(f"{where} key 'letters' must be four different index letters (unit, previous unit, next "
+                        f"unit, sample), such as \"ijkc\"; got {n.letters!r}")
+    meanings = {v for entry in NOTATIONS.values() for v in entry.words.values()}     # what a claim's name can mean
+    for name, meaning in n.words.items():
+        if meaning not in meanings:
+            raise SpecError(f"{where} [words] key {name!r}: {meaning!r} is not a meaning claims read; allowed: "
+                            f"{', '.join(sorted(meanings))}")
     for key, glyph in dataclasses.asdict(n.tex).items():
         if isinstance(glyph, str):
             _check_glyph(f"{where} [tex] key {key!r}", glyph)
