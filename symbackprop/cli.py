@@ -27,7 +27,7 @@ import numpy as np
 
 from .claims.check import check_claims, error_equation
 from .claims.parse import split_claims
-from .model.activations import ACTIVATIONS
+from .model.activations import ACTIVATIONS, listed
 from .model.activations import PARAMETRISED as ACTIVATION_FACTORIES
 from .model.errors import SpecError
 from .model.layers import load as load_network
@@ -111,16 +111,6 @@ def _natural(text: str) -> int:
     return int(text)
 
 
-def _names(entries: dict, factories: dict) -> str:
-    """The registered names, a parametrised one with its parameters: leaky_relu(slope)."""
-    def shown(name: str) -> str:
-        if name not in factories:
-            return name
-        code = factories[name].__code__
-        return f"{name}({', '.join(code.co_varnames[:code.co_argcount])})"
-    return ", ".join(shown(name) for name in entries)
-
-
 def _notation(every: bool = False):
     """--notation: a registered notation's name, ``all``, or a TOML file, read and registered under its name."""
     def read(text: str) -> str:
@@ -142,13 +132,13 @@ def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = 
     default = (lambda text: "(default: the notation's seed network)") if seeded else (lambda text: f"(default {text})")
     parser.add_argument("--sizes", type=_sizes, help="layer widths n_0,...,n_L (default 2,3,1)")
     parser.add_argument("--activation", dest="activations", help="one activation for every layer, or one per layer "
-                        f"1..L, comma-separated: a name ({_names(ACTIVATIONS, ACTIVATION_FACTORIES)}) or a formula "
+                        f"1..L, comma-separated: a name ({listed(ACTIVATIONS, ACTIVATION_FACTORIES)}) or a formula "
                         f"in z such as 'z*sigmoid(z)' {default('sigmoid')}")
     parser.add_argument("--layers", help="the network as a sequence, the long form of --sizes/--activation: "
                         "\"input:2, dense:3, tanh, dense:1, sigmoid\" (a dense layer with no activation is linear)")
     parser.add_argument("--network", metavar="FILE.toml", help="the network from a TOML file: layers = [\"input:2\", "
                         "\"dense:3\", \"tanh\", …] and loss, batch, weight_decay, relu_at_zero")
-    parser.add_argument("--loss", help=f"{_names(LOSSES, LOSS_FACTORIES)} {default('mse')}")
+    parser.add_argument("--loss", help=f"{listed(LOSSES, LOSS_FACTORIES)} {default('mse')}")
     parser.add_argument("--batch", type=int, help=f"symbolic batch size m {default(2)}; derive's default is the "
                         "smallest m >= 3 that is no layer's width (4 for 2-3-1), so that no shapes coincide")
     parser.add_argument("--weight-decay", type=_weight_decay, help="λ: a number >= 0 or a symbol name (default 0)")

@@ -305,9 +305,14 @@ def _parametrised(name: str, args: str) -> Activation:
     return factory(**values)
 
 
+def listed(entries: dict, factories: dict) -> str:
+    """Registered names for messages and help, a parametrised one with its parameters: leaky_relu(slope)."""
+    def shown(name: str) -> str:
+        code = factories[name].__code__ if name in factories else None
+        return f"{name}({', '.join(code.co_varnames[:code.co_argcount])})" if code else name
+    return ", ".join(shown(name) for name in entries)
+
+
 def allowed() -> str:
     """The names an activation may take, for messages."""
-    params = {n: ", ".join(PARAMETRISED[n].__code__.co_varnames[: PARAMETRISED[n].__code__.co_argcount])
-              for n in PARAMETRISED}
-    names = [f"{n}({params[n]}=…)" if n in params else n for n in ACTIVATIONS]
-    return ", ".join(names) + ", or a formula in z such as 'z*sigmoid(z)'"
+    return listed(ACTIVATIONS, PARAMETRISED) + ", or a formula in z such as 'z*sigmoid(z)'"

@@ -84,7 +84,7 @@ KINDS: dict[str, LayerKind] = {k.name: k for k in (
 
 def _kinds() -> str:
     return (f"the kinds: {', '.join(f'{n}:n ({e.argument})' for n, e in KINDS.items())}, and an activation "
-            f"({allowed()}, or a formula in z)")
+            f"({allowed()})")
 
 
 def _activation(state: _Building, text: str) -> None:
