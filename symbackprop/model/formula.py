@@ -9,8 +9,8 @@ The grammar is arithmetic in one variable:
     atom   := number | "z" | constant | function "(" expr ("," expr)* ")" | "(" expr ")"
 
 Names are only those in ``FUNCTIONS`` and ``CONSTANTS``; anything else is refused with its
-column. The formula must be a function of z that SymPy can differentiate, real and finite at
-sample points on both sides of 0; its derivative is SymPy's.
+column. The formula must be a function of z that SymPy can differentiate, real and finite with its
+derivative everywhere (``check_differentiable``); its derivative is SymPy's.
 """
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ Z = sp.Symbol("z", real=True)
 MAX_LENGTH, MAX_DEPTH, MAX_EXPONENT = 200, 30, 10
 MAX_DIGITS, MAX_POWER, MAX_BITS = 30, 100, 1000   # a number's digits; a power of z; a constant's size
 MAX_CALLS = 4             # functions of functions: sigmoid(sigmoid(z)) is 2; SymPy's derivative grows with each
-SAMPLES = (-2.5, -0.7, 0.0, 0.4, 1.9)      # a formula must be real and finite here, with its derivative
 
 FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
     "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "tanh": sp.tanh, "sinh": sp.sinh,
@@ -242,10 +241,6 @@ def check_differentiable(text: str, expr: sp.Expr) -> sp.Expr:
     if derivative.has(sp.Derivative, sp.Subs):
         raise SpecError(f"activation formula {text!r}: SymPy cannot differentiate it in z")
     refuse = f"activation formula {text!r} is not a real differentiable function of z everywhere"
-    for point in SAMPLES:
-        for what, e in (("value", expr), ("derivative", derivative)):
-            if e.xreplace({Z: sp.Rational(point)}).has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-                raise SpecError(f"{refuse}: its {what} at z = {point} is not a real number")
     for what, e in (("value", expr), ("derivative", derivative)):
         v = _numeric(e)(NEAR)
         bad = ~np.isfinite(v) | (np.abs(v.imag) > 1e-9 * (1 + np.abs(v.real)))
