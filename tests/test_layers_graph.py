@@ -1,0 +1,185 @@
+"""The layer graph (issue 16): batch normalisation and the core that derives any layer kind's backward rule.
+
+Each layer's textbook backward rule is proved against the chain rule on E through the graph; a planted wrong
+rule is refuted with a counterexample point; the NumPy code generated from the rules agrees with central
+differences, complex step and autodiff, and with a batch norm written here by hand from the paper's staged
+equations (not the compact form the entry holds)."""
+import dataclasses
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from symbackprop import Network, SpecError
+from symbackprop.model.kinds import KINDS, batchnorm
+from symbackprop.model.layers import Stack, load, network
+from symbackprop.numeric.layers import LayerCode, gradcheck_stack, random_data, random_params
+from symbackprop.symbolic.graph import Graph, check, verify_stack
+
+
+def _stack(text: str, **fields) -> Stack:
+    built = network(text, **fields)
+    assert isinstance(built, Stack)
+    return built
+
+
+def test_a_dense_only_sequence_stays_the_short_form_and_other_kinds_make_a_stack():
+    assert isinstance(network("input:2, dense:3, tanh, dense:1"), Network)
+    s = _stack("input:4, batchnorm, relu, dense:2", batch=8)
+    assert s.widths == (4, 4, 4, 2)
+    assert s.parameter_shapes() == {"gamma1": (4, 1), "beta1": (4, 1), "W3": (2, 4), "b3": (2, 1)}
+    assert s.layers[0].label == "batchnorm" and KINDS["batchnorm"] is batchnorm.KIND
+
+
+def test_batchnorm_forward_is_training_mode_normalisation():
+    """The entry's forward rule at numbers, against NumPy written here: biased variance over the batch, ε exact."""
+    s = _stack("input:2, batchnorm:1/1000", batch=5)
+    g = Graph(s)
+    rng = np.random.default_rng(3)
+    x, gamma, beta = rng.normal(size=(2, 5)), rng.normal(size=(2, 1)), rng.normal(size=(2, 1))
+    at = {**dict(zip(g.H[0], x.ravel(), strict=True)), **dict(zip(g.values[1]["gamma"], gamma.ravel(), strict=True)),
+          **dict(zip(g.values[1]["beta"], beta.ravel(), strict=True))}
+    got = np.array(g.out[1].xreplace(at).evalf(30), dtype=float)
+    want = gamma * (x - x.mean(1, keepdims=True)) / np.sqrt(x.var(1, keepdims=True) + 1e-3) + beta
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    assert batchnorm.epsilon_of("1/1000") == sp.Rational(1, 1000) and batchnorm.epsilon_of("") == sp.Rational(1, 10**5)
+
+
+def test_every_parameter_and_input_of_a_batchnorm_stack_is_proved_exactly():
+    s = _stack("input:3, batchnorm, relu, dense:2", batch=4, relu_at_zero=0.5)
+    report = verify_stack(s)
+    assert report.ok
+    names = [r.name for r in report.parameters]
+    assert len(names) == s.parameter_count + 3 * 4 and "gamma1[3,1]" in names and "dE/dX[3,4]" in names
+    assert {r.status for r in report.parameters} == {"proved"}
+    assert all(r.how == "exact: induction over layers" for r in report.parameters)
+    assert len(report.steps) == 2 * 4 + 3 * 4 + 3 * 4 + 3 * 4         # dE/dH3 (the loss), dE/dH2, dE/dH1, dE/dX
+
+
+def test_batchnorm_without_the_mean_term_is_refuted_with_a_counterexample():
+    s = _stack("input:2, batchnorm, dense:1", batch=4)
+    wrong = dataclasses.replace(s, layers=(batchnorm.planted_without_mean_term("", (2,)),) + s.layers[1:])
+    report = verify_stack(wrong)
+    assert not report.ok
+    bad = report.counterexample()
+    assert bad.name.startswith("dE/dX") and bad.status == "refuted" and bad.point
+    # the point really separates the two: at it, the rule minus the chain rule is the mean term γ Σdy / (m s)
+    g = Graph(wrong)
+    at = {sp.Symbol(k, real=True): sp.Rational(v) for k, v in bad.point.items()}
+    i, c = (int(t) - 1 for t in bad.name[bad.name.index("[") + 1:-1].split(","))
+    direct = g.local(1, g.H[0][i, c])
+    rule = g.backward(1)[0][0][i, c]
+    assert abs(float((direct - rule).xreplace(at).evalf(30))) == pytest.approx(bad.residual, rel=1e-9)
+    # the parameters' own rules are right, but a refuted dE/dX is what the report shows first
+    assert all(r.status == "proved" for r in report.parameters if not r.name.startswith("dE/dX"))
+
+
+def test_check_labels_numeric_when_exact_fails_and_refutes_a_false_identity():
+    x = sp.Symbol("x", real=True)
+    numeric = check("trig", sp.sin(x) ** 2 + sp.cos(x) ** 2, sp.Integer(1))
+    assert numeric.status == "numeric" and numeric.how.startswith("numeric:") and numeric.residual < 1e-30
+    assert check("roots", sp.sqrt(x ** 2 + 1) ** 3, (x ** 2 + 1) * sp.sqrt(x ** 2 + 1)).status == "proved"
+    wrong = check("off", sp.sin(x) ** 2 + sp.cos(x) ** 2, sp.Integer(1) + x / 10 ** 6)
+    assert wrong.status == "refuted" and set(wrong.point) == {"x"}
+
+
+def _batchnorm_by_stages(x, gamma, dy, eps):
+    """The paper's staged backward (∂ℓ/∂x̂, ∂ℓ/∂σ², ∂ℓ/∂μ, then ∂ℓ/∂x), written here, not the compact form."""
+    m = x.shape[1]
+    mu = x.mean(1, keepdims=True)
+    var = ((x - mu) ** 2).mean(1, keepdims=True)
+    xhat = (x - mu) / np.sqrt(var + eps)
+    dxhat = dy * gamma
+    dvar = (dxhat * (x - mu)).sum(1, keepdims=True) * -0.5 * (var + eps) ** -1.5
+    dmu = -(dxhat / np.sqrt(var + eps)).sum(1, keepdims=True) + dvar * (-2 * (x - mu)).mean(1, keepdims=True)
+    dx = dxhat / np.sqrt(var + eps) + dvar * 2 * (x - mu) / m + dmu / m
+    return dx, (dy * xhat).sum(1, keepdims=True), dy.sum(1, keepdims=True)
+
+
+def test_the_generated_backward_matches_the_papers_staged_equations():
+    s = _stack("input:3, batchnorm:1/1000", batch=6)
+    rng = np.random.default_rng(1)
+    params, (X, Y) = random_params(s, rng), random_data(s, 6, rng)
+    grads = LayerCode(s, 6).gradient(params, X, Y)
+    dy = (X * 0 + LayerCode(s, 6).forward(params, X)[-1] - Y) / 6          # mse: ∂E/∂y = (y − Y)/m
+    dx, dgamma, dbeta = _batchnorm_by_stages(X, params["gamma1"], dy, 1e-3)
+    np.testing.assert_allclose(grads["X"], dx, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(grads["gamma1"], dgamma, rtol=1e-10)
+    np.testing.assert_allclose(grads["beta1"], dbeta, rtol=1e-10)
+
+
+@pytest.mark.parametrize("text", ["input:4, batchnorm, relu, dense:2",
+                                  "input:3, batchnorm:1/1000, tanh, dense:2, sigmoid, batchnorm, dense:1"])
+def test_gradcheck_of_a_stack_passes_every_reference_it_can_run(text):
+    s = _stack(text, batch=8)
+    rng = np.random.default_rng(0)
+    params, (X, Y) = random_params(s, rng), random_data(s, 8, rng)
+    report = gradcheck_stack(s, params, X, Y)
+    assert report.ok, report.table()
+    by = {c.reference: c for c in report.comparisons}
+    assert by["central differences"].worst < 1e-7
+    analytic = "relu" not in text
+    assert (by["complex step"].refused == "") == analytic
+    if analytic:
+        assert by["complex step"].worst < 1e-13
+    for library in ("torch", "jax"):
+        if library in by:
+            assert by[library].worst < 1e-12 and not by[library].refused
+
+
+def test_a_planted_backward_fails_the_gradcheck():
+    s = _stack("input:2, batchnorm, dense:1", batch=5)
+    wrong = dataclasses.replace(s, layers=(batchnorm.planted_without_mean_term("", (2,)),) + s.layers[1:])
+    rng = np.random.default_rng(2)
+    params, (X, Y) = random_params(wrong, rng), random_data(wrong, 5, rng)
+    report = gradcheck_stack(wrong, params, X, Y)
+    assert not report.ok and report.failed[0].reference == "central differences"
+    assert report.failed[0].at.startswith("X[")
+
+
+def test_an_autodiff_reference_refuses_a_layer_it_does_not_know():
+    pytest.importorskip("torch")
+    s = _stack("input:2, batchnorm, dense:1", batch=4)
+    unknown = dataclasses.replace(s, layers=(dataclasses.replace(s.layers[0], autodiff=None),) + s.layers[1:])
+    rng = np.random.default_rng(0)
+    params, (X, Y) = random_params(unknown, rng), random_data(unknown, 4, rng)
+    by = {c.reference: c for c in gradcheck_stack(unknown, params, X, Y).comparisons}
+    assert by["torch"].refused == "layer 1 (batchnorm) has no autodiff form (its entry has none)"
+
+
+def test_a_stack_from_a_network_file(tmp_path):
+    path = tmp_path / "bn.toml"
+    path.write_text('layers = ["input:2", "batchnorm:1/1000", "tanh", "dense:1"]\nbatch = 3\n')
+    s = load(path)
+    assert isinstance(s, Stack) and s.batch == 3 and verify_stack(s).ok
+
+
+@pytest.mark.parametrize("text, fields, message", [
+    ("input:2, batchnorm:0, dense:1", {}, "batchnorm:ε takes ε in (0, 1]"),
+    ("input:2, batchnorm:abc, dense:1", {}, "takes ε exactly"),
+    ("input:2, batchnorm, dense:1", {"weight_decay": 1}, "a layer stack has none"),
+    ("input:2, batchnorm, dense:2, softmax", {}, "softmax acts on a whole column"),
+    ("input:2, batchnorm, dense:4000", {}, "at most 5000 parameters"),
+])
+def test_what_the_graph_refuses_is_one_line(text, fields, message):
+    with pytest.raises(SpecError) as error:
+        network(text, **fields)
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_the_command_line_routes_a_stack_to_the_graph():
+    script = shutil.which("symbackprop")
+    assert script
+    run = lambda *args: subprocess.run([script, *args], capture_output=True, text=True, timeout=300)  # noqa: E731
+    ok = run("verify", "--layers", "input:2, batchnorm, relu, dense:1", "--batch", "3")
+    assert ok.returncode == 0 and "13 partials: 13 proved, 0 numeric, 0 refuted" in ok.stdout, ok.stdout + ok.stderr
+    ok = run("gradcheck", "--layers", "input:2, batchnorm:1/1000, tanh, dense:1", "--batch", "4")
+    assert ok.returncode == 0 and "central differences" in ok.stdout and "0 failed" in ok.stdout, ok.stderr
+    for args, message in [(("derive", "--layers", "input:2, batchnorm, dense:1"), "derive derives dense layers"),
+                          (("verify", "--layers", "input:2, batchnorm:0, dense:1"), "takes ε in (0, 1]"),
+                          (("gradcheck", "--layers", "input:2, batchnorm, dense:1", "--route", "delta"),
+                           "--route are for dense networks")]:
+        bad = run(*args)
+        assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and message in bad.stderr, bad.stderr
