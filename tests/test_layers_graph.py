@@ -160,7 +160,8 @@ def test_a_stack_from_a_network_file(tmp_path):
     ("input:2, batchnorm:0, dense:1", {}, "batchnorm:ε takes ε in (0, 1]"),
     ("input:2, batchnorm:abc, dense:1", {}, "takes ε exactly"),
     ("input:2, batchnorm, dense:1", {"weight_decay": 1}, "a layer stack has none"),
-    ("input:2, batchnorm, dense:2, softmax", {}, "softmax acts on a whole column"),
+    ("input:2, batchnorm, softmax:3", {}, "softmax takes no argument"),
+    ("input:2, batchnorm, dense:1, input:3", {}, "input:n comes once, first"),
     ("input:2, batchnorm, dense:4000", {}, "at most 5000 parameters"),
 ])
 def test_what_the_graph_refuses_is_one_line(text, fields, message):
@@ -183,3 +184,81 @@ def test_the_command_line_routes_a_stack_to_the_graph():
                            "--route are for dense networks")]:
         bad = run(*args)
         assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and message in bad.stderr, bad.stderr
+
+
+# Slice 2: softmax and log-softmax as layers, nll after log-softmax, the table's activations as layers.
+
+def test_softmax_and_log_softmax_layers_are_proved_and_dense_softmax_stays_the_short_form():
+    assert isinstance(network("input:2, dense:3, softmax", loss="cce"), Network)
+    for text, loss in [("input:3, batchnorm, relu, dense:3, softmax", "cce"), ("input:3, dense:3, log_softmax", "nll"),
+                       ("input:2, dense:3, softmax, dense:2, log_softmax", "nll")]:
+        report = verify_stack(_stack(text, loss=loss, batch=3))
+        assert report.ok and {r.status for r in report.parameters} == {"proved"}, (text, report.table())
+
+
+def test_softmax_without_the_cross_terms_is_refuted():
+    from symbackprop.model.kinds import softmax
+    s = _stack("input:2, batchnorm, dense:3, softmax", loss="cce", batch=2)
+    wrong = dataclasses.replace(s, layers=s.layers[:-1] + (softmax.planted_without_the_sum("", (2, 2, 3)),))
+    report = verify_stack(wrong)
+    assert not report.ok and report.counterexample().name.startswith("dE/dH2")
+
+
+def _softmax_jacobian_product(x, dy):
+    """dx = Jᵀ dy with the full Jacobian J = diag(s) − s sᵀ of each column, built here (not the compact form)."""
+    dx = np.zeros_like(x)
+    for c in range(x.shape[1]):
+        s = np.exp(x[:, c] - x[:, c].max())
+        s /= s.sum()
+        dx[:, c] = (np.diag(s) - np.outer(s, s)).T @ dy[:, c]
+    return dx
+
+
+def test_the_generated_softmax_and_log_softmax_backward_match_their_jacobians():
+    rng = np.random.default_rng(4)
+    from symbackprop.model.kinds import log_softmax, softmax
+    from symbackprop.model.losses import loss as loss_entry
+    for kind, loss in ((softmax, "mse"), (log_softmax, "nll")):
+        s = Stack(3, (kind.build("", (3,)),), loss_entry(loss), 5)       # the layer alone, on X
+        X, Y = random_data(s, 5, rng)
+        code = LayerCode(s, 5)
+        out = code.forward({}, X)[-1]
+        dy = (out - Y) / 5 if loss == "mse" else -Y / 5
+        if kind is softmax:
+            want = _softmax_jacobian_product(X, dy)
+        else:                          # J = I − 1 sᵀ per column: dx = dy − s Σ dy
+            want = np.stack([(np.eye(3) - np.outer(np.ones(3), np.exp(out[:, c]))).T @ dy[:, c]
+                             for c in range(5)], axis=1)
+        np.testing.assert_allclose(code.gradient({}, X, Y)["X"], want, rtol=1e-12, atol=1e-15)
+
+
+def test_log_softmax_is_finite_where_the_textbook_form_overflows():
+    s = _stack("input:2, dense:3, log_softmax", loss="nll", batch=2)
+    params = {"W1": np.array([[900.0, 0], [0, 900], [1, 1]]), "b1": np.zeros((3, 1))}
+    X, Y = np.array([[1.0, -1], [2, 0.5]]), np.eye(3)[:, [0, 2]]
+    report = gradcheck_stack(s, params, X, Y)
+    assert report.ok and np.isfinite(report.gradient["W1"]).all(), report.table()
+
+
+@pytest.mark.parametrize("text, loss", [
+    ("input:3, batchnorm, relu, dense:3, softmax", "cce"),
+    ("input:3, dense:3, log_softmax", "nll"),
+    ("input:2, batchnorm, leaky_relu(0.2), tanh, dense:2, sigmoid", "bce"),
+])
+def test_gradcheck_of_softmax_nll_and_table_activations(text, loss):
+    s = _stack(text, loss=loss, batch=6)
+    rng = np.random.default_rng(5)
+    params, (X, Y) = random_params(s, rng), random_data(s, 6, rng)
+    report = gradcheck_stack(s, params, X, Y)
+    assert report.ok, report.table()
+    assert verify_stack(s).ok
+    for c in report.comparisons:
+        assert c.refused in ("", "a layer or the loss is not analytic (a kink or |·|)"), c.refused
+
+
+def test_an_activation_layer_reuses_the_tables_entry():
+    from symbackprop.model.activations import ACTIVATIONS
+    s = _stack("input:2, batchnorm, tanh, dense:1")
+    assert s.layers[1].activation is ACTIVATIONS["tanh"]
+    g = Graph(s)
+    assert g.out[2][0, 0] == ACTIVATIONS["tanh"].formula(g.H[1][0, 0], 2)

@@ -66,6 +66,16 @@ class LayerCode:
             self.names.append((names, params))
         loss = stack.loss
         self.term = sp.lambdify([a, y], loss.term(a, y), MODULES, printer=NumPyCode())
+        # The loss's stable form after the output layer's activation (cce after softmax: LSE(z) − z_i), written
+        # in that layer's input column z, where the term in a would overflow; keyed by the activation entry.
+        last = stack.layers[-1]
+        after = loss.stable_after.get(last.activation.name) if last.activation is not None else None
+        self.stable_term = None
+        if after is not None:
+            n = stack.widths[-1]
+            zs, ys = sp.symbols(f"z0:{n}", real=True), sp.symbols(f"t0:{n}", real=True)
+            self.stable_term = sp.lambdify([zs, ys], sp.Add(*[after(list(zs), list(ys), i) for i in range(n)]),
+                                           MODULES, printer=NumPyCode())
         self.dterm = sp.lambdify([a, y], loss.output_gradient(a, y, 1), MODULES,
                                  printer=NumPyCode())
 
@@ -84,7 +94,11 @@ class LayerCode:
         return nodes
 
     def loss(self, params: dict, X, Y, data: dict | None = None):
-        return np.sum(self.term(self.forward(params, X, data)[-1], Y)) / np.shape(X)[1]
+        nodes = self.forward(params, X, data)
+        if self.stable_term is not None:
+            z = nodes[self.stack.sources(self.stack.depth)[0]]
+            return np.sum(self.stable_term(list(z), list(Y))) / np.shape(X)[1]
+        return np.sum(self.term(nodes[-1], Y)) / np.shape(X)[1]
 
     def gradient(self, params: dict, X, Y, data: dict | None = None) -> dict[str, np.ndarray]:
         """∂E/∂θ for every parameter, and ∂E/∂X under the name ``X``, by the layers' backward rules."""
@@ -239,13 +253,19 @@ def _library_loss(ops, stack: Stack, params: dict, X, Y, data: dict):
         values = {**{name: params[f"{name}{k}"] for name, _ in layer.parameters},
                   **{name: data[f"{name}{k}"] for name, _ in layer.data}, "relu_at_zero": float(stack.relu_at_zero)}
         nodes.append(layer.autodiff(ops, [nodes[s] for s in stack.sources(k)], values))
-    if stack.loss.autodiff is None:
+    # As for a dense network: Z is the pre-activation of the output layer's activation where it is one of the
+    # table's (softmax's input), and the loss's form after that activation where it has one.
+    last = stack.layers[-1]
+    terms = stack.loss.autodiff_after.get(last.activation.name) if last.activation is not None else None
+    terms = terms or stack.loss.autodiff
+    if terms is None:
         raise Refused(f"no autodiff form of the loss {stack.loss.name!r} (its entry has none)")
+    Z = nodes[stack.sources(stack.depth)[0]] if last.activation is not None else None
     try:
-        summands = stack.loss.autodiff(ops, None, nodes[-1], Y)
+        summands = terms(ops, Z, nodes[-1], Y)
     except TypeError:
-        raise Refused(f"the loss {stack.loss.name!r}'s autodiff form needs a pre-activation, which a layer stack "
-                      "does not have") from None
+        raise Refused(f"the loss {stack.loss.name!r}'s autodiff form needs the pre-activation of an output "
+                      "activation, and the last layer is none") from None
     return ops.total(summands) / X.shape[1]
 
 
@@ -279,7 +299,7 @@ def gradcheck_stack(stack: Stack, params: dict, X, Y, data: dict | None = None,
     X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
     params = {k: np.asarray(v, dtype=float) for k, v in params.items()}
     code = code or LayerCode(stack, X.shape[1])
-    with np.errstate(all="raise"):
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):   # underflow to 0 is harmless
         ours = code.gradient(params, X, Y, data)
     report = LayerGradcheck(stack, ours)
     report.comparisons.append(_compare("central differences", ours, _by_entries(code, params, X, Y, data, _central),
