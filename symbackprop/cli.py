@@ -44,6 +44,7 @@ from .numeric.gradcheck import gradcheck
 from .numeric.lambdify import ROUTES
 from .numeric.layers import gradcheck_stack
 from .numeric.layers import random_data as stack_data
+from .numeric.layers import random_given as stack_given
 from .numeric.layers import random_params as stack_params
 from .signals import interrupted, stop_if_signalled
 from .symbolic.delta import BACKPROP, DeltaRules
@@ -436,10 +437,9 @@ def _gradcheck_stack(args: argparse.Namespace, stack: Stack) -> int:
     rng = np.random.default_rng(args.seed)
     params = stack_params(stack, rng)
     X, Y = stack_data(stack, args.samples or args.batch or 8, rng)
-    if stack.data_shapes(X.shape[1]):
-        raise SpecError("this stack has layers that take data (a mask) besides X and Y; gradcheck draws none yet")
+    given = stack_given(stack, X.shape[1], rng)              # dropout's mask: random, from --seed
     with Progress.for_args(args).ticking("comparing"):
-        report = gradcheck_stack(stack, params, X, Y)
+        report = gradcheck_stack(stack, params, X, Y, given)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:

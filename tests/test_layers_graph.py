@@ -262,3 +262,112 @@ def test_an_activation_layer_reuses_the_tables_entry():
     assert s.layers[1].activation is ACTIVATIONS["tanh"]
     g = Graph(s)
     assert g.out[2][0, 0] == ACTIVATIONS["tanh"].formula(g.H[1][0, 0], 2)
+
+
+# Slice 3: dropout with a given mask. Slice 4: residual connections.
+
+def test_dropout_scales_by_the_kept_share_and_its_mask_is_data_not_a_parameter():
+    from symbackprop.numeric.layers import random_given
+    s = _stack("input:3, dense:3, dropout:1/4, tanh, dense:2", batch=4)
+    assert "mask2" not in s.parameter_shapes() and s.data_shapes(4) == {"mask2": (3, 4)}
+    report = verify_stack(s)
+    assert report.ok and not any(r.name.startswith("mask") for r in report.parameters)
+    rng = np.random.default_rng(6)
+    params, (X, Y), given = random_params(s, rng), random_data(s, 4, rng), random_given(s, 4, rng)
+    assert set(np.unique(given["mask2"])) <= {0.0, 1.0}
+    nodes = LayerCode(s, 4).forward(params, X, given)
+    np.testing.assert_allclose(nodes[2], nodes[1] * given["mask2"] / 0.75, rtol=1e-15)
+    report = gradcheck_stack(s, params, X, Y, given)
+    assert report.ok and {c.reference for c in report.comparisons if not c.refused} >= {"central differences",
+                                                                                        "complex step"}, report.table()
+
+
+def test_dropout_without_the_scaling_in_its_backward_is_refuted():
+    from symbackprop.model.kinds import dropout
+    s = _stack("input:2, dense:2, dropout:1/2, dense:1", batch=2)
+    wrong = dataclasses.replace(s, layers=(s.layers[0], dropout.planted_unscaled_backward("1/2", (2, 2)), s.layers[2]))
+    report = verify_stack(wrong)
+    assert not report.ok and report.counterexample().name.startswith("dE/dH1")
+
+
+def test_a_residual_connection_sums_both_paths():
+    s = _stack("input:2, dense:2, add:0", batch=3)          # y = W x + b + x
+    assert s.sources(2) == (1, 0) and verify_stack(s).ok
+    rng = np.random.default_rng(7)
+    params, (X, Y) = random_params(s, rng), random_data(s, 3, rng)
+    dy = (params["W1"] @ X + params["b1"] + X - Y) / 3
+    grads = LayerCode(s, 3).gradient(params, X, Y)
+    np.testing.assert_allclose(grads["X"], params["W1"].T @ dy + dy, rtol=1e-13)
+    np.testing.assert_allclose(grads["W1"], dy @ X.T, rtol=1e-13)
+    deep = _stack("input:2, dense:2, tanh, add:0, batchnorm, dense:3, tanh, add:5, dense:1", batch=3)
+    assert verify_stack(deep).ok
+    params, (X, Y) = random_params(deep, rng), random_data(deep, 3, rng)
+    assert gradcheck_stack(deep, params, X, Y).ok
+
+
+def test_a_residual_gradient_down_one_path_only_is_refuted():
+    from symbackprop.model.kinds import add
+    s = _stack("input:2, dense:2, tanh, add:1, dense:1", batch=2)
+    wrong = dataclasses.replace(s, layers=s.layers[:2] + (add.planted_one_path("1", (2, 2, 2)),) + s.layers[3:])
+    report = verify_stack(wrong)
+    assert not report.ok and report.counterexample().name.startswith("dE/dH1")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("input:2, dense:3, add:0", "layer 0's output has 2 rows and the layer before has 3"),
+    ("input:2, dense:2, add:1", "add:1 adds an earlier layer's output: k from 0 (the input) to 0 here"),
+    ("input:2, dense:2, add:x", "add:n takes the layer whose output it adds"),
+    ("input:2, dense:2, dropout:1", "dropout:p takes p in [0, 1)"),
+    ("input:2, dense:2, dropout", "dropout:p takes the drop probability p exactly"),
+])
+def test_what_dropout_and_add_refuse_is_one_line(text, message):
+    with pytest.raises(SpecError) as error:
+        network(text)
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_gradcheck_on_the_command_line_draws_a_dropout_mask():
+    script = shutil.which("symbackprop")
+    out = subprocess.run([script, "gradcheck", "--layers", "input:3, dense:3, dropout:1/2, tanh, add:1, dense:1",
+                          "--batch", "4", "--json"], capture_output=True, text=True, timeout=300)
+    import json
+    report = json.loads(out.stdout)
+    assert out.returncode == 0 and report["ok"] and report["comparisons"][0]["worst"] < 1e-7, out.stderr
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def _stacks(draw):
+    """A random small stack: dense, batch norm, activations, softmax, dropout and residuals in any valid order."""
+    width = draw(st.integers(1, 2))
+    items, widths = [f"input:{width}"], [width]
+    for _ in range(draw(st.integers(1, 3))):
+        options = [f"dense:{draw(st.integers(1, 2))}", "batchnorm:1/100", "tanh", "sigmoid", "softmax", "dropout:1/3"]
+        earlier = [k for k in range(len(widths) - 1) if widths[k] == widths[-1]]
+        if earlier:
+            options.append(f"add:{draw(st.sampled_from(earlier))}")
+        item = draw(st.sampled_from(options))
+        items.append(item)
+        widths.append(int(item.split(":")[1]) if item.startswith("dense") else widths[-1])
+    return ", ".join(items)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_stacks(), st.integers(2, 3))
+def test_random_layer_stacks_are_proved_and_pass_the_gradcheck(text, m):
+    from symbackprop.numeric.layers import random_given
+    try:
+        built = network(text, loss="mse", batch=m)
+    except SpecError as error:                   # only the dense short form refuses a sequence of valid layers
+        assert "dense layer" in str(error), (text, str(error))
+        return
+    if not isinstance(built, Stack):
+        return                                   # the dense short form: its own engine and tests
+    assert verify_stack(built).ok, text
+    rng = np.random.default_rng(0)
+    params, (X, Y), data = random_params(built, rng), random_data(built, m, rng), random_given(built, m, rng)
+    report = gradcheck_stack(built, params, X, Y, data)
+    assert report.ok, (text, report.table())

@@ -135,17 +135,23 @@ def parse_layers(layers: str | Sequence[str]) -> tuple[int, tuple[Layer, ...]]:
             if text.partition(":")[0].strip() == "input":
                 raise SpecError("input:n comes once, first")
             layer = _layer(text, widths, k - 1)
-            if layer.activation is not None and built and built[-1].activation is not None and _dense_only(built):
-                raise SpecError(f"{text} right after {built[-1].activation.name}: one activation per dense layer (a "
-                                f"composition of two is not a layer kind)")
-            if layer.activation is not None and not built:
-                raise SpecError(f"{text}: an activation follows a dense layer or another layer kind")
         except SpecError as error:
             raise SpecError(f"layer entry {k} ({text!r}): {error}") from None
         built.append(layer)
         widths = (*widths, layer.width)
     if not built:
         raise SpecError("layers: an input:n and at least one dense:n")
+    if _dense_only(built):             # the dense short form: one activation after each dense layer
+        for k, (before, layer) in enumerate(zip((None, *built), built, strict=False), 2):
+            if layer.activation is None:
+                continue
+            if before is None:
+                raise SpecError(f"layer entry {k} ({items[k - 1]!r}): {layer.label}: an activation follows a dense "
+                                f"layer (or another layer kind)")
+            if before.activation is not None:
+                raise SpecError(f"layer entry {k} ({items[k - 1]!r}): {layer.label} right after "
+                                f"{before.activation.name}: one activation per dense layer (a composition of two is "
+                                f"not a layer kind)")
     if len(built) > 2 * LIMITS["layers"]:
         raise SpecError(f"symbackprop derives for small networks: at most {2 * LIMITS['layers']} layers")
     return widths[0], tuple(built)

@@ -134,6 +134,17 @@ def random_data(stack: Stack, m: int, rng: np.random.Generator):
     return X, Y
 
 
+def random_given(stack: Stack, m: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The data layers take besides X and Y (dropout's mask), drawn as each layer's entry says."""
+    out = {}
+    for k, layer in enumerate(stack.layers, 1):
+        if layer.data:
+            if layer.draw is None:
+                raise ValueError(f"layer {k} ({layer.label}) takes data but its entry says not how to draw it")
+            out.update({f"{name}{k}": value for name, value in layer.draw(rng, m).items()})
+    return out
+
+
 @dataclass
 class Comparison:
     reference: str

@@ -6,10 +6,11 @@ is a layer too (``elementwise``), written by its name or formula with no colon.
 """
 from __future__ import annotations
 
-from . import batchnorm, dense, log_softmax, softmax
+from . import add, batchnorm, dense, dropout, log_softmax, softmax
 from .base import Kind, Layer, Values
 from .elementwise import layer as elementwise
 
-KINDS: dict[str, Kind] = {k.name: k for k in (dense.KIND, batchnorm.KIND, softmax.KIND, log_softmax.KIND)}
+KINDS: dict[str, Kind] = {k.name: k for k in (dense.KIND, batchnorm.KIND, softmax.KIND, log_softmax.KIND, dropout.KIND,
+                                              add.KIND)}
 
 __all__ = ["KINDS", "Kind", "Layer", "Values", "elementwise"]

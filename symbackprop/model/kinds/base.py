@@ -24,6 +24,7 @@ the rest of the project, so each node is a matrix of (width × m) components. It
 - ``tex_forward`` / ``tex_backward``: the two rules in LaTeX, for documents and messages;
 - ``numeric``: (forward, backward) with the same signatures, equal to the two rules but finite where they
   overflow, for the generated NumPy code (an activation's stable form); ``None``: the rules themselves;
+- ``draw(rng, m)``: random values of its ``data`` for a batch of m (NumPy arrays by name), for gradcheck;
 - ``activation``: the table's entry when the layer is an activation the dense short form can hold;
   ``refused``: why the layer graph does not derive this layer (then only the short form takes it);
 - ``analytic``: complex-step differentiation applies (no kink, no |·|);
@@ -71,6 +72,7 @@ class Layer:
     # A layer that is one of the table's activations after a dense layer: the dense short form can hold it.
     activation: Any = field(default=None, compare=False)
     refused: str = ""       # why the layer graph cannot derive it (it may still serve the dense short form)
+    draw: Callable[[Any, int], dict[str, Any]] | None = field(default=None, compare=False)   # random data
 
 
 @dataclass(frozen=True)

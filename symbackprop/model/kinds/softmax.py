@@ -36,14 +36,15 @@ def _backward(xs: list[sp.Matrix], y: sp.Matrix, values: Values, dy: sp.Matrix):
 
 
 def _autodiff(ops, xs, values):
-    return TABLE.autodiff(ops, xs[0], 0.0)
+    return ops.exp(xs[0] - ops.column_lse(xs[0]))           # as the table's softmax writes it
 
 
 def build(argument: str, widths: tuple[int, ...]) -> Layer:
     no_argument("softmax", argument)
     return Layer("softmax", "softmax", widths[-1], _forward, _backward, numeric=(_stable_forward, _backward),
                  tex_forward=r"s_{ic} = \frac{e^{x_{ic}}}{\sum_k e^{x_{kc}}}",
-                 tex_backward=r"\frac{\partial E}{\partial x_{ic}} = s_{ic}\Bigl(dy_{ic} - \sum_k dy_{kc}\, s_{kc}\Bigr)",
+                 tex_backward=r"\frac{\partial E}{\partial x_{ic}} = "
+                 r"s_{ic}\Bigl(dy_{ic} - \sum_k dy_{kc}\, s_{kc}\Bigr)",
                  autodiff=_autodiff, activation=TABLE)
 
 
