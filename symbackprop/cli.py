@@ -30,6 +30,7 @@ from .claims.parse import split_claims
 from .model.activations import ACTIVATIONS, listed
 from .model.activations import PARAMETRISED as ACTIVATION_FACTORIES
 from .model.errors import SpecError
+from .model.kinds import KINDS
 from .model.layers import Stack, split_top_level
 from .model.layers import load as load_network
 from .model.layers import network as layers_network
@@ -140,7 +141,9 @@ def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = 
                         f"1..L, comma-separated: a name ({listed(ACTIVATIONS, ACTIVATION_FACTORIES)}) or a formula "
                         f"in z such as 'z*sigmoid(z)' {default('sigmoid')}")
     parser.add_argument("--layers", help="the network as a sequence, the long form of --sizes/--activation: "
-                        "\"input:2, dense:3, tanh, dense:1, sigmoid\" (a dense layer with no activation is linear)")
+                        "\"input:2, dense:3, tanh, dense:1, sigmoid\" (a dense layer with no activation is linear); "
+                        f"the kinds: {', '.join(KINDS)}; one beyond dense layers and activations makes a layer "
+                        "stack, which verify and gradcheck derive")
     parser.add_argument("--network", metavar="FILE.toml", help="the network from a TOML file: layers = [\"input:2\", "
                         "\"dense:3\", \"tanh\", …] and loss, batch, weight_decay, relu_at_zero")
     parser.add_argument("--loss", help=f"{listed(LOSSES, LOSS_FACTORIES)} {default('mse')}")

@@ -1,13 +1,15 @@
 """A network as a sequence of layers: ``"input:2, dense:3, tanh, dense:1, sigmoid"``.
 
-Each layer kind is one entry in ``KINDS``: what it is called, what its argument is, and how it adds to
-the network being built. Today's kinds are the ones the engine derives: ``input:n`` (the input
-width), ``dense:n`` (a fully connected layer of n units) and every activation of the table
-(``relu``, ``leaky_relu(0.2)``, a formula in z such as ``z*sigmoid(z)``), each applied to the dense
-layer before it; a dense layer with no activation after it is linear (``identity``). The sequence is
-the long form of ``Network(sizes, activations)``: ``--sizes 2,3,1 --activation tanh,sigmoid`` is
-``--layers "input:2, dense:3, tanh, dense:1, sigmoid"``. A kind the engine does not derive yet (batch
-normalisation, convolution, …) is refused with one line naming the kinds there are, never
+Each layer kind is one entry in ``kinds.KINDS`` (a module of model/kinds/, its interface in
+kinds/base.py): ``dense:n``, ``batchnorm``, ``softmax``, ``log_softmax``, ``dropout:p``, ``add:k``; and
+every activation of the table (``relu``, ``leaky_relu(0.2)``, a formula in z such as ``z*sigmoid(z)``) is
+a layer too. ``input:n`` gives the input width, once, first.
+
+A sequence of dense layers each followed by at most one activation is the long form of
+``Network(sizes, activations)`` and goes to the dense engine: ``--sizes 2,3,1 --activation tanh,sigmoid``
+is ``--layers "input:2, dense:3, tanh, dense:1, sigmoid"``; a dense layer with no activation after it is
+linear (``identity``). A sequence with any other kind is a ``Stack``, which the layer graph
+(symbolic/graph.py) derives. An unknown kind is refused with one line naming the kinds there are, never
 approximated by another.
 
 A network file is TOML with the same sequence, ``layers = ["input:2", "dense:3", "tanh", …]``, and
