@@ -217,7 +217,15 @@ def stack(width: int, built: tuple[Layer, ...], *, loss: Any = "mse", batch: int
     for k, layer in enumerate(built, 2):
         if layer.refused:
             raise SpecError(f"layer entry {k} ({layer.label!r}): {layer.refused}")
-    result = Stack(width, built, loss_entry(loss), batch, sp.nsimplify(relu_at_zero))
+    rule = loss_entry(loss)
+    output = built[-1].activation         # the table's entry when the last layer is one of its activations
+    if rule.needs_softmax and (output is None or output.elementwise):
+        raise SpecError(f"{rule.name} needs a softmax output layer; the last layer is {built[-1].label}")
+    if rule.needs_unit_interval and (output is None or not output.in_unit_interval):
+        confined = [n for n, a in ACTIVATIONS.items() if a.in_unit_interval]
+        raise SpecError(f"{rule.name} needs outputs confined to (0, 1), from {' or '.join(confined)}; the last "
+                        f"layer is {built[-1].label}")
+    result = Stack(width, built, rule, batch, sp.nsimplify(relu_at_zero))
     _check_limit_parameters(result)
     return result
 
