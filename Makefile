@@ -38,6 +38,7 @@ bench: $(VENV)/.extras
 	$(BIN)/python benchmarks/bench_numeric.py
 	$(BIN)/python benchmarks/bench_writeup.py
 	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/bench_layers.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -21,6 +21,7 @@ _EXPORTS = {
     "Activation": "model.activations", "Loss": "model.losses", "Notation": "model.notations",
     "register_activation": "model.activations", "register_loss": "model.losses", "register_notation": "model.notations",
     "run": "pipeline", "layers": "model.layers", "load_notation": "model.notation_file",
+    "Stack": "model.layers", "verify_stack": "symbolic.graph", "gradcheck_stack": "numeric.layers",
 }
 _RENAMED = {"register_activation": "register", "register_loss": "register", "register_notation": "register",
             "layers": "network", "load_notation": "load"}
@@ -41,5 +42,6 @@ def __dir__() -> list[str]:
 __all__ = ["Network", "Derivation", "derive", "verify", "Report", "SpecError", "NOTATIONS", "notation", "preset",
            "lambdify", "Lambdified", "gradcheck", "GradcheckReport", "explain", "Explanation", "render", "write",
            "check", "check_text", "check_claims", "Verdict", "show", "Activation", "Loss", "Notation",
-           "register_activation", "register_loss", "register_notation", "run", "layers", "load_notation"]
+           "register_activation", "register_loss", "register_notation", "run", "layers", "load_notation",
+           "Stack", "verify_stack", "gradcheck_stack"]
 __version__ = "0.1.0"

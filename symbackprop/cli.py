@@ -30,9 +30,10 @@ from .claims.parse import split_claims
 from .model.activations import ACTIVATIONS, listed
 from .model.activations import PARAMETRISED as ACTIVATION_FACTORIES
 from .model.errors import SpecError
+from .model.kinds import KINDS
+from .model.layers import Stack, split_top_level
 from .model.layers import load as load_network
-from .model.layers import parse as parse_layers
-from .model.layers import split_top_level
+from .model.layers import network as layers_network
 from .model.losses import LOSSES
 from .model.losses import PARAMETRISED as LOSS_FACTORIES
 from .model.notation_file import load as load_notation
@@ -42,9 +43,14 @@ from .model.spec import Network, symbolic_fits
 from .numeric.arrays import check_params, parameter_shapes, random_data, random_params
 from .numeric.gradcheck import gradcheck
 from .numeric.lambdify import ROUTES
+from .numeric.layers import gradcheck_stack
+from .numeric.layers import random_data as stack_data
+from .numeric.layers import random_given as stack_given
+from .numeric.layers import random_params as stack_params
 from .signals import interrupted, stop_if_signalled
 from .symbolic.delta import BACKPROP, DeltaRules
 from .symbolic.derive import derive
+from .symbolic.graph import verify_stack
 from .symbolic.verify import FAILED, Report, verify
 from .writeup import seeds
 from .writeup.document import EDITIONS, FORMATS, check_formats, write, write_up_batch
@@ -135,7 +141,9 @@ def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = 
                         f"1..L, comma-separated: a name ({listed(ACTIVATIONS, ACTIVATION_FACTORIES)}) or a formula "
                         f"in z such as 'z*sigmoid(z)' {default('sigmoid')}")
     parser.add_argument("--layers", help="the network as a sequence, the long form of --sizes/--activation: "
-                        "\"input:2, dense:3, tanh, dense:1, sigmoid\" (a dense layer with no activation is linear)")
+                        "\"input:2, dense:3, tanh, dense:1, sigmoid\" (a dense layer with no activation is linear); "
+                        f"the kinds: {', '.join(KINDS)}; one beyond dense layers and activations makes a layer "
+                        "stack, which verify and gradcheck derive")
     parser.add_argument("--network", metavar="FILE.toml", help="the network from a TOML file: layers = [\"input:2\", "
                         "\"dense:3\", \"tanh\", …] and loss, batch, weight_decay, relu_at_zero")
     parser.add_argument("--loss", help=f"{listed(LOSSES, LOSS_FACTORIES)} {default('mse')}")
@@ -159,7 +167,17 @@ def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = 
 
 
 def network_from(args: argparse.Namespace) -> tuple[Network, Notation]:
-    """Defaults, then the preset's choices, then what the user gave explicitly."""
+    """Defaults, then the preset's choices, then what the user gave explicitly: a dense network (a layer stack
+    with other kinds is refused in one line: only verify and gradcheck derive those yet)."""
+    net, names = network_or_stack(args)
+    if isinstance(net, Stack):
+        raise SpecError(f"{args.command} derives dense layers with one activation each; verify and gradcheck derive "
+                        f"the other layer kinds ({', '.join(sorted({layer.kind for layer in net.layers}))})")
+    return net, names
+
+
+def network_or_stack(args: argparse.Namespace) -> tuple[Network | Stack, Notation]:
+    """As network_from, and a Stack where the layers hold a kind beyond dense layers and activations."""
     chosen: dict[str, Any] = dict(DEFAULTS)
     if args.preset:
         chosen.update(notation(args.preset).preset)
@@ -176,7 +194,11 @@ def network_from(args: argparse.Namespace) -> tuple[Network, Notation]:
     if layers is not None:
         if "sizes" in given or "activations" in given:
             raise SpecError("--layers is the long form of --sizes and --activation: give one or the other")
-        given["sizes"], given["activations"] = parse_layers(str(layers))
+        built = layers_network(str(layers), **{k: v for k, v in {**chosen, **given}.items()
+                                               if k not in ("sizes", "activations")}, relu_at_zero=args.relu_at_zero)
+        if isinstance(built, Stack):
+            return built, _notation_of(args)
+        given["sizes"], given["activations"] = built.sizes, built.layer_rules
     chosen.update(given)
     net = Network(**chosen, relu_at_zero=args.relu_at_zero)
     return net, _notation_of(args)
@@ -300,8 +322,21 @@ def _seed_check(args: argparse.Namespace, d) -> tuple[list, str]:
                      f"hold against direct differentiation")
 
 
+def _verify_stack(args: argparse.Namespace, stack: Stack) -> int:
+    """A layer stack: every layer's backward rule against the chain rule on E through the graph."""
+    report = verify_stack(stack, progress=Progress.for_args(args, unit="layers"))
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(f"symbackprop verify: {stack.describe()}")
+        print(report.table())
+    return 0 if report.ok else 1
+
+
 def cmd_verify(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
-    net, names = network_from(args)
+    net, names = network_or_stack(args)
+    if isinstance(net, Stack):
+        return _verify_stack(args, net)
     with Progress.for_args(args).ticking("deriving"):
         d = derive(net, rules=rules)
     report = verify(d, progress=Progress.for_args(args))
@@ -397,8 +432,33 @@ def _gradcheck_inputs(args: argparse.Namespace, net: Network):
     return params, X, Y, against
 
 
+def _gradcheck_stack(args: argparse.Namespace, stack: Stack) -> int:
+    """A layer stack: the gradient generated from the rules against differences, complex step and autodiff."""
+    if args.params is not None or args.data is not None or args.against is not None or args.route != "matrix":
+        raise SpecError("a layer stack's gradcheck takes random parameters and data from --seed and --samples or "
+                        "--batch (--params, --data, --against and --route are for dense networks)")
+    rng = np.random.default_rng(args.seed)
+    params = stack_params(stack, rng)
+    X, Y = stack_data(stack, args.samples or args.batch or 8, rng)
+    given = stack_given(stack, X.shape[1], rng)              # dropout's mask: random, from --seed
+    with Progress.for_args(args).ticking("comparing"):
+        report = gradcheck_stack(stack, params, X, Y, given)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(f"symbackprop gradcheck: {stack.describe().rsplit(', batch', 1)[0]}, {X.shape[1]} samples, "
+              "the layers' rules generated as NumPy")
+        print(report.table())
+        failed = report.failed
+        print(f"{len(report.comparisons)} comparisons: {len(report.comparisons) - len(failed)} passed or refused, "
+              f"{len(failed)} failed" + (f" (worst: {failed[0].reference} at {failed[0].at})" if failed else ""))
+    return 0 if report.ok else 1
+
+
 def cmd_gradcheck(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
-    net, _ = network_from(args)
+    net, _ = network_or_stack(args)
+    if isinstance(net, Stack):
+        return _gradcheck_stack(args, net)
     if isinstance(net.weight_decay, str):
         raise SpecError(f"gradcheck needs a number for --weight-decay; got the symbol {net.weight_decay}")
     params, X, Y, against = _gradcheck_inputs(args, net)

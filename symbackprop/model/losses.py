@@ -199,6 +199,14 @@ for _entry in (
          numpy=lambda Z, A, Y: np.abs(A - Y), numpy_gradient=lambda A, Y: np.sign(A - Y),
          autodiff=lambda ops, Z, A, Y: ops.where(A > Y, A - Y, ops.where(A < Y, Y - A, 0 * A)),
          kinks=(0.0,), analytic=False, suggest=False),
+    # Negative log-likelihood of log-probabilities a (the output of log_softmax): E = −(1/m) Σ y a. Linear in a,
+    # so it has no kink and no overflow; it means a log-likelihood only after log_softmax (a layer kind).
+    Loss("nll", "negative log-likelihood (of log-probabilities)",
+         lambda a, y: -y * a,
+         lambda a, y, m: -y / m,
+         numpy=lambda Z, A, Y: -Y * A, numpy_gradient=lambda A, Y: -Y,
+         autodiff=lambda ops, Z, A, Y: -Y * A,
+         targets=Targets(0.0, 1.0, one_hot=True), suggest=False),
     huber(),
 ):
     register(_entry)

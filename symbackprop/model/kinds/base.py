@@ -1,0 +1,94 @@
+"""The interface every layer kind implements: a ``Kind`` entry builds ``Layer``s.
+
+A ``Kind`` is one entry of the registry (``kinds.KINDS``): its name as written in a layer sequence
+(``batchnorm``, ``dense:3``), what its argument is, and ``build(argument, widths)``, which reads the
+argument (``""`` when there is none) given the widths of every node so far (``widths[0]`` is the input,
+``widths[-1]`` the node the layer reads by default) and returns a ``Layer`` or raises ``SpecError`` (one
+line). Everything about the kind lives in its module: no code elsewhere branches on its name.
+
+A ``Layer`` is the kind applied at one place of the stack. A batch of m samples is held as columns, as in
+the rest of the project, so each node is a matrix of (width × m) components. It holds:
+
+- ``inputs``: which nodes it reads, as offsets back from it (``(1,)``: the node just before; a residual
+  ``add:k`` reads two);
+- ``width``: the rows of its output;
+- ``parameters``: its trainable parameters, name -> (rows, cols); ``data``: arrays given with the data, not
+  trained (dropout's mask), name -> (rows, cols), where cols ``None`` means m;
+- ``forward(xs, values)``: the output as a SymPy Matrix from the input matrices ``xs`` (one per input) and
+  ``values`` (name -> Matrix, parameters and data). Written on components, it is the ground truth the
+  direct side differentiates, one local ``diff`` per edge;
+- ``backward(xs, y, values, dy)``: the backward rule as a textbook prints it: given the upstream gradient
+  ``dy`` = ∂E/∂(output) (a Matrix of symbols), the output ``y`` and the inputs, it returns
+  (one ∂E/∂x Matrix per input, {parameter: ∂E/∂parameter Matrix}). It is proved against the chain rule,
+  never trusted;
+- ``tex_forward`` / ``tex_backward``: the two rules in LaTeX, for documents and messages;
+- ``numeric``: (forward, backward) with the same signatures, equal to the two rules but finite where they
+  overflow, for the generated NumPy code (an activation's stable form); ``None``: the rules themselves;
+- ``draw(rng, m)``: random values of its ``data`` for a batch of m (NumPy arrays by name), for gradcheck;
+- ``activation``: the table's entry when the layer is an activation the dense short form can hold;
+  ``refused``: why the layer graph does not derive this layer (then only the short form takes it);
+- ``analytic``: complex-step differentiation applies (no kink, no |·|);
+- ``autodiff(ops, xs, values)``: the forward rule in an autodiff library's array operations, for the
+  independent references: ``ops`` holds numeric/autodiff.py's ``Ops`` (exp, log, tanh, where, softplus,
+  column_lse, total) and ``sqrt``, ``row_sum`` (Σ over the batch: (n × m) -> (n × 1)) and ``column_sum``
+  (Σ over the rows: (n × m) -> (1 × m)); arrays are (width × m), parameters as shaped, and ``values`` also
+  holds ``relu_at_zero``, the stack's H(0);
+  ``None``: those references refuse this layer, saying so, and never substitute another formula.
+
+A kind module defines one ``KIND`` (the entry) and may define a wrong rule for the planted-error tests
+(named ``planted_*``); register it by adding the module to ``kinds/__init__.py``.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from ..errors import SpecError
+
+Values = dict[str, sp.Matrix]
+Forward = Callable[[list[sp.Matrix], Values], sp.Matrix]
+Backward = Callable[[list[sp.Matrix], sp.Matrix, Values, sp.Matrix], tuple[list[sp.Matrix], Values]]
+
+
+@dataclass(frozen=True)
+class Layer:
+    kind: str
+    label: str                                               # as written in the sequence: "dense:3"
+    width: int
+    forward: Forward = field(compare=False)
+    backward: Backward = field(compare=False)
+    inputs: tuple[int, ...] = (1,)
+    parameters: tuple[tuple[str, tuple[int, int]], ...] = ()
+    data: tuple[tuple[str, tuple[int, int | None]], ...] = ()
+    tex_forward: str = ""
+    tex_backward: str = ""
+    numeric: tuple[Forward, Backward] | None = field(default=None, compare=False)
+    analytic: bool = True
+    autodiff: Callable[..., Any] | None = field(default=None, compare=False)
+    # A layer that is one of the table's activations after a dense layer: the dense short form can hold it.
+    activation: Any = field(default=None, compare=False)
+    refused: str = ""       # why the layer graph cannot derive it (it may still serve the dense short form)
+    draw: Callable[[Any, int], dict[str, Any]] | None = field(default=None, compare=False)   # random data
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    argument: str                                            # for messages: "its units"; "" when it takes none
+    build: Callable[[str, tuple[int, ...]], Layer] = field(compare=False)
+    limits: str = ""                                         # the kind's bounds beyond the project's LIMITS
+
+
+def no_argument(kind: str, argument: str) -> None:
+    if argument:
+        raise SpecError(f"{kind} takes no argument; got {kind}:{argument}")
+
+
+def whole(kind: str, argument: str, what: str = "a whole number of units >= 1", low: int = 1) -> int:
+    if not re.fullmatch(r"\d{1,6}", argument) or int(argument) < low:
+        raise SpecError(f"{kind}:n takes {what}; got {kind}:{argument}")
+    return int(argument)

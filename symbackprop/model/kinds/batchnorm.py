@@ -1,0 +1,124 @@
+"""Batch normalisation in training mode: ``batchnorm`` (ε = 1/100000) or ``batchnorm:1/1000`` (ε exactly).
+
+Forward, for each feature (row) i over the m samples (columns) c of the batch (Ioffe & Szegedy, "Batch
+Normalization: Accelerating Deep Network Training by Reducing Internal Covariate Shift", ICML 2015,
+arXiv:1502.03167, Algorithm 1; the variance is the biased one, over m):
+
+    μ_i = (1/m) Σ_c x_ic,   σ_i² = (1/m) Σ_c (x_ic − μ_i)²,   x̂_ic = (x_ic − μ_i) / √(σ_i² + ε),
+    y_ic = γ_i x̂_ic + β_i.
+
+Backward, the compact form (the sum of the paper's §3 chain-rule equations for ∂ℓ/∂x̂, ∂ℓ/∂σ², ∂ℓ/∂μ,
+collected as in A. Talwar, "Deriving the Gradient for the Backward Pass of Batch Normalization"
+(talwarabhimanyu.github.io/blog/2017/06/01/batchnorm-calculus), also K. Zakka's and F. Kratzert's
+"Understanding the backward pass through Batch Normalization Layer"), with s_i = √(σ_i² + ε):
+
+    ∂E/∂x_ic = γ_i / (m s_i) · (m dy_ic − Σ_c' dy_ic' − x̂_ic Σ_c' dy_ic' x̂_ic'),
+    ∂E/∂γ_i = Σ_c dy_ic x̂_ic,   ∂E/∂β_i = Σ_c dy_ic.
+
+Limits: the project's (widths, batch, layers); m ≥ 2 makes the statistics mean something (with m = 1 every
+x̂ is 0), ε > 0 a rational number written exactly (a/b or a decimal), at most 1.
+"""
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import sympy as sp
+
+from ..errors import SpecError
+from .base import Kind, Layer, Values
+
+DEFAULT_EPSILON = sp.Rational(1, 100000)       # PyTorch's default
+
+
+def statistics(x: sp.Matrix, epsilon: sp.Expr) -> tuple[sp.Matrix, list[sp.Expr]]:
+    """(x̂, s): the normalised input and each row's √(σ² + ε), from the batch of x's columns."""
+    m = x.shape[1]
+    xhat, scale = sp.zeros(*x.shape), []
+    for i in range(x.shape[0]):
+        row = list(x.row(i))
+        mu = sp.Add(*row) / m
+        s = sp.sqrt(sp.Add(*[(v - mu) ** 2 for v in row]) / m + epsilon)
+        scale.append(s)
+        for c, v in enumerate(row):
+            xhat[i, c] = (v - mu) / s
+    return xhat, scale
+
+
+def _forward(epsilon: sp.Expr):
+    def forward(xs: list[sp.Matrix], values: Values) -> sp.Matrix:
+        xhat, _ = statistics(xs[0], epsilon)
+        gamma, beta = values["gamma"], values["beta"]
+        return sp.Matrix(*xhat.shape, lambda i, c: gamma[i, 0] * xhat[i, c] + beta[i, 0])
+    return forward
+
+
+def _backward(epsilon: sp.Expr, *, mean_term: bool = True):
+    def backward(xs: list[sp.Matrix], y: sp.Matrix, values: Values, dy: sp.Matrix):
+        xhat, scale = statistics(xs[0], epsilon)
+        n, m = xhat.shape
+        gamma = values["gamma"]
+        dx = sp.zeros(n, m)
+        for i in range(n):
+            sum_dy = sp.Add(*dy.row(i)) if mean_term else 0
+            sum_dy_xhat = sp.Add(*[dy[i, c] * xhat[i, c] for c in range(m)])
+            for c in range(m):
+                dx[i, c] = gamma[i, 0] / (m * scale[i]) * (m * dy[i, c] - sum_dy - xhat[i, c] * sum_dy_xhat)
+        dgamma = sp.Matrix(n, 1, lambda i, _: sp.Add(*[dy[i, c] * xhat[i, c] for c in range(m)]))
+        dbeta = sp.Matrix(n, 1, lambda i, _: sp.Add(*dy.row(i)))
+        return [dx], {"gamma": dgamma, "beta": dbeta}
+    return backward
+
+
+def _autodiff(epsilon: sp.Expr):
+    eps = float(epsilon)
+
+    def forward(ops, xs, values):
+        x = xs[0]
+        m = x.shape[1]
+        centred = x - ops.row_sum(x) / m
+        variance = ops.row_sum(centred * centred) / m
+        return values["gamma"] * centred / ops.sqrt(variance + eps) + values["beta"]
+    return forward
+
+
+TEX_FORWARD = (r"\mu_i = \tfrac{1}{m}\sum_c x_{ic},\quad \sigma_i^2 = \tfrac{1}{m}\sum_c (x_{ic}-\mu_i)^2,\quad "
+               r"\hat x_{ic} = \frac{x_{ic}-\mu_i}{\sqrt{\sigma_i^2+\varepsilon}},\quad "
+               r"y_{ic} = \gamma_i \hat x_{ic} + \beta_i")
+TEX_BACKWARD = (r"\frac{\partial E}{\partial x_{ic}} = \frac{\gamma_i}{m\sqrt{\sigma_i^2+\varepsilon}}\Bigl(m\,dy_{ic} "
+                r"- \sum_{c'} dy_{ic'} - \hat x_{ic}\sum_{c'} dy_{ic'}\hat x_{ic'}\Bigr),\quad "
+                r"\frac{\partial E}{\partial \gamma_i} = \sum_c dy_{ic}\hat x_{ic},\quad "
+                r"\frac{\partial E}{\partial \beta_i} = \sum_c dy_{ic}")
+
+
+def epsilon_of(argument: str) -> sp.Expr:
+    if not argument:
+        return DEFAULT_EPSILON
+    if not re.fullmatch(r"\d{1,12}(\.\d{1,12})?(/\d{1,12})?", argument):
+        raise SpecError(f"batchnorm:ε takes ε exactly, a number in (0, 1] such as 1/1000 or 0.001; got "
+                        f"batchnorm:{argument}")
+    try:
+        value = Fraction(argument)
+    except (ValueError, ZeroDivisionError):
+        raise SpecError(f"batchnorm:ε takes ε in (0, 1], such as 1/1000; got batchnorm:{argument}") from None
+    if not 0 < value <= 1:
+        raise SpecError(f"batchnorm:ε takes ε in (0, 1], such as 1/1000; got batchnorm:{argument}")
+    return sp.Rational(value.numerator, value.denominator)
+
+
+def build(argument: str, widths: tuple[int, ...], *, mean_term: bool = True) -> Layer:
+    epsilon = epsilon_of(argument)
+    n = widths[-1]
+    return Layer("batchnorm", "batchnorm" + (f":{argument}" if argument else ""), n,
+                 _forward(epsilon), _backward(epsilon, mean_term=mean_term),
+                 parameters=(("gamma", (n, 1)), ("beta", (n, 1))),
+                 tex_forward=TEX_FORWARD, tex_backward=TEX_BACKWARD, autodiff=_autodiff(epsilon))
+
+
+def planted_without_mean_term(argument: str, widths: tuple[int, ...]) -> Layer:
+    """A wrong rule for the tests: dx without the − Σ dy term (the mean's path forgotten)."""
+    return build(argument, widths, mean_term=False)
+
+
+KIND = Kind("batchnorm", "ε, exactly (default 1/100000)", build,
+            limits="m >= 2 samples; ε a rational number in (0, 1]")
