@@ -135,3 +135,16 @@ def test_the_worked_partial_of_a_deep_softmax_network_stays_short():
     assert len(lines) == 9 and max(lines) <= 30, lines                 # a few rows of a few lines each
     small = render(derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=4)), fmt="latex")
     assert "rows of this step" not in small and "too long to show" not in small    # a small network shows all
+
+
+@pytest.mark.parametrize("edition", ["student", "teacher"])
+def test_every_table_of_fractions_has_room_between_its_rows(d, edition):
+    """The g(z) column (1/(1+e^{-z})) and the ∂E/∂θ columns touched the row above at LaTeX's default row height;
+    every longtable holding a fraction opens with its rows stretched."""
+    text = render(d, fmt="latex", edition=edition)
+    tables = re.findall(r"(.{0,120})\\begin\{longtable\}(.*?)\\end\{longtable\}", text, flags=re.S)
+    with_fractions = [(before, body) for before, body in tables if r"\frac" in body]
+    assert len(with_fractions) >= 2
+    for before, _ in with_fractions:
+        stretch = re.search(r"\\renewcommand\{\\arraystretch\}\{([\d.]+)\}", before)
+        assert stretch and float(stretch.group(1)) >= 1.5, before
