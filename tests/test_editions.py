@@ -104,3 +104,47 @@ def test_the_evidence_sentence_says_proved_only_when_every_instance_is(d):
     text = render_template("derivation.md.j2", doc)
     assert "and proved equal to direct" not in text and f"and found equal ({doc['checks']['proved']} proved exactly, the rest " \
         "numerically)" in text
+
+
+@pytest.mark.parametrize("fmt", ["latex", "markdown"])
+def test_the_seed_section_and_the_steps_carry_no_bookkeeping_in_the_student_edition(d, fmt):
+    """The seed's displays without a 'Checked: …' under each, the chain-rule reasons without the tool's lemma,
+    the verification counting parameters as parameters; the teacher edition keeps every check."""
+    student, teacher = render(d, fmt=fmt), render(d, fmt=fmt, edition="teacher")
+    assert "display by display" in student                              # seed 000's section is there
+    body = student.split(r"\appendix" if fmt == "latex" else "## Appendix A")[0]
+    for words in ("Checked:", "instances hold (", "lemma", "SymPy", "How they are checked"):
+        assert words not in body, words
+    assert re.search(r"Every member of every display below was checked .*\((\d+) of \1 instances hold\)", body)
+    assert "How they are checked" in teacher and teacher.count("Checked: all") >= 5
+    assert "equations): " not in teacher + student                         # steps are not counted as parameters
+    assert "resting on" in student and "resting on" in teacher
+
+
+def test_the_worked_partial_of_a_deep_softmax_network_stays_short():
+    """4-8-8-3 with softmax: every chain-rule step showed all its rows (40 of them) and the partial written out in
+    9,271 symbols: the worked section ran to 50 pages. Now a step shows 4 rows and counts the rest, and a form
+    past 600 symbols gives its size."""
+    deep = derive(Network(sizes=(4, 8, 8, 3), activations=("relu", "relu", "softmax"), loss="cce", batch=5))
+    text = render(deep, fmt="latex")
+    worked = text.split(r"\section{A worked example")[1].split(r"\section{")[0]
+    assert len(worked) < 30_000, len(worked)
+    assert "The other 36 rows of this step" in worked                    # 40 rows of Z^2 / A^1, 4 shown
+    assert "(9,271 symbols and operations written out: too long to show)" in worked
+    lines = [step.count("\\\\\n") for step in worked.split(r"\item ")[1:]]
+    assert len(lines) == 9 and max(lines) <= 30, lines                 # a few rows of a few lines each
+    small = render(derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=4)), fmt="latex")
+    assert "rows of this step" not in small and "too long to show" not in small    # a small network shows all
+
+
+@pytest.mark.parametrize("edition", ["student", "teacher"])
+def test_every_table_of_fractions_has_room_between_its_rows(d, edition):
+    """The g(z) column (1/(1+e^{-z})) and the ∂E/∂θ columns touched the row above at LaTeX's default row height;
+    every longtable holding a fraction opens with its rows stretched."""
+    text = render(d, fmt="latex", edition=edition)
+    tables = re.findall(r"(.{0,120})\\begin\{longtable\}(.*?)\\end\{longtable\}", text, flags=re.S)
+    with_fractions = [(before, body) for before, body in tables if r"\frac" in body]
+    assert len(with_fractions) >= 2
+    for before, _ in with_fractions:
+        stretch = re.search(r"\\renewcommand\{\\arraystretch\}\{([\d.]+)\}", before)
+        assert stretch and float(stretch.group(1)) >= 1.5, before

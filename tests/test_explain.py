@@ -123,9 +123,8 @@ def test_tree_size_counts_a_shared_subexpression_each_time_it_is_written():
 def test_a_document_sums_the_paths_up_to_a_bound_and_writes_a_long_partial_by_its_size(monkeypatch):
     from symbackprop import render
     from symbackprop.writeup import document
-    from symbackprop.writeup import explain as explain_module
     monkeypatch.setattr(document, "MAX_SUMMED_PATHS", 1)
-    monkeypatch.setattr(explain_module, "MAX_SHOWN_SIZE", 10)
+    monkeypatch.setattr(document, "DOC_SIZE", 10)
     text = render(derive(Network(sizes=(1, 2, 2, 1), activations="sigmoid", loss="mse", batch=1)), fmt="markdown",
                   edition="teacher")            # the teacher edition says how far the paths were summed
     assert "equals the partial assembled from the steps: not checked" in text and "2 paths: summed up to 1" in text

@@ -135,6 +135,9 @@ def _dimensions(d: Derivation, p: Printer) -> list[dict]:
     return out
 
 
+# What the worked partial shows, so that it stays a page or two at any size: rows per chain-rule step (every
+# row of a step has the same form), paths, terms named in a reason, and symbols and operations in one form.
+DOC_ROWS, DOC_PATHS, DOC_TERMS, DOC_SIZE = 4, 8, 8, 600
 MAX_SUMMED_PATHS = 4096        # the worked partial's paths summed and proved equal to it; past this, counted only
 
 
@@ -149,9 +152,10 @@ def _worked(d: Derivation, p: Printer, name: str, notation_name: str, report: Re
         paths_status, paths_method = paths.status, paths.method
     else:                                      # the steps' result is still proved equal to d.partial by the tests
         paths_status, paths_method = "not checked", f"{x.path_count:,} paths: summed up to {MAX_SUMMED_PATHS:,}"
-    return {"name": name, "parameter": p.latex(v), "lhs": p.latex(Partial(E, v)), "direct": shown_lines(p, direct),
-            "delta": p.latex_lines(d.closed.gradient_equations[v]), "closed": shown_lines(p, closed),
-            "status": proof.status, "method": proof.method, "explanation": x.context(),
+    return {"name": name, "parameter": p.latex(v), "lhs": p.latex(Partial(E, v)),
+            "direct": shown_lines(p, direct, DOC_SIZE), "delta": p.latex_lines(d.closed.gradient_equations[v]),
+            "closed": shown_lines(p, closed, DOC_SIZE), "status": proof.status, "method": proof.method,
+            "explanation": x.context(rows=DOC_ROWS, paths=DOC_PATHS, terms=DOC_TERMS, size=DOC_SIZE),
             "paths_status": paths_status, "paths_method": paths_method}
 
 

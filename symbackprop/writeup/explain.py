@@ -104,7 +104,7 @@ class Explanation:
             elementwise = self.d.net.rule(cast(int, q.layer)).elementwise
             feeds = "only its own activation {terms}" if elementwise else "every softmax output of its column, {terms}"
             return ("chain rule through the activation", "{Z} feeds " + feeds + "; the derivative is the "
-                    "activation's (a lemma, proved against SymPy's diff)")
+                    "activation's own, as tabled with the network")
         if q.layer == self.d.net.depth:
             return "differentiate the loss", "the output enters {E} directly: no chain rule is needed"
         return ("chain rule into the next layer",
@@ -179,17 +179,30 @@ class Explanation:
 
     # --- display -------------------------------------------------------------------------------------------
 
-    def context(self) -> dict:
-        """Plain strings for the templates: every expression printed in the notation's LaTeX."""
+    def context(self, *, rows: int | None = None, paths: int = MAX_PATHS, terms: int | None = None,
+                size: int = MAX_SHOWN_SIZE) -> dict:
+        """Plain strings for the templates: every expression printed in the notation's LaTeX.
+
+        A document bounds what it shows: ``rows`` per step (the rest counted in ``more``: every row of a
+        step has the same form, one per unit and sample), ``paths``, ``terms`` named in a reason (the rest
+        elided), and ``size``, the symbols and operations of a form written out (past it, only its size).
+        """
         p = self.printer
+
+        def named(found: tuple) -> list[str]:
+            shown = [p.latex(t) for t in (found if terms is None or len(found) <= terms else found[:terms - 1])]
+            return shown if len(shown) == len(found) else shown + [r"\dots", p.latex(found[-1])]
+
         return {"parameter": p.latex(self.v), "lhs": p.latex(Partial(E, self.v)), "error": self.notation.tex.error,
                 "notation": self.notation.name,
-                "steps": [{"rule": p.words(s.rule), "why": _parts(p.words(s.why), [p.latex(t) for t in s.terms]),
-                           "rows": [{"lhs": p.latex(row[0]), "forms": [shown_lines(p, e) for e in row[1:]]}
-                                    for row in s.rows]} for s in self.steps],
+                "steps": [{"rule": p.words(s.rule), "why": _parts(p.words(s.why), named(s.terms)),
+                           "rows": [{"lhs": p.latex(row[0]), "forms": [shown_lines(p, e, size) for e in row[1:]]}
+                                    for row in s.rows[:_cut(len(s.rows), rows)]],
+                           "more": len(s.rows) - _cut(len(s.rows), rows)} for s in self.steps],
                 "paths": [{"nodes": [p.latex(n) for n in path.nodes], "factors": [p.latex(f) for f in path.factors]}
-                          for path in self.shown_paths],
-                "path_count": self.path_count, "shown_paths": len(self.shown_paths), "samples": self.d.net.batch,
+                          for path in self.shown_paths[:paths]],
+                "path_count": self.path_count, "shown_paths": len(self.shown_paths[:paths]),
+                "samples": self.d.net.batch,
                 # the paths of one sample: a parameter is shared by the samples, each its own copy of the graph
                 "per_sample": self.path_count // self.d.net.batch
                 if self.path_count % self.d.net.batch == 0 and self.d.net.batch > 1 else 0}
@@ -260,12 +273,17 @@ def _unique_postorder(expr: sp.Expr):
     return order
 
 
-def shown_lines(p: Printer, expr: sp.Expr) -> list[str]:
-    """The form's lines, or, past MAX_SHOWN_SIZE, its size: a wide network's partial written out is megabytes."""
+def shown_lines(p: Printer, expr: sp.Expr, limit: int = MAX_SHOWN_SIZE) -> list[str]:
+    """The form's lines, or, past ``limit``, its size: a wide network's partial written out is megabytes."""
     size = tree_size(expr)
-    if size <= MAX_SHOWN_SIZE:
+    if size <= limit:
         return p.latex_lines(expr)
     return [rf"\dots\ \text{{({size:,} symbols and operations written out: too long to show)}}"]
+
+
+def _cut(count: int, most: int | None) -> int:
+    """How many of ``count`` rows to show: all, unless more than one would be left out past ``most``."""
+    return count if most is None or count <= most + 1 else most
 
 
 def _distinct(row: tuple) -> tuple:
