@@ -150,7 +150,7 @@ def check(name: str, direct: sp.Expr, rule: sp.Expr, layer: int = 0, seed: int =
     difference = sp.sympify(direct - rule)
     result = Identity(name, layer=layer)
     rng = random.Random(seed)
-    free = difference.free_symbols
+    free = difference.free_symbols | sp.sympify(direct).free_symbols   # the scale reads direct's symbols too
     residuals: list[float] = []
 
     def refuted_at_next_point() -> bool:
