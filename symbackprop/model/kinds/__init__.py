@@ -6,10 +6,11 @@ is a layer too (``elementwise``), written by its name or formula with no colon.
 """
 from __future__ import annotations
 
-from . import batchnorm, conv1d, dense, layernorm, rnn
+from . import batchnorm, conv1d, dense, layernorm, prelu, rnn
 from .base import Kind, Layer, Values
 from .elementwise import layer as elementwise
 
-KINDS: dict[str, Kind] = {k.name: k for k in (dense.KIND, batchnorm.KIND, conv1d.KIND, rnn.KIND, layernorm.KIND)}
+KINDS: dict[str, Kind] = {k.name: k for k in (dense.KIND, batchnorm.KIND, conv1d.KIND, rnn.KIND, layernorm.KIND,
+                                               prelu.KIND)}
 
 __all__ = ["KINDS", "Kind", "Layer", "Values", "elementwise"]
