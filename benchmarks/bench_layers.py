@@ -20,6 +20,12 @@ CASES = [
     ("input:4, batchnorm:1/1000, tanh, dense:3, log_softmax", "nll", 8),
     ("input:4, dense:4, batchnorm, relu, dense:3, softmax", "cce", 4),
     ("input:3, dense:3, dropout:1/2, tanh, add:1, dense:1", "mse", 8),
+    ("input:6, conv1d:2/2/2, tanh, dense:1", "mse", 2),
+    ("input:8, conv1d:2/3/3, tanh, conv1d:3/1/2, dense:1", "mse", 4),
+    ("input:4, rnn:4/4", "mse", 1),                           # the case: 4 units over 4 steps
+    ("input:4, rnn:4/4, dense:1", "mse", 2),
+    ("input:4, layernorm, tanh, dense:1", "mse", 8),
+    ("input:4, dense:4, prelu, dense:1", "mse", 8),
 ]
 
 

@@ -29,8 +29,8 @@ def test_a_dense_layer_without_an_activation_is_linear_and_formulas_keep_their_c
 
 
 @pytest.mark.parametrize("layers, message", [
-    ("input:2, dense:3, layernorm, dense:1", "unknown layer kind or activation 'layernorm'"),
-    ("input:2, dense:3, conv1d:3", "unknown layer kind 'conv1d'"),
+    ("input:2, dense:3, groupnorm, dense:1", "unknown layer kind or activation 'groupnorm'"),
+    ("input:2, dense:3, conv2d:3", "unknown layer kind 'conv2d'"),
     ("dense:3, tanh", "starts with input:n"),
     ("input:2, tanh", "an activation follows a dense layer"),
     ("input:2, dense:3, relu, tanh", "tanh right after relu: one activation per dense layer"),
@@ -88,7 +88,7 @@ def test_the_command_line_takes_layers_and_a_network_file(tmp_path):
     path.write_text('layers = ["input:2", "dense:2", "relu", "dense:1"]\nloss = "mae"\n')
     ok = run("verify", "--network", str(path))
     assert ok.returncode == 0 and "9 proved" in ok.stdout, ok.stderr
-    for args, message in [(("--layers", "input:2, dense:3, layernorm"), "unknown layer kind or activation"),
+    for args, message in [(("--layers", "input:2, dense:3, groupnorm"), "unknown layer kind or activation"),
                           (("--layers", "input:2, dense:1", "--sizes", "2,1"), "give one or the other"),
                           (("--network", str(path), "--loss", "mse"), "--network gives the whole network")]:
         bad = run("verify", *args)

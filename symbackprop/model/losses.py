@@ -26,7 +26,7 @@ import sympy as sp
 
 from .activations import positive
 from .errors import SpecError
-from .stable import LogSumExp, Softplus
+from .stable import Expit, LogSumExp, Softplus, expit
 
 Column = Any   # a list of entries, or general.py's column in symbolic form: indexed and iterated
 
@@ -208,6 +208,15 @@ for _entry in (
          autodiff=lambda ops, Z, A, Y: -Y * A,
          targets=Targets(0.0, 1.0, one_hot=True), suggest=False),
     huber(),
+    # Logistic cross-entropy on the logit z (sigmoid and bce fused, as PyTorch's BCEWithLogitsLoss):
+    # −y log σ(z) − (1 − y) log(1 − σ(z)) = softplus(z) − y z, softplus computed stably as
+    # max(z, 0) + log(1 + e^{−|z|}); its gradient σ(z) − y (over m) as every textbook prints it.
+    Loss("logistic_ce", "logistic cross-entropy on the logit (sigmoid and bce fused)",
+         lambda z, y: Softplus(z) - y * z,
+         lambda z, y, m: (Expit(z) - y) / m,
+         numpy=lambda Z, A, Y: np.logaddexp(0.0, A) - Y * A, numpy_gradient=lambda A, Y: expit(A) - Y,
+         autodiff=lambda ops, Z, A, Y: ops.softplus(A) - Y * A,
+         targets=UNIT, suggest=False),
 ):
     register(_entry)
 

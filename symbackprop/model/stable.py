@@ -30,6 +30,9 @@ class Expit(sp.Function):
     def _eval_rewrite_as_exp(self, x, **hints):
         return 1 / (1 + sp.exp(-x))
 
+    def _eval_evalf(self, prec):            # a number at a number: the formula's value
+        return self.rewrite(sp.exp)._eval_evalf(prec)
+
 
 class Softplus(sp.Function):
     """log(1 + e^x), computed without overflow."""
@@ -39,6 +42,9 @@ class Softplus(sp.Function):
 
     def _eval_rewrite_as_exp(self, x, **hints):
         return sp.log(1 + sp.exp(x))
+
+    def _eval_evalf(self, prec):            # a number at a number: the formula's value
+        return self.rewrite(sp.exp)._eval_evalf(prec)
 
 
 class LogSumExp(sp.Function):

@@ -243,13 +243,14 @@ def _ops(library: str):
         return _LayerOps(torch.exp, torch.log, torch.tanh, torch.where,
                          lambda z: torch.logaddexp(torch.zeros_like(z), z), lambda z: torch.logsumexp(z, dim=0),
                          torch.sum, torch.erf, sqrt=torch.sqrt, row_sum=lambda z: z.sum(dim=1, keepdim=True),
-                         column_sum=lambda z: z.sum(dim=0, keepdim=True))
+                         column_sum=lambda z: z.sum(dim=0, keepdim=True), rows=lambda parts: torch.cat(parts, dim=0))
     import jax
     import jax.numpy as jnp
     from jax.scipy.special import logsumexp
     return _LayerOps(jnp.exp, jnp.log, jnp.tanh, jnp.where, lambda z: jnp.logaddexp(0.0, z),
                      lambda z: logsumexp(z, axis=0), jnp.sum, jax.scipy.special.erf, sqrt=jnp.sqrt,
-                     row_sum=lambda z: z.sum(axis=1, keepdims=True), column_sum=lambda z: z.sum(axis=0, keepdims=True))
+                     row_sum=lambda z: z.sum(axis=1, keepdims=True), column_sum=lambda z: z.sum(axis=0, keepdims=True),
+                     rows=lambda parts: jnp.concatenate(parts, axis=0))
 
 
 @dataclass(frozen=True)
@@ -257,6 +258,7 @@ class _LayerOps(Ops):
     sqrt: Any = None
     row_sum: Any = None
     column_sum: Any = None
+    rows: Any = None               # a list of arrays stacked by rows (a layer whose output is built in blocks)
 
 
 def _library_loss(ops, stack: Stack, params: dict, X, Y, data: dict):

@@ -6,11 +6,11 @@ is a layer too (``elementwise``), written by its name or formula with no colon.
 """
 from __future__ import annotations
 
-from . import add, batchnorm, dense, dropout, log_softmax, softmax
+from . import add, batchnorm, conv1d, dense, dropout, layernorm, log_softmax, prelu, rnn, softmax
 from .base import Kind, Layer, Values
 from .elementwise import layer as elementwise
 
-KINDS: dict[str, Kind] = {k.name: k for k in (dense.KIND, batchnorm.KIND, softmax.KIND, log_softmax.KIND, dropout.KIND,
-                                              add.KIND)}
+KINDS: dict[str, Kind] = {k.name: k for k in (dense.KIND, batchnorm.KIND, layernorm.KIND, softmax.KIND, log_softmax.KIND,
+                                              prelu.KIND, dropout.KIND, add.KIND, conv1d.KIND, rnn.KIND)}
 
 __all__ = ["KINDS", "Kind", "Layer", "Values", "elementwise"]

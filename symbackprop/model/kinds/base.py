@@ -31,8 +31,8 @@ the rest of the project, so each node is a matrix of (width × m) components. It
 - ``autodiff(ops, xs, values)``: the forward rule in an autodiff library's array operations, for the
   independent references: ``ops`` holds numeric/autodiff.py's ``Ops`` (exp, log, tanh, where, softplus,
   column_lse, total) and ``sqrt``, ``row_sum`` (Σ over the batch: (n × m) -> (n × 1)) and ``column_sum``
-  (Σ over the rows: (n × m) -> (1 × m)); arrays are (width × m), parameters as shaped, and ``values`` also
-  holds ``relu_at_zero``, the stack's H(0);
+  (Σ over the rows: (n × m) -> (1 × m)), ``rows`` (a list of arrays stacked by rows, one array); arrays
+  are (width × m), parameters as shaped, and ``values`` also holds ``relu_at_zero``, the stack's H(0);
   ``None``: those references refuse this layer, saying so, and never substitute another formula.
 
 A kind module defines one ``KIND`` (the entry) and may define a wrong rule for the planted-error tests
