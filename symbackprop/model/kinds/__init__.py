@@ -10,7 +10,8 @@ from . import add, batchnorm, conv1d, dense, dropout, layernorm, log_softmax, pr
 from .base import Kind, Layer, Values
 from .elementwise import layer as elementwise
 
-KINDS: dict[str, Kind] = {k.name: k for k in (dense.KIND, batchnorm.KIND, layernorm.KIND, softmax.KIND, log_softmax.KIND,
-                                              prelu.KIND, dropout.KIND, add.KIND, conv1d.KIND, rnn.KIND)}
+KINDS: dict[str, Kind] = {k.name: k for k in (dense.KIND, batchnorm.KIND, layernorm.KIND, softmax.KIND,
+                                              log_softmax.KIND, prelu.KIND, dropout.KIND, add.KIND, conv1d.KIND,
+                                              rnn.KIND)}
 
 __all__ = ["KINDS", "Kind", "Layer", "Values", "elementwise"]
