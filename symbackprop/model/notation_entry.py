@@ -77,6 +77,15 @@ class Notation:
     labels: dict = field(default_factory=dict)  # boxed equation -> the number its seed gives it
     per_example_signal: bool = False   # the reader's δ (Ng's dZ) is one example's, m ∂E/∂Z, with samples as columns
     unit_layers: dict = field(default_factory=dict)   # unit letter -> its layer where none is written (Bishop)
+    weight_offset: int = 0     # the reader's number of our W^l, b^l is l + weight_offset: 0 where a weight is numbered
+    #                            by the layer it leaves (theta, ufldl: θ^(1) maps layer 1 to 2) or layers count from
+    #                            0; layer_offset where it is numbered by the layer it feeds (Nielsen: w^2 feeds layer 2,
+    #                            the input being layer 1)
+
+    def shift(self, kind: str) -> int:
+        """The reader's layer number of our layer l of a quantity of this kind, minus l: weights and biases
+        shift by ``weight_offset``, nodes (Z, A, δ, g) by ``layer_offset``."""
+        return self.weight_offset if kind in ("W", "b") else self.layer_offset
 
     def parameter(self, name: str) -> str:
         """A parameter's name as this notation writes it: W1[2,1] -> θ(1)[2,1] in theta."""
@@ -84,7 +93,7 @@ class Notation:
         if not match:
             raise SpecError(f"not a parameter name: {name!r}; expected W<l>[i,j] or b<l>[i]")
         template = self.weight if match["kind"] == "W" else self.bias
-        return template.format(l=int(match["l"]), i=match["i"], j=match["j"])
+        return template.format(l=int(match["l"]) + self.weight_offset, i=match["i"], j=match["j"])
 
     def canonical(self, name: str) -> str:
         """A parameter as this notation writes it, back to our name: θ(1)[2,0] -> b1[2]; others unchanged."""
@@ -94,7 +103,7 @@ class Notation:
             match = re.fullmatch(pattern.replace(r"\{j\}", r"(?P<j>\d+)"), name)
             if match:
                 j = match.groupdict().get("j")
-                return f"{kind}{match['l']}[{match['i']}" + (f",{j}]" if j else "]")
+                return f"{kind}{int(match['l']) - self.weight_offset}[{match['i']}" + (f",{j}]" if j else "]")
         return name
 
     def quantity(self, symbol_name: str) -> str:
@@ -222,6 +231,10 @@ def _check_templates(where: str, n: Notation) -> Notation:
                             f"(the layer, unit, previous unit, sample); {error!r} is not one of them") from None
     if n.layer_offset not in (0, 1):
         raise SpecError(f"{where} key 'layer_offset' must be 0 (the input is layer 0) or 1; got {n.layer_offset}")
+    if n.weight_offset not in (0, n.layer_offset):
+        raise SpecError(f"{where} key 'weight_offset' must be 0 (W^1 maps the input to the next layer) or the "
+                        f"layer_offset, {n.layer_offset} (a weight is numbered by the layer it feeds); "
+                        f"got {n.weight_offset}")
     if len(set(n.letters)) != 4 or len(n.letters) != 4 or not n.letters.isalpha():
         raise SpecError(f"{where} key 'letters' must be four different index letters (unit, previous unit, next "
                         f"unit, sample), such as \"ijkc\"; got {n.letters!r}")

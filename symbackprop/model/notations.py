@@ -11,6 +11,7 @@ seed derives for, so ``preset("theta")`` is the network seed 001 works with.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -22,6 +23,7 @@ __all__ = ["Glyphs", "Notation", "NOTATIONS", "BUILT_IN", "built_in", "register"
            "preset"]
 
 BUILT_IN = Path(__file__).with_name("builtin_notations")
+_OURS = re.compile(r"[Wb]\d+\[\d+(,\d+)?\]")
 
 
 def built_in(folder: Path = BUILT_IN) -> dict[str, Notation]:
@@ -58,14 +60,21 @@ def notation(name: str) -> Notation:
         raise SpecError(f"unknown notation {name!r}; allowed: {', '.join(NOTATIONS)}") from None
 
 
-def canonical_parameter(name: str) -> str:
-    """A parameter name in any notation's spelling, as ours: θ(1)[2,0] or b(1)[2] -> b1[2].
+def canonical_parameter(name: str, first: Notation | None = None) -> str:
+    """A parameter name in any notation's spelling, as ours: θ(1)[2,0] or b(1)[2] -> b1[2]. The notation
+    ``first`` (the one the reader chose) reads it first: nielsen's w2[1,1] is our W1[1,1], bishop's W2[1,1].
 
     >>> canonical_parameter("theta(1)[2,1]")
     'W1[2,1]'
     """
-    for n in NOTATIONS.values():
-        name = n.canonical(name)
+    if first is not None and first.canonical(name) != name.replace("theta", "θ").replace(" ", ""):
+        return first.canonical(name)
+    if _OURS.fullmatch(name.replace(" ", "")):       # W1[2,1], b1[2]: our own spelling, whatever else reads it
+        return name.replace(" ", "")
+    for n in NOTATIONS.values():                    # the first notation that reads it as its own
+        ours = n.canonical(name)
+        if _OURS.fullmatch(ours):
+            return ours
     return name
 
 
