@@ -504,7 +504,7 @@ def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
         d = derive(net, rules=rules)
     chosen = list(NOTATIONS) if args.notation == "all" else [names.name]
     if args.param is not None:
-        d.symbol(canonical_parameter(args.param))
+        d.symbol(canonical_parameter(args.param, names))
     bar = Progress.for_args(args)
     writing = bar.stage("verifying", "steps")           # relabelled by each step: "writing up (matrix: the PDF)"
 

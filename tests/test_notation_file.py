@@ -139,7 +139,7 @@ def test_the_command_line_takes_a_file_and_refuses_a_bad_one(tmp_path):
 
 def test_notation_entries_are_plain_data():
     """What a file can set is what an entry holds: every field has a type the loader reads."""
-    from symbackprop.model.notation_file import _kind
+    from symbackprop.model.notation_entry import _kind
     from symbackprop.model.notations import Glyphs, Notation
     for cls in (Notation, Glyphs):
         for f in dataclasses.fields(cls):
@@ -181,3 +181,74 @@ def test_a_notation_without_a_base_gives_every_key():
             read(text, "matrix.toml")
     finally:
         NOTATIONS.update(saved)
+
+
+# --- the built-in notations are files ------------------------------------------------------------------------
+
+def test_each_built_in_notation_is_a_file_written_as_dump_writes_it():
+    """Each file round-trips: load -> dump gives the file's own text, and reading that back gives the entry."""
+    import tomllib
+
+    from symbackprop.model.notation_entry import dump, entry
+    from symbackprop.model.notations import BUILT_IN, built_in
+    files = sorted(BUILT_IN.glob("*.toml"))
+    assert [entry(tomllib.loads(p.read_text(encoding="utf-8")), p.name).name for p in files] == list(built_in())
+    assert list(built_in()) == ["matrix", "theta", "ufldl", "nielsen", "ng", "goodfellow", "bishop"][:len(files)]
+    for path in files:
+        loaded = entry(tomllib.loads(path.read_text(encoding="utf-8")), path.name)
+        assert loaded == NOTATIONS[loaded.name]
+        assert dump(loaded) == path.read_text(encoding="utf-8"), path.name
+        assert read(dump(loaded), path.name) == loaded
+
+
+def test_a_notation_is_added_by_dropping_one_file(tmp_path):
+    """A folder holding the built-in files and one more gives that one too, read by the same loader."""
+    from symbackprop.model.notation_entry import dump
+    from symbackprop.model.notations import BUILT_IN, built_in
+    for path in BUILT_IN.glob("*.toml"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    course = dataclasses.replace(notation("ufldl"), name="course", seed="", error="C",
+                                 tex=dataclasses.replace(notation("ufldl").tex, error="C"),
+                                 words={**notation("ufldl").words, "C": "E"})
+    (tmp_path / "80-course.toml").write_text(dump(course), encoding="utf-8")
+    found = built_in(tmp_path)
+    assert list(found)[-1] == "course" and found["course"] == course
+    assert {k: v for k, v in found.items() if k != "course"} == NOTATIONS
+    (tmp_path / "90-again.toml").write_text(dump(course), encoding="utf-8")
+    with pytest.raises(SpecError, match="90-again.toml: the notation 'course' is defined twice"):
+        built_in(tmp_path)
+    bad = dump(course).replace('C = "E"', 'C = "Energy"')
+    (tmp_path / "90-again.toml").write_text(bad.replace('name = "course"', 'name = "again"'), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"90-again.toml \[words\] key 'C': 'Energy' is not a meaning"):
+        built_in(tmp_path)
+
+
+def test_the_meanings_a_file_may_use_do_not_depend_on_what_is_loaded():
+    """[words] is checked against one fixed vocabulary: with no notation registered, every built-in one still
+    reads, and every meaning a built-in uses is in it."""
+    from symbackprop.model.notation_entry import MEANINGS, dump
+    used = {v for entry in NOTATIONS.values() for v in entry.words.values()}
+    assert used <= set(MEANINGS)
+    saved = dict(NOTATIONS)
+    try:
+        NOTATIONS.clear()
+        for entry in saved.values():
+            assert read(dump(entry), entry.name) == entry
+        assert read(dump(saved["goodfellow"]).replace('name = "goodfellow"', 'name = "g2"'), "g2").words["g"] \
+            == "running"
+    finally:
+        NOTATIONS.update(saved)
+
+
+def test_the_wheel_carries_the_notation_files(tmp_path):
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    from symbackprop.model.notations import BUILT_IN
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(root)],
+                   check=True)
+    names = zipfile.ZipFile(next(tmp_path.glob("symbackprop-*.whl"))).namelist()
+    assert {f"symbackprop/model/builtin_notations/{p.name}" for p in BUILT_IN.glob("*.toml")} <= set(names)
+    assert len(list(BUILT_IN.glob("*.toml"))) >= 7

@@ -99,7 +99,7 @@ class _Instances(General):
         return super().entry(q)
 
     def _shift(self, kind: str) -> int:
-        return 0 if kind in ("W", "b") else self.notation.layer_offset
+        return self.notation.shift(kind)
 
     def _name(self, q: sp.Indexed) -> str:
         return Printer(self.notation, samples=self.net.batch).text(q)
@@ -755,7 +755,7 @@ def _exists(net: _Network, sides: list, shown: str) -> None:
         layer = getattr(node, "layer", None)
         if layer is not None and layer.base is None:
             kind = getattr(node, "kind", "")
-            ours = layer.offset if kind in ("W", "b") else layer.offset - offset
+            ours = layer.offset - net.notation.shift(kind)
             if not 0 <= ours <= depth:
                 raise ClaimError(f"{_quoted(shown)}: {network} has no layer {layer.offset} (its layers are "
                                  f"{offset}..{depth + offset})")

@@ -169,7 +169,7 @@ class Reader:
             raise ClaimSyntaxError(f"{ref.name} needs a layer, as in {ref.name}^l or {ref.name}2", ref.start + 1,
                                    self.text)
         reader = ref.layer.expr(self.x.reader_l, self.x.reader_L)
-        return reader if ref.kind in ("W", "b") else reader - self.offset
+        return reader - self.notation.shift(ref.kind)
 
     def current_sample(self) -> sp.Expr:
         return self.samples[-1] if self.samples else self.letter(self.sample_letter)
@@ -501,7 +501,8 @@ def _consumer(left: Node, notation: Notation) -> Ref | None:
     if not (isinstance(left, PartialOf) and left.of.indices is None and left.of.layer is not None):
         return None
     of, layer = left.of, left.of.layer
-    shift = {"W": notation.layer_offset, "b": notation.layer_offset, "Z": 0, "A": 1}.get(of.kind)
+    weights = notation.layer_offset - notation.weight_offset          # W^l (the reader's) feeds Z at l + this
+    shift = {"W": weights, "b": weights, "Z": 0, "A": 1}.get(of.kind)
     if shift is None:
         return None
     kind = "A" if of.kind == "Z" else "Z"

@@ -69,7 +69,7 @@ class Letters:
         self.i, self.j, self.k, self.c = sp.symbols(f"{unit} {prev} {nxt} {sample}", integer=True, positive=True)
         self.reader_l = sp.Symbol("l", integer=True, positive=True)
         self.l = self.reader_l - notation.layer_offset          # our node layer, printed back as the reader's l
-        self.lw = self.reader_l                                  # our weight layer: its superscript is the reader's
+        self.lw = self.reader_l - notation.weight_offset         # our weight layer, printed back as the reader's l
         self.reader_L = sp.Symbol("L", integer=True, positive=True)    # the reader's output layer, as the seeds
         self.L = self.reader_L - notation.layer_offset                   # number it: our depth, printed back as L
 
@@ -139,8 +139,9 @@ class General:
         term = loss.term(A[x.L, x.i, x.c], Y[x.i, x.c])
         rhs = sp.Sum(term, (x.i, 1, n[x.L]), (x.c, 1, m)) / m
         if self.net.weight_decay != 0:
-            lw = x.lw
-            decay = sp.Sum(sp.Sum(W[lw, x.i, x.j] ** 2, (x.j, 1, n[lw - 1]), (x.i, 1, n[lw])), (x.reader_l, 1, x.L))
+            lw, w = x.lw, self.notation.weight_offset        # over the weight layers, as the reader numbers them
+            decay = sp.Sum(sp.Sum(W[lw, x.i, x.j] ** 2, (x.j, 1, n[lw - 1]), (x.i, 1, n[lw])),
+                           (x.reader_l, 1 + w, x.L + w))
             rhs += lam / 2 * decay
         return Equation("E", E, rhs, f"the {loss.title} over m samples"
                         + (", plus weight decay (biases are not decayed)" if self.net.weight_decay != 0 else ""),
@@ -245,7 +246,7 @@ class General:
                       x.c: range(1, net.batch + 1) if "c" in eq.over else [None]}
             for values in itertools.product(*ranges.values()):
                 at = {k: v for k, v in zip(ranges, values, strict=True) if v is not None}
-                shift = offset if eq.anchor == "node" else 0
+                shift = offset if eq.anchor == "node" else self.notation.weight_offset
                 out.append(at | ({x.reader_l: l + shift} if l is not None else {}))
         return out
 
@@ -357,11 +358,12 @@ def matrix_form(rules, notation: Notation, weight_decay) -> list[tuple[str, sp.E
     s, node = signal_scale(notation), -notation.layer_offset          # node layers: l - offset
     Wn, dn = layer_matrix("W", "l", node + 1, nnext, nl), layer_matrix("delta", "l", node + 1, nnext, m)
     d, G = layer_matrix("delta", "l", node, nl, m), layer_matrix("gprime", "l", node, nl, m)
-    dw = layer_matrix("delta", "l", 0, nl, m)          # the gradients are anchored at the weight's layer l
-    Wl, Aprev, bl = layer_matrix("W", "l", 0, nl, nprev), layer_matrix("A", "l", -1, nprev, m), layer_matrix(
-        "b", "l", 0, nl, 1)
+    w = -notation.weight_offset                        # the gradients are anchored at the weight's layer l
+    dw = layer_matrix("delta", "l", w, nl, m)
+    Wl, Aprev, bl = layer_matrix("W", "l", w, nl, nprev), layer_matrix("A", "l", w - 1, nprev, m), layer_matrix(
+        "b", "l", w, nl, 1)
     decay = lam if weight_decay != 0 else sp.Integer(0)
-    gW, gb = layer_matrix("dW", "l", 0, nl, nprev), layer_matrix("db", "l", 0, nl, 1)
+    gW, gb = layer_matrix("dW", "l", w, nl, nprev), layer_matrix("db", "l", w, nl, 1)
     return [("delta l", d, rules.hidden(Wn, dn, G)),
             ("gradient W", gW, rules.weight_gradient(dw / s, Aprev, Wl, decay)),
             ("gradient b", gb, rules.bias_gradient(dw / s, bl, decay))]

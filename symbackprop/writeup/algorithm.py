@@ -125,19 +125,19 @@ def algorithm(general: General, p: Printer, boxed: list[Equation], weight_decay)
     """The backward pass as numbered lines in the reader's notation, and the loop ranges."""
     x, offset, s = general.x, general.notation.layer_offset, signal_scale(general.notation)
     nl, nprev, nnext = sp.Symbol("n_l"), sp.Symbol("n_prev"), sp.Symbol("n_next")
-    node = -offset
-    Wl, Aprev, bl = layer_matrix("W", "l", 0, nl, nprev), layer_matrix("A", "l", -1, nprev, m), layer_matrix(
-        "b", "l", 0, nl, 1)
-    Zl, Al = layer_matrix("Z", "l", 0, nl, m), layer_matrix("A", "l", 0, nl, m)
+    node, w = -offset, -general.notation.weight_offset     # a loop over weight layers: l is the weight's number
+    Wl, Aprev, bl = layer_matrix("W", "l", w, nl, nprev), layer_matrix("A", "l", w - 1, nprev, m), layer_matrix(
+        "b", "l", w, nl, 1)
+    Zl, Al = layer_matrix("Z", "l", w, nl, m), layer_matrix("A", "l", w, nl, m)
     forward = sp.MatAdd(sp.MatMul(Wl, Aprev), sp.MatMul(bl, sp.OneMatrix(1, m)), evaluate=False)
     Wn, dn = layer_matrix("W", "l", node + 1, nnext, nl), layer_matrix("delta", "l", node + 1, nnext, m)
     d, G = layer_matrix("delta", "l", node, nl, m), layer_matrix("gprime", "l", node, nl, m)
-    dw = layer_matrix("delta", "l", 0, nl, m)
+    dw = layer_matrix("delta", "l", w, nl, m)
     decay = lam if weight_decay != 0 else sp.Integer(0)
-    gW, gb = layer_matrix("dW", "l", 0, nl, nprev), layer_matrix("db", "l", 0, nl, 1)
+    gW, gb = layer_matrix("dW", "l", w, nl, nprev), layer_matrix("db", "l", w, nl, 1)
     rules: DeltaRules = BACKPROP
     g_of = p.function(x.lw, False, p.latex) + r"\left(" + p.latex(Zl) + r"\right)"
-    first, last = p.latex(sp.Integer(1)), p.latex(x.reader_L - offset)          # weight layers 1 .. L - offset
+    first, last = p.latex(sp.Integer(1 - w)), p.latex(x.reader_L - offset - w)     # the weight layers, as numbered
     hidden_first, hidden_last = p.latex(sp.Integer(1 + offset)), p.latex(x.reader_L - 1)
     deltas = output_delta_matrix(general, p, boxed)
     lines = [

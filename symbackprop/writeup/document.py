@@ -307,7 +307,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
     step = progress or _quiet
     check_edition(edition)
     glyphs = notation_named(notation)
-    parameter = canonical_parameter(parameter) if parameter else DEFAULT_PARAMETER
+    parameter = canonical_parameter(parameter, glyphs) if parameter else DEFAULT_PARAMETER
     d.symbol(parameter)                                 # an unknown name fails here, listing the valid ones
     shared = shared or evidence(d)
     net, cache, report = d.net, shared["cache"], shared["report"]

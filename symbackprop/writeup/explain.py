@@ -56,7 +56,8 @@ class Explanation:
     """The chain rule for ∂E/∂θ, step by step, and the paths from θ to E."""
 
     def __init__(self, d: Derivation, parameter: str, notation: str = "matrix"):
-        self.d, self.parameter, self.notation = d, canonical_parameter(parameter), notation_named(notation)
+        self.d, self.notation = d, notation_named(notation)
+        self.parameter = canonical_parameter(parameter, self.notation)
         self.v = d.symbol(self.parameter)
         self.printer = Printer.for_network(self.notation, d.net)
 

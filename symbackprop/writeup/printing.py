@@ -84,8 +84,8 @@ class Printer:
     # --- the glyph of one quantity -------------------------------------------------------------
 
     def layer(self, kind: str, layer) -> sp.Expr:
-        """The reader's layer number: nodes shift by the notation's offset, weights do not."""
-        return sp.sympify(layer) + (0 if kind in ("W", "b") else self.notation.layer_offset)
+        """The reader's layer number: nodes shift by the notation's layer offset, weights by its weight offset."""
+        return sp.sympify(layer) + self.notation.shift(kind)
 
     def subscript(self, q: Quantity, tex, brackets: bool = False) -> str:
         units = [tex(u) for u in q.units]
