@@ -172,3 +172,24 @@ def test_the_worst_failure_is_the_one_furthest_outside_its_tolerance():
     mine["b2"][1] += 1e-3
     report = gradcheck(NET, params, X, Y, gradients=mine, references=("yours",))
     assert [c.array for c in report.failed] == ["b2", "W1"] and report.failed[0].worst == "b2[2]"
+
+
+@pytest.mark.parametrize("activation", ["identity", "relu"])
+def test_float64_overflow_is_said_in_one_line_not_as_a_table_of_failures(activation):
+    """Weights of 1e160 make E = inf in float64: every reference used to 'fail' (28 of 28) against an inf
+    gradient, as if the derivation were wrong. The check now refuses, naming the overflow."""
+    net = Network(sizes=(2, 3, 1), activations=activation, loss="mse", batch=2)
+    rng = np.random.default_rng(0)
+    params = {k: np.full_like(v, 1e160) for k, v in random_params(net, rng).items()}
+    X, Y = random_data(net, 2, rng)
+    with pytest.raises(SpecError, match=r"float64 overflows at these parameters and data \(E = inf\)"):
+        gradcheck(net, params, X, Y)
+    sane = {k: v * 1e-160 for k, v in params.items()}                        # the same network, in range
+    assert gradcheck(net, sane, X, Y).ok
+
+
+def test_an_overflowed_gradient_entry_is_named():
+    from symbackprop.numeric.gradcheck import _refuse_overflow
+    _refuse_overflow(1.0, {"W1": np.ones((2, 2))})                           # finite: nothing to say
+    with pytest.raises(SpecError, match=r"the generated ∂E/∂W1\[2,1\] is nan"):
+        _refuse_overflow(1.0, {"b1": np.ones(2), "W1": np.array([[1.0, 2.0], [np.nan, np.inf]])})
