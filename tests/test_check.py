@@ -308,3 +308,15 @@ def test_a_repair_stops_building_instances_at_the_first_refuted_one(monkeypatch)
         verdict.diagnoses[0].message
     variants = len(built) - 12
     assert 0 < variants <= 14 + 12, built      # one per variant refuted at once, the sigmoid one in full
+
+
+def test_a_counterexample_on_a_wide_network_prints_a_screenful_and_json_keeps_every_input():
+    """On 10-10-10-10 at batch 10 the one wrong line listed all 640 inputs of the point; now 24 and a count."""
+    from symbackprop.claims.check import MAX_POINT_SHOWN
+    verdict = check(derive(Network(sizes=(3, 4, 2), activations="sigmoid", loss="mse", batch=3)), "dE/dW1[1,1] = 0")
+    point = verdict.failures[0].point
+    assert len(point) == 12 + 4 + 8 + 2 + 9 + 6 > MAX_POINT_SHOWN                # W1 b1 W2 b2 X Y
+    text = verdict.text()
+    assert text.count("=") - text.split("but truth")[0].count("=") == MAX_POINT_SHOWN
+    assert f"… and {len(point) - MAX_POINT_SHOWN} more (--json gives them all)" in text
+    assert verdict.to_dict()["failures"][0]["point"] == point

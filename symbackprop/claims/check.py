@@ -188,6 +188,9 @@ def _finite(values: dict) -> dict:
     return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in values.items()}
 
 
+MAX_POINT_SHOWN = 24      # the inputs of a counterexample printed; --json carries every one
+
+
 def _number(x: float) -> str:
     return f"{x:.10g}" if math.isfinite(x) else f"{x} (not a finite number)"
 
@@ -200,7 +203,10 @@ def _failure_text(f: Failure, printer: Printer, whole_point: bool) -> str:
     text = f"{f.instance}: claim {_number(f.claim)} but truth {_number(f.truth)}"
     if not whole_point:
         return text + " (at the same point)"
-    return text + " at " + ", ".join(f"{printer.text(sp.Symbol(k))}={v:.4g}" for k, v in f.point.items())
+    values = [f"{printer.text(sp.Symbol(k))}={v:.4g}" for k, v in f.point.items()]
+    if len(values) > MAX_POINT_SHOWN:      # hundreds of inputs on a wide network: a screenful says nothing more
+        values = values[:MAX_POINT_SHOWN] + [f"… and {len(values) - MAX_POINT_SHOWN} more (--json gives them all)"]
+    return text + " at " + ", ".join(values)
 
 
 # --- checking one claim on one network -------------------------------------------------------------------------
