@@ -320,3 +320,15 @@ def test_a_counterexample_on_a_wide_network_prints_a_screenful_and_json_keeps_ev
     assert text.count("=") - text.split("but truth")[0].count("=") == MAX_POINT_SHOWN
     assert f"… and {len(point) - MAX_POINT_SHOWN} more (--json gives them all)" in text
     assert verdict.to_dict()["failures"][0]["point"] == point
+
+
+def test_a_deep_generic_network_is_refused_in_one_line_not_with_gigabytes():
+    """Through 100 one-unit layers the generic g's quadratic stand-in doubles a value's exponent at each layer;
+    mpmath's tanh of such a number asked for 24 GB and the kernel killed the check. Past 2^100000 the
+    evaluation now stops with one line."""
+    from symbackprop.symbolic.points import MAX_MAGNITUDE
+    deep = derive(Network(sizes=(1,) * 101, activations="generic", loss="mse", batch=1))
+    with pytest.raises(SpecError, match=rf"grow past 2\^{MAX_MAGNITUDE} through this network's layers"):
+        check(deep, "delta1 = W2^T delta2 * sigmoid'(Z1)")
+    shallow = derive(Network(sizes=(1,) * 6, activations="generic", loss="mse", batch=1))
+    assert not check(shallow, "delta1 = W2^T delta2 * sigmoid'(Z1)").ok      # in range: refuted as before

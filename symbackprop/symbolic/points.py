@@ -16,6 +16,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from ..model.activations import generic_function
+from ..model.errors import SpecError
 from .forward import ForwardPass
 
 DIGITS = 100
@@ -57,6 +58,11 @@ class Point:
         try:
             with mpmath.workdps(DIGITS + GUARD):
                 value = _Direct(self).value(expr)
+        except _OutOfRange:
+            raise SpecError(f"a random point's values grow past 2^{MAX_MAGNITUDE} through this network's layers "
+                            "(a quadratic activation, or the generic g's quadratic stand-in, doubles their exponent "
+                            "at each layer), so it cannot be evaluated at bounded cost; a network with named "
+                            "activations, or fewer layers, can") from None
         except (_Unsupported, ZeroDivisionError, ValueError, OverflowError, TypeError):
             return None
         if not isinstance(value, mpmath.mpf) or not mpmath.isfinite(value):
@@ -98,6 +104,16 @@ def _number(e: sp.Number) -> mpmath.mpf:
     raise _Unsupported(e)                          # nan, infinities
 
 
+# A value past 2^MAX_MAGNITUDE at a random point ends the evaluation: through 100 layers of a quadratic stand-in
+# the exponents grow doubly exponentially, and one mpmath.tanh of such a number took 24 GB before the kernel
+# killed the process. Every value the checks need is far inside it (float64 stops at 2^1024).
+MAX_MAGNITUDE = 100_000
+
+
+class _OutOfRange(Exception):
+    """A value at the point is too large to evaluate at bounded cost (not a ValueError: never caught as one)."""
+
+
 class _Direct:
     """One expression's value at a point in mpmath, each shared subtree once; the generic g^l as its stand-in."""
 
@@ -110,6 +126,9 @@ class _Direct:
         known = self.memo.get(e)
         if known is None:
             known = self.memo[e] = self._value(e)
+            if isinstance(known, mpmath.mpf) and known and mpmath.isfinite(known) \
+                    and mpmath.mag(known) > MAX_MAGNITUDE:
+                raise _OutOfRange(e)       # mpmath's tanh of such a number allocates 2^mag bits: gigabytes
         return known
 
     def _value(self, e: sp.Basic):
