@@ -332,3 +332,15 @@ def test_a_deep_generic_network_is_refused_in_one_line_not_with_gigabytes():
         check(deep, "delta1 = W2^T delta2 * sigmoid'(Z1)")
     shallow = derive(Network(sizes=(1,) * 6, activations="generic", loss="mse", batch=1))
     assert not check(shallow, "delta1 = W2^T delta2 * sigmoid'(Z1)").ok      # in range: refuted as before
+
+
+def test_a_wrong_claim_about_a_vanishing_gradient_is_refuted_at_once():
+    """Through 40 sigmoid layers δ¹ is ~1e-45: the cheap probe measured the difference against max(1, |value|),
+    saw less than its 1e-40, and sent the wrong claim to an exact method that expanded a product of 39 sums
+    (past 300 s). Relative to the values, the probe sees it and the numeric test refutes it."""
+    deep = derive(Network(sizes=(1,) * 41, activations="sigmoid", loss="mse", batch=1))
+    verdict = check(deep, "delta1 = W2^T delta2")
+    assert verdict.status == "wrong" and verdict.failed == 1
+    truth, claim = verdict.failures[0].truth, verdict.failures[0].claim
+    assert 0 < abs(truth) < 1e-40 and abs(claim - truth) > abs(truth)      # a real difference, at ~1e-45
+    assert check(deep, "delta1 = W2^T delta2 * sigmoid'(Z1)").ok               # the right one still holds
