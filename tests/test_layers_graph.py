@@ -374,3 +374,37 @@ def test_random_layer_stacks_are_proved_and_pass_the_gradcheck(text, m):
     params, (X, Y), data = random_params(built, rng), random_data(built, m, rng), random_given(built, m, rng)
     report = gradcheck_stack(built, params, X, Y, data)
     assert report.ok, (text, report.table())
+
+
+def test_a_stack_past_the_work_budget_is_refused_up_front_in_one_line():
+    """The budget is counted from the forward rules before any proof or code is built: a batch norm at m = 32
+    (unfinished at 40 s before) and a recurrent layer of 8 units are refused at once; the issue's two scale cases fit."""
+    import time
+
+    from symbackprop.model.layers import CODE_BUDGET, WORK_BUDGET, work
+    from symbackprop.numeric.layers import LayerCode
+
+    big = _stack("input:4, batchnorm, dense:1", batch=32)
+    assert work(big, 32) > WORK_BUDGET
+    assert work(_stack("input:4, batchnorm, relu, dense:2", batch=8), 8) < WORK_BUDGET / 4
+    assert work(_stack("input:4, rnn:4/4, dense:1", batch=2), 2) < WORK_BUDGET / 2
+    start = time.perf_counter()
+    with pytest.raises(SpecError, match=r"proving this stack at batch 32 needs about [\d,]+ units of work, past"):
+        verify_stack(big)
+    with pytest.raises(SpecError, match="past the budget"):
+        verify_stack(_stack("input:4, rnn:8/4", batch=1))
+    assert time.perf_counter() - start < 30          # a bound on the refusal, far below the proof's minutes
+    LayerCode(big, 32)                                 # the generated code at the same batch is cheap enough
+    huge = _stack("input:8, batchnorm, dense:1", batch=64)
+    assert work(huge, 64) > CODE_BUDGET
+    with pytest.raises(SpecError, match="generating code for this stack at batch 64"):
+        LayerCode(huge, 64)
+    # the count: tree size times symbols read, per output; a dense layer 2 -> 1 at m = 1 is W·x + b: the Add of
+    # b and the Mul's (two of them, each W and x: 3 nodes) is 1 + 1 + 3 + 3 = 8 nodes reading 5 symbols
+    assert work(_stack("input:2, dense:1, prelu", batch=1), 1) == 8 * 5 + work(_stack("input:1, prelu", batch=1), 1)
+
+
+def test_relu_at_zero_is_refused_for_a_stack_without_a_kink():
+    with pytest.raises(SpecError, match="relu_at_zero .* only applies to a stack with a kinked layer"):
+        _stack("input:3, batchnorm, tanh, dense:2", relu_at_zero=0.5)
+    assert _stack("input:3, batchnorm, relu, dense:2", relu_at_zero=0.5).relu_at_zero == sp.Rational(1, 2)

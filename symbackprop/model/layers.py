@@ -214,6 +214,9 @@ def stack(width: int, built: tuple[Layer, ...], *, loss: Any = "mse", batch: int
     if (isinstance(relu_at_zero, bool) or not isinstance(relu_at_zero, numbers.Real)
             or not 0 <= float(relu_at_zero) <= 1):
         raise SpecError(f"relu_at_zero must be a number in [0, 1] (a subgradient of relu at 0); got {relu_at_zero!r}")
+    if relu_at_zero != 0 and all(layer.analytic for layer in built):
+        raise SpecError(f"relu_at_zero (H(0), the derivative's value at a kink) only applies to a stack with a kinked "
+                        f"layer such as relu or prelu; the layers are {', '.join(layer.label for layer in built)}")
     for k, layer in enumerate(built, 2):
         if layer.refused:
             raise SpecError(f"layer entry {k} ({layer.label!r}): {layer.refused}")
@@ -237,6 +240,58 @@ def _check_limit_parameters(result: Stack) -> None:
     if max(result.widths) * result.batch > LIMITS["parameters"]:
         raise SpecError(f"symbackprop derives for small networks: a layer's width times the batch at most "
                         f"{LIMITS['parameters']}")
+
+
+# The proof's work, as ``work`` counts it, and its seconds on one core: a batch norm over 4 features at m = 8 is
+# 86,912 (7 s), over 8 features at m = 12 727,032 (50 s); a recurrent layer of 4 units over 4 steps 96,064 (16 s),
+# at m = 4 384,256 (53 s), 5 units 293,710 (38 s); a batch norm at m = 32 is 14.5 million (still running when
+# stopped at 40 s). At most about 1.4e-4 s a unit: past the budget (about 80 s at worst) a stack is refused up front.
+WORK_BUDGET = 600_000
+# Generating NumPy code from the rules differentiates nothing: the same count, about 50 times cheaper (a batch
+# norm at m = 32 builds in 20 s).
+CODE_BUDGET = 20_000_000
+
+
+def _matrix(prefix: str, rows: int, cols: int) -> sp.Matrix:
+    return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{prefix}_{i}_{j}", real=True))
+
+
+def work(stack: Stack, m: int) -> int:
+    """The work to prove (or generate code for) every layer's rules at batch m, before any is done: over every
+    output component of every layer's forward rule, its size as a tree times the number of symbols it reads
+    (each is one local derivative of that size). Counted over the expression's shared nodes once (a recurrent
+    layer's tree grows as H^T but is built from T shared steps), so the count itself costs little."""
+    memo: dict[int, tuple[int, frozenset]] = {}
+
+    def walk(expr: sp.Basic) -> tuple[int, frozenset]:
+        key = id(expr)
+        if key not in memo:
+            if not expr.args:
+                memo[key] = (1, frozenset((expr,)) if expr.is_Symbol else frozenset())
+            else:
+                parts = [walk(a) for a in expr.args]
+                memo[key] = (1 + sum(p[0] for p in parts), frozenset().union(*(p[1] for p in parts)))
+        return memo[key]
+
+    total, widths = 0, stack.widths
+    for k, layer in enumerate(stack.layers, 1):
+        xs = [_matrix(f"x{j}", widths[s], m) for j, s in enumerate(stack.sources(k))]
+        values = {name: _matrix(name, r, c) for name, (r, c) in layer.parameters}
+        values.update({name: _matrix(name, r, m if c is None else c) for name, (r, c) in layer.data})
+        for component in layer.forward(xs, values):
+            size, reads = walk(component)
+            total += size * len(reads)
+    return total
+
+
+def check_work(stack: Stack, m: int, budget: int = WORK_BUDGET, what: str = "proving") -> None:
+    """One line, before any work, when ``what`` this stack at batch m is past ``budget`` (``WORK_BUDGET`` for a
+    proof, ``CODE_BUDGET`` for generated code)."""
+    needed = work(stack, m)
+    if needed > budget:
+        raise SpecError(f"symbackprop derives for small networks: {what} this stack at batch {m} needs about "
+                        f"{needed:,} units of work, past the budget of {budget:,} (about a minute); use a smaller "
+                        f"batch or fewer units")
 
 
 NETWORK_KEYS = ("layers", "loss", "batch", "weight_decay", "relu_at_zero")

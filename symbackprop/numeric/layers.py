@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 
 from ..model.activations import RELU_AT_ZERO
-from ..model.layers import Stack
+from ..model.layers import CODE_BUDGET, Stack, check_work
 from ..model.stable import HELPERS
 from .autodiff import Ops, Refused
 from .codegen import NumPyCode
@@ -42,6 +42,7 @@ class LayerCode:
     """The generated forward and backward functions of every layer of a stack, at batch m."""
 
     def __init__(self, stack: Stack, m: int):
+        check_work(stack, m, CODE_BUDGET, "generating code for")
         self.stack, self.m = stack, m
         self.forwards, self.backwards, self.names = [], [], []
         h = stack.relu_at_zero

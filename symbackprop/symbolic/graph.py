@@ -33,7 +33,7 @@ import mpmath
 import sympy as sp
 
 from ..model.activations import RELU_AT_ZERO, step_convention
-from ..model.layers import Stack
+from ..model.layers import Stack, check_work
 
 DIGITS = 50
 TOLERANCE = sp.Float(10) ** -30
@@ -270,6 +270,7 @@ def verify_stack(stack: Stack, m: int | None = None,
                  progress: Callable[[int, int], None] | None = None) -> GraphReport:
     """Prove every layer's backward rule against the chain rule on E through the graph (see the module)."""
     start = time.perf_counter()
+    check_work(stack, m or stack.batch)
     graph = Graph(stack, m)
     report = GraphReport(stack, graph.m)
     L, M = stack.depth, graph.m
