@@ -408,3 +408,18 @@ def test_relu_at_zero_is_refused_for_a_stack_without_a_kink():
     with pytest.raises(SpecError, match="relu_at_zero .* only applies to a stack with a kinked layer"):
         _stack("input:3, batchnorm, tanh, dense:2", relu_at_zero=0.5)
     assert _stack("input:3, batchnorm, relu, dense:2", relu_at_zero=0.5).relu_at_zero == sp.Rational(1, 2)
+
+
+def test_softmax_then_cce_is_finite_where_an_output_underflows_to_zero():
+    """Logits thousands apart make some softmax outputs exactly 0.0: the textbook −y/(m a) through softmax's
+    rule is then 0/0; the code starts from the loss entry's closed-form δ (A·1ᵀY − Y)/m instead, and still
+    agrees with differences, complex step and autodiff."""
+    s = _stack("input:2, batchnorm, dense:3, softmax", loss="cce", batch=4)
+    rng = np.random.default_rng(0)
+    params, (X, Y) = random_params(s, rng), random_data(s, 4, rng)
+    params["W2"] = params["W2"] * 5000
+    code = LayerCode(s, 4)
+    assert (code.forward(params, X)[-1] == 0.0).any()
+    report = gradcheck_stack(s, params, X, Y)
+    assert report.ok and all(np.isfinite(g).all() for g in report.gradient.values()), report.table()
+    assert [c.reference for c in report.comparisons if not c.refused][:2] == ["central differences", "complex step"]

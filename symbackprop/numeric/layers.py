@@ -82,6 +82,11 @@ class LayerCode:
                                            MODULES, printer=NumPyCode())
         self.dterm = sp.lambdify([a, y], loss.output_gradient(a, y, 1), MODULES,
                                  printer=NumPyCode())
+        # The loss's δ at the output activation's input where the entry has it in closed form (softmax then cce:
+        # A·1ᵀY − Y), as the dense engine starts: the textbook −y/(m a) through softmax's rule is 0/0 once an
+        # output underflows to 0. Keyed by the activation entry, like the stable term.
+        self.collapse = (loss.numpy_collapses.get(last.activation.name)
+                         if last.activation is not None and len(stack.sources(stack.depth)) == 1 else None)
 
     def _values(self, k: int, params: dict, data: dict) -> list[np.ndarray]:
         given = {**params, **data}
@@ -110,9 +115,14 @@ class LayerCode:
         nodes = self.forward(params, X, data)
         m = np.shape(X)[1]
         upstream: list[Any] = [0] * len(nodes)
-        upstream[-1] = self.dterm(nodes[-1], Y) / m + 0 * nodes[-1]
+        top = self.stack.depth
+        if self.collapse is not None:
+            upstream[self.stack.sources(top)[0]] = self.collapse(nodes[-1], Y) / m
+            top -= 1
+        else:
+            upstream[-1] = self.dterm(nodes[-1], Y) / m + 0 * nodes[-1]
         grads = {}
-        for k in range(self.stack.depth, 0, -1):
+        for k in range(top, 0, -1):
             sources = self.stack.sources(k)
             result = self.backwards[k - 1]([nodes[s] for s in sources], nodes[k], self._values(k, params, data),
                                            upstream[k])
