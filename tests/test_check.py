@@ -326,10 +326,18 @@ def test_a_deep_generic_network_is_refused_in_one_line_not_with_gigabytes():
     """Through 100 one-unit layers the generic g's quadratic stand-in doubles a value's exponent at each layer;
     mpmath's tanh of such a number asked for 24 GB and the kernel killed the check. Past 2^100000 the
     evaluation now stops with one line."""
-    from symbackprop.symbolic.points import MAX_MAGNITUDE
+    from symbackprop.symbolic.points import MAX_MAGNITUDE, random_point
     deep = derive(Network(sizes=(1,) * 101, activations="generic", loss="mse", batch=1))
-    with pytest.raises(SpecError, match=rf"grow past 2\^{MAX_MAGNITUDE} through this network's layers"):
-        check(deep, "delta1 = W2^T delta2 * sigmoid'(Z1)")
+    refused = []
+    for seed in range(6):                                # the numeric test's points, at its scales
+        try:
+            random_point(deep.forward, seed, 1 + seed % 4, k=seed)
+        except SpecError as error:
+            refused.append(str(error))
+    assert refused and all(f"grow past 2^{MAX_MAGNITUDE} through this network's layers" in e for e in refused)
+    # the claim is now refuted at the first point, where δ¹ is tiny but really different (a second look at twice
+    # the precision shows it), before any point whose values grow
+    assert check(deep, "delta1 = W2^T delta2 * sigmoid'(Z1)").status == "wrong"
     shallow = derive(Network(sizes=(1,) * 6, activations="generic", loss="mse", batch=1))
     assert not check(shallow, "delta1 = W2^T delta2 * sigmoid'(Z1)").ok      # in range: refuted as before
 
@@ -344,3 +352,37 @@ def test_a_wrong_claim_about_a_vanishing_gradient_is_refuted_at_once():
     truth, claim = verdict.failures[0].truth, verdict.failures[0].claim
     assert 0 < abs(truth) < 1e-40 and abs(claim - truth) > abs(truth)      # a real difference, at ~1e-45
     assert check(deep, "delta1 = W2^T delta2 * sigmoid'(Z1)").ok               # the right one still holds
+
+
+@pytest.mark.parametrize("layers", [81, 100])
+def test_a_wrong_claim_below_the_numeric_tests_absolute_tolerance_is_refuted(layers):
+    """Through 81 sigmoid layers δ¹ is ~1e-90, below the numeric test's absolute 1e-60 as well as the probe's:
+    the wrong claim passed it and went to an exact expansion (past 120 s). The numeric test now looks again, at
+    twice the precision, wherever tiny values differ relative to themselves: a real difference stays, rounding
+    shrinks. The right claim still holds, and is proved."""
+    deep = derive(Network(sizes=(1,) * (layers + 1), activations="sigmoid", loss="mse", batch=1))
+    verdict = check(deep, "delta1 = W2^T delta2")
+    assert verdict.status == "wrong" and verdict.failed == 1
+    truth, claim = verdict.failures[0].truth, verdict.failures[0].claim
+    assert 0 < abs(truth) < 1e-60 and abs(claim - truth) > abs(truth) / 10
+    assert check(deep, "delta1 = W2^T delta2 * sigmoid'(Z1)").ok
+
+
+def test_rounding_between_tiny_values_is_not_a_difference():
+    """The second look decides by precision, not by size: two routes to the same tiny number, one through terms
+    that cancel, differ by rounding at 100 digits (relative 1e-20 here, above the 1e-30 that asks for a second
+    look) and agree at 200."""
+    import sympy as sp
+
+    from symbackprop.symbolic.points import random_point
+    from symbackprop.symbolic.verify import _tiny_but_different
+    d = derive(Network(sizes=(1, 1), activations="sigmoid", loss="mse", batch=1))
+    z = d.forward.Z[1][0, 0]
+    tiny = sp.exp(-200) * (1 + z) ** 2                     # ~1e-87
+    same = sp.exp(-200) * (1 + 2 * z + z ** 2)
+    make = lambda digits: random_point(d.forward, 0, 1, digits=digits)  # noqa: E731
+    point = make(100)
+    lhs, rhs = point.evaluate(tiny), point.evaluate(same) * (1 + sp.Float("1e-20", 100))   # cancellation-sized noise
+    assert _tiny_but_different(make, lhs, rhs, tiny, same, None) is None
+    wrong = sp.exp(-200) * (1 + z ** 2)
+    assert _tiny_but_different(make, point.evaluate(tiny), point.evaluate(wrong), tiny, wrong, None) > 1e-3

@@ -38,6 +38,7 @@ class Point:
     values: dict[sp.Symbol, sp.Float]
     rng: random.Random
     k: int = 0
+    digits: int = DIGITS          # working precision; a second look at twice it tells a difference from rounding
     _numbers: dict = field(default_factory=dict, repr=False)     # symbol -> (its value, that value as an mpf)
 
     def evaluate(self, expr: sp.Expr, *, direct: bool = True) -> sp.Float:
@@ -45,18 +46,18 @@ class Point:
         Z must come out as SymPy's arithmetic makes it, exactly on the kink)."""
         missing = [s for s in expr.free_symbols if s not in self.values]
         for s in sorted(missing, key=lambda s: s.name):
-            self.values[s] = sp.Float(self.rng.uniform(-1, 1), DIGITS)
+            self.values[s] = sp.Float(self.rng.uniform(-1, 1), self.digits)
         fast = self._direct(expr) if direct else None
         if fast is not None:
             return fast
         expr = concrete(self.forward, expr, self.k)
-        return expr.xreplace(self.values).evalf(DIGITS)
+        return expr.xreplace(self.values).evalf(self.digits)
 
     def _direct(self, expr: sp.Expr) -> sp.Float | None:
         """The value by mpmath directly, node by node (SymPy's xreplace and evalf rebuild every product and sum
         of the tree first): a finite real number, or None where anything is not (then SymPy decides)."""
         try:
-            with mpmath.workdps(DIGITS + GUARD):
+            with mpmath.workdps(self.digits + GUARD):
                 value = _Direct(self).value(expr)
         except _OutOfRange:
             raise SpecError(f"a random point's values grow past 2^{MAX_MAGNITUDE} through this network's layers "
@@ -67,7 +68,7 @@ class Point:
             return None
         if not isinstance(value, mpmath.mpf) or not mpmath.isfinite(value):
             return None
-        return sp.Float(value, DIGITS)
+        return sp.Float(value, self.digits)
 
     def number(self, s: sp.Symbol) -> mpmath.mpf:
         v = self.values[s]
@@ -191,34 +192,35 @@ def concrete(fp: ForwardPass, expr: sp.Expr, k: int = 0) -> sp.Expr:
 
 
 def random_point(fp: ForwardPass, seed: int, scale: float = 1, *, k: int = 0,
-                 pin: tuple[sp.Symbol, float] | None = None) -> Point:
+                 pin: tuple[sp.Symbol, float] | None = None, digits: int = DIGITS) -> Point:
     """W, b in (−scale, scale), X in (−2 scale, 2 scale), Y in the loss's domain, λ in (0, scale).
 
     ``pin = (Z^l_ic, value)`` shifts b^l_i so that Z^l_ic takes that value exactly: a relu kink
     is then visited, not only its two sides. The forward pass of a point is computed once and
-    each caller gets its own copy, with its own generator for any further symbol.
+    each caller gets its own copy, with its own generator for any further symbol. ``digits``: the working
+    precision (the same inputs, which are doubles, at any precision).
     """
-    values = _forward_values(fp, seed, scale, k, pin)
-    return Point(fp, dict(values), random.Random(f"{seed} free"), k)
+    values = _forward_values(fp, seed, scale, k, pin, digits)
+    return Point(fp, dict(values), random.Random(f"{seed} free"), k, digits)
 
 
 @lru_cache(maxsize=256)
 def _forward_values(fp: ForwardPass, seed: int, scale: float, k: int,
-                    pin: tuple[sp.Symbol, float] | None) -> dict[sp.Symbol, sp.Float]:
+                    pin: tuple[sp.Symbol, float] | None, digits: int = DIGITS) -> dict[sp.Symbol, sp.Float]:
     rng = random.Random(seed)
     values: dict[sp.Symbol, sp.Float] = {}
-    draw = lambda low, high: sp.Float(rng.uniform(low, high), DIGITS)  # noqa: E731
+    draw = lambda low, high: sp.Float(rng.uniform(low, high), digits)  # noqa: E731
     for l in fp.layers:
         values.update({s: draw(-scale, scale) for s in list(fp.W[l]) + list(fp.b[l])})
     values.update({s: draw(-2 * scale, 2 * scale) for s in fp.X})
-    values.update({s: sp.Float(fp.net.loss_rule.targets.point(rng, scale), DIGITS) for s in fp.Y})
+    values.update({s: sp.Float(fp.net.loss_rule.targets.point(rng, scale), digits) for s in fp.Y})
     values.update({s: draw(0, scale) for s in fp.weight_decay.free_symbols})
-    point = Point(fp, values, rng, k)
+    point = Point(fp, values, rng, k, digits)
     _run_forward(point, direct=pin is None)
     if pin is not None:
         z, value = pin
         l, i = _layer_and_unit(fp, z)
-        values[fp.b[l][i]] += sp.Float(value, DIGITS) - values[z]
+        values[fp.b[l][i]] += sp.Float(value, digits) - values[z]
         _run_forward(point, direct=False)
     return values
 

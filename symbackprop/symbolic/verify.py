@@ -9,6 +9,7 @@ tested at random points at 100 digits and reported as ``numeric``, never ``prove
 """
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -116,30 +117,70 @@ KINK_VALUES = (0, -0.5)        # where a relu kink is pinned: on it, and just be
 MAX_PINNED = 3
 
 
-def _points(d: Derivation, exprs: Sequence[sp.Expr], seed: int) -> Iterator[Point]:
-    """The random points of a numeric test: one per scale, then each relu kink pinned."""
+def _points(d: Derivation, exprs: Sequence[sp.Expr], seed: int) -> Iterator[Callable[[int], Point]]:
+    """The random points of a numeric test, each as a function of the working precision: one per scale, then
+    each relu kink pinned."""
     for k, scale in enumerate(SCALES):
-        yield random_point(d.forward, seed + k, scale, k=k)
+        yield functools.partial(_at, d, seed + k, scale, k, None)
     kinks = sorted({z for e in exprs for z in kinks_of(d.forward.in_terms_of_Z(e))} & set(d.forward.definitions),
                    key=lambda z: z.name)
     for n, (z, value) in enumerate((z, v) for z in kinks[:MAX_PINNED] for v in KINK_VALUES):
-        yield random_point(d.forward, seed + len(SCALES) + n, 1, k=n, pin=(z, value))
+        yield functools.partial(_at, d, seed + len(SCALES) + n, 1, n, (z, value))
+
+
+def _at(d: Derivation, seed: int, scale: float, k: int, pin: tuple[sp.Symbol, float] | None, digits: int) -> Point:
+    return random_point(d.forward, seed, scale, k=k, pin=pin, digits=digits)
+
+
+SMALL_DIFFERENCE = 1e-30      # relative to the values: a difference this large between tiny values is looked at again
+
+
+def _values(make: Callable[[int], Point], digits: int, direct: sp.Expr, closed: sp.Expr,
+            assume: dict | None) -> tuple[Point, sp.Expr, sp.Expr]:
+    point = make(digits)
+    for s, value in (assume or {}).items():
+        point.values[s] = point.evaluate(value)
+    return point, point.evaluate(direct), point.evaluate(closed)
+
+
+def _tiny_but_different(make: Callable[[int], Point], lhs: sp.Expr, rhs: sp.Expr, direct: sp.Expr,
+                        closed: sp.Expr, assume: dict | None) -> float | None:
+    """Both sides below 1 in size, within TOLERANCE of each other yet apart relative to themselves: through 81
+    sigmoid layers δ¹ is ~1e-90, so a wrong claim differed by less than the absolute tolerance, passed, and went
+    on to an exact method that expanded for minutes. Rounding or a real difference? The same point at twice the
+    precision tells: rounding shrinks by 10^-DIGITS, a real difference stays. The relative difference when it is
+    real, else None."""
+    if not all(v.is_number and v.is_finite and v.is_extended_real for v in (lhs, rhs)):
+        return None
+    size = max(abs(lhs), abs(rhs))
+    if not 0 < size < 1 or abs(lhs - rhs) <= SMALL_DIFFERENCE * size:
+        return None
+    _, lhs2, rhs2 = _values(make, 2 * DIGITS, direct, closed, assume)
+    if not all(v.is_number and v.is_finite for v in (lhs2, rhs2)):
+        return None
+    first, second = lhs - rhs, lhs2 - rhs2
+    if abs(first - second) <= 1e-6 * abs(first):
+        return float(abs(first) / size)
+    return None
 
 
 def numeric_test(d: Derivation, direct: sp.Expr, closed: sp.Expr, seed: int,
                  assume: dict | None = None) -> tuple[float, Counterexample | None]:
     """Largest residual over the random points; the first point beyond TOLERANCE (or where a
-    side is not a finite real number) as a counterexample. ``assume`` gives inputs that follow
-    from others (a target column that sums to 1), so that the point shown satisfies it."""
+    side is not a finite real number) as a counterexample; and a point where both sides are tiny
+    and differ relative to themselves, by an amount that does not shrink at twice the precision.
+    ``assume`` gives inputs that follow from others (a target column that sums to 1), so that the
+    point shown satisfies it."""
     worst = 0.0
-    for point in _points(d, (direct, closed), seed):
-        for s, value in (assume or {}).items():
-            point.values[s] = point.evaluate(value)
-        lhs, rhs = point.evaluate(direct), point.evaluate(closed)
+    for make in _points(d, (direct, closed), seed):
+        point, lhs, rhs = _values(make, DIGITS, direct, closed, assume)
         difference = residual(lhs, rhs)
         worst = max(worst, difference)
         if not difference <= TOLERANCE:
             return difference, Counterexample(point.inputs(), _float(lhs), _float(rhs))
+        relative = _tiny_but_different(make, lhs, rhs, direct, closed, assume)
+        if relative is not None:
+            return relative, Counterexample(point.inputs(), _float(lhs), _float(rhs))
     return worst, None
 
 
