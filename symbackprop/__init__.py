@@ -6,8 +6,6 @@ importing only from those below it: model (the network and its rules) -> symboli
 """
 from __future__ import annotations
 
-import importlib
-
 # Loaded on first use (PEP 562), so that the command line can install its signal handlers before SymPy and
 # NumPy load: a Ctrl-C in the first fraction of a second is then one line, not a traceback from an import.
 _EXPORTS = {
@@ -30,7 +28,10 @@ _RENAMED = {"register_activation": "register", "register_loss": "register", "reg
 def __getattr__(name: str):
     if name not in _EXPORTS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), _RENAMED.get(name, name))
+    # here, not at the top: the entry point imports nothing before its signal handlers
+    from importlib import import_module
+
+    value = getattr(import_module(f".{_EXPORTS[name]}", __name__), _RENAMED.get(name, name))
     globals()[name] = value
     return value
 

@@ -6,12 +6,16 @@ removed. They are installed before SymPy and NumPy load, so that an early signal
 """
 import sys
 
-from .signals import install, interrupted
+try:
+    from .signals import install, interrupted
+except KeyboardInterrupt:                  # a Ctrl-C while Python's own signal module loads (its first ~10 ms)
+    sys.stderr.write("symbackprop: interrupted (SIGINT); stopped\n")
+    sys.exit(130)
 
 
 def main() -> int:
-    install()
     try:
+        install()
         from .cli import main as run
         return run()
     except KeyboardInterrupt as error:     # while the CLI was loading; once loaded, it says so itself
