@@ -122,3 +122,25 @@ def test_the_limits_are_what_the_readme_states():
     import pathlib
     readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert f"{MAX_TERMS:,} terms" in readme and f"{MAX_DIGITS} digits" in readme
+
+
+def test_a_whole_file_of_claims_has_a_budget_too():
+    """Each claim is bounded; a file of many is bounded by their count and by their terms together, refused in
+    one line before any is checked."""
+    import time
+
+    from symbackprop import check_claims
+    from symbackprop.claims.budget import MAX_CLAIMS, MAX_TOTAL_TERMS
+    from symbackprop.claims.check import ClaimError
+
+    d = derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=2))
+    small = "delta2 = (A2 - Y) * g2'(Z2) / m"
+    start = time.perf_counter()
+    with pytest.raises(ClaimError, match=f"{MAX_CLAIMS + 1} claims: one check takes at most {MAX_CLAIMS}"):
+        check_claims(d, [(f"line {k}", small) for k in range(MAX_CLAIMS + 1)])
+    large = "dE/dW1[1,1] = (W1[1,1] + W1[1,2] + W1[2,1] + W1[2,2] + b1[1] + b1[2] + X[1,1] + X[2,1])^9"   # 11,441
+    count = MAX_TOTAL_TERMS // 11_441 + 1
+    with pytest.raises(ClaimError, match=f"these {count} claims have up to {count * 11_441:,} terms together"):
+        check_claims(d, [(f"line {k}", large) for k in range(count)])
+    assert time.perf_counter() - start < 30          # refused before any claim is checked
+    assert not check_claims(d, [("line 1", large), ("line 2", small)])[0][1].ok   # one of them is checked as ever

@@ -18,6 +18,7 @@ The limits come from what a claim about this network can need:
 - numbers, multiplied out, have at most ``MAX_DIGITS`` digits;
 - functions (g, g′, exp, log, tanh, …) nest at most ``MAX_NESTED`` deep: a forward pass written out nests
   one g per layer, and each nesting of a generic g's stand-in doubles what a check evaluates;
+- one command checks at most ``MAX_CLAIMS`` claims, whose terms together are at most ``MAX_TOTAL_TERMS``;
 - ``exp``, ``tanh``, g and g′ are not applied to an expression holding ``exp`` (e^(e^x) has no useful bound and
   no activation or loss needs it; ``log(1 + exp(z))`` is fine), and ``exp`` and ``tanh`` not to numbers of more
   than 6 digits.
@@ -77,8 +78,9 @@ class Budget:
     def refuse(self, node: Node, message: str):
         raise OverBudget(message, node.start + 1, self.text)
 
-    def check(self, sides: list[Node]) -> None:
-        left_letters = _letters(sides[0])
+    def check(self, sides: list[Node]) -> int:
+        """The claim's terms, written out, over both sides; OverBudget past the limits."""
+        left_letters, total = _letters(sides[0]), 0
         for side in sides:
             cost = self.cost(side)
             repeated = len(_letters(side) - left_letters - _bound(side)) if side is not sides[0] else 0
@@ -87,6 +89,8 @@ class Budget:
                 self.refuse(side, f"too much work: written out, this side has up to {_count(terms)} terms; a claim "
                             f"about this network has at most {MAX_TERMS:,} (every sum and product over at most "
                             f"{self.extent} terms)")
+            total += terms
+        return total
 
     def cost(self, node: Node) -> Cost:
         method = getattr(self, "_" + type(node).__name__)
@@ -200,6 +204,11 @@ def _count(value: int) -> str:
     return f"{value:,}" if value < 10 ** 15 else f"10^{len(str(value)) - 1}"
 
 
-def check_budget(sides: list[Node], text: str, sizes: tuple[int, ...], batch: int) -> None:
-    """Raise OverBudget if checking the claim ``sides`` (``Parser.parse``) could cost more than the network needs."""
-    Budget(text, max(*sizes, batch), len(sizes) - 1).check(sides)
+def check_budget(sides: list[Node], text: str, sizes: tuple[int, ...], batch: int) -> int:
+    """Raise OverBudget if checking the claim ``sides`` (``Parser.parse``) could cost more than the network needs;
+    else its terms written out (both sides), for a whole file's budget."""
+    return Budget(text, max(*sizes, batch), len(sizes) - 1).check(sides)
+
+
+MAX_CLAIMS = 200                 # claims in one command: a course's problem sheet is a few dozen
+MAX_TOTAL_TERMS = 20 * MAX_TERMS  # their terms written out, together: twenty of the largest claims

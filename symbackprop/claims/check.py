@@ -38,7 +38,7 @@ from ..symbolic.general import A, General, Partial, W, Z, b, delta, g, gprime, l
 from ..symbolic.points import Point, random_point
 from ..symbolic.verify import FAILED, NUMERIC, PROVED, Result, check_step, numeric_test, residual
 from ..writeup.printing import Printer
-from .budget import check_budget
+from .budget import MAX_CLAIMS, MAX_TOTAL_TERMS, check_budget
 from .parse import ClaimSyntaxError, Node, Parser, PartialOf, Ref, SumOver, Transpose, split_claims, substitute, walk
 from .reading import Claim, Dim, ShapeMismatch, interpret
 
@@ -692,12 +692,18 @@ def check_claims(d: Derivation, claims: list[tuple[str, str]], notation: str = "
     d = as_derivation(d, "check_claims")
     if not claims:
         raise ClaimError("no claims: write one equation per line (# and % start comments)")
+    if len(claims) > MAX_CLAIMS:
+        raise ClaimError(f"{len(claims):,} claims: one check takes at most {MAX_CLAIMS} (split the file)")
+    total = 0
     for where, claim in claims:
         try:
             parser = Parser(claim, names)
-            check_budget(parser.parse(), parser.text, d.net.sizes, d.net.batch)
+            total += check_budget(parser.parse(), parser.text, d.net.sizes, d.net.batch)
         except ClaimSyntaxError as error:
             raise type(error)(error.reason, error.column, error.text, where) from None
+    if total > MAX_TOTAL_TERMS:
+        raise ClaimError(f"too much work: written out, these {len(claims)} claims have up to {total:,} terms together; "
+                         f"one check takes at most {MAX_TOTAL_TERMS:,} (split the file)")
     verdicts = []
     for where, claim in claims:
         verdicts.append((where, check(d, claim, notation, **options)))
