@@ -193,3 +193,16 @@ def test_an_overflowed_gradient_entry_is_named():
     _refuse_overflow(1.0, {"W1": np.ones((2, 2))})                           # finite: nothing to say
     with pytest.raises(SpecError, match=r"the generated ∂E/∂W1\[2,1\] is nan"):
         _refuse_overflow(1.0, {"b1": np.ones(2), "W1": np.array([[1.0, 2.0], [np.nan, np.inf]])})
+
+
+def test_a_saturated_network_prints_no_library_warning():
+    """Sigmoid weights of 1e160 saturate every unit: E stays finite and every reference agrees (gradients 0), but
+    autograd's inf · 0 in a branch the gradient does not use printed a RuntimeWarning on stderr."""
+    import warnings
+    net = Network(sizes=(2, 2, 1), activations="sigmoid", loss="mse", batch=4)
+    rng = np.random.default_rng(0)
+    params = {k: np.full_like(v, 1e160) for k, v in random_params(net, rng).items()}
+    X, Y = random_data(net, 4, rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")             # any warning fails the test (pytest's own filter aside)
+        assert gradcheck(net, params, X, Y).ok
