@@ -144,3 +144,14 @@ def test_a_whole_file_of_claims_has_a_budget_too():
         check_claims(d, [(f"line {k}", large) for k in range(count)])
     assert time.perf_counter() - start < 30          # refused before any claim is checked
     assert not check_claims(d, [("line 1", large), ("line 2", small)])[0][1].ok   # one of them is checked as ever
+
+
+def test_functions_nest_up_to_the_limit_and_not_one_deeper():
+    """In process, at the boundary: MAX_NESTED applications are read, one more is refused at once (only the
+    command-line tests covered it, and only past the limit)."""
+    from symbackprop.claims.budget import MAX_NESTED
+    d = derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=1))
+    nested = lambda k: "dE/dW1[1,1] = " + "tanh(" * k + "W1[1,1]" + ")" * k   # noqa: E731
+    assert check(d, nested(MAX_NESTED)).status == "wrong"                 # read and checked (and wrong)
+    with pytest.raises(OverBudget, match=f"functions nested {MAX_NESTED + 1} deep: a claim nests at most {MAX_NESTED}"):
+        check(d, nested(MAX_NESTED + 1))
