@@ -34,8 +34,10 @@ from .parse import (
     MAX_EXPONENT,
     Apply,
     ClaimSyntaxError,
+    Error,
     Neg,
     Node,
+    Norm,
     Num,
     Op,
     PartialOf,
@@ -50,7 +52,7 @@ MAX_TERMS = 100_000
 MAX_NESTED = 6            # functions applied to functions: g(W g(W g(…))) for a few layers, never 12 deep
 MAX_DIGITS = 100
 MATRICES = {"W", "b", "Z", "A", "X", "Y", "delta", "ones", "running"}
-SCALARS = {"m", "lambda", "size", "kronecker"}
+SCALARS = {"m", "lambda", "size", "layers", "kronecker"}
 OUTER = {"exp", "tanh", "g", "gprime"}    # may not be applied to an expression holding exp: e^(e^x) has no bound
 
 
@@ -118,6 +120,14 @@ class Budget:
     def _PartialOf(self, node: PartialOf) -> Cost:
         return Cost(1, 1, 0)
 
+    def _Error(self, node: Error) -> Cost:
+        return Cost(1, 1, 0)
+
+    def _Norm(self, node: Norm) -> Cost:
+        """As ‖v‖² = Σ over rows and columns of v's entries squared: a power 2 of it costs nothing more."""
+        arg = self.cost(node.arg)
+        return Cost(math.comb(arg.terms + 1, 2) * self.extent ** 2, 2 * arg.degree, 2 * arg.digits)
+
     def _Neg(self, node: Neg) -> Cost:
         return self.cost(node.arg)
 
@@ -133,6 +143,8 @@ class Budget:
 
     def _Power(self, node: Power) -> Cost:
         base, e = self.cost(node.base), abs(int(cast(Num, node.exponent).value))
+        if isinstance(node.base, Norm) and e == 2:           # ‖v‖², costed as its sum of squares
+            return base
         return Cost(math.comb(base.terms + e - 1, e), base.degree * e, base.digits * e)
 
     def _Apply(self, node: Apply) -> Cost:
@@ -152,7 +164,7 @@ class Budget:
 
     def _SumOver(self, node: SumOver) -> Cost:
         high = self.extent if node.high is None else self.limit(node.high)
-        if high > self.extent:
+        if high > max(self.extent, self.depth + 1):
             self.refuse(node, f"a sum here runs over at most {self.extent} terms (the widest layer or the batch of "
                         f"this network); this one to {_count(high)}")
         body = self.cost(node.body)
@@ -164,6 +176,8 @@ class Budget:
             return int(node.value)
         if isinstance(node, Ref) and node.kind in ("m", "size"):
             return self.extent
+        if isinstance(node, Ref) and node.kind == "layers":
+            return self.depth + 1
         if isinstance(node, Op) and node.op in "+-⋅":
             a, b = self.limit(node.left), self.limit(node.right)
             return a + b if node.op == "+" else a if node.op == "-" else a * b

@@ -35,14 +35,28 @@ from ..model.notations import notation as notation_named
 from ..symbolic.derive import Derivation, Step, as_derivation, derive
 from ..symbolic.direct import adjoint_symbol
 from ..symbolic.general import A, General, Partial, W, Z, b, delta, g, gprime, lam, m
+from ..symbolic.general import E as ERROR
 from ..symbolic.points import Point, random_point
 from ..symbolic.verify import FAILED, NUMERIC, PROVED, Result, check_step, numeric_test, residual
 from ..writeup.printing import Printer
 from .budget import MAX_CLAIMS, MAX_TOTAL_TERMS, check_budget
-from .parse import ClaimSyntaxError, Node, Parser, PartialOf, Ref, SumOver, Transpose, split_claims, substitute, walk
+from .parse import (
+    ClaimSyntaxError,
+    Error,
+    Node,
+    Parser,
+    PartialOf,
+    Ref,
+    SumOver,
+    Transpose,
+    split_claims,
+    substitute,
+    walk,
+)
 from .reading import Claim, Dim, ShapeMismatch, interpret
 
 WRONG = "wrong"
+DECAY = "lam"             # the symbolic weight decay a claim that writes λ is checked with, on a network without one
 SHOWN = 3                      # failing instances listed in the text
 PROBE_TOLERANCE = 1e-40        # relative, at 100 digits: far above rounding, far below any real difference
 
@@ -247,7 +261,10 @@ class _Network:
     def resolve(self, expr: sp.Expr) -> sp.Expr:
         """Every ∂E/∂(node) as the chain rule on E gives it: the truth, never the δ equations."""
         found = [s for s in expr.free_symbols if s in self.adjoints]
-        return expr.xreplace({s: self.d.chain.partial(self.adjoints[s]) for s in found})
+        truth = {s: self.d.chain.partial(self.adjoints[s]) for s in found}
+        if ERROR in expr.free_symbols:            # a claim about the error itself: the forward pass's E
+            truth[ERROR] = self.d.forward.E
+        return expr.xreplace(truth)
 
     def layers(self, claim) -> list[int | None]:
         x = self.general.x
@@ -662,12 +679,20 @@ def check(d: Derivation, claim: str, notation: str = "matrix", *, seed: int = 0,
     parser = Parser(claim, names)
     sides = parser.parse()
     check_budget(sides, parser.text, d.net.sizes, d.net.batch)
-    example = next((node.example for node in walk(sides[0]) if isinstance(node, PartialOf) and node.example), "")
+    example = next((node.example for node in walk(sides[0]) if isinstance(node, PartialOf | Error) and node.example),
+                   "")
     word = next((node.name for side in sides for node in walk(side) if isinstance(node, Ref)
                  and node.name in names.example_words.split()), "")    # Ng's dz^{[2]}: one example's
     if (example or word) and (d.net.batch != 1 or d.net.weight_decay != 0):
         d = derive(replace(d.net, batch=1, weight_decay=0))  # ∂E_n/∂w: one example's loss, no penalty: a batch of one
+    decay = any(isinstance(node, Ref) and node.kind == "lambda" for side in sides for node in walk(side))
+    undecayed = decay and not (example or word) and d.net.weight_decay == 0
+    if undecayed:             # λ on a network without weight decay would be 0, its terms unchecked: give it one
+        d = derive(replace(d.net, weight_decay=DECAY))
     verdict = _check_one(_Network(d, names, seed), sides, parser.text, claim.strip(), diagnose)
+    if undecayed:
+        verdict.notes.append("λ: this network has no weight decay, so the claim was checked on it with weight decay λ "
+                             "(a symbol, random at each point), not with λ = 0")
     if word and not example:
         verdict.notes.append(f"{word} is one example's quantity: checked on this network with that one example "
                              "(batch 1, no weight decay)")

@@ -73,7 +73,8 @@ COMMANDS = {"frac", "dfrac", "tfrac", "sum", "left", "right", "odot", "circ", "c
 SKIPPED = {"rm", "left", "right", "displaystyle", "limits", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "[", "]"}
 SPACES = {",", ";", "!", ":", " "}
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<name>[A-Za-z]+)|(?P<cmd>\\(?:[A-Za-z]+|.))"
-                    r"|(?P<op>\.\*|\.T\b|:=|[-+*/@^_'()\[\]{},=&;:.⊙|$]))")
+                    r"|(?P<op>\.\*|\.T\b|:=|\|\||[-+*/@^_'()\[\]{},=&;:.⊙|$‖]))")
+NORM_BARS = {"|", "lVert", "rVert", "Vert"}      # \| and its named forms: one ‖
 
 
 _RM = re.compile(r"\{\s*\\rm\s+([A-Za-z]+)\s*\}")
@@ -127,6 +128,9 @@ def tokenize(text: str) -> list[Token]:
             if name == "\\":
                 tokens.append(Token("op", "\\\\", start))
                 continue
+            if name in NORM_BARS:
+                tokens.append(Token("op", "‖", start, glued))
+                continue
             if name in GREEK:
                 tokens.append(Token("name" if name != "partial" else "cmd", GREEK[name], start, glued))
                 continue
@@ -144,6 +148,8 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("cmd", name, start, glued))
         elif kind == "op" and word in ("&", "$"):
             continue
+        elif kind == "op" and word == "||":
+            tokens.append(Token("op", "‖", start, glued))
         else:
             tokens.append(Token(kind, word, start, glued))
     if len(tokens) > MAX_TOKENS:
@@ -244,6 +250,20 @@ class PartialOf(Node):
     scaled: bool = False     # Ng's dA, dZ: the notation's signal scale times the partial
 
 
+@dataclass(frozen=True)
+class Error(Node):
+    """The error itself, on a claim's left side: E = …, J(W, b) = …, one example's E_n = … (its letter)."""
+
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class Norm(Node):
+    """‖v‖ (\\|v\\|, \\lVert v \\rVert, ||v||, with _2 or _F): the Euclidean norm of a vector, Frobenius of a matrix."""
+
+    arg: Node
+
+
 # Each notation's names for our quantities (rules as data). Every notation also reads m, λ, sums,
 # exp and log; Ψ is theta's h′. In theta, θ^(l)_{p,0} is the bias and θ^(l)_{p,q}, q ≥ 1, a weight.
 COMMON = {"m": "m", "lambda": "lambda", "lam": "lambda", "exp": "exp", "log": "log", "ln": "log", "tanh": "tanh",
@@ -274,6 +294,7 @@ class Parser:
         self.text, self.notation, self.names = normalise(text), notation, names_of(notation)
         self.tokens, self.k, self.depth = tokenize(self.text), 0, 0
         self.layer_letters: set[str] = set()
+        self.norms = 0                      # norms open here: a ‖ then closes, it does not start a factor
 
     # --- helpers ---
 
@@ -324,7 +345,8 @@ class Parser:
         """claim := expr '=' expr, or \\boxed{expr = expr}"""
         if self.at("cmd", "boxed") and self.peek().text == "{" and self.tokens[-2].text == "}":
             self.tokens = self.tokens[2:-2] + self.tokens[-1:]          # the box around the whole equation
-        sides = [self.expr()]
+        sides = [self.error() if self.at("name") and self.names.get(self.tok.text) in ("E", "E1")
+                 and self.peek().text != "/" else self.expr()]
         while self.at("op", "=", ":=") or self.at("cmd", "equiv", "coloneqq", "leftarrow", "gets"):
             self.take()
             sides.append(self.expr())
@@ -389,6 +411,7 @@ class Parser:
     def starts_factor(self) -> bool:
         t = self.tok
         return (t.kind in ("num", "name") or (t.kind == "op" and t.text in ("(", "{", "["))
+                or (t.kind == "op" and t.text == "‖" and not self.norms)       # inside a norm, ‖ closes it
                 or (t.kind == "cmd" and t.text in ("frac", "dfrac", "tfrac", "sum", "partial", "mathbf", "boldsymbol",
                                                    "nabla", "vec", "hat",
                                                    "mathbb", "exp", "log", "ln", "tanh", "boxed", "mathrm",
@@ -532,6 +555,8 @@ class Parser:
             return Num(t.pos, t.pos + len(t.text), sp.Rational(t.text))
         if t.kind == "op" and t.text in ("(", "{", "["):
             return self.group(t.text)
+        if t.kind == "op" and t.text == "‖":
+            return self.norm()
         if t.kind == "cmd":
             return self.command()
         if t.kind == "name":
@@ -588,6 +613,29 @@ class Parser:
         self.k -= 1
         self.fail("expected a quantity, a number or '('")
 
+    def norm(self) -> Node:
+        """‖v‖, ‖v‖_2, ‖W‖_F (\\left\\| … \\right\\|): Euclidean for a vector, Frobenius for a matrix; the 2 or F
+        subscript says which, and is read as that."""
+        start = self.take().pos
+        self.nested()
+        self.norms += 1
+        arg = self.expr()
+        self.norms -= 1
+        self.expect("op", "‖", "'‖' to close the norm")
+        self.depth -= 1
+        end = self.tokens[self.k - 1].pos + 1
+        if self.at("op", "_"):
+            self.take()
+            braced = self.at("op", "{")
+            if braced:
+                self.take()
+            if not (self.at("num", "2") or self.at("name", "F")):
+                self.fail("a norm's subscript is 2 (Euclidean) or F (Frobenius)")
+            end = self.take().pos + 1
+            if braced:
+                end = self.expect("op", "}", "'}' after the norm's subscript").pos + 1
+        return Norm(start, end, arg)
+
     def argument(self) -> Node:
         """A function's argument: exp exp … x nests as deeply as exp(exp(…(x))), so it counts towards MAX_DEPTH."""
         self.nested()
@@ -627,6 +675,12 @@ class Parser:
             return of if of.kind == "W" else Num(start, of.end, sp.Integer(0))
         example = self.error_name()
         return PartialOf(start, self.tokens[self.k - 1].pos + 1, of, example)
+
+    def error(self) -> Node:
+        """The error itself as a claim's left side: E, J(W, b), C_x, E_n."""
+        start = self.tok.pos
+        example = self.error_name()
+        return Error(start, self.tokens[self.k - 1].pos + len(self.tokens[self.k - 1].text), example)
 
     def error_name(self) -> str:
         """E or J (C, L: the notation's names), optionally with its arguments J(W,x,y), which are ignored, or one
@@ -714,7 +768,11 @@ class Parser:
 
     def quantity(self, t: Token) -> Ref:
         kind = self.names.get(t.text) if t.kind == "name" else None
-        if kind is None or kind in ("sum", "E", "E1") or kind in FUNCTIONS:
+        if kind in ("E", "E1"):
+            self.k -= 1
+            self.fail(f"the error {t.text} is read on the left of a claim about it ({t.text} = …) or in a partial "
+                      f"∂{t.text}/∂…")
+        if kind is None or kind == "sum" or kind in FUNCTIONS:
             self.k -= 1
             self.fail(f"expected a quantity of the {self.notation.name} notation")
         if ":" in kind:                              # a word with its layer: Bishop's y_k is A^L_k, K is n^L
@@ -748,6 +806,10 @@ class Parser:
                 break
             ref = replace(ref, end=self.tokens[self.k - 1].pos + len(self.tokens[self.k - 1].text))
         ref = self.unit_layer(ref)
+        if (self.at("op", "(") and self.tok.glued and kind in ("A", "Y", "Z", "delta") and ref.sample is None
+                and self.peek().kind == "name" and len(self.peek().text) == 1 and self.peek(2).text == ")"):
+            self.take()                              # Nielsen's y(x), a^L(x): the quantity for training example x
+            ref = replace(ref, sample=self.take().text, end=self.take().pos + 1)
         if self.at("op", "'") and kind == "g":
             self.take()
             ref = replace(ref, kind="gprime")
@@ -827,6 +889,16 @@ class Parser:
 
     def subscript(self, ref: Ref) -> Ref:
         """_{ij}, _{i,j}, _{p;i}, _i, _{:,1:} (θ's weight columns), _{l+1} for a size s_{l+1}."""
+        if ref.kind == "layers":                     # UFLDL's n_l: the subscript is part of its name
+            braced = self.at("op", "{")
+            if braced:
+                self.take()
+            if not self.at("name", "l"):
+                self.fail(f"{ref.name}_l is the number of layers: its subscript is l")
+            self.take()
+            if braced:
+                self.expect("op", "}", "'}' after n_l")
+            return ref
         if ref.kind == "size":
             inner = self.layer() if not self.at("op", "{") else None
             if inner is None:

@@ -45,9 +45,11 @@ from .parse import (
     FUNCTIONS,
     Apply,
     ClaimSyntaxError,
+    Error,
     Layer,
     Neg,
     Node,
+    Norm,
     Num,
     Op,
     Parser,
@@ -191,6 +193,8 @@ class Reader:
             return Tensor((Dim("*"), Dim("1")), lambda i, j: sp.Integer(1), r)   # as long as what it meets
         if kind == "size":
             return Tensor(None, lambda i, j: n[self.our_layer(replace(r, kind="Z"))], r)
+        if kind == "layers":                          # UFLDL's n_l: the output layer's number in the reader's count
+            return Tensor(None, lambda i, j: self.x.reader_L, r)
         if kind == "kronecker":
             if r.indices is None:
                 raise ClaimSyntaxError("I needs two indices, as in I_{p,0}", r.end + 1, self.text)
@@ -257,8 +261,8 @@ class Reader:
         if kind == "b":
             return Tensor((dims[0], Dim("1")), lambda i, j: b[layer, i])
         head = () if kind == "Y" else (layer,)
-        if self.notation.tex.per_sample:                 # one sample's column
-            sample = self.current_sample()
+        if r.sample is not None or self.notation.tex.per_sample:     # one sample's column: a^L(x), or per sample
+            sample = self.use(r.sample, Dim("m")) if r.sample is not None else self.current_sample()
             return Tensor((dims[0], Dim("1")), lambda i, j: base[(*head, i, sample)])
         return Tensor(cast(tuple[Dim, Dim], dims), lambda i, j: base[(*head, i, j)])
 
@@ -277,6 +281,22 @@ class Reader:
     def _Neg(self, node: Neg) -> Tensor:
         t = self.value(node.arg)
         return Tensor(t.shape, lambda i, j: -t.entry(i, j), node)
+
+    def _Norm(self, node: Norm) -> Tensor:
+        """‖v‖ = √(Σ entries²), over every row and column (Euclidean for a vector, Frobenius for a matrix)."""
+        t = self.value(node.arg)
+        if t.shape is None:
+            return Tensor(None, lambda i, j: sp.sqrt(t.entry(None, None) ** 2), node)
+        letters, ranges = [], []
+        for dim in t.shape:
+            if dim.kind == "1":
+                letters.append(sp.Integer(1))
+                continue
+            letter = self.letter(next(self.fresh))
+            letters.append(letter)
+            ranges.append((letter, 1, dim.size()))
+        squares = t.entry(*letters) ** 2
+        return Tensor(None, lambda i, j: sp.sqrt(sp.Sum(squares, *ranges) if ranges else squares), node)
 
     def _Transpose(self, node: Transpose) -> Tensor:
         return self.transpose(self.value(node.arg), node)
@@ -330,6 +350,9 @@ class Reader:
         if over_samples:
             self.samples.pop()
         high = self.value(node.high).entry(None, None) if node.high is not None else None
+        if high is not None and var in high.free_symbols:
+            raise ClaimSyntaxError(f"the sum over {node.var} runs to a limit that depends on {node.var} itself",
+                                   node.start + 1, self.text)
         if high is None:
             dim = scope.get(node.var)                # its range where it is used in this sum, not elsewhere
             if dim is None:
@@ -427,6 +450,14 @@ def interpret(sides: list[Node], notation: Notation, text: str) -> Claim:
         reader.sample_letter = next(k for k in "cnstuvxyz" if k not in written and k not in notation.letters)
     taken = _letters(sides) | {notation.letters[0], notation.letters[1], reader.sample_letter}
     reader.fresh = iter(k for k in "kqrtuvwxyzabdefgh" if k not in taken)
+    if isinstance(left, Error):                   # E = 1/(2m) Σ ‖A^L − Y‖²: a claim about the error itself
+        value = reader.value(right)
+        if not value.scalar:
+            raise ShapeMismatch(f"the left side is the error, a number, and the right side is "
+                                f"{value.shown(reader.notation)}", (right,))
+        claim = Claim(text, E, value.broadcast(1, 1), {}, list(dict.fromkeys(reader.notes)))
+        _sum_repeated(claim, reader)
+        return claim
     lhs = _lhs(left, reader)
     reader.consumer = _consumer(left, notation)
     if lhs.shape is None:

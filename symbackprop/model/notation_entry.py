@@ -140,6 +140,7 @@ MEANINGS: dict[str, str] = {
     "gprime": "its derivative",
     "size": "the number of units in a layer",
     "size:L": "the number of output units",
+    "layers": "the number of layers counting the input, the output layer's number (UFLDL's n_l)",
     "size:L-1": "the number of units in the layer before the output",
     "size:L-2": "the number of units two layers before the output",
     "A:L": "the output layer's activations (the network's output)",
