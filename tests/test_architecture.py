@@ -45,6 +45,7 @@ NAMED = {
     ("claims/check.py", "softplus"): "the repair search's candidate outputs (OUTPUTS)",
     ("claims/parse.py", "tanh"): "tanh is also a function name a claim may write, like exp and log",
     ("claims/reading.py", "tanh"): "tanh is also a function name a claim may write, like exp and log",
+    ("claims/functions.py", "tanh"): "tanh is also a function name a claim may write, like exp and log",
     ("claims/parse.py", "theta"): "θ spelt out, a Greek letter of the tokenizer",
     ("claims/budget.py", "tanh"): "tanh is also a function name a claim may write, like exp and log",
     ("writeup/seeds.py", "theta"): "seed 001's θ, the name of an IndexedBase",

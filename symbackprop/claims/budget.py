@@ -33,7 +33,9 @@ from typing import cast
 from .parse import (
     MAX_EXPONENT,
     Apply,
+    Cases,
     ClaimSyntaxError,
+    Compare,
     Error,
     Neg,
     Node,
@@ -45,6 +47,7 @@ from .parse import (
     Ref,
     SumOver,
     Transpose,
+    Var,
     walk,
 )
 
@@ -127,6 +130,19 @@ class Budget:
         """As ‖v‖² = Σ over rows and columns of v's entries squared: a power 2 of it costs nothing more."""
         arg = self.cost(node.arg)
         return Cost(math.comb(arg.terms + 1, 2) * self.extent ** 2, 2 * arg.degree, 2 * arg.digits)
+
+    def _Var(self, node: Var) -> Cost:
+        return Cost(1, 1, 0)
+
+    def _Compare(self, node: Compare) -> Cost:
+        sides = [self.cost(n) for n in (node.left, node.right) if n is not None]
+        return Cost(sum(c.terms for c in sides) or 1, max((c.degree for c in sides), default=0),
+                    max((c.digits for c in sides), default=0))
+
+    def _Cases(self, node: Cases) -> Cost:
+        rows = [(self.cost(v), self.cost(c)) for v, c in node.rows]
+        return Cost(sum(v.terms + c.terms for v, c in rows), max(v.degree for v, _ in rows),
+                    max(max(v.digits, c.digits) for v, c in rows))
 
     def _Neg(self, node: Neg) -> Cost:
         return self.cost(node.arg)

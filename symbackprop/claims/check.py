@@ -40,6 +40,7 @@ from ..symbolic.points import Point, random_point
 from ..symbolic.verify import FAILED, NUMERIC, PROVED, Result, check_step, numeric_test, residual
 from ..writeup.printing import Printer
 from .budget import MAX_CLAIMS, MAX_TOTAL_TERMS, check_budget
+from .functions import check_function, is_function_claim
 from .parse import (
     ClaimSyntaxError,
     Error,
@@ -679,6 +680,8 @@ def check(d: Derivation, claim: str, notation: str = "matrix", *, seed: int = 0,
     parser = Parser(claim, names)
     sides = parser.parse()
     check_budget(sides, parser.text, d.net.sizes, d.net.batch)
+    if is_function_claim(sides):                   # g'(z) = …: a claim about an activation itself
+        return check_function(d, names, sides, parser.text, claim.strip())
     example = next((node.example for node in walk(sides[0]) if isinstance(node, PartialOf | Error) and node.example),
                    "")
     word = next((node.name for side in sides for node in walk(side) if isinstance(node, Ref)

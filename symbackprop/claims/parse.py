@@ -59,7 +59,7 @@ class Token:
 UNICODE = {"−": "-", "·": "*", "×": "*", "⊙": "⊙", "∘": "⊙", "′": "'", "≡": "=", "ᵀ": "^T",
            "δ": "delta", "ε": "epsilon", "θ": "theta", "σ": "sigma", "Ψ": "Psi", "λ": "lambda", "Σ": "sum",
            "∑": "sum", "∂": "partial", "∇": "nabla", "←": "leftarrow", "ℓ": "l", "•": "⊙", "∙": "⊙",
-           "Ω": "Omega", "⊤": "^T", "ŷ": "\\hat{y}"}
+           "Ω": "Omega", "⊤": "^T", "ŷ": "\\hat{y}", "≥": "\\geq ", "≤": "\\leq "}
 SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ˡᴸ", "0123456789+-()lL", strict=True))
 SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₚₗₘₙ", "0123456789ijkplmn", strict=True))
 GREEK = {"delta": "delta", "varepsilon": "epsilon", "epsilon": "epsilon", "theta": "theta", "sigma": "sigma",
@@ -69,11 +69,16 @@ COMMANDS = {"frac", "dfrac", "tfrac", "sum", "left", "right", "odot", "circ", "c
             "prime", "mathrm", "mathit", "operatorname", "boxed", "mathbf", "boldsymbol", "mathbb", "exp", "log",
             "ln", "tanh", "limits", "displaystyle", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "equiv",
             "coloneqq", "quad", "qquad", "label", "tag", "nonumber", "notag", "bullet", "nabla", "leftarrow",
-            "gets", "vec", "hat", "rm"}
+            "gets", "vec", "hat", "rm", "begin", "end", "text", "mbox", "textrm", "geq", "ge", "leq", "le", "gt",
+            "lt", "geqslant", "leqslant"}
 SKIPPED = {"rm", "left", "right", "displaystyle", "limits", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "[", "]"}
 SPACES = {",", ";", "!", ":", " "}
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<name>[A-Za-z]+)|(?P<cmd>\\(?:[A-Za-z]+|.))"
-                    r"|(?P<op>\.\*|\.T\b|:=|\|\||[-+*/@^_'()\[\]{},=&;:.⊙|$‖]))")
+                    r"|(?P<op>\.\*|\.T\b|:=|\|\||<=|>=|[-+*/@^_'()\[\]{},=&;:.⊙|$‖<>]))")
+COMPARISONS = {"geq": ">=", "ge": ">=", "geqslant": ">=", "leq": "<=", "le": "<=", "leqslant": "<=", "gt": ">",
+               "lt": "<"}
+TEXT_WORDS = {"if": None, "for": None, "when": None, "otherwise": "otherwise", "else": "otherwise", "elsewhere":
+              "otherwise"}
 NORM_BARS = {"|", "lVert", "rVert", "Vert"}      # \| and its named forms: one ‖
 
 
@@ -107,7 +112,7 @@ def tokenize(text: str) -> list[Token]:
     """Whitelisted tokens; anything else is a syntax error at its column."""
     if len(text) > MAX_LENGTH:
         raise ClaimSyntaxError(f"a claim is at most {MAX_LENGTH} characters; this one has {len(text)}", 1)
-    source, tokens, pos = text, [], 0
+    source, tokens, pos, cases = text, [], 0, 0
     while pos < len(text):
         if text[pos:].strip() == "":
             break
@@ -138,6 +143,34 @@ def tokenize(text: str) -> list[Token]:
                 raise ClaimSyntaxError(f"unknown LaTeX command {word}; allowed: \\frac, \\sum, \\partial, \\delta, "
                                        "\\varepsilon, \\theta, \\sigma, \\Psi, \\lambda, \\odot, \\circ, \\cdot, "
                                        "\\left, \\right, \\top, \\exp, \\log, \\mathbf{1}", start + 1, source)
+            if name in ("begin", "end"):
+                env = re.compile(r"\s*\{\s*cases\s*\}").match(text, pos)
+                if not env:
+                    raise ClaimSyntaxError(f"\\{name}{{…}}: only the cases environment is read inside a claim",
+                                           start + 1, source)
+                pos = env.end()
+                cases += 1 if name == "begin" else -1
+                tokens.append(Token("cmd", "cases" if name == "begin" else "endcases", start))
+                continue
+            if name in ("text", "mbox", "textrm"):
+                group = re.compile(r"\s*\{([^{}]*)\}").match(text, pos)
+                if not group:
+                    raise ClaimSyntaxError(f"expected {{…}} after {word}", pos + 1, source)
+                pos = group.end()
+                words = group.group(1).replace(",", " ").split()
+                if len(words) == 1 and activation_named(words[0]):      # \text{ReLU}'(z): the activation's name
+                    tokens.append(Token("name", words[0], group.start(1), True))
+                    continue
+                for w in words:
+                    if w.lower() not in TEXT_WORDS:
+                        raise ClaimSyntaxError(f"\\text{{{group.group(1)}}}: text in a claim is read only as a cases "
+                                               "row's if, for or otherwise", start + 1, source)
+                    if TEXT_WORDS[w.lower()]:
+                        tokens.append(Token("name", "otherwise", start))
+                continue
+            if name in COMPARISONS:
+                tokens.append(Token("op", COMPARISONS[name], start))
+                continue
             if name in ("quad", "qquad"):          # what follows is an equation number or a remark
                 break
             if name in ("label", "tag"):
@@ -146,6 +179,8 @@ def tokenize(text: str) -> list[Token]:
             if name in ("nonumber", "notag"):
                 continue
             tokens.append(Token("cmd", name, start, glued))
+        elif kind == "op" and word == "&" and cases:
+            tokens.append(Token("op", "&", start))          # a cases row: value & condition
         elif kind == "op" and word in ("&", "$"):
             continue
         elif kind == "op" and word == "||":
@@ -264,6 +299,29 @@ class Norm(Node):
     arg: Node
 
 
+@dataclass(frozen=True)
+class Var(Node):
+    """The argument of an activation claim, g'(z) = …: a plain real variable, not a network quantity."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Compare(Node):
+    """A condition of a cases row: left op right, op one of < > <= >=; or "otherwise" (left, right None)."""
+
+    op: str
+    left: Node | None = None
+    right: Node | None = None
+
+
+@dataclass(frozen=True)
+class Cases(Node):
+    r"""\begin{cases} value & condition \\ … \end{cases}: the first row whose condition holds."""
+
+    rows: tuple[tuple[Node, Compare], ...] = ()
+
+
 # Each notation's names for our quantities (rules as data). Every notation also reads m, λ, sums,
 # exp and log; Ψ is theta's h′. In theta, θ^(l)_{p,0} is the bias and θ^(l)_{p,q}, q ≥ 1, a weight.
 COMMON = {"m": "m", "lambda": "lambda", "lam": "lambda", "exp": "exp", "log": "log", "ln": "log", "tanh": "tanh",
@@ -295,6 +353,25 @@ class Parser:
         self.tokens, self.k, self.depth = tokenize(self.text), 0, 0
         self.layer_letters: set[str] = set()
         self.norms = 0                      # norms open here: a ‖ then closes, it does not start a factor
+        self.variable = self._function_variable()    # g'(z) = …: z is a plain variable
+
+    def _function_variable(self) -> str | None:
+        """The z of an activation claim, g'(z) = …, σ(z) = …, \\operatorname{ReLU}'(z) = …: the left side is a
+        function of the table (the notation's g, or an activation by its name) applied to one letter."""
+        eq = next((k for k, t in enumerate(self.tokens) if (t.kind == "op" and t.text in ("=", ":="))
+                   or (t.kind == "cmd" and t.text in ("equiv", "coloneqq"))), None)
+        if eq is None or eq < 4:
+            return None
+        left = self.tokens[:eq]
+        if not (left[-3].text == "(" and left[-2].kind == "name" and len(left[-2].text) == 1 and left[-1].text == ")"):
+            return None
+        head = [t for t in left[:-3] if t.kind in ("name", "cmd") and t.text not in ("operatorname", "mathrm")]
+        if not head or any(t.kind == "op" and t.text not in ("'", "{", "}", "^", "(", ")") for t in left[:-3]):
+            return None
+        name = head[0].text
+        if self.names.get(name) == "g" or activation_named(name) or (head[0].kind == "cmd" and name == "tanh"):
+            return left[-2].text
+        return None
 
     # --- helpers ---
 
@@ -565,6 +642,8 @@ class Parser:
 
     def command(self) -> Node:
         t = self.take()
+        if t.text == "cases":
+            return self.cases(t.pos)
         if t.text in ("frac", "dfrac", "tfrac"):
             self.nested()
             if self.at("op", "{") and self.peek().text == "partial":
@@ -612,6 +691,38 @@ class Parser:
             return Apply(t.pos, arg.end, "log" if t.text == "ln" else t.text, None, arg)
         self.k -= 1
         self.fail("expected a quantity, a number or '('")
+
+    def cases(self, start: int) -> Node:
+        r"""\begin{cases} value [,] & [if] condition \\ … \end{cases}; a condition compares two expressions
+        (< > \leq \geq ≤ ≥), or is "otherwise"."""
+        self.nested()
+        rows: list[tuple[Node, Compare]] = []
+        while True:
+            value = self.expr()
+            if self.at("op", ","):
+                self.take()
+            self.expect("op", "&", "'&' between a cases row's value and its condition")
+            if self.at("name", "otherwise"):
+                t = self.take()
+                rows.append((value, Compare(t.pos, t.pos + 1, "otherwise")))
+            else:
+                left = self.expr()
+                if not self.at("op", "<", ">", "<=", ">="):
+                    self.fail("expected a comparison (<, >, \\leq, \\geq) in the cases row's condition")
+                op = self.take().text
+                right = self.expr()
+                rows.append((value, Compare(left.start, right.end, op, left, right)))
+            if self.at("op", ",", "."):
+                self.take()
+            if self.at("op", "\\\\"):
+                self.take()
+            if self.at("cmd", "endcases"):
+                end = self.take().pos
+                break
+            if self.at("end"):
+                self.fail("expected \\end{cases}")
+        self.depth -= 1
+        return Cases(start, end + 1, tuple(rows))
 
     def norm(self) -> Node:
         """‖v‖, ‖v‖_2, ‖W‖_F (\\left\\| … \\right\\|): Euclidean for a vector, Frobenius for a matrix; the 2 or F
@@ -739,6 +850,11 @@ class Parser:
 
     def named(self) -> Node:
         t = self.tok
+        if self.variable is not None and t.text == self.variable:
+            self.take()
+            return Var(t.pos, t.pos + 1, t.text)
+        if t.text == "otherwise":
+            self.fail("'otherwise' is read as the condition of a cases row")
         if t.text[:1] == "d" and self.names.get(t.text[1:]) in ("E", "E1") and self.peek().text == "/":
             self.take()
             return self.plain_partial(t.pos, latex=False)
