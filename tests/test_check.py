@@ -386,3 +386,15 @@ def test_rounding_between_tiny_values_is_not_a_difference():
     assert _tiny_but_different(make, lhs, rhs, tiny, same, None) is None
     wrong = sp.exp(-200) * (1 + z ** 2)
     assert _tiny_but_different(make, point.evaluate(tiny), point.evaluate(wrong), tiny, wrong, None) > 1e-3
+
+
+def test_a_wrong_claim_zero_at_the_first_point_is_refuted_at_the_second():
+    """On a relu-softmax network at batch 5 a relu unit can be off for every sample at the first probe: there
+    dE/dW2 = δ² A¹ᵀ/m reads 0 = 0, and the wrong claim went to an exact expansion (93 s). A second point refutes it,
+    and the factor is diagnosed though the truth is 0 at some instances."""
+    import time
+    d = derive(Network(sizes=(2, 3, 3), activations=("relu", "softmax"), loss="cce", batch=5))
+    start = time.perf_counter()
+    verdict = check(d, "dE/dW2 = delta2 @ A1.T / m")
+    assert verdict.status == "wrong" and "factor" in [x.kind for x in verdict.diagnoses], verdict.text()
+    assert time.perf_counter() - start < 60

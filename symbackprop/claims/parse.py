@@ -350,7 +350,7 @@ class Parser:
 
     def __init__(self, text: str, notation: Notation):
         self.text, self.notation, self.names = normalise(text), notation, names_of(notation)
-        self.tokens, self.k, self.depth = tokenize(self.text), 0, 0
+        self.tokens, self.k, self.depth = _joined(tokenize(self.text), self.names), 0, 0
         self.layer_letters: set[str] = set()
         self.norms = 0                      # norms open here: a ‖ then closes, it does not start a factor
         self.variable = self._function_variable()    # g'(z) = …: z is a plain variable
@@ -863,7 +863,9 @@ class Parser:
         kind = self.names.get(t.text)
         if kind is not None and kind.startswith("d:"):             # dW, db, dZ, dA: a partial of the error, by name
             self.take()
-            of = self.suffixes(Ref(t.pos, t.pos + len(t.text), kind[2:], t.text))
+            of_kind, _, at = kind[2:].partition(":")               # d:A:L-1: at a fixed layer (CS231n's dhidden)
+            of = self.suffixes(Ref(t.pos, t.pos + len(t.text), of_kind, t.text,
+                                   layer=_layer_of(at) if at else None))
             return PartialOf(t.pos, of.end, of, scaled=kind[2:] in ("Z", "A"))
         rule = activation_named(t.text) if kind is None or kind in FUNCTIONS else None
         if rule is not None and (kind is None or self.peek().text == "'"):
@@ -1134,6 +1136,20 @@ class Parser:
         body = self.term()
         self.depth -= 1
         return SumOver(start, body.end, var, low, high, body)
+
+
+def _joined(tokens: list[Token], names: dict) -> list[Token]:
+    """A notation's name with underscores (CS231n's hidden_layer) as one name token, not a subscript."""
+    out: list[Token] = []
+    for t in tokens:
+        if (t.kind == "name" and len(out) >= 2 and out[-1].text == "_" and out[-2].kind == "name"
+                and f"{out[-2].text}_{t.text}" in names and out[-1].pos == out[-2].pos + len(out[-2].text)
+                and t.pos == out[-1].pos + 1):
+            first = out[-2]
+            out[-2:] = [Token("name", f"{first.text}_{t.text}", first.pos, first.glued)]
+        else:
+            out.append(t)
+    return out
 
 
 def _layer_of(spec: str) -> Layer:

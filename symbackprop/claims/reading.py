@@ -212,7 +212,12 @@ class Reader:
             raise ClaimSyntaxError("θ^(l) includes the bias column 0; write θ^(l)_{:,1:} for the weights",
                                    r.start + 1, self.text)
         layer = None if kind == "Y" else self.our_layer(r)
+        if r.indices is not None and self.notation.samples_as_rows:
+            raise ClaimSyntaxError(f"{r.name}: in the {self.notation.name} notation write whole matrices "
+                                   "(row-major code's arrays), not entries", r.start + 1, self.text)
         tensor = self.component(kind, layer, r) if r.indices is not None else self.matrix(kind, layer, r)
+        if self.notation.samples_as_rows:                # the notation's matrix is the transpose of ours
+            tensor = self.transpose(tensor)
         if (tensor.shape is not None and self.unit is not None and tensor.shape[0].same(self.unit[1])
                 and tensor.shape[1].kind in ("1", "m")):    # a column (or the samples' columns), never a W
             unit, _, sample = self.unit                  # (h(z_p) − y) in a claim about δ_p: y is y_p

@@ -77,6 +77,9 @@ class Notation:
     labels: dict = field(default_factory=dict)  # boxed equation -> the number its seed gives it
     per_example_signal: bool = False   # the reader's δ (Ng's dZ) is one example's, m ∂E/∂Z, with samples as columns
     unit_layers: dict = field(default_factory=dict)   # unit letter -> its layer where none is written (Bishop)
+    samples_as_rows: bool = False   # samples as rows, as row-major code writes them (CS231n): every whole matrix
+    #                                 is the transpose of ours (X is m×n, W^l is n_{l-1}×n_l, b^l a row); claims
+    #                                 only: documents in this form are not written yet
     weight_offset: int = 0     # the reader's number of our W^l, b^l is l + weight_offset: 0 where a weight is numbered
     #                            by the layer it leaves (theta, ufldl: θ^(1) maps layer 1 to 2) or layers count from
     #                            0; layer_offset where it is numbered by the layer it feeds (Nielsen: w^2 feeds layer 2,
@@ -152,6 +155,8 @@ MEANINGS: dict[str, str] = {
     "Omega": "the weight-decay term Ω = ½ Σ‖W‖²",
     "kronecker": "the Kronecker delta I(p, q)",
 }
+# A quantity at a fixed layer, as the reader numbers it (L the output): CS231n's hidden_layer is A:L-1, its dW d:W:1.
+_AT_LAYER = re.compile(r"(?:d:)?(?:W|b|Z|A|delta):(?:L(?:-\d)?|\d)")
 
 MAX_BYTES = 64_000          # a notation file is a page of data; a larger one is a mistake
 MAX_TEXT = 1000             # characters in one value
@@ -240,9 +245,10 @@ def _check_templates(where: str, n: Notation) -> Notation:
         raise SpecError(f"{where} key 'letters' must be four different index letters (unit, previous unit, next "
                         f"unit, sample), such as \"ijkc\"; got {n.letters!r}")
     for name, meaning in n.words.items():
-        if meaning not in MEANINGS:
+        if meaning not in MEANINGS and not _AT_LAYER.fullmatch(meaning):
             raise SpecError(f"{where} [words] key {name!r}: {meaning!r} is not a meaning claims read; allowed: "
-                            f"{', '.join(sorted(MEANINGS))}")
+                            f"{', '.join(sorted(MEANINGS))}, or W b Z A delta d:W d:b d:A at a fixed layer, "
+                            f"as in A:L-1 or d:W:1")
     for key, glyph in dataclasses.asdict(n.tex).items():
         if isinstance(glyph, str):
             _check_glyph(f"{where} [tex] key {key!r}", glyph)
