@@ -502,7 +502,8 @@ def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     numbers = _worked_inputs(args, net)
     with Progress.for_args(args).ticking("deriving"):
         d = derive(net, rules=rules)
-    chosen = list(NOTATIONS) if args.notation == "all" else [names.name]
+    chosen = ([n for n, e in NOTATIONS.items() if not e.samples_as_rows] if args.notation == "all"   # written ones
+              else [names.name])
     if args.param is not None:
         d.symbol(canonical_parameter(args.param, names))
     bar = Progress.for_args(args)

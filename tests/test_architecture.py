@@ -57,9 +57,10 @@ NAMED = {
                         (2, ("generic", "mse", "sigmoid"))) for name in names},
     ("symbolic/general.py", "softmax"): "an equation's label",
 }
-# "matrix" is a route's name as well as a notation's, and the model's modules are the entries and the
-# data about them (a loss's stable term after a softmax, a notation's seed network): neither is looked for.
-SHARED = {"matrix"}
+# "matrix" is a route's name as well as a notation's, "rows" a table's rows as well as the samples-as-rows
+# notation's name, and the model's modules are the entries and the data about them (a loss's stable term after a
+# softmax, a notation's seed network): neither is looked for.
+SHARED = {"matrix", "rows"}
 
 
 def _string_constants(path: pathlib.Path) -> set[str]:

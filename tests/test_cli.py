@@ -69,7 +69,7 @@ def test_options_reach_the_network():
     (["verify", "--activation", "swish"], "unknown activation 'swish'"),
     (["verify", "--loss", "cce"], "cce needs a softmax output layer"),
     (["verify", "--batch", "0"], "batch must be a positive integer"),
-    (["verify", "--notation", "greek"], "unknown notation 'greek'; allowed: matrix, theta, ufldl, nielsen, ng, goodfellow, bishop, or a file ending in .toml"),
+    (["verify", "--notation", "greek"], "unknown notation 'greek'; allowed: matrix, theta, ufldl, nielsen, ng, goodfellow, bishop, rows, or a file ending in .toml"),
     (["verify", "--weight-decay", "__import__('os').system('touch PWNED')"], "plain symbol name"),
     (["verify", "--bogus"], "unrecognized arguments: --bogus"),
     ([], "choose a command: derive, explain, check, verify or gradcheck"),

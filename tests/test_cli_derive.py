@@ -43,7 +43,7 @@ def test_every_notation_and_a_chosen_parameter(engine, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--notation", "greek"], "argument --notation: unknown notation 'greek'; allowed: matrix, theta, ufldl, nielsen, "
-                              "ng, goodfellow, bishop, all, or a file ending in .toml"),
+                              "ng, goodfellow, bishop, rows, all, or a file ending in .toml"),
     (["--format", "tex,docx"], "argument --format: unknown format 'docx'; allowed: tex, md, pdf"),
     (["--param", "W3[1,1]"], "unknown parameter 'W3[1,1]'; this network has W1[i,j] (i 1..3, j 1..2), b1[i] (i 1..3), "
                              "W2[1,j] (j 1..3), b2[1]"),

@@ -193,7 +193,7 @@ def test_each_built_in_notation_is_a_file_written_as_dump_writes_it():
     from symbackprop.model.notations import BUILT_IN, built_in
     files = sorted(BUILT_IN.glob("*.toml"))
     assert [entry(tomllib.loads(p.read_text(encoding="utf-8")), p.name).name for p in files] == list(built_in())
-    assert list(built_in()) == ["matrix", "theta", "ufldl", "nielsen", "ng", "goodfellow", "bishop"][:len(files)]
+    assert list(built_in()) == ["matrix", "theta", "ufldl", "nielsen", "ng", "goodfellow", "bishop", "rows"][:len(files)]
     for path in files:
         loaded = entry(tomllib.loads(path.read_text(encoding="utf-8")), path.name)
         assert loaded == NOTATIONS[loaded.name]
@@ -210,7 +210,7 @@ def test_a_notation_is_added_by_dropping_one_file(tmp_path):
     course = dataclasses.replace(notation("ufldl"), name="course", seed="", error="C",
                                  tex=dataclasses.replace(notation("ufldl").tex, error="C"),
                                  words={**notation("ufldl").words, "C": "E"})
-    (tmp_path / "80-course.toml").write_text(dump(course), encoding="utf-8")
+    (tmp_path / "85-course.toml").write_text(dump(course), encoding="utf-8")
     found = built_in(tmp_path)
     assert list(found)[-1] == "course" and found["course"] == course
     assert {k: v for k, v in found.items() if k != "course"} == NOTATIONS
@@ -226,9 +226,9 @@ def test_a_notation_is_added_by_dropping_one_file(tmp_path):
 def test_the_meanings_a_file_may_use_do_not_depend_on_what_is_loaded():
     """[words] is checked against one fixed vocabulary: with no notation registered, every built-in one still
     reads, and every meaning a built-in uses is in it."""
-    from symbackprop.model.notation_entry import MEANINGS, dump
+    from symbackprop.model.notation_entry import _AT_LAYER, MEANINGS, dump
     used = {v for entry in NOTATIONS.values() for v in entry.words.values()}
-    assert used <= set(MEANINGS)
+    assert all(v in MEANINGS or _AT_LAYER.fullmatch(v) for v in used), used - set(MEANINGS)   # or at a fixed layer
     saved = dict(NOTATIONS)
     try:
         NOTATIONS.clear()
@@ -252,3 +252,17 @@ def test_the_wheel_carries_the_notation_files(tmp_path):
     names = zipfile.ZipFile(next(tmp_path.glob("symbackprop-*.whl"))).namelist()
     assert {f"symbackprop/model/builtin_notations/{p.name}" for p in BUILT_IN.glob("*.toml")} <= set(names)
     assert len(list(BUILT_IN.glob("*.toml"))) >= 7
+
+
+def test_samples_as_rows_is_read_by_check_and_its_write_ups_refused_in_one_line(tmp_path):
+    """The rows notation (CS231n's layout) reads claims; a document in it is not written yet, and derive and explain
+    say so instead of writing the matrix notation's columns under its name."""
+    from symbackprop import check, derive, explain, preset, write
+    d = derive(preset("rows", sizes=(2, 3, 3)))
+    assert check(d, "dW2 = np.dot(hidden_layer.T, dscores)", "rows").status == "proved"
+    assert check(d, "dW2 = np.dot(dscores.T, hidden_layer)", "rows").status == "wrong"
+    for attempt in (lambda: write(d, tmp_path / "out", notations=("rows",), formats=("md",)),
+                    lambda: explain(d, "W1[1,1]", notation="rows")):
+        with pytest.raises(SpecError, match=r"the rows notation \(samples as rows\) is read by check; its write-ups"):
+            attempt()
+    assert not (tmp_path / "out").exists()

@@ -133,6 +133,9 @@ def tokenize(text: str) -> list[Token]:
             if name == "\\":
                 tokens.append(Token("op", "\\\\", start))
                 continue
+            if name == "_":                           # \_ in a typeset name: hidden\_layer
+                tokens.append(Token("op", "_", start, glued))
+                continue
             if name in NORM_BARS:
                 tokens.append(Token("op", "‖", start, glued))
                 continue
@@ -1144,7 +1147,7 @@ def _joined(tokens: list[Token], names: dict) -> list[Token]:
     for t in tokens:
         if (t.kind == "name" and len(out) >= 2 and out[-1].text == "_" and out[-2].kind == "name"
                 and f"{out[-2].text}_{t.text}" in names and out[-1].pos == out[-2].pos + len(out[-2].text)
-                and t.pos == out[-1].pos + 1):
+                and t.pos in (out[-1].pos + 1, out[-1].pos + 2)):      # _ or \_
             first = out[-2]
             out[-2:] = [Token("name", f"{first.text}_{t.text}", first.pos, first.glued)]
         else:

@@ -33,7 +33,7 @@ from ..symbolic.verify import PROVED, Report, check_step, verify
 from . import figures, seed_displays, seeds
 from . import numbers as worked_numbers
 from .algorithm import algorithm, backward_dimensions, costs, output_delta_matrix, tidy
-from .explain import explain, shown_lines
+from .explain import explain, shown_lines, written_in
 from .layout import MATHS, render_template
 from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
 from .printing import Printer
@@ -305,6 +305,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
     each of ``DOCUMENT_STEPS`` as it starts.
     """
     step = progress or _quiet
+    written_in(notation)
     check_edition(edition)
     glyphs = notation_named(notation)
     parameter = canonical_parameter(parameter, glyphs) if parameter else DEFAULT_PARAMETER
@@ -468,7 +469,7 @@ def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequen
     check_title(title)
     check_edition(edition)
     for name in notations:
-        notation_named(name)                            # an unknown one fails here, listing the valid ones
+        written_in(name)                                # an unknown one fails here, listing the valid ones
     if numbers is not None:
         worked_numbers.check(d, numbers)                # bad parameters or data: nothing written
     folder = check_folder(Path(folder))

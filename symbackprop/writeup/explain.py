@@ -21,7 +21,7 @@ from typing import cast
 import sympy as sp
 
 from ..model.errors import SpecError
-from ..model.notations import canonical_parameter
+from ..model.notations import Notation, canonical_parameter
 from ..model.notations import notation as notation_named
 from ..symbolic.derive import Derivation, as_derivation
 from ..symbolic.direct import adjoint_symbol, edge_symbol
@@ -312,6 +312,15 @@ def _parts(words: str, terms: list[str]) -> list[dict]:
     return out
 
 
+def written_in(name: str) -> Notation:
+    """The notation a write-up is in; one line where its documents are not written yet (samples as rows)."""
+    glyphs = notation_named(name)
+    if glyphs.samples_as_rows:
+        raise SpecError(f"the {glyphs.name} notation (samples as rows) is read by check; its write-ups are not "
+                        "written yet: write in the matrix notation, whose matrices are its transposes")
+    return glyphs
+
+
 def explain(d: Derivation, parameter: str, *, notation: str = "matrix") -> Explanation:
     """The chain-rule steps and the paths for ∂E/∂parameter, shown in ``notation``.
 
@@ -319,4 +328,5 @@ def explain(d: Derivation, parameter: str, *, notation: str = "matrix") -> Expla
     """
     if not isinstance(parameter, str):
         raise SpecError(f"explain's parameter is a name such as 'W1[2,1]'; got {type(parameter).__name__}")
+    written_in(notation)
     return Explanation(as_derivation(d, "explain"), parameter, notation)
