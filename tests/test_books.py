@@ -108,3 +108,17 @@ def test_ngs_lowercase_forms_are_one_examples_and_checked_on_one_example():
     wrong = check(d, r"dz^{[1]} = W^{[2]T} dz^{[2]}", "ng")
     assert wrong.status == "wrong" and "gprime" in [x.kind for x in wrong.diagnoses]
     assert notation("ng").example_words and not notation("matrix").example_words
+
+
+@pytest.mark.parametrize("name, labels", [("nielsen", ["(BP1)", "(BP2)", "(BP3)", "(BP4)"]),
+                                          ("bishop", ["(5.54)", "(5.56)", "(5.53)"])])
+def test_a_books_document_labels_its_equations_as_the_book_does(name, labels):
+    """Issue 14: a document in a book's notation labels the back-propagation equations with the book's own numbers,
+    on a network of the book's kind; on another network the book's equation would be another one, so no label."""
+    from symbackprop.writeup.document import render
+    book = notation(name).book
+    text = render(derive(preset(name)), notation=name, fmt="markdown")
+    for label in labels:
+        assert f"{book}'s {label}" in text, (name, label)
+    other = render(derive(preset(name, loss="mae")), notation=name, fmt="markdown")
+    assert f"{book}'s" not in other

@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 
 from ..model.errors import SpecError
-from ..model.notations import canonical_parameter
+from ..model.notations import Notation, canonical_parameter
 from ..model.notations import notation as notation_named
 from ..numeric.arrays import random_data, random_params
 from ..numeric.gradcheck import gradcheck
@@ -225,6 +225,22 @@ def _numeric(d: Derivation) -> dict:
             "skipped": dict(report.skipped)}
 
 
+def _labelled_by(glyphs: Notation, d: Derivation, seed: dict) -> str:
+    """Whose numbers the boxed equations carry: the seed's where its derivation applies to this network, the
+    book's (Nielsen's (BP1)) where the network is of the book's kind (its preset's loss, output activation and
+    batch: Nielsen's and Bishop's gradients are one example's); else none, since the book's equation would then
+    be another one."""
+    if seed["applies"]:
+        return f"seed {glyphs.seed}'s"
+    preset, net = glyphs.preset, d.net
+    activations = preset.get("activations")
+    output = activations[-1] if isinstance(activations, list | tuple) else activations
+    if (glyphs.book and net.loss == preset.get("loss") and net.activation(net.depth) == output
+            and net.batch == preset.get("batch", net.batch)):        # the book's gradients are one example's
+        return f"{glyphs.book}'s"
+    return ""
+
+
 def _seed(d: Derivation, notation_name: str) -> dict:
     """The seed's derivation, display by display, where the network fits the seed's assumptions.
 
@@ -340,7 +356,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
                      "weight": p.latex(W[x.lw, x.i, x.j]), "bias": p.latex(b[x.lw, x.i]),
                      "input": p.latex(general.display(A[0, x.j, x.c])), "output": p.latex(
                          general.display(A[x.L, x.i, x.c])), "target": p.latex(general.display(Y[x.i, x.c])),
-                     "seed_labels": glyphs.labels,
+                     "seed_labels": glyphs.labels, "labelled_by": _labelled_by(glyphs, d, seed),
                      "output_layer": p.latex(x.reader_L),
                      "g": p.function(x.l, False, p.latex), "gprime": p.function(x.l, True, p.latex)},
         "network": {"sizes": sizes, "loss": net.loss, "batch": net.batch, "depth": net.depth,
