@@ -279,8 +279,8 @@ def entry(data: dict, where: str, base: Notation | None = None) -> Notation:
             raise SpecError(f"{where}: key {missing[0]!r} is missing (a notation without a base gives every key)")
         return _check_templates(where, Notation(**values, tex=Glyphs(**glyph_values)))
     made = dataclasses.replace(base, **values, tex=dataclasses.replace(base.tex, **glyph_values))
-    if "seed" not in data:                       # a course's notation has no seed unless it names one
-        made = dataclasses.replace(made, seed="", labels=values.get("labels", {}))
+    if "seed" not in data:                       # a course's notation has no seed (nor book) unless it names one
+        made = dataclasses.replace(made, seed="", labels=values.get("labels", {}), book=values.get("book", ""))
     return _check_templates(where, made)
 
 
