@@ -1138,7 +1138,15 @@ class Parser:
         self.nested()
         body = self.term()
         self.depth -= 1
-        return SumOver(start, body.end, var, low, high, body)
+        return SumOver(start, body.end, _layer_sum_var(var, self.layer_letters, self.tokens), low, high, body)
+
+
+def _layer_sum_var(var: str, layer_letters: set[str], tokens: list[Token]) -> str:
+    """A sum over the book's own layer letter (Goodfellow's \\sum_k \\|W^{(k)}\\|^2) is a sum over the layer, l,
+    as the letter reads in a layer (every layer letter is l); kept where l is written as well."""
+    if var in layer_letters and var != "l" and not any(t.kind == "name" and t.text == "l" for t in tokens):
+        return "l"
+    return var
 
 
 def _joined(tokens: list[Token], names: dict) -> list[Token]:
