@@ -56,6 +56,7 @@ from .writeup import seeds
 from .writeup.document import EDITIONS, FORMATS, check_formats, write, write_up_batch
 from .writeup.explain import explain
 from .writeup.numbers import DEFAULT_LEARNING_RATE, DEFAULT_SEED, Inputs
+from .writeup.stack import explain_stack
 
 DEFAULTS = {"sizes": (2, 3, 1), "activations": "sigmoid", "loss": "mse", "batch": 2, "weight_decay": 0}
 
@@ -536,6 +537,12 @@ def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
 
 
 def cmd_explain(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
+    built, _ = network_or_stack(args)
+    if isinstance(built, Stack):               # a layer stack: the chain through its graph (text only yet)
+        if args.format != "text" or args.json:
+            raise SpecError("explain for a layer stack writes text only yet; drop --format/--json")
+        print(explain_stack(built, args.parameter))
+        return 0
     net, names = network_from(args)
     with Progress.for_args(args).ticking("deriving"):
         d = derive(net, rules=rules)
