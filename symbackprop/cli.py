@@ -27,6 +27,7 @@ import numpy as np
 
 from .claims.check import check_claims, error_equation
 from .claims.parse import split_claims
+from .claims.stack import check_stack_claims
 from .model.activations import ACTIVATIONS, listed
 from .model.activations import PARAMETRISED as ACTIVATION_FACTORIES
 from .model.errors import SpecError
@@ -590,9 +591,33 @@ def read_claims_file(name: str) -> str:
         raise SpecError(f"cannot read claims from {where}: {reason}") from None
 
 
+def _check_stack(args: argparse.Namespace, stack: Stack) -> int:
+    """Claims about a layer stack's layers, each proved or refuted against the chain rule (claims/stack.py)."""
+    claims = _claims(args)
+    with Progress.for_args(args).ticking("checking (proving, or finding what is wrong)"):
+        verdicts = check_stack_claims(stack, claims)
+    ok = all(v.ok for _, v in verdicts)
+    if args.json:
+        print(json.dumps({"ok": ok, "network": stack.describe(),
+                          "claims": [{"where": where, **v.to_dict()} for where, v in verdicts]}, indent=2))
+        return 0 if ok else 1
+    print(stack.describe())
+    for _, v in verdicts:
+        print()
+        print(v.text())
+    wrong = sum(not v.ok for _, v in verdicts)
+    proved = sum(v.status == "proved" for _, v in verdicts)
+    print(f"\n{len(verdicts)} claim{'s' if len(verdicts) != 1 else ''}: {len(verdicts) - wrong} hold "
+          f"({proved} proved), {wrong} wrong")
+    return 0 if ok else 1
+
+
 def cmd_check(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     if args.preset is None:                    # a notation's own network unless told otherwise: its seed's
         args.preset = args.notation or "matrix"
+    built, names = network_or_stack(args)
+    if isinstance(built, Stack):
+        return _check_stack(args, built)
     net, names = network_from(args)
     with Progress.for_args(args).ticking("deriving"):
         d = derive(net, rules=rules)

@@ -27,6 +27,9 @@ the rest of the project, so each node is a matrix of (width × m) components. It
 - ``draw(rng, m)``: random values of its ``data`` for a batch of m (NumPy arrays by name), for gradcheck;
 - ``activation``: the table's entry when the layer is an activation the dense short form can hold;
   ``refused``: why the layer graph does not derive this layer (then only the short form takes it);
+- ``claim_names``: the names a ``check`` claim about the layer may use beyond the ones every layer has
+  (x its input, y its output, dy the upstream gradient, h a second input, its parameters and data by name):
+  (name, meaning, value(xs, values)), such as batch norm's ``xhat``, ``mu``, ``var``, ``eps``;
 - ``analytic``: complex-step differentiation applies (no kink, no |·|);
 - ``autodiff(ops, xs, values)``: the forward rule in an autodiff library's array operations, for the
   independent references: ``ops`` holds numeric/autodiff.py's ``Ops`` (exp, log, tanh, where, softplus,
@@ -73,6 +76,10 @@ class Layer:
     activation: Any = field(default=None, compare=False)
     refused: str = ""       # why the layer graph cannot derive it (it may still serve the dense short form)
     draw: Callable[[Any, int], dict[str, Any]] | None = field(default=None, compare=False)   # random data
+    # The names a ``check`` claim about this layer may use beyond x, y, dy, its parameters and data (those
+    # every layer has): name -> (what it means, its value from (xs, values) as a Matrix or a number).
+    claim_names: tuple[tuple[str, str, Callable[[list[sp.Matrix], Values], Any]], ...] = field(
+        default=(), compare=False)
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,23 @@ def build(argument: str, widths: tuple[int, ...], *, mean_term: bool = True) -> 
     return Layer("batchnorm", "batchnorm" + (f":{argument}" if argument else ""), n,
                  _forward(epsilon), _backward(epsilon, mean_term=mean_term),
                  parameters=(("gamma", (n, 1)), ("beta", (n, 1))),
-                 tex_forward=TEX_FORWARD, tex_backward=TEX_BACKWARD, autodiff=_autodiff(epsilon))
+                 tex_forward=TEX_FORWARD, tex_backward=TEX_BACKWARD, autodiff=_autodiff(epsilon),
+                 claim_names=_claim_names(epsilon))
+
+
+def _claim_names(epsilon: sp.Expr):
+    """x̂ (xhat), μ (mu), σ² (var) per feature over the batch, ε (eps) and the batch size m (N)."""
+    def mean(xs: list[sp.Matrix], values: Values) -> sp.Matrix:
+        return sp.Matrix(xs[0].rows, 1, lambda i, _: sp.Add(*xs[0].row(i)) / xs[0].cols)
+
+    def var(xs: list[sp.Matrix], values: Values) -> sp.Matrix:
+        return sp.Matrix(xs[0].rows, 1, lambda i, _: statistics(xs[0], epsilon)[1][i] ** 2 - epsilon)
+    return (("xhat", "x̂, the input normalised over the batch", lambda xs, values: statistics(xs[0], epsilon)[0]),
+            ("mu", "μ, each feature's mean over the batch", mean),
+            ("var", "σ², each feature's (biased) variance over the batch", var),
+            ("eps", "ε", lambda xs, values: epsilon),
+            ("m", "the batch size", lambda xs, values: xs[0].cols),
+            ("N", "the batch size", lambda xs, values: xs[0].cols))
 
 
 def planted_without_mean_term(argument: str, widths: tuple[int, ...]) -> Layer:

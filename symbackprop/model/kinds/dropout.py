@@ -50,7 +50,8 @@ def build(argument: str, widths: tuple[int, ...], *, scaled_backward: bool = Tru
 
     return Layer("dropout", f"dropout:{argument}", n, forward, backward, data=(("mask", (n, None)),),
                  tex_forward=r"y = \frac{x \odot M}{1-p}", tex_backward=r"\frac{\partial E}{\partial x} = "
-                 r"\frac{dy \odot M}{1-p}", autodiff=autodiff, draw=draw)
+                 r"\frac{dy \odot M}{1-p}", autodiff=autodiff, draw=draw,
+                 claim_names=(("p", "the drop probability", lambda xs, values: p),))
 
 
 def planted_unscaled_backward(argument: str, widths: tuple[int, ...]) -> Layer:

@@ -108,7 +108,23 @@ def build(argument: str, widths: tuple[int, ...], *, gain_inside: bool = True) -
     return Layer("layernorm", "layernorm" + (f":{argument}" if argument else ""), n,
                  _forward(epsilon), _backward(epsilon, gain_inside=gain_inside),
                  parameters=(("gamma", (n, 1)), ("beta", (n, 1))),
-                 tex_forward=TEX_FORWARD, tex_backward=TEX_BACKWARD, autodiff=_autodiff(epsilon))
+                 tex_forward=TEX_FORWARD, tex_backward=TEX_BACKWARD, autodiff=_autodiff(epsilon),
+                 claim_names=_claim_names(epsilon))
+
+
+def _claim_names(epsilon: sp.Expr):
+    """x̂ (xhat), μ (mu), σ² (var) per sample over its features (rows of 1 × m), ε (eps), the features n (H)."""
+    def mean(xs: list[sp.Matrix], values: Values) -> sp.Matrix:
+        return sp.Matrix(1, xs[0].cols, lambda _, c: sp.Add(*xs[0].col(c)) / xs[0].rows)
+
+    def var(xs: list[sp.Matrix], values: Values) -> sp.Matrix:
+        return sp.Matrix(1, xs[0].cols, lambda _, c: by_sample(xs[0], epsilon)[1][c] ** 2 - epsilon)
+    return (("xhat", "x̂, each sample normalised over its features", lambda xs, values: by_sample(xs[0], epsilon)[0]),
+            ("mu", "μ, each sample's mean over its features", mean),
+            ("var", "σ², each sample's (biased) variance over its features", var),
+            ("eps", "ε", lambda xs, values: epsilon),
+            ("n", "the number of features", lambda xs, values: xs[0].rows),
+            ("H", "the number of features (Ba et al.'s H)", lambda xs, values: xs[0].rows))
 
 
 def planted_gain_outside_the_sums(argument: str, widths: tuple[int, ...]) -> Layer:

@@ -1,0 +1,288 @@
+"""Claims about one layer of a layer stack, in array form, proved against the chain rule through the graph.
+
+A claim names one gradient of layer k and says what it equals, elementwise over the layer's (rows × m)
+components, as course notes print a layer's backward pass:
+
+    dx2 = gamma2 / (m * sqrt(var2 + eps2)) * (m*dy2 - sum_c(dy2) - xhat2 * sum_c(dy2*xhat2))
+    dgamma2 = sum_c(dy2 * xhat2)
+    dx3 = dy3 * mask3 / (1 - p3)
+    dx3 = y3 * (dy3 - sum_i(dy3 * y3))
+
+The left side is ``d<name>k`` (also written ``dE/d<name>k``, ``∂E/∂<name>k``, ``∂ℓ/∂<name>k``): ``x`` (the
+layer's input), ``h`` (a second input, ``add:j``'s) or a parameter (``gamma``, ``W``, ``a``). The right side
+uses layer k's names, each with the index k: every layer has ``x``, ``y`` (its output), ``dy`` (∂E/∂y, the
+upstream gradient), ``h``, its parameters and its data (``mask``); its kind's entry declares the rest
+(``Layer.claim_names``: batch norm's ``xhat``, ``mu``, ``var``, ``eps``, ``m``; dropout's ``p``). Operations
+are elementwise (``*``, ``⊙``, ``/``, ``+``, ``-``, ``^``/``**``), a column (n × 1) or a row (1 × m)
+broadcasts, and ``sum_c(·)`` sums over the batch (each row), ``sum_i(·)`` over the units (each column);
+``sqrt``, ``exp``, ``log``, ``min``, ``max`` apply elementwise.
+
+The claim is read with Python's ``ast.parse`` (a syntax tree, never evaluated) and only whitelisted nodes
+are taken. The direct side of each component is the chain rule through layer k's forward rule
+(``Graph.local``: ∂E/∂H^k times the local derivative), never the kind's backward rule; each component is
+checked by symbolic/graph.py's ``check`` (exact, else numeric at random points, else a counterexample), and a
+wrong claim is diagnosed when it equals one of the kind's classic wrong rules (its ``planted_*``).
+"""
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from ..model.errors import SpecError
+from ..model.kinds import KINDS
+from ..model.layers import Stack
+from ..symbolic.graph import Graph, check
+
+MAX_LENGTH = 1000
+MAX_NODES = 400
+UNICODE = {"−": "-", "·": "*", "×": "*", "⊙": "*", "∘": "*", "γ": "gamma", "β": "beta", "μ": "mu",
+           "ε": "eps", "x̂": "xhat", "σ²": "var", "Σ": "sum_c", "∂": "d", "ℓ": "E", "√": "sqrt", "^": "**"}
+FUNCTIONS = {"sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log}
+SUMS = {"sum_c": "batch", "sum_i": "units"}
+_LHS = re.compile(r"\s*(?:d[ELl]\s*/\s*d)?\s*d?([A-Za-z_]+?)(\d+)\s*$")
+_NAME = re.compile(r"([A-Za-z_]+?)(\d+)$")
+
+
+class StackClaimError(SpecError):
+    """The claim cannot be read as one about this stack: one line."""
+
+
+@dataclass
+class StackVerdict:
+    claim: str
+    layer: int
+    target: str
+    status: str = ""                    # proved | numeric | wrong
+    how: str = ""
+    components: int = 0
+    counterexample: dict[str, str] | None = None
+    component: str = ""
+    diagnosis: str = ""
+    values: tuple[float, float] | None = None      # (the claim, the chain rule) at the counterexample
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "wrong"
+
+    def text(self) -> str:
+        head = f"{self.claim}\n  {self.status}: {self.how}"
+        if self.ok:
+            return head
+        point = ", ".join(f"{k} = {v}" for k, v in sorted((self.counterexample or {}).items())[:10])
+        more = ", …" if len(self.counterexample or {}) > 10 else ""
+        lines = [head, f"  counterexample at {self.component}: {point}{more}"]
+        if self.values is not None:
+            lines.append(f"  there the claim gives {self.values[0]:.6g}, the chain rule {self.values[1]:.6g}")
+        if self.diagnosis:
+            lines.append(f"  diagnosis: {self.diagnosis}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"claim": self.claim, "layer": self.layer, "target": self.target, "status": self.status,
+                "ok": self.ok, "how": self.how, "components": self.components, "component": self.component,
+                "counterexample": self.counterexample, "diagnosis": self.diagnosis,
+                "values": list(self.values) if self.values else None}
+
+
+def normalise(text: str) -> str:
+    for old, new in UNICODE.items():
+        text = text.replace(old, new)
+    return text
+
+
+@dataclass
+class _Scope:
+    graph: Graph
+    k: int
+    names: dict[str, Any] = field(default_factory=dict)
+
+    def value(self, name: str) -> Any:
+        if name not in self.names:
+            raise StackClaimError(f"layer {self.k} ({self.graph.stack.layers[self.k - 1].label}) has no name "
+                                  f"{name!r} a claim may use; it has {', '.join(sorted(self.names))}")
+        return self.names[name]
+
+
+def _scope(graph: Graph, k: int) -> _Scope:
+    stack = graph.stack
+    layer = stack.layers[k - 1]
+    xs = [graph.H[s] for s in stack.sources(k)]
+    values = graph.values[k]
+    names: dict[str, Any] = {"x": xs[0], "y": graph.out[k], "dy": graph.G[k]}
+    if len(xs) > 1:
+        names["h"] = xs[1]
+    names.update(values)
+    for name, _meaning, value in layer.claim_names:
+        names[name] = value(xs, values)
+    return _Scope(graph, k, names)
+
+
+def _broadcast(a: Any, b: Any, op) -> Any:
+    if not isinstance(a, sp.MatrixBase) and not isinstance(b, sp.MatrixBase):
+        return op(a, b)
+    if not isinstance(a, sp.MatrixBase):
+        return b.applyfunc(lambda v: op(a, v))
+    if not isinstance(b, sp.MatrixBase):
+        return a.applyfunc(lambda v: op(v, b))
+    rows, cols = max(a.rows, b.rows), max(a.cols, b.cols)
+    for M in (a, b):
+        if M.rows not in (1, rows) or M.cols not in (1, cols):
+            raise StackClaimError(f"shapes {a.shape} and {b.shape} do not broadcast")
+    return sp.Matrix(rows, cols, lambda i, j: op(a[i if a.rows > 1 else 0, j if a.cols > 1 else 0],
+                                                 b[i if b.rows > 1 else 0, j if b.cols > 1 else 0]))
+
+
+_OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+        ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
+
+
+def _evaluate(node: ast.AST, scope: _Scope, k: int) -> Any:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+        return sp.nsimplify(node.value) if isinstance(node.value, float) else sp.Integer(node.value)
+    if isinstance(node, ast.Name):
+        match = _NAME.fullmatch(node.id)
+        if match is None:
+            raise StackClaimError(f"{node.id!r}: a name takes its layer's index, as dy{k} or gamma{k}")
+        if int(match.group(2)) != k:
+            raise StackClaimError(f"{node.id!r} is about layer {match.group(2)}, the claim about layer {k}")
+        return scope.value(match.group(1))
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+        return _broadcast(_evaluate(node.left, scope, k), _evaluate(node.right, scope, k), _OPS[type(node.op)])
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = _evaluate(node.operand, scope, k)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        name, args = node.func.id, [_evaluate(a, scope, k) for a in node.args]
+        if name in SUMS and len(args) == 1:
+            a = args[0]
+            if not isinstance(a, sp.MatrixBase):
+                raise StackClaimError(f"{name} sums an array, not a number")
+            if SUMS[name] == "batch":
+                return sp.Matrix(a.rows, 1, lambda i, _: sp.Add(*a.row(i)))
+            return sp.Matrix(1, a.cols, lambda _, j: sp.Add(*a.col(j)))
+        if name in FUNCTIONS and len(args) == 1:
+            f = FUNCTIONS[name]
+            return args[0].applyfunc(f) if isinstance(args[0], sp.MatrixBase) else f(args[0])
+        if name in ("min", "max") and len(args) == 2:
+            return _broadcast(args[0], args[1], sp.Min if name == "min" else sp.Max)
+        raise StackClaimError(f"unknown function {name}(…); a claim may use {', '.join([*SUMS, *FUNCTIONS])}, "
+                              "min(a, b), max(a, b)")
+    raise StackClaimError(f"cannot read {ast.dump(node)[:40]}…: a claim is arithmetic on layer names")
+
+
+def _planted(stack: Stack, k: int):
+    """The kind's classic wrong rules (its module's planted_* builders), each with its one-line description."""
+    layer = stack.layers[k - 1]
+    entry = KINDS.get(layer.kind)
+    if entry is None:
+        return []
+    module = importlib.import_module(entry.build.__module__)
+    argument = layer.label.partition(":")[2]
+    found = []
+    for name in sorted(dir(module)):
+        if name.startswith("planted_"):
+            builder = getattr(module, name)
+            try:
+                wrong = builder(argument, stack.widths[:k])
+            except Exception:             # a wrong rule that does not apply to this layer's arguments
+                continue
+            text = (builder.__doc__ or name).strip().splitlines()[0]
+            found.append((re.sub(r"^A wrong rule for the tests:\s*", "", text), wrong))
+    return found
+
+
+def check_stack_claim(stack: Stack, claim: str, m: int | None = None, seed: int = 0) -> StackVerdict:
+    if len(claim) > MAX_LENGTH:
+        raise StackClaimError(f"a claim has at most {MAX_LENGTH} characters")
+    text = normalise(claim)
+    left, equals, right = text.partition("=")
+    if not equals or "=" in right:
+        raise StackClaimError(f"{claim!r}: a claim is one equation, d<name><layer> = …")
+    match = _LHS.fullmatch(left)
+    if match is None:
+        raise StackClaimError(f"{left.strip()!r}: the left side names one gradient, as dx2, dgamma2 or dE/dW3")
+    target, k = match.group(1), int(match.group(2))
+    if not 1 <= k <= stack.depth:
+        raise StackClaimError(f"layer {k}: the stack has layers 1 to {stack.depth}")
+    try:
+        tree = ast.parse(right.strip(), mode="eval")
+    except SyntaxError:
+        raise StackClaimError(f"{right.strip()!r}: cannot read the right side (arithmetic on layer names, "
+                              "sum_c(…), sum_i(…), sqrt(…))") from None
+    if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
+        raise StackClaimError(f"the right side is longer than {MAX_NODES} terms")
+    graph = Graph(stack, m)
+    scope = _scope(graph, k)
+    layer = stack.layers[k - 1]
+    sources = stack.sources(k)
+    if target in ("x", "h"):
+        position = 0 if target == "x" else 1
+        if position >= len(sources):
+            raise StackClaimError(f"layer {k} ({layer.label}) has one input, x")
+        by = graph.H[sources[position]]
+    elif target in graph.values[k] and target in dict(layer.parameters):
+        by = graph.values[k][target]
+    else:
+        raise StackClaimError(f"d{target}{k}: layer {k} ({layer.label}) has the gradients "
+                              + ", ".join(f"d{n}{k}" for n in ["x", *(["h"] if len(sources) > 1 else []),
+                                                              *dict(layer.parameters)]))
+    rhs = _evaluate(tree.body, scope, k)
+    if not isinstance(rhs, sp.MatrixBase):
+        rhs = sp.Matrix(by.rows, by.cols, lambda i, j: rhs)
+    rhs = _broadcast(rhs, sp.zeros(*by.shape), lambda a, b: a + b)
+    if rhs.shape != by.shape:
+        raise StackClaimError(f"the right side is {rhs.shape[0]}×{rhs.shape[1]}, d{target}{k} "
+                              f"{by.shape[0]}×{by.shape[1]}")
+    verdict = StackVerdict(claim, k, f"d{target}{k}", components=by.rows * by.cols)
+    weakest = "proved"
+    for i in range(by.rows):
+        for j in range(by.cols):
+            name = f"d{target}{k}[{i + 1},{j + 1}]"
+            direct = graph.local(k, by[i, j])
+            identity = check(name, direct, graph.step(rhs[i, j]), k, seed)
+            if identity.status == "refuted":
+                verdict.status, verdict.component = "wrong", name
+                verdict.how = f"{name} differs from the chain rule through layer {k}'s forward rule"
+                verdict.counterexample = identity.point
+                at = {sp.Symbol(s, real=True): sp.Rational(v) for s, v in (identity.point or {}).items()}
+                verdict.values = (float(sp.N(graph.step(rhs[i, j]).xreplace(at))), float(sp.N(direct.xreplace(at))))
+                verdict.diagnosis = _diagnose(stack, graph, k, target, rhs, by, at)
+                return verdict
+            if identity.status == "numeric":
+                weakest = "numeric"
+    verdict.status = weakest
+    verdict.how = (f"all {verdict.components} components equal the chain rule through layer {k} "
+                   + ("exactly" if weakest == "proved" else "at random points (numeric)"))
+    return verdict
+
+
+def _diagnose(stack: Stack, graph: Graph, k: int, target: str, rhs: sp.Matrix, by: sp.Matrix, at) -> str:
+    """The classic wrong rule of the kind the claim equals at the counterexample, else what differs."""
+    xs = [graph.H[s] for s in stack.sources(k)]
+    for description, wrong in _planted(stack, k):
+        try:
+            dxs, dps = wrong.backward(xs, graph.out[k], graph.values[k], graph.G[k])
+        except Exception:
+            continue
+        rule = dxs[0 if target == "x" else 1] if target in ("x", "h") else dps.get(target)
+        if rule is None or rule.shape != rhs.shape:
+            continue
+        if all(abs(sp.N((graph.step(rhs[i, j]) - graph.step(rule[i, j])).xreplace(at), 30)) < 1e-20
+               for i in range(by.rows) for j in range(by.cols)):
+            return f"this is a classic error of {stack.layers[k - 1].kind}: {description}"
+    return "not one of the kind's known errors; compare the two values above"
+
+
+def check_stack_claims(stack: Stack, claims: list[tuple[str, str]]) -> list[tuple[str, StackVerdict]]:
+    out = []
+    for where, claim in claims:
+        try:
+            out.append((where, check_stack_claim(stack, claim)))
+        except StackClaimError as error:
+            raise StackClaimError(f"{where}: {error}") from None
+    return out
