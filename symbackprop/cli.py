@@ -145,7 +145,7 @@ def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = 
     parser.add_argument("--layers", help="the network as a sequence, the long form of --sizes/--activation: "
                         "\"input:2, dense:3, tanh, dense:1, sigmoid\" (a dense layer with no activation is linear); "
                         f"the kinds: {', '.join(KINDS)}; one beyond dense layers and activations makes a layer "
-                        "stack, which verify and gradcheck derive")
+                        "stack, which verify, gradcheck, explain and check take (derive not yet)")
     parser.add_argument("--network", metavar="FILE.toml", help="the network from a TOML file: layers = [\"input:2\", "
                         "\"dense:3\", \"tanh\", …] and loss, batch, weight_decay, relu_at_zero")
     parser.add_argument("--loss", help=f"{listed(LOSSES, LOSS_FACTORIES)} {default('mse')}")
@@ -170,11 +170,11 @@ def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = 
 
 def network_from(args: argparse.Namespace) -> tuple[Network, Notation]:
     """Defaults, then the preset's choices, then what the user gave explicitly: a dense network (a layer stack
-    with other kinds is refused in one line: only verify and gradcheck derive those yet)."""
+    with other kinds is refused in one line where the command does not take a stack yet)."""
     net, names = network_or_stack(args)
     if isinstance(net, Stack):
-        raise SpecError(f"{args.command} derives dense layers with one activation each; verify and gradcheck derive "
-                        f"the other layer kinds ({', '.join(sorted({layer.kind for layer in net.layers}))})")
+        raise SpecError(f"{args.command} derives dense layers with one activation each; verify, gradcheck, explain and "
+                        f"check take the other layer kinds ({', '.join(sorted({layer.kind for layer in net.layers}))})")
     return net, names
 
 
