@@ -602,6 +602,11 @@ def _check_stack(args: argparse.Namespace, stack: Stack) -> int:
                           "claims": [{"where": where, **v.to_dict()} for where, v in verdicts]}, indent=2))
         return 0 if ok else 1
     print(stack.describe())
+    return _verdicts(verdicts)
+
+
+def _verdicts(verdicts: list) -> int:
+    """Each verdict's text, then the count; exit 0 when every claim holds, 1 when any is wrong."""
     for _, v in verdicts:
         print()
         print(v.text())
@@ -609,7 +614,7 @@ def _check_stack(args: argparse.Namespace, stack: Stack) -> int:
     proved = sum(v.status == "proved" for _, v in verdicts)
     print(f"\n{len(verdicts)} claim{'s' if len(verdicts) != 1 else ''}: {len(verdicts) - wrong} hold "
           f"({proved} proved), {wrong} wrong")
-    return 0 if ok else 1
+    return 0 if wrong == 0 else 1
 
 
 def cmd_check(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
@@ -632,14 +637,7 @@ def cmd_check(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
         return 0 if ok else 1
     print(f"{describe(net)}; notation {names.name}")
     print(error_equation(d, names))
-    for _, v in verdicts:
-        print()
-        print(v.text())
-    wrong = sum(not v.ok for _, v in verdicts)
-    proved = sum(v.status == "proved" for _, v in verdicts)
-    print(f"\n{len(verdicts)} claim{'s' if len(verdicts) != 1 else ''}: {len(verdicts) - wrong} hold "
-          f"({proved} proved), {wrong} wrong")
-    return 0 if ok else 1
+    return _verdicts(verdicts)
 
 
 def build_parser() -> argparse.ArgumentParser:
