@@ -10,7 +10,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..errors import SpecError
-from .base import Kind, Layer, Values, whole
+from .base import Kind, Layer, Stage, Step, Values, whole
 
 
 def _forward(xs: list[sp.Matrix], values: Values) -> sp.Matrix:
@@ -36,7 +36,21 @@ def build(argument: str, widths: tuple[int, ...], backward=_backward) -> Layer:
                         f"{widths[previous]}; the two added must have the same shape")
     return Layer("add", f"add:{k}", widths[previous], _forward, backward, inputs=(1, previous + 1 - k),
                  tex_forward=r"y = x + h_k", tex_backward=r"\frac{\partial E}{\partial x} = dy,\quad "
-                 r"\frac{\partial E}{\partial h_k} = dy", autodiff=_autodiff)
+                 r"\frac{\partial E}{\partial h_k} = dy", autodiff=_autodiff,
+                 stages=(Stage("y", r"y_{ic} = x_{ic} + h_{ic}", lambda f: f["x"] + f["h"]),), steps=STEPS, about=ABOUT)
+
+
+STEPS = (
+    Step("x", r"\frac{\partial E}{\partial x_{ic}} &= dy_{ic}\,\frac{\partial y_{ic}}{\partial x_{ic}} = dy_{ic}",
+         r"$\partial y_{ic}/\partial x_{ic} = 1$: the gradient passes down the main path unchanged.",
+         lambda f, g: g["y"]),
+    Step("h", r"\frac{\partial E}{\partial h_{ic}} &= dy_{ic}\,\frac{\partial y_{ic}}{\partial h_{ic}} = dy_{ic}",
+         "and down the skip unchanged too ($\\partial y_{ic}/\\partial h_{ic} = 1$); at the earlier node it is "
+         "added to what reaches it from the layer after "
+         "it (the sum rule of the multivariable chain rule).", lambda f, g: g["y"]),
+)
+ABOUT = ("A residual connection (He, Zhang, Ren & Sun, CVPR 2016): the output $h$ of an earlier layer is added to "
+         "this layer's input $x$, so that node feeds two layers.")
 
 
 def planted_one_path(argument: str, widths: tuple[int, ...]) -> Layer:

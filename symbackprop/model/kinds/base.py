@@ -31,6 +31,14 @@ the rest of the project, so each node is a matrix of (width × m) components. It
   (x its input, y its output, dy the upstream gradient, h a second input, its parameters and data by name):
   (name, meaning, value(xs, values)), such as batch norm's ``xhat``, ``mu``, ``var``, ``eps``;
 - ``analytic``: complex-step differentiation applies (no kink, no |·|);
+- ``stages`` and ``steps``: the backward rule derived step by step, for ``derive``'s write-up. ``stages``
+  are the forward rule's named intermediates in the order computed (batch norm's μ, σ², x̂, y; the last is
+  always ``y``), each a ``Stage``: its LaTeX and its value from the inputs (``x``, a second input ``h``),
+  the parameters, the data and the stages before it. ``steps`` are the derivation, each a ``Step``:
+  ∂E/∂(target) for a stage, an input or a parameter, its LaTeX, the reason in words, and its value from the
+  forward values and the ∂E/∂ of the targets of the steps before it (and ``y``: dy). Each step is proved
+  against the chain rule on the layer's own stages (symbolic/steps.py), never trusted; ``about``: a
+  paragraph that introduces the kind and cites where its rules are printed;
 - ``autodiff(ops, xs, values)``: the forward rule in an autodiff library's array operations, for the
   independent references: ``ops`` holds numeric/autodiff.py's ``Ops`` (exp, log, tanh, where, softplus,
   column_lse, total) and ``sqrt``, ``row_sum`` (Σ over the batch: (n × m) -> (n × 1)) and ``column_sum``
@@ -57,6 +65,34 @@ Forward = Callable[[list[sp.Matrix], Values], sp.Matrix]
 Backward = Callable[[list[sp.Matrix], sp.Matrix, Values, sp.Matrix], tuple[list[sp.Matrix], Values]]
 
 
+Env = dict[str, Any]     # name -> value: inputs x (and h), parameters, data, stages; or their ∂E/∂
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One named intermediate of a forward rule: ``name`` (``mu``; the last stage is ``y``), its LaTeX and its
+    value from the inputs, parameters, data and earlier stages (an ``Env``)."""
+
+    name: str
+    tex: str
+    value: Callable[[Env], sp.Matrix] = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a backward rule's derivation: ∂E/∂``target`` is ``value(forward, gradients)``, where
+    ``forward`` holds the forward values (as ``Stage.value``'s) and ``gradients`` the ∂E/∂ of ``y`` (dy) and of
+    every earlier step's target. ``tex`` is the step as printed; ``why`` says which rule it uses. A display
+    that is a chain of equalities (the Jacobian sum, then its closed form) gives the middle members' values in
+    ``also``: each member is checked, not only the last."""
+
+    target: str
+    tex: str
+    why: str
+    value: Callable[[Env, Env], sp.Matrix] = field(compare=False)
+    also: tuple[Callable[[Env, Env], sp.Matrix], ...] = field(default=(), compare=False)
+
+
 @dataclass(frozen=True)
 class Layer:
     kind: str
@@ -80,6 +116,14 @@ class Layer:
     # every layer has): name -> (what it means, its value from (xs, values) as a Matrix or a number).
     claim_names: tuple[tuple[str, str, Callable[[list[sp.Matrix], Values], Any]], ...] = field(
         default=(), compare=False)
+    stages: tuple[Stage, ...] = field(default=(), compare=False)
+    steps: tuple[Step, ...] = field(default=(), compare=False)
+    about: str = field(default="", compare=False)
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """How the steps name the inputs: ``x``, and ``h`` for a second one (a residual's skip)."""
+        return ("x", "h")[:len(self.inputs)]
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..errors import SpecError
-from .base import Kind, Layer, Values
+from .base import Env, Kind, Layer, Stage, Step, Values
 
 DEFAULT_EPSILON = sp.Rational(1, 100000)       # PyTorch's default
 
@@ -113,7 +113,7 @@ def build(argument: str, widths: tuple[int, ...], *, mean_term: bool = True) -> 
                  _forward(epsilon), _backward(epsilon, mean_term=mean_term),
                  parameters=(("gamma", (n, 1)), ("beta", (n, 1))),
                  tex_forward=TEX_FORWARD, tex_backward=TEX_BACKWARD, autodiff=_autodiff(epsilon),
-                 claim_names=_claim_names(epsilon))
+                 claim_names=_claim_names(epsilon), stages=_stages(epsilon), steps=_steps(epsilon), about=ABOUT)
 
 
 def _claim_names(epsilon: sp.Expr):
@@ -138,3 +138,90 @@ def planted_without_mean_term(argument: str, widths: tuple[int, ...]) -> Layer:
 
 KIND = Kind("batchnorm", "ε, exactly (default 1/100000)", build,
             limits="m >= 2 samples; ε a rational number in (0, 1]")
+
+
+def _stages(epsilon: sp.Expr) -> tuple[Stage, ...]:
+    """The forward rule as Ioffe & Szegedy's Algorithm 1 computes it: μ, σ², x̂, y, each feature i over the batch."""
+    def mu(f: Env) -> sp.Matrix:
+        return sp.Matrix(f["x"].rows, 1, lambda i, _: sp.Add(*f["x"].row(i)) / f["x"].cols)
+
+    def var(f: Env) -> sp.Matrix:
+        x, m = f["x"], f["x"].cols
+        return sp.Matrix(x.rows, 1, lambda i, _: sp.Add(*[(x[i, c] - f["mu"][i, 0]) ** 2 for c in range(m)]) / m)
+
+    def xhat(f: Env) -> sp.Matrix:
+        return sp.Matrix(*f["x"].shape, lambda i, c: (f["x"][i, c] - f["mu"][i, 0]) / sp.sqrt(f["var"][i, 0] + epsilon))
+
+    def y(f: Env) -> sp.Matrix:
+        return sp.Matrix(*f["x"].shape, lambda i, c: f["gamma"][i, 0] * f["xhat"][i, c] + f["beta"][i, 0])
+    return (Stage("mu", r"\mu_i = \frac{1}{m}\sum_c x_{ic}", mu),
+            Stage("var", r"\sigma_i^2 = \frac{1}{m}\sum_c (x_{ic}-\mu_i)^2", var),
+            Stage("xhat", r"\hat x_{ic} = \frac{x_{ic}-\mu_i}{\sqrt{\sigma_i^2+\varepsilon}}", xhat),
+            Stage("y", r"y_{ic} = \gamma_i\,\hat x_{ic} + \beta_i", y))
+
+
+def _steps(epsilon: sp.Expr) -> tuple[Step, ...]:
+    """Ioffe & Szegedy's §3 chain rule, one intermediate at a time, then collected into the compact dx."""
+    def each(f: Env, value) -> sp.Matrix:
+        return sp.Matrix(*f["x"].shape, lambda i, c: value(i, c))
+
+    def feature(f: Env, value) -> sp.Matrix:
+        return sp.Matrix(f["x"].rows, 1, lambda i, _: sp.Add(*[value(i, c) for c in range(f["x"].cols)]))
+
+    def root(f: Env, i: int, power: sp.Expr) -> sp.Expr:
+        return (f["var"][i, 0] + epsilon) ** power
+
+    def centred(f: Env, i: int, c: int) -> sp.Expr:
+        return f["x"][i, c] - f["mu"][i, 0]
+
+    half, m = sp.Rational(1, 2), lambda f: f["x"].cols
+    return (
+        Step("xhat", r"\frac{\partial E}{\partial \hat x_{ic}} &= \frac{\partial E}{\partial y_{ic}}\,"
+             r"\frac{\partial y_{ic}}{\partial \hat x_{ic}} = dy_{ic}\,\gamma_i",
+             r"$y_{ic}$ reads $\hat x_{ic}$ alone, times $\gamma_i$.",
+             lambda f, g: each(f, lambda i, c: g["y"][i, c] * f["gamma"][i, 0])),
+        Step("gamma", r"\frac{\partial E}{\partial \gamma_i} &= \sum_c \frac{\partial E}{\partial y_{ic}}\,"
+             r"\frac{\partial y_{ic}}{\partial \gamma_i} = \sum_c dy_{ic}\,\hat x_{ic}",
+             r"$\gamma_i$ is used by every sample $c$ of feature $i$: the chain rule sums over them.",
+             lambda f, g: feature(f, lambda i, c: g["y"][i, c] * f["xhat"][i, c])),
+        Step("beta", r"\frac{\partial E}{\partial \beta_i} &= \sum_c dy_{ic}",
+             r"$\beta_i$ likewise, with $\partial y_{ic}/\partial\beta_i = 1$.",
+             lambda f, g: feature(f, lambda i, c: g["y"][i, c])),
+        Step("var", r"\frac{\partial E}{\partial \sigma_i^2} &= \sum_c \frac{\partial E}{\partial \hat x_{ic}}\,"
+             r"\frac{\partial \hat x_{ic}}{\partial \sigma_i^2} = \sum_c \frac{\partial E}{\partial \hat x_{ic}}\,"
+             r"(x_{ic}-\mu_i)\cdot\Bigl(-\frac{1}{2}\Bigr)(\sigma_i^2+\varepsilon)^{-3/2}",
+             r"$\sigma_i^2$ reaches $E$ through every $\hat x_{ic}$ of its feature ($\mu_i$ held).",
+             lambda f, g: feature(f, lambda i, c: g["xhat"][i, c] * centred(f, i, c) * (-half)
+                                  * root(f, i, -3 * half))),
+        Step("mu", r"\frac{\partial E}{\partial \mu_i} &= \sum_c \frac{\partial E}{\partial \hat x_{ic}}\cdot"
+             r"\frac{-1}{\sqrt{\sigma_i^2+\varepsilon}} + \frac{\partial E}{\partial \sigma_i^2}\cdot"
+             r"\frac{1}{m}\sum_c -2(x_{ic}-\mu_i)",
+             r"$\mu_i$ reaches $E$ through every $\hat x_{ic}$ and through $\sigma_i^2$; the second sum is 0, "
+             r"the deviations from "
+             "the mean summing to 0.",
+             lambda f, g: sp.Matrix(f["x"].rows, 1, lambda i, _: sp.Add(*[
+                 g["xhat"][i, c] * -root(f, i, -half) for c in range(m(f))]) + g["var"][i, 0] * sp.Add(*[
+                     -2 * centred(f, i, c) for c in range(m(f))]) / m(f))),
+        Step("x", r"\frac{\partial E}{\partial x_{ic}} &= \frac{\partial E}{\partial \hat x_{ic}}\cdot"
+             r"\frac{1}{\sqrt{\sigma_i^2+\varepsilon}} + \frac{\partial E}{\partial \sigma_i^2}\cdot"
+             r"\frac{2(x_{ic}-\mu_i)}{m} + \frac{\partial E}{\partial \mu_i}\cdot\frac{1}{m}",
+             r"$x_{ic}$ reaches $E$ by three paths: through $\hat x_{ic}$, through $\sigma_i^2$ and through "
+             r"$\mu_i$; their shares add.",
+             lambda f, g: each(f, lambda i, c: g["xhat"][i, c] * root(f, i, -half)
+                               + g["var"][i, 0] * 2 * centred(f, i, c) / m(f) + g["mu"][i, 0] / m(f))),
+        Step("x", r"\frac{\partial E}{\partial x_{ic}} &= \frac{\gamma_i}{m\sqrt{\sigma_i^2+\varepsilon}}"
+             r"\Bigl(m\,dy_{ic} - \sum_{c'} dy_{ic'} - \hat x_{ic}\sum_{c'} dy_{ic'}\,\hat x_{ic'}\Bigr)",
+             r"The three steps above put in, with $x_{ic}-\mu_i = \sqrt{\sigma_i^2+\varepsilon}\,\hat x_{ic}$: "
+             r"the compact form.",
+             lambda f, g: each(f, lambda i, c: f["gamma"][i, 0] * root(f, i, -half) / m(f) * (
+                 m(f) * g["y"][i, c] - sp.Add(*g["y"].row(i))
+                 - f["xhat"][i, c] * sp.Add(*[g["y"][i, k] * f["xhat"][i, k] for k in range(m(f))])))),
+    )
+
+
+ABOUT = ("Batch normalisation (Ioffe & Szegedy, ICML 2015, Algorithm 1 and §3) normalises each feature over "
+         r"the $m$ samples of the batch, then scales and shifts it by the trained $\gamma$ and $\beta$. Every "
+         r"sample's output "
+         r"depends on every other sample of the batch through $\mu$ and $\sigma^2$, which is what makes its "
+         r"backward rule "
+         "more than a product of local derivatives.")

@@ -26,7 +26,7 @@ import re
 import sympy as sp
 
 from ..errors import SpecError
-from .base import Kind, Layer, Values
+from .base import Env, Kind, Layer, Stage, Step, Values
 
 
 def _shape(argument: str, widths: tuple[int, ...]) -> tuple[int, int, int, int]:
@@ -102,20 +102,22 @@ def _autodiff(c_in: int, c_out: int, K: int, length: int):
     return forward
 
 
-TEX_FORWARD = r"y_{f,t} = \sum_{c}\sum_{k} w_{f,c,k}\, x_{c,t+k} + b_f"
-TEX_BACKWARD = (r"\frac{\partial E}{\partial w_{f,c,k}} = \sum_{t} dy_{f,t}\, x_{c,t+k},\quad "
-                r"\frac{\partial E}{\partial b_f} = \sum_t dy_{f,t},\quad "
-                r"\frac{\partial E}{\partial x_{c,s}} = \sum_f \sum_j \tilde w_{f,c,j}\, dy^{\mathrm{pad}}_{f,s+j},\ "
-                r"\tilde w_{f,c,j} = w_{f,c,K-1-j}")
+TEX_FORWARD = r"y^{(n)}_{f,t} = \sum_{c}\sum_{k} w_{f,c,k}\, x^{(n)}_{c,t+k} + b_f"
+TEX_BACKWARD = (r"\frac{\partial E}{\partial w_{f,c,k}} = \sum_n\sum_{t} dy^{(n)}_{f,t}\, x^{(n)}_{c,t+k},\quad "
+                r"\frac{\partial E}{\partial b_f} = \sum_n\sum_t dy^{(n)}_{f,t},\quad "
+                r"\frac{\partial E}{\partial x^{(n)}_{c,u}} = \sum_f \sum_j \tilde w_{f,c,j}\, "
+                r"dy^{\mathrm{pad}(n)}_{f,u+j},\quad \tilde w_{f,c,j} = w_{f,c,K-1-j}")
 
 
 def build(argument: str, widths: tuple[int, ...], *, summed: bool = True) -> Layer:
     c_in, c_out, K, length = _shape(argument, widths)
     shape = (c_in, c_out, K, length)
+    stages, steps = _derivation(*shape)
     return Layer("conv1d", f"conv1d:{argument}", c_out * (length - K + 1), _forward(*shape),
                  _backward(*shape, summed=summed),
                  parameters=(("W", (c_out, c_in * K)), ("b", (c_out, 1))),
-                 tex_forward=TEX_FORWARD, tex_backward=TEX_BACKWARD, autodiff=_autodiff(*shape))
+                 tex_forward=TEX_FORWARD, tex_backward=TEX_BACKWARD, autodiff=_autodiff(*shape),
+                 stages=stages, steps=steps, about=ABOUT)
 
 
 def planted_not_summed_over_positions(argument: str, widths: tuple[int, ...]) -> Layer:
@@ -125,3 +127,46 @@ def planted_not_summed_over_positions(argument: str, widths: tuple[int, ...]) ->
 
 KIND = Kind("conv1d", "C_in/C_out/K: input channels, filters, kernel length", build,
             limits="C_in divides the input width; 1 <= K <= the input length; stride 1, no padding")
+
+
+def _derivation(c_in: int, c_out: int, K: int, length: int) -> tuple[tuple[Stage, ...], tuple[Step, ...]]:
+    """The forward rule as one stage, and the three gradients by the chain rule: a weight is shared by every
+    output position and sample, so its gradient sums over them; an input position reaches every output
+    position whose window covers it, which is a full convolution with the flipped kernel."""
+    out = length - K + 1
+    rule = _backward(c_in, c_out, K, length)
+    forward = _forward(c_in, c_out, K, length)
+
+    def by_rule(f: Env, g: Env) -> tuple[list[sp.Matrix], Values]:
+        return rule([f["x"]], f["y"], f, g["y"])
+
+    def by_windows(f: Env, g: Env) -> sp.Matrix:            # Σ_f Σ_{t + k = u} dy[f, t] w[f, c, k]
+        W, dy = f["W"], g["y"]
+        return sp.Matrix(c_in * length, dy.cols, lambda r, n: sp.Add(*[
+            dy[fi * out + t, n] * W[fi, (r // length) * K + (r % length - t)]
+            for fi in range(c_out) for t in range(out) if 0 <= r % length - t < K]))
+    stages = (Stage("y", TEX_FORWARD, lambda f: forward([f["x"]], f)),)
+    steps = (
+        Step("W", r"\frac{\partial E}{\partial w_{f,c,k}} &= \sum_n\sum_t dy^{(n)}_{f,t}\,"
+             r"\frac{\partial y^{(n)}_{f,t}}{\partial w_{f,c,k}} = \sum_n\sum_t dy^{(n)}_{f,t}\,x^{(n)}_{c,t+k}",
+             r"The weight $w_{f,c,k}$ is shared by every output position $t$ and every sample $n$: the chain rule sums "
+             "over all of them, a correlation of the input with dy.",
+             lambda f, g: by_rule(f, g)[1]["W"]),
+        Step("b", r"\frac{\partial E}{\partial b_f} &= \sum_n\sum_t dy^{(n)}_{f,t}",
+             r"The bias of filter $f$ likewise, with $\partial y/\partial b_f = 1$.",
+             lambda f, g: by_rule(f, g)[1]["b"]),
+        Step("x", r"\frac{\partial E}{\partial x^{(n)}_{c,u}} &= \sum_f\sum_{t+k=u} dy^{(n)}_{f,t}\,w_{f,c,k} = "
+             r"\sum_f\sum_{j=0}^{K-1} \tilde w_{f,c,j}\,dy^{\mathrm{pad}(n)}_{f,u+j}",
+             r"Input position $u$ is read by every output position $t$ whose window covers it ($t + k = u$); with $dy$ "
+             r"padded by $K-1$ zeros on each side and the kernel flipped, $\tilde w_{f,c,j} = w_{f,c,K-1-j}$, that sum "
+             "is a full convolution.",
+             lambda f, g: by_rule(f, g)[0][0], also=(by_windows,)),
+    )
+    return stages, steps
+
+
+ABOUT = ("A one-dimensional convolution with shared weights, stride 1 and no padding, computed as every "
+         r"deep-learning library computes it (a cross-correlation): $C_\mathrm{in}$ channels of length $L$ in, "
+         r"$C_\mathrm{out}$ filters "
+         r"of kernel length $K$, $C_\mathrm{out}$ channels of length $L-K+1$ out. Samples are indexed $n$ here, "
+         r"channels $c$.")

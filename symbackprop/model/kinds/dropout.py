@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import SpecError
-from .base import Kind, Layer, Values
+from .base import Kind, Layer, Stage, Step, Values
 
 
 def probability(argument: str) -> sp.Rational:
@@ -51,12 +51,24 @@ def build(argument: str, widths: tuple[int, ...], *, scaled_backward: bool = Tru
     return Layer("dropout", f"dropout:{argument}", n, forward, backward, data=(("mask", (n, None)),),
                  tex_forward=r"y = \frac{x \odot M}{1-p}", tex_backward=r"\frac{\partial E}{\partial x} = "
                  r"\frac{dy \odot M}{1-p}", autodiff=autodiff, draw=draw,
-                 claim_names=(("p", "the drop probability", lambda xs, values: p),))
+                 claim_names=(("p", "the drop probability", lambda xs, values: p),),
+                 stages=(Stage("y", r"y_{ic} = \frac{x_{ic}\,M_{ic}}{1-p}", lambda f: forward([f["x"]], f)),),
+                 steps=(Step("x", r"\frac{\partial E}{\partial x_{ic}} &= dy_{ic}\,\frac{\partial y_{ic}}"
+                             r"{\partial x_{ic}} = \frac{dy_{ic}\,M_{ic}}{1-p}",
+                             r"$y_{ic}$ reads $x_{ic}$ alone, times the mask and the $1/(1-p)$ of inverted dropout: a "
+                             r"dropped unit ($M_{ic} = 0$) passes no gradient back. The mask is data, not trained.",
+                             lambda f, g: g["y"].multiply_elementwise(f["mask"]) / keep),),
+                 about=ABOUT)
 
 
 def planted_unscaled_backward(argument: str, widths: tuple[int, ...]) -> Layer:
     """A wrong rule for the tests: the backward pass without the 1/(1 − p) the forward pass applied."""
     return build(argument, widths, scaled_backward=False)
+
+
+ABOUT = ("Dropout in training mode (Srivastava et al., JMLR 2014), inverted as every library computes it: a "
+         "given mask $M$ of 0s and 1s keeps some units, and the kept ones are scaled by $1/(1-p)$ so that the "
+         "expected output is the input.")
 
 
 KIND = Kind("dropout", "the drop probability p, exactly", build, limits="0 <= p < 1; the mask is given data")

@@ -10,7 +10,7 @@ import sympy as sp
 
 from ..activations import RELU_AT_ZERO, Activation, step_convention
 from ..errors import SpecError
-from .base import Layer, Values
+from .base import Layer, Stage, Step, Values
 
 
 def layer(rule: Activation, widths: tuple[int, ...], position: int) -> Layer:
@@ -46,4 +46,25 @@ def layer(rule: Activation, widths: tuple[int, ...], position: int) -> Layer:
     return Layer("activation", rule.source or rule.name, widths[-1], forward, backward,
                  tex_forward=r"y = g(x)", tex_backward=r"\frac{\partial E}{\partial x} = dy \odot g'(x)",
                  numeric=(numeric_forward, numeric_backward),
-                 analytic=rule.analytic and not rule.kinks, autodiff=autodiff, activation=rule)
+                 analytic=rule.analytic and not rule.kinks, autodiff=autodiff, activation=rule,
+                 stages=(Stage("y", rf"y_{{ic}} = g(x_{{ic}}) = {_tex(rule.formula(_X, position))}",
+                               lambda f: forward([f["x"]], {})),),
+                 steps=(Step("x", r"\frac{\partial E}{\partial x_{ic}} &= \frac{\partial E}{\partial y_{ic}}\,"
+                             rf"g'(x_{{ic}}) = dy_{{ic}}\,\Bigl({_tex(_derivative(rule, position))}\Bigr)",
+                             "$y_{ic}$ reads $x_{ic}$ alone: one local derivative, $g'$, as the textbook writes it.",
+                             lambda f, g: backward([f["x"]], f["y"], {}, g["y"])[0][0]),),
+                 about=f"An activation applied to every component on its own: {rule.source or rule.name}.")
+
+
+_X, _Y = sp.Symbol("x_{ic}", real=True), sp.Symbol("y_{ic}", real=True)
+
+
+def _derivative(rule: Activation, position: int) -> sp.Expr:
+    return rule.textbook_derivative(_X, _Y, position)
+
+
+def _tex(expr: sp.Expr) -> str:
+    """LaTeX of g or g′ in x_{ic} and y_{ic}, the unit step written H(u) (its value at 0 the stack's stated
+    convention, said once in the document)."""
+    expr = expr.replace(lambda e: isinstance(e, sp.Heaviside), lambda e: sp.Function("H")(e.args[0]))
+    return sp.latex(expr)

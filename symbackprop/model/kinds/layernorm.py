@@ -25,7 +25,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..errors import SpecError
-from .base import Kind, Layer, Values
+from .base import Env, Kind, Layer, Stage, Step, Values
 from .batchnorm import DEFAULT_EPSILON, statistics
 
 
@@ -109,7 +109,7 @@ def build(argument: str, widths: tuple[int, ...], *, gain_inside: bool = True) -
                  _forward(epsilon), _backward(epsilon, gain_inside=gain_inside),
                  parameters=(("gamma", (n, 1)), ("beta", (n, 1))),
                  tex_forward=TEX_FORWARD, tex_backward=TEX_BACKWARD, autodiff=_autodiff(epsilon),
-                 claim_names=_claim_names(epsilon))
+                 claim_names=_claim_names(epsilon), stages=_stages(epsilon), steps=_steps(epsilon), about=ABOUT)
 
 
 def _claim_names(epsilon: sp.Expr):
@@ -135,3 +135,86 @@ def planted_gain_outside_the_sums(argument: str, widths: tuple[int, ...]) -> Lay
 
 KIND = Kind("layernorm", "ε, exactly (default 1/100000)", build,
             limits="n >= 2 features; ε a rational number in (0, 1]")
+
+
+def _stages(epsilon: sp.Expr) -> tuple[Stage, ...]:
+    """The forward rule as Ba et al. compute it: μ, σ², x̂ for each sample c over its features, then y."""
+    def mu(f: Env) -> sp.Matrix:
+        return sp.Matrix(1, f["x"].cols, lambda _, c: sp.Add(*f["x"].col(c)) / f["x"].rows)
+
+    def var(f: Env) -> sp.Matrix:
+        x, n = f["x"], f["x"].rows
+        return sp.Matrix(1, x.cols, lambda _, c: sp.Add(*[(x[i, c] - f["mu"][0, c]) ** 2 for i in range(n)]) / n)
+
+    def xhat(f: Env) -> sp.Matrix:
+        return sp.Matrix(*f["x"].shape, lambda i, c: (f["x"][i, c] - f["mu"][0, c]) / sp.sqrt(f["var"][0, c] + epsilon))
+
+    def y(f: Env) -> sp.Matrix:
+        return sp.Matrix(*f["x"].shape, lambda i, c: f["gamma"][i, 0] * f["xhat"][i, c] + f["beta"][i, 0])
+    return (Stage("mu", r"\mu_c = \frac{1}{n}\sum_i x_{ic}", mu),
+            Stage("var", r"\sigma_c^2 = \frac{1}{n}\sum_i (x_{ic}-\mu_c)^2", var),
+            Stage("xhat", r"\hat x_{ic} = \frac{x_{ic}-\mu_c}{\sqrt{\sigma_c^2+\varepsilon}}", xhat),
+            Stage("y", r"y_{ic} = \gamma_i\,\hat x_{ic} + \beta_i", y))
+
+
+def _steps(epsilon: sp.Expr) -> tuple[Step, ...]:
+    """Batch normalisation's chain rule with samples and features exchanged; γ_i stays inside the sums."""
+    def each(f: Env, value) -> sp.Matrix:
+        return sp.Matrix(*f["x"].shape, lambda i, c: value(i, c))
+
+    def per_sample(f: Env, value) -> sp.Matrix:
+        return sp.Matrix(1, f["x"].cols, lambda _, c: sp.Add(*[value(i, c) for i in range(f["x"].rows)]))
+
+    def per_feature(f: Env, value) -> sp.Matrix:
+        return sp.Matrix(f["x"].rows, 1, lambda i, _: sp.Add(*[value(i, c) for c in range(f["x"].cols)]))
+
+    def root(f: Env, c: int, power: sp.Expr) -> sp.Expr:
+        return (f["var"][0, c] + epsilon) ** power
+
+    def centred(f: Env, i: int, c: int) -> sp.Expr:
+        return f["x"][i, c] - f["mu"][0, c]
+
+    half, n = sp.Rational(1, 2), lambda f: f["x"].rows
+    return (
+        Step("xhat", r"\frac{\partial E}{\partial \hat x_{ic}} &= dy_{ic}\,\gamma_i = \hat g_{ic}",
+             r"$y_{ic}$ reads $\hat x_{ic}$ alone, times $\gamma_i$; call it $\hat g_{ic}$.",
+             lambda f, g: each(f, lambda i, c: g["y"][i, c] * f["gamma"][i, 0])),
+        Step("gamma", r"\frac{\partial E}{\partial \gamma_i} &= \sum_c dy_{ic}\,\hat x_{ic}",
+             r"$\gamma_i$ is used by feature $i$ of every sample: a sum over the batch.",
+             lambda f, g: per_feature(f, lambda i, c: g["y"][i, c] * f["xhat"][i, c])),
+        Step("beta", r"\frac{\partial E}{\partial \beta_i} &= \sum_c dy_{ic}", r"$\beta_i$ likewise.",
+             lambda f, g: per_feature(f, lambda i, c: g["y"][i, c])),
+        Step("var", r"\frac{\partial E}{\partial \sigma_c^2} &= \sum_i \hat g_{ic}\,(x_{ic}-\mu_c)\cdot"
+             r"\Bigl(-\frac{1}{2}\Bigr)(\sigma_c^2+\varepsilon)^{-3/2}",
+             r"$\sigma_c^2$ reaches $E$ through every $\hat x_{ic}$ of its sample.",
+             lambda f, g: per_sample(f, lambda i, c: g["xhat"][i, c] * centred(f, i, c) * (-half)
+                                     * root(f, c, -3 * half))),
+        Step("mu", r"\frac{\partial E}{\partial \mu_c} &= \sum_i \hat g_{ic}\cdot"
+             r"\frac{-1}{\sqrt{\sigma_c^2+\varepsilon}}"
+             r" + \frac{\partial E}{\partial \sigma_c^2}\cdot\frac{1}{n}\sum_i -2(x_{ic}-\mu_c)",
+             r"$\mu_c$ reaches $E$ through every $\hat x_{ic}$ and through $\sigma_c^2$ (whose share is 0: the "
+             r"deviations sum to 0).",
+             lambda f, g: sp.Matrix(1, f["x"].cols, lambda _, c: sp.Add(*[
+                 g["xhat"][i, c] * -root(f, c, -half) for i in range(n(f))]) + g["var"][0, c] * sp.Add(*[
+                     -2 * centred(f, i, c) for i in range(n(f))]) / n(f))),
+        Step("x", r"\frac{\partial E}{\partial x_{ic}} &= \frac{\hat g_{ic}}{\sqrt{\sigma_c^2+\varepsilon}} + "
+             r"\frac{\partial E}{\partial \sigma_c^2}\cdot\frac{2(x_{ic}-\mu_c)}{n} + "
+             r"\frac{\partial E}{\partial \mu_c}\cdot\frac{1}{n}",
+             r"$x_{ic}$ reaches $E$ through $\hat x_{ic}$, $\sigma_c^2$ and $\mu_c$; their shares add.",
+             lambda f, g: each(f, lambda i, c: g["xhat"][i, c] * root(f, c, -half)
+                               + g["var"][0, c] * 2 * centred(f, i, c) / n(f) + g["mu"][0, c] / n(f))),
+        Step("x", r"\frac{\partial E}{\partial x_{ic}} &= \frac{1}{n\sqrt{\sigma_c^2+\varepsilon}}\Bigl(n\,\hat g_{ic}"
+             r" - \sum_{i'} \hat g_{i'c} - \hat x_{ic}\sum_{i'} \hat g_{i'c}\,\hat x_{i'c}\Bigr)",
+             r"Collected, with $x_{ic}-\mu_c = \sqrt{\sigma_c^2+\varepsilon}\,\hat x_{ic}$: batch "
+             r"normalisation's compact form over the "
+             r"features, with $\gamma_i$ inside the sums because it varies over them.",
+             lambda f, g: each(f, lambda i, c: root(f, c, -half) / n(f) * (
+                 n(f) * g["xhat"][i, c] - sp.Add(*g["xhat"].col(c))
+                 - f["xhat"][i, c] * sp.Add(*[g["xhat"][k, c] * f["xhat"][k, c] for k in range(n(f))])))),
+    )
+
+
+ABOUT = ("Layer normalisation (Ba, Kiros & Hinton, 2016) normalises each sample over its own $n$ features, "
+         r"then scales and shifts each feature by the trained $\gamma$ and $\beta$; unlike batch normalisation "
+         r"it does not "
+         "mix the samples of a batch.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..stable import LogSumExp
-from .base import Kind, Layer, Values, no_argument
+from .base import Kind, Layer, Stage, Step, Values, no_argument
 
 
 def _forward(xs: list[sp.Matrix], values: Values) -> sp.Matrix:
@@ -38,7 +38,31 @@ def build(argument: str, widths: tuple[int, ...]) -> Layer:
     return Layer("log_softmax", "log_softmax", widths[-1], _forward, _backward, numeric=(_stable_forward, _backward),
                  tex_forward=r"y_{ic} = x_{ic} - \log\sum_k e^{x_{kc}}",
                  tex_backward=r"\frac{\partial E}{\partial x_{ic}} = dy_{ic} - e^{y_{ic}}\sum_k dy_{kc}",
-                 autodiff=_autodiff)
+                 autodiff=_autodiff, stages=STAGES, steps=STEPS, about=ABOUT)
+
+
+STAGES = (
+    Stage("lse", r"\ell_c = \log\sum_k e^{x_{kc}}",
+          lambda f: sp.Matrix(1, f["x"].cols, lambda _, c: sp.log(sp.Add(*[sp.exp(v) for v in f["x"].col(c)])))),
+    Stage("y", r"y_{ic} = x_{ic} - \ell_c",
+          lambda f: sp.Matrix(*f["x"].shape, lambda i, c: f["x"][i, c] - f["lse"][0, c])),
+)
+STEPS = (
+    Step("lse", r"\frac{\partial E}{\partial \ell_c} &= \sum_k dy_{kc}\,\frac{\partial y_{kc}}{\partial \ell_c} "
+         r"= -\sum_k dy_{kc}",
+         r"$\ell_c$ is subtracted from every output of its sample.",
+         lambda f, g: sp.Matrix(1, f["x"].cols, lambda _, c: -sp.Add(*g["y"].col(c)))),
+    Step("x", r"\frac{\partial E}{\partial x_{ic}} &= dy_{ic} + \frac{\partial E}{\partial \ell_c}\,"
+         r"\frac{e^{x_{ic}}}{\sum_k e^{x_{kc}}} = dy_{ic} - e^{y_{ic}}\sum_k dy_{kc}",
+         r"$x_{ic}$ reaches $E$ directly through $y_{ic}$ and through $\ell_c$, whose derivative is the "
+         r"softmax, $e^{y_{ic}}$.",
+         lambda f, g: sp.Matrix(*f["x"].shape,
+                                lambda i, c: g["y"][i, c] - sp.exp(f["y"][i, c]) * sp.Add(*g["y"].col(c))),
+         also=(lambda f, g: sp.Matrix(*f["x"].shape, lambda i, c: g["y"][i, c] + g["lse"][0, c] * sp.exp(f["x"][i, c])
+                                      / sp.Add(*[sp.exp(v) for v in f["x"].col(c)])),)),
+)
+ABOUT = ("Log-softmax over each sample's column, the log of the softmax computed without forming it; with the "
+         "negative log-likelihood after it, it is the softmax cross-entropy.")
 
 
 KIND = Kind("log_softmax", "", build)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..errors import SpecError
-from .base import Kind, Layer, Values
+from .base import Env, Kind, Layer, Stage, Step, Values
 
 
 def _slope(values: Values, i: int) -> sp.Expr:
@@ -63,7 +63,8 @@ def build(argument: str, widths: tuple[int, ...], *, slope_summed: bool = True) 
     return Layer("prelu", "prelu" + (":shared" if shared else ""), n, _forward,
                  _backward(shared, slope_summed=slope_summed),
                  parameters=(("a", (1, 1) if shared else (n, 1)),),
-                 tex_forward=TEX_FORWARD, tex_backward=TEX_BACKWARD, analytic=False, autodiff=_autodiff)
+                 tex_forward=TEX_FORWARD, tex_backward=TEX_BACKWARD, analytic=False, autodiff=_autodiff,
+                 stages=STAGES, steps=_steps(shared), about=ABOUT)
 
 
 def planted_slope_from_one_sample(argument: str, widths: tuple[int, ...]) -> Layer:
@@ -73,3 +74,30 @@ def planted_slope_from_one_sample(argument: str, widths: tuple[int, ...]) -> Lay
 
 KIND = Kind("prelu", "'shared' for one slope (default: one per unit)", build,
             limits="a kink at 0 takes relu_at_zero; no complex step")
+
+
+def _steps(shared: bool) -> tuple[Step, ...]:
+    def dx(f: Env, g: Env) -> sp.Matrix:
+        return sp.Matrix(*f["x"].shape, lambda i, c: g["y"][i, c] * (
+            sp.Heaviside(f["x"][i, c]) + _slope(f, i) * sp.Heaviside(-f["x"][i, c])))
+
+    def da(f: Env, g: Env) -> sp.Matrix:
+        x = f["x"]
+        per_unit = [sp.Add(*[g["y"][i, c] * sp.Min(0, x[i, c]) for c in range(x.cols)]) for i in range(x.rows)]
+        return sp.Matrix([[sp.Add(*per_unit)]]) if shared else sp.Matrix(x.rows, 1, lambda i, _: per_unit[i])
+    summed = r"\sum_i\sum_c" if shared else r"\sum_c"
+    return (
+        Step("x", r"\frac{\partial E}{\partial x_{ic}} &= dy_{ic}\,\frac{\partial y_{ic}}{\partial x_{ic}} = "
+             r"dy_{ic}\bigl(H(x_{ic}) + a_i\,H(-x_{ic})\bigr)",
+             r"$y_{ic}$ reads $x_{ic}$ alone: slope 1 where $x_{ic} > 0$, $a_i$ where $x_{ic} < 0$ (He et al., "
+             r"eq. 2).", dx),
+        Step("a", rf"\frac{{\partial E}}{{\partial a{'' if shared else '_i'}}} &= {summed} dy_{{ic}}\,"
+             r"\frac{\partial y_{ic}}{\partial a_i} = " + summed + r" dy_{ic}\min(0, x_{ic})",
+             "The slope is used " + ("by every unit of every sample" if shared else "by unit $i$ of every sample")
+             + ": the chain rule sums over every place it is used (He et al., eq. 4).", da),
+    )
+
+
+STAGES = (Stage("y", TEX_FORWARD, lambda f: _forward([f["x"]], f)),)
+ABOUT = ("A parametric rectifier (He, Zhang, Ren & Sun, ICCV 2015): a ReLU whose slope $a_i$ for negative inputs "
+         "is learned, one per unit (or one shared by every unit).")

@@ -26,7 +26,7 @@ import re
 import sympy as sp
 
 from ..errors import SpecError
-from .base import Kind, Layer, Values
+from .base import Env, Kind, Layer, Stage, Step, Values
 
 MAX_STEPS = 4
 
@@ -105,9 +105,11 @@ TEX_BACKWARD = (r"\delta_t = \left(dh_t + W_h^{\mathsf T}\delta_{t+1}\right)\odo
 
 def build(argument: str, widths: tuple[int, ...], *, through_time: bool = True) -> Layer:
     H, T, D = _shape(argument, widths)
+    stages, steps = _derivation(H, T, D)
     return Layer("rnn", f"rnn:{argument}", T * H, _forward(H, T, D), _backward(H, T, D, through_time=through_time),
                  parameters=(("Wx", (H, D)), ("Wh", (H, H)), ("b", (H, 1))),
-                 tex_forward=TEX_FORWARD, tex_backward=TEX_BACKWARD, autodiff=_autodiff(H, T, D))
+                 tex_forward=TEX_FORWARD, tex_backward=TEX_BACKWARD, autodiff=_autodiff(H, T, D),
+                 stages=stages, steps=steps, about=ABOUT)
 
 
 def planted_truncated_to_one_step(argument: str, widths: tuple[int, ...]) -> Layer:
@@ -117,3 +119,81 @@ def planted_truncated_to_one_step(argument: str, widths: tuple[int, ...]) -> Lay
 
 KIND = Kind("rnn", "H/T: hidden units, time steps (the input is the T steps' features, step by step)", build,
             limits=f"T from 1 to {MAX_STEPS}, dividing the input width; tanh; h_0 = 0")
+
+
+def _tanh_of(t: int):
+    def value(f: Env) -> sp.Matrix:
+        return f[f"a{t}"].applyfunc(sp.tanh)
+    return value
+
+
+def _through_tanh(t: int):
+    """δ_t = ∂E/∂h_t ⊙ (1 − h_t ⊙ h_t)."""
+    def value(f: Env, g: Env) -> sp.Matrix:
+        return g[f"h{t}"].multiply_elementwise(f[f"h{t}"].applyfunc(lambda v: 1 - v ** 2))
+    return value
+
+
+def _derivation(H: int, T: int, D: int) -> tuple[tuple[Stage, ...], tuple[Step, ...]]:
+    """The unrolled forward pass as stages a_t (the pre-activation) and h_t, step by step; the derivation goes
+    back through time: ∂E/∂h_t from the layer's output and from step t + 1, δ_t = ∂E/∂a_t, then the shared
+    weights' gradients summed over every step."""
+    def pre(t: int):
+        def value(f: Env) -> sp.Matrix:
+            m = f["x"].cols
+            previous = f[f"h{t - 1}"] if t > 1 else sp.zeros(H, m)
+            return f["Wx"] * _block(f["x"], t - 1, D) + f["Wh"] * previous + f["b"] * sp.ones(1, m)
+        return value
+
+    stages: list[Stage] = []
+    for t in range(1, T + 1):
+        recurrent = rf" + W_h h_{t - 1}" if t > 1 else ""
+        stages += [Stage(f"a{t}", rf"a_{t} = W_x x_{t}{recurrent} + b", pre(t)),
+                   Stage(f"h{t}", rf"h_{t} = \tanh(a_{t})", _tanh_of(t))]
+
+    def output(f: Env) -> sp.Matrix:
+        return sp.Matrix.vstack(*[f[f"h{t}"] for t in range(1, T + 1)])
+    stages.append(Stage("y", r"y = h_1" if T == 1 else rf"y = (h_1, \dots, h_{T})", output))
+
+    def hidden(t: int):
+        def value(f: Env, g: Env) -> sp.Matrix:
+            own = _block(g["y"], t - 1, H)
+            return own + f["Wh"].T * g[f"a{t + 1}"] if t < T else own
+        return value
+
+    steps: list[Step] = []
+    for t in range(T, 0, -1):
+        later = rf" + W_h^{{\mathsf T}}\delta_{t + 1}" if t < T else ""
+        steps += [
+            Step(f"h{t}", rf"\frac{{\partial E}}{{\partial h_{t}}} &= dh_{t}{later}",
+                 f"$h_{t}$ reaches $E$ through the layer's output ($dh_{t}$, what the layer above sends for step {t})"
+                 + (f" and through $a_{t + 1} = \\dots + W_h h_{t}$: both shares add." if t < T else
+                    ", and through nothing else: it is the last step."), hidden(t)),
+            Step(f"a{t}", rf"\delta_{t} = \frac{{\partial E}}{{\partial a_{t}}} &= "
+                 rf"\frac{{\partial E}}{{\partial h_{t}}}"
+                 rf"\odot\bigl(1 - h_{t}\odot h_{t}\bigr)",
+                 f"$h_{t} = \\tanh(a_{t})$ elementwise, and $\\tanh' = 1 - \\tanh^2$.",
+                 _through_tanh(t)),
+        ]
+    delta = lambda g, t: g[f"a{t}"]      # noqa: E731
+    steps += [
+        Step("x", r"\frac{\partial E}{\partial x_t} &= W_x^{\mathsf T}\delta_t",
+             r"$x_t$ is read by step $t$ alone, through $a_t = W_x x_t + \dots$",
+             lambda f, g: sp.Matrix.vstack(*[f["Wx"].T * delta(g, t) for t in range(1, T + 1)])),
+        Step("Wx", r"\frac{\partial E}{\partial W_x} &= \sum_{t=1}^{T} \delta_t\, x_t^{\mathsf T}",
+             r"$W_x$ is shared by every time step: the chain rule sums its gradient over them (and over the samples, "
+             "in the matrix product).",
+             lambda f, g: sp.Add(*[delta(g, t) * _block(f["x"], t - 1, D).T for t in range(1, T + 1)], sp.zeros(H, D))),
+        Step("Wh", r"\frac{\partial E}{\partial W_h} &= \sum_{t=2}^{T} \delta_t\, h_{t-1}^{\mathsf T}",
+             r"$W_h$ likewise; step 1 reads $h_0 = 0$ and adds nothing.",
+             lambda f, g: sp.Add(*[delta(g, t) * f[f"h{t - 1}"].T for t in range(2, T + 1)], sp.zeros(H, H))),
+        Step("b", r"\frac{\partial E}{\partial b} &= \sum_{t=1}^{T} \delta_t\,\mathbf{1}",
+             r"$b$ likewise, summed over the steps and the samples.",
+             lambda f, g: sp.Add(*[delta(g, t) * sp.ones(f["x"].cols, 1) for t in range(1, T + 1)], sp.zeros(H, 1))),
+    ]
+    return tuple(stages), tuple(steps)
+
+
+ABOUT = ("A simple recurrent (Elman) layer unrolled over T time steps: the same weights $W_x$, $W_h$ and $b$ are used "
+         "at every step, each step reading the input $x_t$ and the previous hidden state. Back-propagation "
+         "through time is the chain rule on that unrolled graph.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..activations import ACTIVATIONS
-from .base import Kind, Layer, Values, no_argument
+from .base import Env, Kind, Layer, Stage, Step, Values, no_argument
 
 TABLE = ACTIVATIONS["softmax"]
 
@@ -45,7 +45,27 @@ def build(argument: str, widths: tuple[int, ...]) -> Layer:
                  tex_forward=r"s_{ic} = \frac{e^{x_{ic}}}{\sum_k e^{x_{kc}}}",
                  tex_backward=r"\frac{\partial E}{\partial x_{ic}} = "
                  r"s_{ic}\Bigl(dy_{ic} - \sum_k dy_{kc}\, s_{kc}\Bigr)",
-                 autodiff=_autodiff, activation=TABLE)
+                 autodiff=_autodiff, activation=TABLE, stages=STAGES, steps=STEPS, about=ABOUT)
+
+
+def _jacobian_sum(f: Env, g: Env) -> sp.Matrix:
+    y, dy = f["y"], g["y"]
+    return sp.Matrix(*y.shape, lambda i, c: sp.Add(*[dy[k, c] * y[k, c] * ((1 if k == i else 0) - y[i, c])
+                                                      for k in range(y.rows)]))
+
+
+STAGES = (Stage("y", r"s_{ic} = \frac{e^{x_{ic}}}{\sum_k e^{x_{kc}}}", lambda f: _forward([f["x"]], f)),)
+STEPS = (
+    Step("x", r"\frac{\partial E}{\partial x_{ic}} &= \sum_k dy_{kc}\,\frac{\partial s_{kc}}{\partial x_{ic}} "
+         r"= \sum_k dy_{kc}\, s_{kc}\bigl([k = i] - s_{ic}\bigr) = s_{ic}\Bigl(dy_{ic} - \sum_k dy_{kc}\, s_{kc}\Bigr)",
+         r"Every output $s_{kc}$ of the sample reads $x_{ic}$ (through the sum in its denominator): the chain "
+         r"rule sums "
+         r"over $k$, with the softmax Jacobian $\partial s_k/\partial x_i = s_k([k = i] - s_i)$; the $k = i$ "
+         r"term gives $s_i\,dy_i$.",
+         lambda f, g: _backward([f["x"]], f["y"], f, g["y"])[0][0], also=(_jacobian_sum,)),
+)
+ABOUT = ("Softmax over each sample's column: positive outputs that sum to 1. Each output depends on every input "
+         "of its column, so its backward rule is a Jacobian-vector product, not an elementwise product.")
 
 
 def planted_without_the_sum(argument: str, widths: tuple[int, ...]) -> Layer:
