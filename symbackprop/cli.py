@@ -58,6 +58,7 @@ from .writeup.document import EDITIONS, FORMATS, check_formats, write, write_up_
 from .writeup.explain import explain
 from .writeup.numbers import DEFAULT_LEARNING_RATE, DEFAULT_SEED, Inputs
 from .writeup.stack import explain_stack
+from .writeup.stack_document import STACK_BATCH, write_stack
 
 DEFAULTS = {"sizes": (2, 3, 1), "activations": "sigmoid", "loss": "mse", "batch": 2, "weight_decay": 0}
 
@@ -145,7 +146,7 @@ def _network_options(parser: argparse.ArgumentParser, *, every_notation: bool = 
     parser.add_argument("--layers", help="the network as a sequence, the long form of --sizes/--activation: "
                         "\"input:2, dense:3, tanh, dense:1, sigmoid\" (a dense layer with no activation is linear); "
                         f"the kinds: {', '.join(KINDS)}; one beyond dense layers and activations makes a layer "
-                        "stack, which verify, gradcheck, explain and check take (derive not yet)")
+                        "stack, which every command takes")
     parser.add_argument("--network", metavar="FILE.toml", help="the network from a TOML file: layers = [\"input:2\", "
                         "\"dense:3\", \"tanh\", …] and loss, batch, weight_decay, relu_at_zero")
     parser.add_argument("--loss", help=f"{listed(LOSSES, LOSS_FACTORIES)} {default('mse')}")
@@ -497,7 +498,48 @@ def _worked_inputs(args: argparse.Namespace, net: Network) -> Inputs:
                   seed=args.seed, learning_rate=args.learning_rate)
 
 
+def _derive_stack(args: argparse.Namespace, stack: Stack) -> int:
+    """A layer stack: each layer's backward rule derived step by step (writeup/stack_document.py)."""
+    given = [flag for flag, value in (("--notation", args.notation), ("--param", args.param),
+                                      ("--params", args.params), ("--data", args.data)) if value is not None]
+    if given:
+        raise SpecError(f"a layer stack's write-up names each layer's quantities itself (x, y, dy) and has no worked "
+                        f"numbers yet; drop {given[0]}")
+    if args.batch is None and args.network is None:       # batch statistics over 3 samples, not a pair's ±1
+        stack = dataclasses.replace(stack, batch=STACK_BATCH)
+    bar = Progress.for_args(args, label="deriving", unit="steps")
+
+    def report(stage: str, done: int, total: int) -> None:
+        bar.label = stage
+        bar(done, total)
+
+    with bar.ticking(lambda: bar.label):
+        written = write_stack(stack, args.output, formats=args.format, title=args.title, edition=args.edition,
+                              progress=report)
+    return _written(args, stack.describe(), [], written, "each layer's own notation")
+
+
+def _written(args: argparse.Namespace, network: str, notations: list[str], written: Any, said: str = "") -> int:
+    if args.json:
+        print(json.dumps({"network": network, "notations": notations, "files": [str(p) for p in written.files],
+                          "ok": written.ok, "problems": written.problems, "log_lines": written.log_lines}, indent=2))
+    else:
+        print(f"symbackprop derive: {network}; {said or 'notation ' + ', '.join(notations)}")
+        for path in written.files:
+            print(f"  wrote {path}")
+    for problem in written.problems:
+        print(f"symbackprop: error: {printable(problem)}", file=sys.stderr)
+    for line in written.log_lines:                 # after the error line, as the README says
+        print(f"  | {printable(line)}", file=sys.stderr)
+    if written.problems:
+        return 2
+    return 0 if written.ok else 1
+
+
 def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
+    built, _ = network_or_stack(args)
+    if isinstance(built, Stack):
+        return _derive_stack(args, built)
     net, names = network_from(args)
     if args.batch is None and args.preset is None:         # a batch that keeps every shape distinct in the write-up
         net = dataclasses.replace(net, batch=write_up_batch(net.sizes))
@@ -521,20 +563,7 @@ def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     with writing.ticking(lambda: writing.label):        # a step may take seconds: say which, once a second
         written = write(d, args.output, notations=chosen, formats=args.format, parameter=args.param,
                         title=args.title, edition=args.edition, progress=report, numbers=numbers)
-    if args.json:
-        print(json.dumps({"network": describe(net), "notations": chosen, "files": [str(p) for p in written.files],
-                          "ok": written.ok, "problems": written.problems, "log_lines": written.log_lines}, indent=2))
-    else:
-        print(f"symbackprop derive: {describe(net)}; notation {', '.join(chosen)}")
-        for path in written.files:
-            print(f"  wrote {path}")
-    for problem in written.problems:
-        print(f"symbackprop: error: {printable(problem)}", file=sys.stderr)
-    for line in written.log_lines:                 # after the error line, as the README says
-        print(f"  | {printable(line)}", file=sys.stderr)
-    if written.problems:
-        return 2
-    return 0 if written.ok else 1
+    return _written(args, describe(net), chosen, written)
 
 
 def cmd_explain(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
