@@ -180,7 +180,7 @@ def test_the_command_line_routes_a_stack_to_the_graph():
     assert ok.returncode == 0 and "13 partials: 13 proved, 0 numeric, 0 refuted" in ok.stdout, ok.stdout + ok.stderr
     ok = run("gradcheck", "--layers", "input:2, batchnorm:1/1000, tanh, dense:1", "--batch", "4")
     assert ok.returncode == 0 and "central differences" in ok.stdout and "0 failed" in ok.stdout, ok.stderr
-    for args, message in [(("derive", "--layers", "input:2, batchnorm, dense:1"), "derive derives dense layers"),
+    for args, message in [(("derive", "--layers", "input:2, batchnorm, dense:1", "--param", "gamma1[1]"), "drop --param"),
                           (("verify", "--layers", "input:2, batchnorm:0, dense:1"), "takes ε in (0, 1]"),
                           (("gradcheck", "--layers", "input:2, batchnorm, dense:1", "--route", "delta"),
                            "--route are for dense networks")]:
@@ -341,19 +341,38 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 
+def _width(item: str, before: int) -> int:
+    """The rows a layer writes, from its text and the rows it reads (as each kind's docstring says)."""
+    kind, _, argument = item.partition(":")
+    if kind == "dense":
+        return int(argument)
+    if kind == "conv1d":
+        c_in, c_out, k = (int(v) for v in argument.split("/"))
+        return c_out * (before // c_in - k + 1)
+    if kind == "rnn":
+        hidden, steps = (int(v) for v in argument.split("/"))
+        return hidden * steps
+    return before
+
+
 @st.composite
 def _stacks(draw):
-    """A random small stack: dense, batch norm, activations, softmax, dropout and residuals in any valid order."""
+    """A random small stack of every kind in any valid order: dense, batch and layer norm, activations, PReLU,
+    softmax, log-softmax, dropout, residuals, a convolution and a recurrent layer."""
     width = draw(st.integers(1, 2))
     items, widths = [f"input:{width}"], [width]
     for _ in range(draw(st.integers(1, 3))):
-        options = [f"dense:{draw(st.integers(1, 2))}", "batchnorm:1/100", "tanh", "sigmoid", "softmax", "dropout:1/3"]
+        n = widths[-1]
+        options = [f"dense:{draw(st.integers(1, 2))}", "batchnorm:1/100", "tanh", "sigmoid", "softmax", "dropout:1/3",
+                   "prelu", "prelu:shared", "log_softmax", "conv1d:1/1/1", f"rnn:1/{n}" if n <= 4 else "tanh"]
+        if n >= 2:
+            options += ["layernorm:1/100", "conv1d:1/2/2"]
         earlier = [k for k in range(len(widths) - 1) if widths[k] == widths[-1]]
         if earlier:
             options.append(f"add:{draw(st.sampled_from(earlier))}")
         item = draw(st.sampled_from(options))
         items.append(item)
-        widths.append(int(item.split(":")[1]) if item.startswith("dense") else widths[-1])
+        widths.append(_width(item, n))
     return ", ".join(items)
 
 
@@ -361,15 +380,20 @@ def _stacks(draw):
 @given(_stacks(), st.integers(2, 3))
 def test_random_layer_stacks_are_proved_and_pass_the_gradcheck(text, m):
     from symbackprop.numeric.layers import random_given
+    from symbackprop.symbolic.steps import check_steps
     try:
         built = network(text, loss="mse", batch=m)
     except SpecError as error:                   # only the dense short form refuses a sequence of valid layers
-        assert not any(item.split(":")[0] in ("batchnorm", "dropout", "add") for item in text.split(", ")), (
+        assert not any(item.split(":")[0] not in ("input", "dense", "tanh", "sigmoid", "softmax")
+                       for item in text.split(", ")), (
             text, str(error))
         return
     if not isinstance(built, Stack):
         return                                   # the dense short form: its own engine and tests
     assert verify_stack(built).ok, text
+    for k, layer in enumerate(built.layers, 1):  # each layer's derivation, step by step, holds here too
+        steps = check_steps(layer, tuple(built.widths[s] for s in built.sources(k)), m, built.relu_at_zero)
+        assert steps.status == "proved", (text, k, [(c.step.target, c.how) for c in steps.steps])
     rng = np.random.default_rng(0)
     params, (X, Y), data = random_params(built, rng), random_data(built, m, rng), random_given(built, m, rng)
     report = gradcheck_stack(built, params, X, Y, data)

@@ -166,3 +166,15 @@ def test_nested_functions_are_proved_as_polynomials_in_them_and_only_then():
     double = check("double angle", sp.tanh(2 * x), 2 * sp.tanh(x) / (1 + sp.tanh(x) ** 2))
     assert double.status == "numeric" and double.residual < 1e-30
     assert check("wrong", sp.diff(nested, w), (1 - nested ** 2) * inner).status == "refuted"
+
+
+def test_one_time_step_leaves_wh_unread_and_every_reference_says_its_gradient_is_zero():
+    """rnn:H/1 reads h_0 = 0 only, so E does not depend on Wh: torch gives no grad for it (None), which is 0,
+    not a failure (found by the random-stack property test)."""
+    stack = network("input:2, rnn:2/1, dense:1", loss="mse", batch=2)
+    rng = np.random.default_rng(1)
+    params, (X, Y) = random_params(stack, rng), random_data(stack, 2, rng)
+    report = gradcheck_stack(stack, params, X, Y)
+    assert report.ok, report.table()
+    assert np.all(report.gradient["Wh1"] == 0)
+    assert [c.reference for c in report.comparisons if not c.refused][:2] == ["central differences", "complex step"]

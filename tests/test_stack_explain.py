@@ -68,3 +68,16 @@ def test_cli_refuses_in_one_line(capsys, parameter, message):
     assert cli.main(["explain", parameter, "--layers", "input:2, batchnorm, relu, dense:1"]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_explain_derives_the_parameters_layer_step_by_step(capsys):
+    """After the chain, the layer's rule derived from its stages: each step of its entry, in order."""
+    stack = network("input:2, batchnorm, relu, dense:1")
+    text = explain_stack(stack, "gamma1[2]")
+    layer = stack.layers[0]
+    lines = [line.strip() for line in text.splitlines()]
+    at = lines.index("layer 1's rule derived from its forward stages (dy = ∂E/∂y, what the layers above send):")
+    assert lines[at + 1:at + 1 + len(layer.stages)] == [s.tex for s in layer.stages]
+    shown = lines[at + 1 + len(layer.stages)::2][:len(layer.steps)]
+    assert shown == [s.tex.replace("&=", "=") for s in layer.steps]
+    assert r"\frac{\partial E}{\partial \mu_i}" in text and "three paths" in text

@@ -304,8 +304,8 @@ def library_gradient(library: str, stack: Stack, params: dict, X, Y, data: dict)
         E = _library_loss(ops, stack, {k: v for k, v in tensors.items() if k != "X"}, tensors["X"],
                           torch.tensor(Y, dtype=torch.float64),
                           {k: torch.tensor(v, dtype=torch.float64) for k, v in data.items()})
-        E.backward()
-        return {k: t.grad.numpy() for k, t in tensors.items()}
+        E.backward()           # a parameter E does not read (an rnn:H/1's Wh) gets no grad: its gradient is 0
+        return {k: t.grad.numpy() if t.grad is not None else np.zeros(t.shape) for k, t in tensors.items()}
     import jax
     import jax.numpy as jnp
     x64 = jax.enable_x64(True) if hasattr(jax, "enable_x64") else jax.experimental.enable_x64()

@@ -4,7 +4,8 @@ Names as ``verify_stack`` reports them: layer k's parameter ``gamma`` component 
 (``gamma1[2]`` is ``gamma1[2,1]``). The chain runs from E down every path of the graph to layer k (a residual
 ``add`` gives two paths, whose shares are summed), one line per node with the layer whose backward rule sends
 ∂E/∂H on, each rule as its kind's own ``tex_backward`` (no branch on a kind's name here). The rules are proved
-by ``verify``; this text only lays out the chain.
+by ``verify``; this text only lays out the chain, then the parameter's layer's rule derived step by step from
+its entry's ``stages`` and ``steps`` (each step proved by ``derive``'s write-up, symbolic/steps.py).
 """
 from __future__ import annotations
 
@@ -62,5 +63,12 @@ def explain_stack(stack: Stack, parameter: str) -> str:
     lines.append(f"      layer {k} ({layer.label}): {layer.tex_backward}")
     if len(every) > 1:
         lines.append("  the paths' shares are summed where they meet (the multivariable chain rule)")
-    lines.append("each rule is proved against the chain rule on E by: symbackprop verify --layers …")
+    if layer.steps:
+        lines.append(f"layer {k}'s rule derived from its forward stages (dy = ∂E/∂y, what the layers above send):")
+        lines += [f"  {stage.tex}" for stage in layer.stages]
+        for step in layer.steps:
+            lines.append(f"  {step.tex.replace('&=', '=')}")
+            lines.append(f"      {step.why}")
+    lines.append("each rule is proved against the chain rule on E by: symbackprop verify --layers …; each step of "
+                 "its derivation by: symbackprop derive --layers …")
     return "\n".join(lines)

@@ -111,6 +111,7 @@ def stack_document(stack: Stack, *, title: str | None = None, edition: str = "st
         sections.append(_section(stack, k, checked, []))
     tick("proving the stack", 0, stack.depth + 1)
     proof = verify_stack(stack, progress=lambda done, total: tick("proving the stack", done, total))
+    tick("comparing with the references", 0, 1)
     rng = np.random.default_rng(NUMERIC_SEED)
     params = random_params(stack, rng)
     X, Y = random_data(stack, m, rng)
