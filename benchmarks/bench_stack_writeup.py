@@ -60,7 +60,8 @@ def main() -> None:
         print(json.dumps(one(*json.loads(sys.argv[2]))))
         return
     cases = CASES[:1] if "--quick" in sys.argv else CASES
-    print("| layers | loss | batch m | derivation steps | steps proved (s) | stack proved (s) | gradcheck (s) | document, all in (s) |")
+    print("| layers | loss | batch m | derivation steps | steps proved (s) | stack proved (s) | gradcheck (s) | "
+          "document, all in (s) |")
     print("|---|---|---|---|---|---|---|---|")
     for case in cases:
         out = subprocess.run([sys.executable, __file__, "--one", json.dumps(case)], capture_output=True, text=True,
