@@ -10,8 +10,17 @@ variables holds in particular for the related values they take in the network:
 3. ``cases``: where relu appears, on each side of every kink (z > 0, z < 0, z = 0 with the stated
    value of relu'(0)) Heaviside(z) and Max(0, z) are resolved and 1 or 2 decides each case.
 Numeric: evaluate at random points with mpmath at high precision, never called a proof.
+
+Before 1 and 2 expand anything, the rational function of 2 is evaluated exactly at one point of its
+independent symbols: if it is finite and not 0 there, it is not identically 0 and neither method can
+succeed (each proves an identity that holds at every point), so both are skipped. That is what keeps a
+claim whose sides differ only in relu's kink (H(max(0, z)) against H(z), equal for every z with the stated
+H(0) = 0 but not as functions of independent symbols) from expanding a softmax network's exponentials for
+a minute before the case split and the numeric test decide it.
 """
 from __future__ import annotations
+
+import random
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -71,10 +80,24 @@ def rationalize(expr: sp.Expr) -> sp.Expr:
     return expr.xreplace(fresh)
 
 
+def _nonzero_somewhere(rational: sp.Expr) -> bool:
+    """Finite and not 0 at one point of exact positive rationals (so not identically 0); False when unsure."""
+    rng = random.Random(0)
+    at = {s: sp.Rational(rng.randint(2, 97), rng.randint(2, 97)) for s in sorted(rational.free_symbols, key=str)}
+    try:
+        value = rational.xreplace(at)
+    except (ZeroDivisionError, ValueError, TypeError):
+        return False
+    return value.is_finite is True and value.is_zero is False
+
+
 def _algebraic_zero(expr: sp.Expr) -> str | None:
+    rational = rationalize(expr)
+    if _nonzero_somewhere(rational):
+        return None
     if sp.expand(expr) == 0:
         return "structural"
-    numerator, _ = sp.fraction(sp.together(rationalize(expr)))
+    numerator, _ = sp.fraction(sp.together(rational))
     if sp.expand(numerator) == 0:
         return "rational"
     return None
