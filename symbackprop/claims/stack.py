@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import random
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ from ..model.errors import SpecError
 from ..model.kinds import KINDS
 from ..model.layers import Stack
 from ..symbolic.graph import Graph, check
+from ..symbolic.steps import stage_gradients
 
 MAX_LENGTH = 1000
 MAX_NODES = 400
@@ -44,7 +46,7 @@ UNICODE = {"−": "-", "·": "*", "×": "*", "⊙": "*", "∘": "*", "γ": "gamm
            "ε": "eps", "x̂": "xhat", "σ²": "var", "Σ": "sum_c", "∂": "d", "ℓ": "E", "√": "sqrt", "^": "**"}
 FUNCTIONS = {"sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log}
 SUMS = {"sum_c": "batch", "sum_i": "units"}
-_LHS = re.compile(r"\s*(?:d[ELl]\s*/\s*d)?\s*d?([A-Za-z_]+?)(\d+)\s*$")
+_LHS = re.compile(r"\s*(d[ELl]\s*/\s*d)?\s*([A-Za-z_]+?)(\d+)\s*(?:\[\s*(\d+)\s*\])?\s*$")
 _NAME = re.compile(r"([A-Za-z_]+?)(\d+)$")
 
 
@@ -77,7 +79,9 @@ class StackVerdict:
         more = ", …" if len(self.counterexample or {}) > 10 else ""
         lines = [head, f"  counterexample at {self.component}: {point}{more}"]
         if self.values is not None:
-            lines.append(f"  there the claim gives {self.values[0]:.6g}, the chain rule {self.values[1]:.6g}")
+            claim, chain = self.values
+            lines.append(f"  there the claim gives {claim:.10g}, the chain rule {chain:.10g}"
+                         + (f" (they differ by {claim - chain:.3g})" if f"{claim:.6g}" == f"{chain:.6g}" else ""))
         if self.diagnosis:
             lines.append(f"  diagnosis: {self.diagnosis}")
         return "\n".join(lines)
@@ -109,6 +113,9 @@ class _Scope:
 
 
 def _scope(graph: Graph, k: int) -> _Scope:
+    """Layer k's names: x, y, dy, h, its parameters and data, its entry's claim names, each stage of its forward
+    rule (batch norm's ``xhat``, ``var``, ``mu``; a recurrent layer's ``h2``, written ``h1[2]``), and d<name>
+    for the ∂E/∂ of every stage, input and parameter, by the chain rule on the layer's stages (steps.py)."""
     stack = graph.stack
     layer = stack.layers[k - 1]
     xs = [graph.H[s] for s in stack.sources(k)]
@@ -118,7 +125,18 @@ def _scope(graph: Graph, k: int) -> _Scope:
         names["h"] = xs[1]
     names.update(values)
     for name, _meaning, value in layer.claim_names:
-        names[name] = value(xs, values)
+        names[name] = value(xs, {**values, "dy": graph.G[k]})
+    if layer.stages:
+        given = {**dict(zip(layer.input_names, xs, strict=True)), **values}
+        forward, _, gradients, back = stage_gradients(layer, given, graph.G[k])
+        for stage in layer.stages:
+            names.setdefault(stage.name, forward[stage.name])
+        for name, gradient in gradients.items():
+            if name != "y":
+                names.setdefault(f"d{name}", gradient.xreplace(back))
+        for alias, name in layer.gradient_aliases:
+            if f"d{name}" in names:
+                names[alias] = names[f"d{name}"]
     return _Scope(graph, k, names)
 
 
@@ -141,16 +159,37 @@ _OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lamb
         ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
 
 
+def _product(a: Any, b: Any) -> Any:
+    """``a @ b``: the matrix product, as NumPy's and the textbooks' W.T @ delta."""
+    if not isinstance(a, sp.MatrixBase) or not isinstance(b, sp.MatrixBase):
+        raise StackClaimError("@ multiplies two arrays; for a number use *")
+    if a.cols != b.rows:
+        raise StackClaimError(f"{a.rows}×{a.cols} @ {b.rows}×{b.cols}: the shapes do not fit")
+    return a * b
+
+
+def _named(name: str, k: int) -> str:
+    match = _NAME.fullmatch(name)
+    if match is None:
+        raise StackClaimError(f"{name!r}: a name takes its layer's index, as dy{k} or gamma{k}")
+    if int(match.group(2)) != k:
+        raise StackClaimError(f"{name!r} is about layer {match.group(2)}, the claim about layer {k}")
+    return match.group(1)
+
+
 def _evaluate(node: ast.AST, scope: _Scope, k: int) -> Any:
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
         return sp.nsimplify(node.value) if isinstance(node.value, float) else sp.Integer(node.value)
     if isinstance(node, ast.Name):
-        match = _NAME.fullmatch(node.id)
-        if match is None:
-            raise StackClaimError(f"{node.id!r}: a name takes its layer's index, as dy{k} or gamma{k}")
-        if int(match.group(2)) != k:
-            raise StackClaimError(f"{node.id!r} is about layer {match.group(2)}, the claim about layer {k}")
-        return scope.value(match.group(1))
+        return scope.value(_named(node.id, k))
+    if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, int) and not isinstance(node.slice.value, bool)):
+        return scope.value(f"{_named(node.value.id, k)}{node.slice.value}")       # a time step: h1[2] is h_2
+    if isinstance(node, ast.Attribute) and node.attr == "T":
+        value = _evaluate(node.value, scope, k)
+        return value.T if isinstance(value, sp.MatrixBase) else value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+        return _product(_evaluate(node.left, scope, k), _evaluate(node.right, scope, k))
     if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
         return _broadcast(_evaluate(node.left, scope, k), _evaluate(node.right, scope, k), _OPS[type(node.op)])
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
@@ -168,10 +207,16 @@ def _evaluate(node: ast.AST, scope: _Scope, k: int) -> Any:
         if name in FUNCTIONS and len(args) == 1:
             f = FUNCTIONS[name]
             return args[0].applyfunc(f) if isinstance(args[0], sp.MatrixBase) else f(args[0])
+        if name == "diag" and len(args) == 1:
+            a = args[0]
+            if not isinstance(a, sp.MatrixBase) or a.cols != 1:
+                raise StackClaimError("diag(v) takes a column v (one sample: --batch 1) and makes the diagonal "
+                                      "matrix of it")
+            return sp.diag(*a)
         if name in ("min", "max") and len(args) == 2:
             return _broadcast(args[0], args[1], sp.Min if name == "min" else sp.Max)
         raise StackClaimError(f"unknown function {name}(…); a claim may use {', '.join([*SUMS, *FUNCTIONS])}, "
-                              "min(a, b), max(a, b)")
+                              "min(a, b), max(a, b), diag(v)")
     raise StackClaimError(f"cannot read {ast.dump(node)[:40]}…: a claim is arithmetic on layer names")
 
 
@@ -206,9 +251,10 @@ def check_stack_claim(stack: Stack, claim: str, m: int | None = None, seed: int 
     match = _LHS.fullmatch(left)
     if match is None:
         raise StackClaimError(f"{left.strip()!r}: the left side names one gradient, as dx2, dgamma2 or dE/dW3")
-    target, k = match.group(1), int(match.group(2))
+    raw, k, step = match.group(2) + (match.group(4) or ""), int(match.group(3)), match.group(4)
     if not 1 <= k <= stack.depth:
         raise StackClaimError(f"layer {k}: the stack has layers 1 to {stack.depth}")
+    right = re.sub(r"\bd[ELl]\s*/\s*d(?=[A-Za-z_])", "d", right)      # ∂ℓ/∂x̂1 on the right: dxhat1
     try:
         tree = ast.parse(right.strip(), mode="eval")
     except SyntaxError:
@@ -220,6 +266,12 @@ def check_stack_claim(stack: Stack, claim: str, m: int | None = None, seed: int 
     scope = _scope(graph, k)
     layer = stack.layers[k - 1]
     sources = stack.sources(k)
+    aliases = dict(layer.gradient_aliases)
+    if match.group(1) or raw in aliases or not raw.startswith("d"):
+        target = aliases.get(raw, raw)
+    else:
+        target = raw[1:]                     # dxhat1, dh1[2]: the d of ∂E/∂
+    stage = None                             # a stage's ∂E/∂, by the chain rule on the layer's stages
     if target in ("x", "h"):
         position = 0 if target == "x" else 1
         if position >= len(sources):
@@ -227,10 +279,18 @@ def check_stack_claim(stack: Stack, claim: str, m: int | None = None, seed: int 
         by = graph.H[sources[position]]
     elif target in graph.values[k] and target in dict(layer.parameters):
         by = graph.values[k][target]
+    elif target != "y" and f"d{target}" in scope.names and target in {s.name for s in layer.stages}:
+        stage = scope.names[f"d{target}"]
+        by = stage
     else:
-        raise StackClaimError(f"d{target}{k}: layer {k} ({layer.label}) has the gradients "
-                              + ", ".join(f"d{n}{k}" for n in ["x", *(["h"] if len(sources) > 1 else []),
-                                                              *dict(layer.parameters)]))
+        def shown(name: str) -> str:                     # a time step's stage a2 is written da1[2]
+            timed = re.fullmatch(r"([A-Za-z_]+?)(\d+)", name)
+            return f"d{name}{k}" if timed is None else f"d{timed[1]}{k}[{timed[2]}]"
+        stages = [s.name for s in layer.stages if s.name != "y"]
+        said = left.strip() if step is None else f"{match.group(2)}{k}[{step}]"
+        raise StackClaimError(f"{said}: layer {k} ({layer.label}) has the gradients "
+                              + ", ".join(shown(n) for n in ["x", *(["h"] if len(sources) > 1 else []),
+                                                             *dict(layer.parameters), *stages]))
     rhs = _evaluate(tree.body, scope, k)
     if not isinstance(rhs, sp.MatrixBase):
         rhs = sp.Matrix(by.rows, by.cols, lambda i, j: rhs)
@@ -238,12 +298,14 @@ def check_stack_claim(stack: Stack, claim: str, m: int | None = None, seed: int 
     if rhs.shape != by.shape:
         raise StackClaimError(f"the right side is {rhs.shape[0]}×{rhs.shape[1]}, d{target}{k} "
                               f"{by.shape[0]}×{by.shape[1]}")
-    verdict = StackVerdict(claim, k, f"d{target}{k}", components=by.rows * by.cols)
+    written = (f"d{target}{k}" if step is None       # the gradient as the claim names it: dx1, delta1[2]
+               else f"{'d' if match.group(1) else ''}{match.group(2)}{k}[{step}]")
+    verdict = StackVerdict(claim, k, written, components=by.rows * by.cols)
     weakest = "proved"
     for i in range(by.rows):
         for j in range(by.cols):
-            name = f"d{target}{k}[{i + 1},{j + 1}]"
-            direct = graph.local(k, by[i, j])
+            name = f"{written}[{i + 1},{j + 1}]"
+            direct = graph.local(k, by[i, j]) if stage is None else graph.step(stage[i, j])
             identity = check(name, direct, graph.step(rhs[i, j]), k, seed)
             if identity.status == "refuted":
                 verdict.status, verdict.component = "wrong", name
@@ -262,8 +324,12 @@ def check_stack_claim(stack: Stack, claim: str, m: int | None = None, seed: int 
 
 
 def _diagnose(stack: Stack, graph: Graph, k: int, target: str, rhs: sp.Matrix, by: sp.Matrix, at) -> str:
-    """The classic wrong rule of the kind the claim equals at the counterexample, else what differs."""
+    """The classic wrong rule of the kind the claim equals at the counterexample, else what differs. The point
+    covers the refuted component's symbols; the others' take fixed random values."""
     xs = [graph.H[s] for s in stack.sources(k)]
+    rng = random.Random(1)
+    free = {v for M in [*xs, *graph.values[k].values(), graph.G[k]] for v in M} - set(at)
+    at = {**{s: sp.Rational(rng.randint(-40, 40), rng.choice((7, 9, 11))) for s in sorted(free, key=str)}, **at}
     for description, wrong in _planted(stack, k):
         try:
             dxs, dps = wrong.backward(xs, graph.out[k], graph.values[k], graph.G[k])

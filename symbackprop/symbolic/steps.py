@@ -88,30 +88,14 @@ def _verdict(step: Step, name: str, true: sp.Matrix, claimed: sp.Matrix, fix: Ca
     return result
 
 
-def check_steps(layer: Layer, input_widths: tuple[int, ...], m: int,
-                relu_at_zero: sp.Expr = ZERO) -> LayerSteps:
-    """Prove each of ``layer.steps`` (see the module) for a layer reading inputs of ``input_widths`` rows."""
-    def fix(expr: sp.Expr) -> sp.Expr:
-        return step_convention(sp.sympify(expr), relu_at_zero).xreplace({RELU_AT_ZERO: relu_at_zero})
-
-    given: Env = {name: _symbols(name, rows, m) for name, rows in zip(layer.input_names, input_widths, strict=True)}
-    given.update({name: _symbols(name, r, c) for name, (r, c) in layer.parameters})
-    given.update({name: _symbols(name, r, m if c is None else c) for name, (r, c) in layer.data})
-    dy = _symbols("dy", layer.width, m)
-    result = LayerSteps(layer, m)
-    if not layer.steps:
-        return result
-
-    forward: Env = dict(given)                    # each stage's value in the inputs and parameters
+def stage_gradients(layer: Layer, given: Env, dy: sp.Matrix) -> tuple[Env, Env, Env, dict[sp.Symbol, sp.Expr]]:
+    """The chain rule on a layer's stages, mechanically: (each stage's value in ``given``'s symbols; ``given``
+    with every stage a matrix of fresh symbols; ∂E/∂ of every stage, input, parameter and datum (E = Σ dy ⊙ y)
+    in those symbols; each stage symbol's value). Each stage's expression in the symbols of what it reads is
+    differentiated locally (``diff``) and the products accumulated from y down (reverse mode)."""
+    forward: Env = dict(given)
     for stage in layer.stages:
         forward[stage.name] = stage.value(forward)
-    xs = [given[name] for name in layer.input_names]
-    parameters = {name: given[name] for name, _ in (*layer.parameters, *layer.data)}
-    result.forward = _verdict(Step("y", "", "the stages compose to the forward rule", lambda f, g: f["y"]), "y",
-                              layer.forward(xs, parameters), forward["y"], fix, {})
-
-    # The chain rule on the stages, each stage a symbol: every stage's expression in the symbols of what it reads,
-    # differentiated locally (diff) and accumulated from y = the last stage down (reverse mode).
     symbolic: Env = dict(given)
     expressions: dict[str, sp.Matrix] = {}
     for stage in layer.stages:
@@ -132,6 +116,28 @@ def check_steps(layer: Layer, input_widths: tuple[int, ...], m: int,
                     gradients[name][a, b] += upstream[i, j] * sp.diff(expression[i, j], s)
     values = {symbolic[stage.name][i, j]: forward[stage.name][i, j] for stage in layer.stages
               for i in range(forward[stage.name].rows) for j in range(forward[stage.name].cols)}
+    return forward, symbolic, gradients, values
+
+
+def check_steps(layer: Layer, input_widths: tuple[int, ...], m: int,
+                relu_at_zero: sp.Expr = ZERO) -> LayerSteps:
+    """Prove each of ``layer.steps`` (see the module) for a layer reading inputs of ``input_widths`` rows."""
+    def fix(expr: sp.Expr) -> sp.Expr:
+        return step_convention(sp.sympify(expr), relu_at_zero).xreplace({RELU_AT_ZERO: relu_at_zero})
+
+    given: Env = {name: _symbols(name, rows, m) for name, rows in zip(layer.input_names, input_widths, strict=True)}
+    given.update({name: _symbols(name, r, c) for name, (r, c) in layer.parameters})
+    given.update({name: _symbols(name, r, m if c is None else c) for name, (r, c) in layer.data})
+    dy = _symbols("dy", layer.width, m)
+    result = LayerSteps(layer, m)
+    if not layer.steps:
+        return result
+
+    forward, symbolic, gradients, values = stage_gradients(layer, given, dy)
+    xs = [given[name] for name in layer.input_names]
+    parameters = {name: given[name] for name, _ in (*layer.parameters, *layer.data)}
+    result.forward = _verdict(Step("y", "", "the stages compose to the forward rule", lambda f, g: f["y"]), "y",
+                              layer.forward(xs, parameters), forward["y"], fix, {})
 
     known: Env = {"y": dy}
     for step in layer.steps:

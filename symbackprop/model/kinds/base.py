@@ -28,8 +28,9 @@ the rest of the project, so each node is a matrix of (width × m) components. It
 - ``activation``: the table's entry when the layer is an activation the dense short form can hold;
   ``refused``: why the layer graph does not derive this layer (then only the short form takes it);
 - ``claim_names``: the names a ``check`` claim about the layer may use beyond the ones every layer has
-  (x its input, y its output, dy the upstream gradient, h a second input, its parameters and data by name):
-  (name, meaning, value(xs, values)), such as batch norm's ``xhat``, ``mu``, ``var``, ``eps``;
+  (x its input, y its output, dy the upstream gradient, h a second input, its parameters and data by name,
+  its stages and d<name> for their ∂E/∂): (name, meaning, value(xs, values)), ``values`` holding dy too, such
+  as batch norm's ``eps`` or a recurrent layer's time steps ``x2`` (a claim writes ``x1[2]``);
 - ``analytic``: complex-step differentiation applies (no kink, no |·|);
 - ``stages`` and ``steps``: the backward rule derived step by step, for ``derive``'s write-up. ``stages``
   are the forward rule's named intermediates in the order computed (batch norm's μ, σ², x̂, y; the last is
@@ -119,6 +120,9 @@ class Layer:
     stages: tuple[Stage, ...] = field(default=(), compare=False)
     steps: tuple[Step, ...] = field(default=(), compare=False)
     about: str = field(default="", compare=False)
+    # Names a textbook gives a stage's ∂E/∂ (a recurrent layer's δ_t for ∂E/∂a_t): (name, stage) such as
+    # ("delta2", "a2"); ``check`` reads them on both sides of a claim.
+    gradient_aliases: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
     def input_names(self) -> tuple[str, ...]:

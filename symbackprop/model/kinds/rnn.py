@@ -109,7 +109,8 @@ def build(argument: str, widths: tuple[int, ...], *, through_time: bool = True) 
     return Layer("rnn", f"rnn:{argument}", T * H, _forward(H, T, D), _backward(H, T, D, through_time=through_time),
                  parameters=(("Wx", (H, D)), ("Wh", (H, H)), ("b", (H, 1))),
                  tex_forward=TEX_FORWARD, tex_backward=TEX_BACKWARD, autodiff=_autodiff(H, T, D),
-                 stages=stages, steps=steps, about=ABOUT)
+                 stages=stages, steps=steps, about=ABOUT, claim_names=_claim_names(H, T, D),
+                 gradient_aliases=tuple((f"delta{t}", f"a{t}") for t in range(1, T + 1)))
 
 
 def planted_truncated_to_one_step(argument: str, widths: tuple[int, ...]) -> Layer:
@@ -192,6 +193,20 @@ def _derivation(H: int, T: int, D: int) -> tuple[tuple[Stage, ...], tuple[Step, 
              lambda f, g: sp.Add(*[delta(g, t) * sp.ones(f["x"].cols, 1) for t in range(1, T + 1)], sp.zeros(H, 1))),
     ]
     return tuple(stages), tuple(steps)
+
+
+def _claim_names(H: int, T: int, D: int):
+    """Time steps as a claim writes them: x1[t] (x_t), dy1[t] (the output's share of ∂E/∂h_t, the textbooks'
+    dh_t) and h1[0] = 0; the stages a1[t], h1[t] and their ∂E/∂ (dh1[t], delta1[t]) come from the stages."""
+    def block(name: str, t: int, size: int):
+        def value(xs: list[sp.Matrix], values: Values) -> sp.Matrix:
+            return _block(xs[0] if name == "x" else values[name], t - 1, size)
+        return value
+    names = [("h0", "h_0 = 0", lambda xs, values: sp.zeros(H, xs[0].cols))]
+    for t in range(1, T + 1):
+        names += [(f"x{t}", f"x_{t}, the input at step {t}", block("x", t, D)),
+                  (f"dy{t}", f"the output's share of ∂E/∂h_{t}", block("dy", t, H))]
+    return tuple(names)
 
 
 ABOUT = ("A simple recurrent (Elman) layer unrolled over T time steps: the same weights $W_x$, $W_h$ and $b$ are used "
