@@ -56,7 +56,8 @@ def test_the_direct_side_is_not_the_kinds_rule(monkeypatch):
     ("dx1 = zz1", "no name"), ("dx1 == dy1", "one equation"), ("dx9 = dy9", "layers 1 to"),
     ("dgamma1 = dy1", "right side is"), ("dx1 = foo(dy1)", "unknown function"),
     ("dx1 = gamma1 @ dy1", "shapes do not fit"), ("dx1 = dy1 @ 2", "@ multiplies two arrays"),
-    ("dx1 = diag(dy1) @ x1", "diag"), ("dq1 = dy1", "dmu1, dvar1, dxhat1"), ("dx1 = xhat1[2]", "no name")])
+    ("dx1 = diag(dy1) @ x1", "diag"), ("dq1 = dy1", "dmu1, dvar1, dxhat1"), ("dx1 = xhat1[2]", "no name"),
+    ("dx1 = np.correlate(x1, dy1, 'same')", "'valid' or 'full'"), ("dx1 = correlate(x1)", "or correlate")])
 def test_unreadable_claims_are_one_line(claim, message):
     stack = network("input:2, batchnorm, dense:1", loss="mse", batch=3)
     with pytest.raises(StackClaimError, match=message.replace("(", r"\(")):

@@ -15,7 +15,15 @@ upstream gradient), ``h``, its parameters and its data (``mask``); its kind's en
 (``Layer.claim_names``: batch norm's ``xhat``, ``mu``, ``var``, ``eps``, ``m``; dropout's ``p``). Operations
 are elementwise (``*``, ``⊙``, ``/``, ``+``, ``-``, ``^``/``**``), a column (n × 1) or a row (1 × m)
 broadcasts, and ``sum_c(·)`` sums over the batch (each row), ``sum_i(·)`` over the units (each column);
-``sqrt``, ``exp``, ``log``, ``min``, ``max`` apply elementwise.
+``sqrt``, ``exp``, ``log``, ``min``, ``max`` apply elementwise; ``@`` is the matrix product, ``.T`` the transpose,
+``diag(v)`` the diagonal matrix of a column (one sample); ``correlate``/``convolve`` (also ``np.``) slide a kernel
+down each column as NumPy's do (a convolution layer's gradients, one channel).
+
+Beyond the layer's inputs and parameters, a claim may name the stages of its forward rule (batch norm's
+``xhat``, ``mu``, ``var``; a recurrent layer's time steps as subscripts, ``h1[2]``) and ``d<stage>`` for their
+∂E/∂, as a target or on the right: a stage's ∂E/∂ is the chain rule on the layer's stages (steps.py's
+``stage_gradients``: reverse-mode ``diff``), never a kind's rule. A kind's ``gradient_aliases`` give a textbook's
+name for one (the recurrent layer's ``delta1[t]`` for ∂E/∂a_t).
 
 The claim is read with Python's ``ast.parse`` (a syntax tree, never evaluated) and only whitelisted nodes
 are taken. The direct side of each component is the chain rule through layer k's forward rule
@@ -195,6 +203,11 @@ def _evaluate(node: ast.AST, scope: _Scope, k: int) -> Any:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = _evaluate(node.operand, scope, k)
         return -value if isinstance(node.op, ast.USub) else value
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "np" and node.func.attr in SLIDING):     # np.correlate(x1, dy1, 'valid')
+        node = ast.Call(func=ast.Name(id=node.func.attr), args=node.args, keywords=node.keywords)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in SLIDING and not node.keywords:
+        return _sliding(node, scope, k)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
         name, args = node.func.id, [_evaluate(a, scope, k) for a in node.args]
         if name in SUMS and len(args) == 1:
@@ -218,6 +231,43 @@ def _evaluate(node: ast.AST, scope: _Scope, k: int) -> Any:
         raise StackClaimError(f"unknown function {name}(…); a claim may use {', '.join([*SUMS, *FUNCTIONS])}, "
                               "min(a, b), max(a, b), diag(v)")
     raise StackClaimError(f"cannot read {ast.dump(node)[:40]}…: a claim is arithmetic on layer names")
+
+
+SLIDING = {"correlate": "valid", "convolve": "full"}        # NumPy's default mode for each, as course code calls them
+
+
+def _sliding(node: ast.Call, scope: _Scope, k: int) -> sp.Matrix:
+    """np.correlate / np.convolve down each column (a sample's sequence: one channel), as NumPy computes them:
+    correlate(a, v)[n] = Σ_i a[n + i] v[i]; convolve(a, v)[n] = Σ_i a[i] v[n − i]; mode 'valid' or 'full'. A
+    one-column (or one-row) v is the same kernel for every sample."""
+    name = node.func.id                                     # type: ignore[attr-defined]
+    if len(node.args) not in (2, 3):
+        raise StackClaimError(f"{name}(a, v) or {name}(a, v, 'valid' | 'full')")
+    mode = SLIDING[name]
+    if len(node.args) == 3:
+        given = node.args[2]
+        if not (isinstance(given, ast.Constant) and given.value in ("valid", "full")):
+            raise StackClaimError(f"{name}'s mode is 'valid' or 'full'")
+        mode = given.value
+    a, v = (_evaluate(arg, scope, k) for arg in node.args[:2])
+    if not isinstance(a, sp.MatrixBase) or not isinstance(v, sp.MatrixBase):
+        raise StackClaimError(f"{name} slides one array along another")
+    if v.rows == 1 and v.cols > 1:
+        v = v.T                                             # a kernel written as a row (W1 of conv1d:1/1/K)
+    if v.cols not in (1, a.cols):
+        raise StackClaimError(f"{name}: {a.rows}×{a.cols} and {v.rows}×{v.cols}: one sequence per column")
+    kernel = [v.col(0 if v.cols == 1 else c) for c in range(a.cols)]
+    if name == "convolve":                                  # convolve(a, v) = correlate(a, v reversed), full
+        kernel = [col[::-1, :] for col in kernel]
+    length, width = a.rows, v.rows
+    if mode == "valid":
+        rows, shift = abs(length - width) + 1, 0
+    else:
+        rows, shift = length + width - 1, width - 1
+    if mode == "valid" and length < width:
+        raise StackClaimError(f"{name}(a, v, 'valid') slides the shorter v along the longer a")
+    return sp.Matrix(rows, a.cols, lambda n, c: sp.Add(*[
+        a[n - shift + i, c] * kernel[c][i, 0] for i in range(width) if 0 <= n - shift + i < length]))
 
 
 def _planted(stack: Stack, k: int):
