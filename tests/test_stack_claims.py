@@ -94,3 +94,24 @@ def test_time_steps_are_subscripts_and_delta_is_the_pre_activations_gradient():
     assert wrong.status == "wrong" and wrong.component.startswith("delta1[2][")
     with pytest.raises(StackClaimError, match=r"delta1\[4\]: layer 1 \(rnn:2/3\) has the gradients .*da1\[3\]"):
         check_stack_claim(stack, "delta1[4] = dy1[3]")
+
+
+@pytest.mark.parametrize("function", ["correlate", "convolve"])
+@pytest.mark.parametrize("mode", ["valid", "full"])
+def test_correlate_and_convolve_are_numpys(function, mode):
+    """The claim grammar's sliding sums against NumPy's own, a sequence of 5 and a kernel of 3, both orders."""
+    import ast
+
+    import numpy as np
+
+    from symbackprop.claims import stack as claims
+
+    class Names:
+        names = {"a": sp.Matrix([1, 2, 3, 5, 7]), "v": sp.Matrix([[2, -1, 4]])}
+
+        def value(self, name):
+            return self.names[name]
+    for first, second, a, v in [("a1", "v1", [1, 2, 3, 5, 7], [2, -1, 4]), ("v1", "v1", [2, -1, 4], [2, -1, 4])]:
+        node = ast.parse(f"{function}({first}, {second}, '{mode}')", mode="eval").body
+        got = claims._sliding(node, Names(), 1)
+        assert [int(x) for x in got] == list(getattr(np, function)(a, v, mode))
