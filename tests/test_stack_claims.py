@@ -107,11 +107,11 @@ def test_correlate_and_convolve_are_numpys(function, mode):
     from symbackprop.claims import stack as claims
 
     class Names:
-        names = {"a": sp.Matrix([1, 2, 3, 5, 7]), "v": sp.Matrix([[2, -1, 4]])}
+        names = {"a": sp.Matrix([1, 2, 3, 5, 7]), "v": sp.Matrix([[2, -1, 4]]), "w": sp.Matrix([2, -1, 4])}
 
         def value(self, name):
             return self.names[name]
-    for first, second, a, v in [("a1", "v1", [1, 2, 3, 5, 7], [2, -1, 4]), ("v1", "v1", [2, -1, 4], [2, -1, 4])]:
+    for first, second, a, v in [("a1", "v1", [1, 2, 3, 5, 7], [2, -1, 4]), ("w1", "v1", [2, -1, 4], [2, -1, 4])]:
         node = ast.parse(f"{function}({first}, {second}, '{mode}')", mode="eval").body
         got = claims._sliding(node, Names(), 1)
         assert [int(x) for x in got] == list(getattr(np, function)(a, v, mode))
