@@ -266,3 +266,13 @@ def test_samples_as_rows_is_read_by_check_and_its_write_ups_refused_in_one_line(
         with pytest.raises(SpecError, match=r"the rows notation \(samples as rows\) is read by check; its write-ups"):
             attempt()
     assert not (tmp_path / "out").exists()
+
+
+def test_an_assumption_on_y_is_said_along_the_notations_sample_axis():
+    """softmax + cce's δ^L = (A − Y)/m needs each sample's targets to sum to 1: a column of Y in the matrix
+    notation, a row of it where samples are rows."""
+    from symbackprop import check, derive, preset
+    d = derive(preset("rows", sizes=(2, 3, 3)))
+    verdict = check(d, "dscores = (probs - Y) / N", "rows")
+    said = [x.message for x in verdict.diagnoses if x.kind == "assumption"]
+    assert said and "every row of Y sums to 1" in said[0] and "column" not in said[0]

@@ -553,7 +553,10 @@ def repair_assumption(ctx: _Context) -> Diagnosis | None:
     results = [ctx.net.judge(name, truth.xreplace(assume), claim.xreplace(assume), assume)
                for name, truth, claim in ctx.outcome.pairs]
     if all(r.status != FAILED for r in results):
-        return Diagnosis("assumption", f"right only if {short.assumption}: state that assumption with it",
+        said = short.assumption                 # a sample is a column of Y, or a row where the notation says so
+        if ctx.net.notation.samples_as_rows:
+            said = said.replace("column", "row")
+        return Diagnosis("assumption", f"right only if {said}: state that assumption with it",
                          all(r.status == PROVED for r in results))
     return None
 
