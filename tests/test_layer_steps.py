@@ -189,3 +189,23 @@ def test_derive_takes_a_layer_stack(tmp_path):
     assert sorted(p.name for p in (tmp_path / "derivation").iterdir()) == ["derivation.md", "derivation.tex"]
     out = run("derive", "--layers", "input:2, batchnorm, dense:1", "--notation", "theta", cwd=tmp_path)
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "drop --notation" in out.stderr
+
+
+def test_a_stack_past_the_work_budget_is_refused_before_any_step_is_derived(tmp_path, monkeypatch):
+    """derive and check on a stack are bounded as verify is: one line, before any derivation step runs."""
+    from symbackprop.claims.stack import check_stack_claim
+    from symbackprop.model.errors import SpecError
+    from symbackprop.symbolic import steps
+    from symbackprop.writeup import stack_document as sd
+
+    def never(*args, **kwargs):
+        raise AssertionError("a step was derived")
+    monkeypatch.setattr(sd, "check_steps", never)
+    monkeypatch.setattr(steps, "stage_gradients", never)
+    monkeypatch.setattr("symbackprop.claims.stack.stage_gradients", never)
+    big = network("input:4, batchnorm, dense:1", batch=32)
+    with pytest.raises(SpecError, match="writing up this stack at batch 32 needs about"):
+        write_stack(big, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(SpecError, match="checking claims on this stack at batch 32"):
+        check_stack_claim(big, "dx1 = dy1")

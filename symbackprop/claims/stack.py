@@ -34,6 +34,7 @@ wrong claim is diagnosed when it equals one of the kind's classic wrong rules (i
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import random
 import re
@@ -44,7 +45,7 @@ import sympy as sp
 
 from ..model.errors import SpecError
 from ..model.kinds import KINDS
-from ..model.layers import Stack
+from ..model.layers import Stack, check_work
 from ..symbolic.graph import Graph, check
 from ..symbolic.steps import stage_gradients
 
@@ -270,6 +271,12 @@ def _sliding(node: ast.Call, scope: _Scope, k: int) -> sp.Matrix:
         a[n - shift + i, c] * kernel[c][i, 0] for i in range(width) if 0 <= n - shift + i < length]))
 
 
+@functools.lru_cache(maxsize=8)
+def _bounded(stack: Stack, m: int) -> None:
+    """verify's work budget, counted once per stack and batch (a claims file checks many claims on one)."""
+    check_work(stack, m, what="checking claims on")
+
+
 def _planted(stack: Stack, k: int):
     """The kind's classic wrong rules (its module's planted_* builders), each with its one-line description."""
     layer = stack.layers[k - 1]
@@ -312,6 +319,7 @@ def check_stack_claim(stack: Stack, claim: str, m: int | None = None, seed: int 
                               "sum_c(…), sum_i(…), sqrt(…))") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise StackClaimError(f"the right side is longer than {MAX_NODES} terms")
+    _bounded(stack, m or stack.batch)                 # the graph and its proofs, as verify's, within the budget
     graph = Graph(stack, m)
     scope = _scope(graph, k)
     layer = stack.layers[k - 1]

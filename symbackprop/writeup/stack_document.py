@@ -29,7 +29,7 @@ import numpy as np
 import sympy as sp
 
 from ..model.errors import SpecError
-from ..model.layers import Stack
+from ..model.layers import Stack, check_work
 from ..numeric.layers import gradcheck_stack, random_data, random_given, random_params
 from ..symbolic.graph import verify_stack
 from ..symbolic.steps import LayerSteps, check_steps
@@ -96,6 +96,7 @@ def stack_document(stack: Stack, *, title: str | None = None, edition: str = "st
     """Everything the stack's write-up shows (see the module); ``progress(stage, done, total)``."""
     tick = progress or (lambda stage, done, total: None)
     m = stack.batch
+    check_work(stack, m, what="writing up")             # bounded before any step is derived (as verify is)
     sections: list[dict[str, Any]] = []
     first: dict[tuple, int] = {}
     for k, layer in enumerate(stack.layers, 1):
