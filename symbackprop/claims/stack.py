@@ -51,6 +51,8 @@ from ..symbolic.steps import stage_gradients
 
 MAX_LENGTH = 1000
 MAX_NODES = 400
+MAX_SIZE = 1_000_000      # the right side's expression trees, every component written out: a bound on the check
+MAX_EXPONENT = 10         # a number as an exponent: |p| and its denominator at most this (σ²'s −3/2, a square)
 UNICODE = {"−": "-", "·": "*", "×": "*", "⊙": "*", "∘": "*", "γ": "gamma", "β": "beta", "μ": "mu",
            "ε": "eps", "x̂": "xhat", "σ²": "var", "Σ": "sum_c", "∂": "d", "ℓ": "E", "√": "sqrt", "^": "**"}
 FUNCTIONS = {"sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log}
@@ -186,7 +188,41 @@ def _named(name: str, k: int) -> str:
     return match.group(1)
 
 
+def _tree_size(value: Any) -> int:
+    """The nodes of every component's expression tree written out (shared subtrees counted each time they occur,
+    computed once each): what a check of the claim would have to traverse."""
+    memo: dict[sp.Basic, int] = {}
+
+    def size(e: sp.Basic) -> int:
+        if e not in memo:
+            memo[e] = 1 + sum(size(a) for a in e.args)
+        return memo[e]
+    entries = list(value) if isinstance(value, sp.MatrixBase) else [sp.sympify(value)]
+    return sum(size(e) for e in entries)
+
+
+def _bounded_value(value: Any) -> Any:
+    if _tree_size(value) > MAX_SIZE:
+        raise StackClaimError(f"the right side written out has more than {MAX_SIZE:,} terms (a product of many "
+                              "matrices, say); a claim about one layer needs far fewer")
+    return value
+
+
+def _exponent(value: Any) -> Any:
+    if isinstance(value, sp.MatrixBase) or not sp.sympify(value).is_number:
+        return value
+    number = sp.nsimplify(value)
+    if not number.is_Rational or abs(number) > MAX_EXPONENT or number.q > MAX_EXPONENT:
+        raise StackClaimError(f"an exponent is a whole number or a simple fraction of at most {MAX_EXPONENT} "
+                              f"(as −3/2 or 2); got {value}")
+    return value
+
+
 def _evaluate(node: ast.AST, scope: _Scope, k: int) -> Any:
+    return _bounded_value(_evaluate_node(node, scope, k))
+
+
+def _evaluate_node(node: ast.AST, scope: _Scope, k: int) -> Any:
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
         return sp.nsimplify(node.value) if isinstance(node.value, float) else sp.Integer(node.value)
     if isinstance(node, ast.Name):
@@ -200,7 +236,10 @@ def _evaluate(node: ast.AST, scope: _Scope, k: int) -> Any:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
         return _product(_evaluate(node.left, scope, k), _evaluate(node.right, scope, k))
     if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-        return _broadcast(_evaluate(node.left, scope, k), _evaluate(node.right, scope, k), _OPS[type(node.op)])
+        right = _evaluate(node.right, scope, k)
+        if isinstance(node.op, ast.Pow):
+            right = _exponent(right)
+        return _broadcast(_evaluate(node.left, scope, k), right, _OPS[type(node.op)])
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = _evaluate(node.operand, scope, k)
         return -value if isinstance(node.op, ast.USub) else value
