@@ -76,3 +76,12 @@ def test_a_norm_needs_its_closing_bar_and_a_known_subscript(mse):
         check(mse, r"E = \frac{1}{2m} \|A2 - Y\|_1^2")
     with pytest.raises(ClaimSyntaxError, match=r"the error E is read on the left of a claim about it \(E = …\) or in a partial"):
         check(mse, "delta2 = E * A2")
+
+
+def test_ufldl_hypothesis_h_wb_of_x_is_the_output():
+    """UFLDL writes the network's output as the hypothesis h_{W,b}(x) and one example's cost as
+    J(W,b; x,y) = ½‖h_{W,b}(x) − y‖²: read verbatim, the subscript naming the parameters it depends on."""
+    from symbackprop import check, derive, preset
+    d = derive(preset("ufldl"))
+    assert check(d, r"J(W,b; x,y) = \frac{1}{2}\|h_{W,b}(x) - y\|^2", "ufldl").status == "proved"
+    assert check(d, r"J(W,b; x,y) = \|h_{W,b}(x) - y\|^2", "ufldl").status == "wrong"

@@ -911,6 +911,9 @@ class Parser:
             self.take()
             ref = replace(ref, layer=self.layer())
             self.expect("op", ")", "')' after the layer")
+        if kind == "A" and self.at("op", "_") and self._parameters_subscript_ahead():
+            while self.take().text != "}":          # UFLDL's h_{W,b}(x): the parameters it depends on, said
+                pass
         while True:
             if self.at("op", "^") and not self._transpose_ahead() and ref.layer is None and kind not in (
                     "X", "Y", "m", "lambda", "ones", "kronecker"):
@@ -954,6 +957,18 @@ class Parser:
                 return False
             k += 1
         return self.tokens[k].text == ")"
+
+    def _parameters_subscript_ahead(self) -> bool:
+        """_{W,b}: a subscript of the notation's weight and bias names only (UFLDL's hypothesis h_{W,b}(x))."""
+        words = self.notation.words
+        if self.peek().text != "{":
+            return False
+        k, names = self.k + 2, 0
+        while self.tokens[k].kind == "name" and words.get(self.tokens[k].text) in ("W", "b"):
+            names, k = names + 1, k + 1
+            if self.tokens[k].text == ",":
+                k += 1
+        return names > 0 and self.tokens[k].text == "}"
 
     def _transpose_ahead(self) -> bool:
         nxt = self.peek()
@@ -1092,6 +1107,9 @@ class Parser:
                     and len(items) == need - 1 and not any(isinstance(it, tuple) for it in items))
         if implicit:                              # z^l_j: one example's quantity, its sample implicit (as at batch 1)
             need -= 1
+        if (self.notation.tex.per_sample and ref.kind in ("Z", "A", "X", "Y", "delta") and sample is None
+                and len(items) == need + 1 and items[0] == self.notation.letters[3]):
+            sample, items = items[0], items[1:]         # Bishop's y_{nk}, t_{nk}: example n first, then the unit
         digits = [it for it in items if isinstance(it, tuple)]
         if digits and len(items) == 1 and len(digits[0][1]) == need:       # W_{21}: two one-digit indices
             items = [int(ch) for ch in digits[0][1]]
