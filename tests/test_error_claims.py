@@ -85,3 +85,17 @@ def test_ufldl_hypothesis_h_wb_of_x_is_the_output():
     d = derive(preset("ufldl"))
     assert check(d, r"J(W,b; x,y) = \frac{1}{2}\|h_{W,b}(x) - y\|^2", "ufldl").status == "proved"
     assert check(d, r"J(W,b; x,y) = \|h_{W,b}(x) - y\|^2", "ufldl").status == "wrong"
+
+
+def test_bishops_whole_error_is_the_sum_over_the_patterns_at_any_batch():
+    """Bishop's E = Σ_n E_n has no 1/N: at a batch of 3 his E and ∂E/∂w are 3 times the network's mean ones, and
+    reading them as the mean called them wrong (a false alarm). The notation says its error sums the examples."""
+    from symbackprop import check, derive, preset
+    d = derive(preset("bishop", batch=3))
+    right = [r"E = \frac{1}{2}\sum_{n=1}^{N}\sum_k (y_{nk} - t_{nk})^2",
+             r"\frac{\partial E}{\partial w_{kj}} = \sum_{n=1}^{N} \delta_{nk} z_{nj}",
+             r"\frac{\partial E_n}{\partial w_{kj}} = \delta_k z_j"]
+    for claim in right:
+        assert check(d, claim, "bishop").status == "proved", claim
+    wrong = check(d, r"\frac{\partial E}{\partial w_{kj}} = \frac{1}{N}\sum_{n=1}^{N} \delta_{nk} z_{nj}", "bishop")
+    assert wrong.status == "wrong" and any("1/m" in x.message for x in wrong.diagnoses)

@@ -462,7 +462,7 @@ def interpret(sides: list[Node], notation: Notation, text: str) -> Claim:
                                 f"{value.shown(reader.notation)}", (right,))
         claim = Claim(text, E, value.broadcast(1, 1), {}, list(dict.fromkeys(reader.notes)))
         _sum_repeated(claim, reader)
-        return claim
+        return _summed_error(claim, left, notation)
     lhs = _lhs(left, reader)
     reader.consumer = _consumer(left, notation)
     if lhs.shape is None:
@@ -476,6 +476,17 @@ def interpret(sides: list[Node], notation: Notation, text: str) -> Claim:
     if reader.one_column:
         claim.sample, claim.columns = reader.letter(reader.sample_letter), reader.one_column
     _sum_repeated(claim, reader)
+    return _summed_error(claim, left, notation)
+
+
+def _summed_error(claim: Claim, left: Node, notation: Notation) -> Claim:
+    """Where the notation's whole error is the sum of the examples' errors (Bishop's E = Σ_n E_n), a claim about
+    E or ∂E/∂θ says m times what the network's mean E gives: it is compared as that, over m."""
+    whole = isinstance(left, Error | PartialOf) and not left.example      # E = …, ∂E/∂w = …; not E_n, ∂E_n/∂w
+    if notation.error_sums_examples and whole:
+        claim.rhs = claim.rhs / m
+        claim.notes.append(f"{notation.error} = Σ_n {notation.error}_n in the {notation.name} notation, the sum over "
+                           f"the m examples (m times the network's mean): compared with m times it")
     return claim
 
 

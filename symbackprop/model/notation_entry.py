@@ -86,6 +86,8 @@ class Notation:
     #                            by the layer it leaves (theta, ufldl: θ^(1) maps layer 1 to 2) or layers count from
     #                            0; layer_offset where it is numbered by the layer it feeds (Nielsen: w^2 feeds layer 2,
     #                            the input being layer 1)
+    error_sums_examples: bool = False   # the whole error is the sum of the examples' errors, E = Σ_n E_n (Bishop),
+    #                                     m times the network's mean: a claim about E or ∂E/∂θ is read as such
 
     def shift(self, kind: str) -> int:
         """The reader's layer number of our layer l of a quantity of this kind, minus l: weights and biases
