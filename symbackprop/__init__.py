@@ -20,6 +20,7 @@ _EXPORTS = {
     "register_activation": "model.activations", "register_loss": "model.losses", "register_notation": "model.notations",
     "run": "pipeline", "layers": "model.layers", "load_notation": "model.notation_file",
     "Stack": "model.layers", "verify_stack": "symbolic.graph", "gradcheck_stack": "numeric.layers",
+    "write_stack": "writeup.stack_document", "check_stack_claim": "claims.stack",
 }
 _RENAMED = {"register_activation": "register", "register_loss": "register", "register_notation": "register",
             "layers": "network", "load_notation": "load"}
@@ -44,5 +45,5 @@ __all__ = ["Network", "Derivation", "derive", "verify", "Report", "SpecError", "
            "lambdify", "Lambdified", "gradcheck", "GradcheckReport", "explain", "Explanation", "render", "write",
            "check", "check_text", "check_claims", "Verdict", "show", "Activation", "Loss", "Notation",
            "register_activation", "register_loss", "register_notation", "run", "layers", "load_notation",
-           "Stack", "verify_stack", "gradcheck_stack"]
+           "Stack", "verify_stack", "gradcheck_stack", "write_stack", "check_stack_claim"]
 __version__ = "0.1.0"
