@@ -362,6 +362,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
         "network": {"sizes": sizes, "loss": net.loss, "batch": net.batch, "depth": net.depth,
                     "output_layer": net.depth + glyphs.layer_offset,      # the reader's L: one meaning throughout
                     "coupled": not net.rule(net.depth).elementwise,      # a softmax output: its Jacobian has I_ik
+                    "ones": not (net.batch == 1 and glyphs.tex.per_sample),  # one example: no column of ones printed
                     "decay": net.weight_decay != 0, "lam": p.latex(lam),
                     "weight_decay": "" if isinstance(net.weight_decay, str) else p.latex(d.forward.weight_decay),
                     "parameters": net.parameter_count, "layers": _layers(d, p), "dimensions": _dimensions(d, p)},

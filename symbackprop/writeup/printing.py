@@ -337,7 +337,10 @@ class _Tex(LatexPrinter):
         return "I_{" + self._print(i) + self._print(k) + "}"
 
     def _print_OneMatrix(self, expr):
-        """A column of ones 1, or the row 1ᵀ."""
+        """A column of ones 1, or the row 1ᵀ; nothing for one example in a per-example notation (Nielsen's
+        z = w a + b, not w a + b 1ᵀ: with one sample the ones are the number 1)."""
+        if self.p.samples == 1 and self.p.glyphs.per_sample:
+            return ""
         rows, cols = expr.shape
         return r"\mathbf{1}^{T}" if rows == 1 and cols != 1 else r"\mathbf{1}"
 
