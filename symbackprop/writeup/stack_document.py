@@ -30,8 +30,8 @@ import sympy as sp
 
 from ..model.errors import SpecError
 from ..model.layers import Stack, check_work
-from ..numeric.layers import gradcheck_stack, random_data, random_given, random_params
-from ..symbolic.graph import verify_stack
+from ..numeric.layers import LayerGradcheck, gradcheck_stack, random_data, random_given, random_params
+from ..symbolic.graph import GraphReport, verify_stack
 from ..symbolic.steps import LayerSteps, check_steps
 from .document import Written, _write_one, check_edition, check_folder, check_formats, check_title
 from .layout import escape, escape_markdown, render_template
@@ -92,8 +92,10 @@ def _cost(stack: Stack) -> dict[str, int]:
 
 
 def stack_document(stack: Stack, *, title: str | None = None, edition: str = "student",
-                   progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
-    """Everything the stack's write-up shows (see the module); ``progress(stage, done, total)``."""
+                   progress: Callable[[str, int, int], None] | None = None, proof: GraphReport | None = None,
+                   numeric: LayerGradcheck | None = None) -> dict[str, Any]:
+    """Everything the stack's write-up shows (see the module); ``progress(stage, done, total)``. ``proof`` and
+    ``numeric``: the stack's verify_stack and gradcheck_stack reports where the caller has them already."""
     tick = progress or (lambda stage, done, total: None)
     m = stack.batch
     check_work(stack, m, what="writing up")             # bounded before any step is derived (as verify is)
@@ -111,12 +113,14 @@ def stack_document(stack: Stack, *, title: str | None = None, edition: str = "st
         first[key] = len(sections)
         sections.append(_section(stack, k, checked, []))
     tick("proving the stack", 0, stack.depth + 1)
-    proof = verify_stack(stack, progress=lambda done, total: tick("proving the stack", done, total))
+    if proof is None:
+        proof = verify_stack(stack, progress=lambda done, total: tick("proving the stack", done, total))
     tick("comparing with the references", 0, 1)
-    rng = np.random.default_rng(NUMERIC_SEED)
-    params = random_params(stack, rng)
-    X, Y = random_data(stack, m, rng)
-    numeric = gradcheck_stack(stack, params, X, Y, random_given(stack, m, rng))
+    if numeric is None:
+        rng = np.random.default_rng(NUMERIC_SEED)
+        params = random_params(stack, rng)
+        X, Y = random_data(stack, m, rng)
+        numeric = gradcheck_stack(stack, params, X, Y, random_given(stack, m, rng))
     counts = {s: sum(r.status == s for r in proof.parameters) for s in ("proved", "numeric", "refuted")}
     return {
         "title": title or "Back-propagation through a layer stack",
