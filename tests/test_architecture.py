@@ -28,10 +28,13 @@ def test_every_stage_is_in_the_contract():
 def test_the_pipeline_names_every_stage():
     """The one function a newcomer reads first calls each stage, in order."""
     source = (ROOT / "symbackprop" / "pipeline.py").read_text()
-    body = source[source.index("def run("):]
-    calls = [body.index(f"{name}(") for name in ("derive", "verify", "lambdify", "gradcheck", "render")]
-    assert calls == sorted(calls)
-    assert len(body.splitlines()) <= 20
+    for start, stages in (("def run(", ("derive", "verify", "lambdify", "gradcheck", "render")),
+                          ("def run_stack(", ("verify_stack", "gradcheck_stack", "stack_document", "render_stack"))):
+        body = source[source.index(start):]
+        body = body[:body.index("\n\n\n")] if "\n\n\n" in body else body     # to the next top-level name
+        calls = [body.index(f"{name}(") for name in stages]
+        assert calls == sorted(calls), start
+        assert len(body.splitlines()) <= 20, start
 
 
 # Where code outside model/ may write an entry's name, and why: none of these branches on it.

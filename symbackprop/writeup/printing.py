@@ -133,7 +133,7 @@ class Printer:
         return expr
 
     def latex(self, expr) -> str:
-        return _Tex(self).doprint(self.prepare(expr))
+        return _Tex(self).doprint(self.prepare(expr)).strip()    # a dropped column of ones leaves a space
 
     def words(self, text: str) -> str:
         """Our reasons in the notation's letters: {E}, {Z}, {A}, {W}, {b}, {delta}, {g} -> J, z, a, θ, … ."""
