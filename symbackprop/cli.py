@@ -419,17 +419,19 @@ def _npz_headers(path: str, what: str) -> dict[str, tuple[tuple[int, ...], np.dt
     return headers
 
 
-def _gradcheck_inputs(args: argparse.Namespace, net: Network):
+def _gradcheck_inputs(args: argparse.Namespace, net: Network, names: Notation):
+    """Parameters, data and the gradients to compare with: from .npz files in the notation's layout, or random."""
     rng = np.random.default_rng(args.seed)
     shapes = parameter_shapes(net)
     params = (random_params(net, rng) if args.params is None
-              else _load_npz(args.params, "--params", list(shapes), shapes))
+              else _reader_arrays(_load_npz(args.params, "--params", list(shapes), shapes), net, names, "--params"))
     if args.data is None:
         X, Y = random_data(net, args.samples or args.batch or 8, rng)
     else:
-        data = _load_npz(args.data, "--data", ["X", "Y"])
+        data = _reader_arrays(_load_npz(args.data, "--data", ["X", "Y"]), net, names, "--data")
         X, Y = data["X"], data["Y"]
-    against = None if args.against is None else _load_npz(args.against, "--against", list(shapes), shapes)
+    against = None if args.against is None else _reader_arrays(
+        _load_npz(args.against, "--against", list(shapes), shapes), net, names, "--against")
     if against is not None:
         against = check_params(net, against, label=f"--against {args.against!r}")
     return params, X, Y, against
@@ -459,16 +461,16 @@ def _gradcheck_stack(args: argparse.Namespace, stack: Stack) -> int:
 
 
 def cmd_gradcheck(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
-    net, _ = network_or_stack(args)
+    net, names = network_or_stack(args)
     if isinstance(net, Stack):
         return _gradcheck_stack(args, net)
     if isinstance(net.weight_decay, str):
         raise SpecError(f"gradcheck needs a number for --weight-decay; got the symbol {net.weight_decay}")
-    params, X, Y, against = _gradcheck_inputs(args, net)
+    params, X, Y, against = _gradcheck_inputs(args, net, names)
     with Progress.for_args(args).ticking("deriving"):
         d = derive(net, rules=rules) if symbolic_fits(net) else net
     report = gradcheck(d, params, X, Y, route=args.route, gradients=against,
-                       progress=Progress.for_args(args, label="comparing", unit="references"))
+                       progress=Progress.for_args(args, label="comparing", unit="references")).named(names.parameter)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -489,13 +491,40 @@ def _formats(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _worked_inputs(args: argparse.Namespace, net: Network) -> Inputs:
-    """The worked numbers' parameters and data from .npz files (read as gradcheck reads them), else from --seed."""
+def _worked_inputs(args: argparse.Namespace, net: Network, names: Notation) -> Inputs:
+    """The worked numbers' parameters and data from .npz files (read as gradcheck reads them), else from --seed;
+    in a notation with samples as rows, the arrays as row-major code holds them (X is m × n_0, W^l n_{l-1} × n_l)."""
     shapes = parameter_shapes(net)
-    params = None if args.params is None else _load_npz(args.params, "--params", list(shapes), shapes)
-    data = None if args.data is None else _load_npz(args.data, "--data", ["X", "Y"])
+    params = None if args.params is None else _reader_arrays(
+        _load_npz(args.params, "--params", list(shapes), shapes), net, names, "--params")
+    data = None if args.data is None else _reader_arrays(_load_npz(args.data, "--data", ["X", "Y"]), net, names,
+                                                         "--data")
     return Inputs(params=params, X=None if data is None else data["X"], Y=None if data is None else data["Y"],
                   seed=args.seed, learning_rate=args.learning_rate)
+
+
+def _reader_arrays(arrays: dict[str, np.ndarray], net: Network, names: Notation, flag: str) -> dict[str, np.ndarray]:
+    """Arrays as the notation holds them, in our layout: as they are, or each transposed where samples are rows."""
+    if not names.samples_as_rows:
+        return arrays
+    shapes = {**parameter_shapes(net), "X": (net.sizes[0], -1), "Y": (net.sizes[-1], -1)}
+    return {k: _from_rows(k, v, shapes[k], names, flag) for k, v in arrays.items()}
+
+
+def _from_rows(name: str, array: np.ndarray, shape: tuple[int, ...], names: Notation, flag: str) -> np.ndarray:
+    """One array of a samples-as-rows notation in our layout: the transpose (a bias row b^l of 1 × n_l, or n_l
+    numbers, as a vector); one line naming the shape the notation holds where it is not that."""
+    if len(shape) == 1:
+        if array.size != shape[0] or array.ndim > 2 or (array.ndim == 2 and array.shape[0] != 1):
+            raise SpecError(f"{flag}: {name} has shape {array.shape}; expected (1, {shape[0]}) or ({shape[0]},) = "
+                            f"(1, n_l): in the {names.name} notation a bias is a row")
+        return array.reshape(shape)
+    rows, cols = shape
+    if array.ndim != 2 or array.shape[1] != rows or (cols != -1 and array.shape[0] != cols):
+        expected = f"(m, {rows})" if cols == -1 else f"({cols}, {rows}) = (n_{int(name[1:]) - 1}, n_{name[1:]})"
+        raise SpecError(f"{flag}: {name} has shape {array.shape}; expected {expected}: in the {names.name} notation "
+                        "samples are rows and a weight matrix maps the layer before's columns to the layer's")
+    return array.T
 
 
 def _derive_stack(args: argparse.Namespace, stack: Stack) -> int:
@@ -561,7 +590,7 @@ def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
             writing(done, total)
 
     with writing.ticking(lambda: writing.label):        # a step may take seconds: say which, once a second
-        written = write(d, args.output, notations=chosen, formats=args.format, parameter=args.param,
+        written = write(d, args.output, notations=chosen, formats=args.format, parameter=parameter,
                         title=args.title, edition=args.edition, progress=report, numbers=numbers)
     return _written(args, describe(net), chosen, written)
 

@@ -36,9 +36,11 @@ def test_every_notation_and_a_chosen_parameter(engine, tmp_path):
     out = run("derive", "--notation", "all", "--format", "tex,md", "--param", "W2[1,3]", "-o", str(tmp_path / "o"))
     assert out.returncode == 0, out.stderr
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == sorted(
-        f"derivation-{n}.{ext}" for n in ("matrix", "theta", "ufldl", "nielsen", "ng", "goodfellow", "bishop")
+        f"derivation-{n}.{ext}" for n in ("matrix", "theta", "ufldl", "nielsen", "ng", "goodfellow", "bishop", "rows")
         for ext in ("tex", "md", "svg"))
     assert r"A worked example: \texorpdfstring{$\theta^{(2)}_{1,3}$}" in (tmp_path / "o" / "derivation-theta.tex").read_text()
+    # the same weight in every document: in rows, W^2's row 3 (unit 3 of layer 1), column 1
+    assert r"A worked example: \texorpdfstring{$W^{2}_{31}$}" in (tmp_path / "o" / "derivation-rows.tex").read_text()
 
 
 @pytest.mark.parametrize("args, message", [

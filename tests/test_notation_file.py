@@ -254,18 +254,18 @@ def test_the_wheel_carries_the_notation_files(tmp_path):
     assert len(list(BUILT_IN.glob("*.toml"))) >= 7
 
 
-def test_samples_as_rows_is_read_by_check_and_its_write_ups_refused_in_one_line(tmp_path):
-    """The rows notation (CS231n's layout) reads claims; a document in it is not written yet, and derive and explain
-    say so instead of writing the matrix notation's columns under its name."""
+def test_samples_as_rows_is_read_by_check_and_written_in_its_own_layout(tmp_path):
+    """The rows notation (CS231n's layout) reads claims and writes documents whose matrices are its own (the
+    transposes of the matrix notation's), never the matrix notation's columns under its name."""
     from symbackprop import check, derive, explain, preset, write
     d = derive(preset("rows", sizes=(2, 3, 3)))
     assert check(d, "dW2 = np.dot(hidden_layer.T, dscores)", "rows").status == "proved"
     assert check(d, "dW2 = np.dot(dscores.T, hidden_layer)", "rows").status == "wrong"
-    for attempt in (lambda: write(d, tmp_path / "out", notations=("rows",), formats=("md",)),
-                    lambda: explain(d, "W1[1,1]", notation="rows")):
-        with pytest.raises(SpecError, match=r"the rows notation \(samples as rows\) is read by check; its write-ups"):
-            attempt()
-    assert not (tmp_path / "out").exists()
+    out = write(d, tmp_path / "out", notations=("rows",), formats=("md",))
+    text = (tmp_path / "out" / "derivation.md").read_text()
+    assert out.ok and r"\frac{\partial E}{\partial W^{l}} &= \left(A^{l - 1}\right)^{T} \delta^{l}" in text
+    assert r"\delta^{l} \left(A^{l - 1}\right)^{T}" not in text                  # the matrix notation's order
+    assert "W^{1}_{21}" in explain(d, "W1[2,1]", notation="rows").latex()
 
 
 def test_an_assumption_on_y_is_said_along_the_notations_sample_axis():

@@ -389,7 +389,7 @@ def test_every_notation_prints_its_own_signal_scaled_as_its_equations_say():
     m = 4
     d = derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=m))
     ours = float(re.search(r"\\delta\^\{2\}_\{1;1\} = (-?[0-9.]+)", render(d, notation="matrix", fmt="markdown"))[1])
-    for name, entry in ((n, e) for n, e in NOTATIONS.items() if not e.samples_as_rows):    # rows: no write-up yet
+    for name, entry in NOTATIONS.items():
         text = render(d, notation=name, fmt="markdown")
         assert "@" not in text, name
         expected = number((m if signal_scale(entry) != 1 else 1) * ours)

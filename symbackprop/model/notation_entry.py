@@ -80,8 +80,8 @@ class Notation:
     per_example_signal: bool = False   # the reader's δ (Ng's dZ) is one example's, m ∂E/∂Z, with samples as columns
     unit_layers: dict = field(default_factory=dict)   # unit letter -> its layer where none is written (Bishop)
     samples_as_rows: bool = False   # samples as rows, as row-major code writes them (CS231n): every whole matrix
-    #                                 is the transpose of ours (X is m×n, W^l is n_{l-1}×n_l, b^l a row); claims
-    #                                 only: documents in this form are not written yet
+    #                                 is the transpose of ours (X is m×n, W^l is n_{l-1}×n_l, b^l a row), and
+    #                                 an entry's indices are the transposed matrix's (Z^l_{c;i}, W^l_{ji})
     weight_offset: int = 0     # the reader's number of our W^l, b^l is l + weight_offset: 0 where a weight is numbered
     #                            by the layer it leaves (theta, ufldl: θ^(1) maps layer 1 to 2) or layers count from
     #                            0; layer_offset where it is numbered by the layer it feeds (Nielsen: w^2 feeds layer 2,

@@ -11,7 +11,7 @@ defaults, atol 1e-5 and rtol 1e-3).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -66,6 +66,12 @@ class GradcheckReport:
     def failed(self) -> list[Comparison]:
         """The failing comparisons, furthest outside their tolerance first."""
         return sorted((c for c in self.comparisons if not c.passed), key=lambda c: -c.excess)
+
+    def named(self, parameter: Callable[[str], str]) -> GradcheckReport:
+        """The same report with each worst entry named as a notation names parameters (``Notation.parameter``:
+        W2[1,3] is θ(2)[1,3] in theta, W2[3,1] where samples are rows)."""
+        comparisons = [replace(c, worst=parameter(c.worst)) for c in self.comparisons]
+        return replace(self, comparisons=comparisons)
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "route": self.route, "sizes": list(self.net.sizes),

@@ -101,7 +101,7 @@ def output_delta_matrix(general: General, p: Printer, boxed: list[Equation]) -> 
             rhs = as_matrix(eq.rhs, general)
         except NotMatrix:
             continue
-        out.append({"lhs": lhs, "rhs": p.latex(rhs), "label": eq.label, "assumption": eq.assumption})
+        out.append({"lhs": lhs, "rhs": p.latex(rhs), "label": eq.label, "assumption": p.axis(eq.assumption)})
     return out
 
 
@@ -147,8 +147,8 @@ def algorithm(general: General, p: Printer, boxed: list[Equation], weight_decay)
         *([Line(p.latex(Al), g_of, indent=1)] if p.latex(Al) != g_of else []),   # θ writes A as h(z)
         Line(words="Output layer:"),
         *([Line(dl["lhs"], dl["rhs"], indent=1, note=dl["assumption"]) for dl in deltas[:1]] or [
-            Line(words=f"each column of ${p.latex(layer_matrix('delta', 'L', -offset, 1, m))}$ by the boxed "
-                 "equation for the output layer: the softmax Jacobian couples the column", indent=1)]),
+            Line(words=p.axis(f"each column of ${p.latex(layer_matrix('delta', 'L', -offset, 1, m))}$ by the boxed "
+                 "equation for the output layer: the softmax Jacobian couples the column"), indent=1)]),
         Line(words=f"Backward pass: for $l = {hidden_last}$ down to ${hidden_first}$, each ${p.latex(d)}$ from "
              f"the ${p.latex(dn)}$ just computed:"),
         Line(p.latex(d), p.latex(rules.hidden(Wn, dn, G)), indent=1),
@@ -240,8 +240,8 @@ def _row(p: Printer, kind: str, lhs: sp.MatrixSymbol, rhs: sp.MatrixExpr) -> dic
                            lambda e: sp.OneMatrix(*e.shape)))
     if tuple(rhs.shape) != tuple(lhs.shape):          # never, while the rules are right: a planted rule shows here
         raise sp.ShapeError(f"{lhs.name}: {lhs.shape} but the right side is {rhs.shape}")
-    return {"kind": kind, "equation": p.latex(lhs) + " = " + p.latex(rhs),
-            "lhs": _shape(*lhs.shape), "rhs": shape_tex(rhs)}
+    return {"kind": kind, "equation": p.latex(lhs) + " = " + p.latex(rhs),       # shapes as the reader's matrices
+            "lhs": shape_tex(p.layout(lhs)), "rhs": shape_tex(p.layout(rhs))}
 
 
 # --- what it costs: multiplications ------------------------------------------------------------

@@ -32,7 +32,7 @@ from ..symbolic.general import A, E, General, Partial, W, Y, Z, b, delta, lam, l
 from ..symbolic.verify import PROVED, Report, check_step, verify
 from . import figures, seed_displays, seeds
 from . import numbers as worked_numbers
-from .algorithm import algorithm, backward_dimensions, costs, output_delta_matrix, tidy
+from .algorithm import algorithm, backward_dimensions, costs, output_delta_matrix, shape_tex, tidy
 from .explain import explain, shown_lines, written_in
 from .layout import MATHS, render_template
 from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
@@ -79,7 +79,7 @@ def _checked(d: Derivation, general: General, eqs, p: Printer, cache: dict) -> l
         row: dict[str, Any] = {"lhs": p.latex(general.display(eq.lhs)), "lines": p.latex_lines(general.display(eq.rhs))}
         if row["lhs"] == "".join(row["lines"]):         # θ writes A as h(z): "h(z) = h(z)" says nothing
             continue
-        row.update(label=eq.label, why=p.words(eq.why), scope=_scope(eq, general, p), assumption=eq.assumption,
+        row.update(label=eq.label, why=p.words(eq.why), scope=_scope(eq, general, p), assumption=p.axis(eq.assumption),
                    instances=len(results),
                    proved=sum(r.status == PROVED for r in results), failed=[r.name for r in results if not r.ok],
                    ok=all(r.ok for r in results))
@@ -128,10 +128,10 @@ def _dimensions(d: Derivation, p: Printer) -> list[dict]:
     for l in d.forward.layers:
         W, A_prev = layer_matrix("W", str(l), 0, n[l], n[l - 1]), layer_matrix("A", str(l), -1, n[l - 1], m)
         bias, Z = layer_matrix("b", str(l), 0, n[l], 1), layer_matrix("Z", str(l), 0, n[l], m)
-        rhs = sp.MatAdd(sp.MatMul(W, A_prev), sp.MatMul(bias, sp.OneMatrix(1, m)), evaluate=False)
-        shapes = [Z.shape, W.shape, A_prev.shape, bias.shape, (1, m)]
+        ones = not (m == 1 and p.glyphs.per_sample)       # one example: z = w a + b, as the books write it
+        rhs = sp.MatAdd(sp.MatMul(W, A_prev), sp.MatMul(bias, sp.OneMatrix(1, m)) if ones else bias, evaluate=False)
         out.append({"equation": p.latex(Z) + " = " + p.latex(rhs),
-                    "shapes": [rf"{rows} \times {cols}" for rows, cols in shapes]})
+                    "lhs": shape_tex(p.layout(Z)), "rhs": shape_tex(p.layout(rhs))})
     return out
 
 
@@ -146,7 +146,7 @@ def _worked(d: Derivation, p: Printer, name: str, notation_name: str, report: Re
     v = d.symbol(name)
     direct, closed = d.partial(name), d.closed_form(name)
     proof = report[name]
-    x = explain(d, name, notation=notation_name)
+    x = explain(d, notation_named(notation_name).parameter(name), notation=notation_name)   # as it reads names
     if x.path_count <= MAX_SUMMED_PATHS:
         paths = check_step(d, Step("sum over paths", x.result, sp.Add(*[path.product for path in x.paths])))
         paths_status, paths_method = paths.status, paths.method
@@ -348,9 +348,11 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
         "title": title or f"Back-propagation for the {sizes} network",
         "notation": {"name": glyphs.name, "seed": glyphs.seed, "error": glyphs.tex.error,
                      "per_sample": glyphs.tex.per_sample, "offset": glyphs.layer_offset,
+                     "rows": glyphs.samples_as_rows,                        # samples as rows: every matrix transposed
                      "delta": p.latex(general.display(delta[x.l, x.i, x.c])),
                      "size": p.latex(general.display(n[x.l])),
                      "kronecker": p.latex(sp.KroneckerDelta(x.i, x.k)), "unit": p.latex(x.i), "next_unit": p.latex(x.k),
+                     "previous_unit": p.latex(x.j),
                      "signal": bare(glyphs.tex.delta), "pre": letters(glyphs.tex)[0], "post": letters(glyphs.tex)[1],
                      "definition": p.latex(general.display(general.scale * Partial(E, Z[x.l, x.i, x.c]))),
                      "weight": p.latex(W[x.lw, x.i, x.j]), "bias": p.latex(b[x.lw, x.i]),
@@ -377,7 +379,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
         "verification": _verification(report, p),
         "numeric": _in_notation(shared["numeric"], glyphs),
         "numbers": _numbers(d, p, parameter, numbers),
-        "figure": figures.picture(explain(d, parameter, notation=glyphs.name)), "image": "",
+        "figure": figures.picture(explain(d, glyphs.parameter(parameter), notation=glyphs.name)), "image": "",
     }
     doc["holds"] = _holds(doc) and doc["numbers"]["ok"]
     doc["edition"] = edition
@@ -497,13 +499,17 @@ def write(d: Derivation, folder: Path | str = "derivation", *, notations: Sequen
         tick(where, steps[0], steps[1])
         steps[0] += 1
 
+    ours = canonical_parameter(parameter, notation_named(notations[0])) if parameter and notations else None
+    if ours is not None:
+        d.symbol(ours)                                  # an unknown name fails here, before any work
     shared = evidence(d, lambda done, total: tick("verify", done, total), lambda what: step(f"writing up ({what})"))
     docs = {}
     for name in notations:
         def in_notation(what: str, name: str = name) -> None:
             step(f"writing up ({name}: {what})")
 
-        docs[name] = document(d, notation=name, parameter=parameter, title=title, shared=shared, edition=edition,
+        spelled = None if ours is None else notation_named(name).parameter(ours)     # as each notation reads it
+        docs[name] = document(d, notation=name, parameter=spelled, title=title, shared=shared, edition=edition,
                               numbers=numbers, progress=in_notation)
     name_of = {name: f"{stem}-{name}" if len(notations) > 1 else stem for name in notations}
     images = {name: (f"{name_of[name]}.svg" if "md" in formats and not doc["figure"]["absent"] else "")

@@ -208,10 +208,16 @@ class Explanation:
                 "per_sample": self.path_count // self.d.net.batch
                 if self.path_count % self.d.net.batch == 0 and self.d.net.batch > 1 else 0}
 
+    @property
+    def named(self) -> str:
+        """The parameter's name as the arrays hold it: ours (W1[2,1] is W^1's row 2, column 1), or the
+        notation's own where its arrays are the transposes of ours (samples as rows)."""
+        return self.notation.parameter(self.parameter) if self.notation.samples_as_rows else self.parameter
+
     def text(self) -> str:
         """The steps as readable Unicode for a terminal."""
         p, net = self.printer, self.d.net
-        lines = [f"∂{self.notation.error}/∂{p.text(self.v)} ({self.parameter}) by the chain rule, step by step; "
+        lines = [f"∂{self.notation.error}/∂{p.text(self.v)} ({self.named}) by the chain rule, step by step; "
                  f"network {'-'.join(map(str, net.sizes))}, {', '.join(net.layer_activations)}, {net.loss}, "
                  f"m = {net.batch}; notation {self.notation.name}"]
         for n, s in enumerate(self.steps[:-2], start=1):
@@ -313,12 +319,8 @@ def _parts(words: str, terms: list[str]) -> list[dict]:
 
 
 def written_in(name: str) -> Notation:
-    """The notation a write-up is in; one line where its documents are not written yet (samples as rows)."""
-    glyphs = notation_named(name)
-    if glyphs.samples_as_rows:
-        raise SpecError(f"the {glyphs.name} notation (samples as rows) is read by check; its write-ups are not "
-                        "written yet: write in the matrix notation, whose matrices are its transposes")
-    return glyphs
+    """The notation a write-up is in (an unknown name fails here, in one line listing the valid ones)."""
+    return notation_named(name)
 
 
 def explain(d: Derivation, parameter: str, *, notation: str = "matrix") -> Explanation:

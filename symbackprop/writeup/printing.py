@@ -89,10 +89,14 @@ class Printer:
 
     def subscript(self, q: Quantity, tex, brackets: bool = False) -> str:
         units = [tex(u) for u in q.units]
+        if self.notation.samples_as_rows:    # the entry of the transposed matrix: W^l_{ji}, row j (the input)
+            units.reverse()
         sep = "," if brackets or self.glyphs.commas or any(len(u) > 1 for u in units) else ""
         text = sep.join(units)
         if q.sample is None:
             return text
+        if self.notation.samples_as_rows:    # Z^1_{2;1}: sample 2 (a row), unit 1
+            return tex(q.sample) + ("," if brackets else ";") + text
         if not self.glyphs.per_sample:      # W^1_{12} is unit 1, input 2; Z^1_{1;2} unit 1, sample 2
             return text + ("," if brackets else ";") + tex(q.sample)
         return text + ";" + tex(q.sample) if self.samples != 1 else text
@@ -124,9 +128,16 @@ class Printer:
 
     # --- whole expressions -----------------------------------------------------------------------
 
+    def layout(self, expr: sp.Expr) -> sp.Expr:
+        """A whole-matrix expression as the reader's matrices hold it: ours (samples as columns), or the
+        transpose of both sides where samples are rows (W A + b 1ᵀ becomes A W + 1 b)."""
+        if self.notation.samples_as_rows and isinstance(expr, sp.MatrixExpr):
+            return as_rows(expr)
+        return expr
+
     def prepare(self, expr: sp.Expr) -> sp.Expr:
-        """g'(z) written one way; in per-sample notations our δ = (reader's δ)/m."""
-        expr = canonical_derivatives(sp.sympify(expr))
+        """g'(z) written one way; in per-sample notations our δ = (reader's δ)/m; matrices in the reader's layout."""
+        expr = self.layout(canonical_derivatives(sp.sympify(expr)))
         if self.glyphs.per_sample and self.samples != 1:
             deltas = [s for s in expr.free_symbols if (q := quantity_of(s.name)) and q.kind == "delta"]
             expr = expr.xreplace({s: sp.Symbol("reader_" + s.name, real=True) / self.samples for s in deltas})
@@ -140,7 +151,13 @@ class Printer:
         glyph_of = {**GLYPH, **({} if self.own else {"g": "g_other"})}
         names = {key: tex_to_text(re.split(r"[\^_@(]", getattr(self.glyphs, glyph), maxsplit=1)[0])
                  for key, glyph in glyph_of.items()}
-        return re.sub(r"\{(\w+)\}", lambda m: names.get(m[1], m[0]), text)
+        text = re.sub(r"\{(\w+)\}", lambda m: names.get(m[1], m[0]), text)
+        return self.axis(text)
+
+    def axis(self, text: str) -> str:
+        """Words about a sample's column (softmax couples the column; every column of Y sums to 1) as the
+        reader holds samples: rows where the notation's samples are rows."""
+        return re.sub(r"\bcolumn(s?)\b", r"row\1", text) if self.notation.samples_as_rows else text
 
     def latex_lines(self, expr, width: int = LINE_WIDTH) -> list[str]:
         """LaTeX of expr broken into lines of about ``width`` characters of maths: a sum between
@@ -180,6 +197,38 @@ def show(expr: sp.Expr, notation_name: str = "matrix", *, network=None) -> Shown
     """
     names = notation(notation_name)
     return Shown(sp.sympify(expr), Printer.for_network(names, network) if network is not None else Printer(names))
+
+
+def as_rows(expr: sp.MatrixExpr) -> sp.MatrixExpr:
+    """``expr`` in a notation whose every matrix is the transpose of ours: each matrix S of ours is Sᵣᵀ (Sᵣ the
+    reader's, same name, shape swapped), and the equation is transposed as a whole, with the transposes pushed
+    down to the leaves, so that the reader's own matrices appear: (W A + b 1ᵀ)ᵀ = Aᵣ Wᵣ + 1 bᵣ, (Wᵀ δ ⊙ G)ᵀ =
+    δᵣ Wᵣᵀ ⊙ Gᵣ, (δ Aᵀ)ᵀ = Aᵣᵀ δᵣ, (δ 1)ᵀ = 1ᵀ δᵣ.
+
+    >>> W, A = sp.MatrixSymbol("W", 3, 2), sp.MatrixSymbol("A", 2, 4)
+    >>> rows = as_rows(W * A)
+    >>> rows, rows.shape
+    (A*W, (4, 3))
+    """
+    if isinstance(expr, sp.MatrixSymbol):
+        rows, cols = expr.shape
+        return sp.MatrixSymbol(expr.name, cols, rows)
+    if isinstance(expr, sp.OneMatrix):
+        rows, cols = expr.shape
+        return sp.OneMatrix(cols, rows)
+    if isinstance(expr, sp.MatrixBase):              # explicit entries (the ones at a network's own size)
+        return expr.T
+    if isinstance(expr, sp.Transpose):
+        return sp.Transpose(as_rows(expr.arg))
+    if isinstance(expr, sp.MatMul):
+        scalars = [a for a in expr.args if not isinstance(a, sp.MatrixExpr)]
+        matrices = [as_rows(a) for a in reversed(expr.args) if isinstance(a, sp.MatrixExpr)]
+        return sp.MatMul(*scalars, *matrices)
+    if isinstance(expr, sp.MatAdd):
+        return sp.MatAdd(*[as_rows(a) for a in expr.args])
+    if isinstance(expr, sp.HadamardProduct):
+        return sp.HadamardProduct(*[as_rows(a) for a in expr.args])
+    raise TypeError(f"no samples-as-rows form for {type(expr).__name__}")       # never, while the forms are these
 
 
 def indexed_quantity(expr: sp.Indexed) -> Quantity | None:
