@@ -570,15 +570,18 @@ def cmd_derive(args: argparse.Namespace, rules: DeltaRules = BACKPROP) -> int:
     if isinstance(built, Stack):
         return _derive_stack(args, built)
     net, names = network_from(args)
-    if args.batch is None and args.preset is None:         # a batch that keeps every shape distinct in the write-up
+    square = net.batch > 1 and net.batch in net.sizes      # a preset's m that makes some A^l square (ng's 2 at 2-3-1)
+    if args.batch is None and (args.preset is None or square):    # a batch that keeps every shape distinct
         net = dataclasses.replace(net, batch=write_up_batch(net.sizes))
-    numbers = _worked_inputs(args, net)
+    numbers = _worked_inputs(args, net, names)
     with Progress.for_args(args).ticking("deriving"):
         d = derive(net, rules=rules)
-    chosen = ([n for n, e in NOTATIONS.items() if not e.samples_as_rows] if args.notation == "all"   # written ones
-              else [names.name])
+    chosen = list(NOTATIONS) if args.notation == "all" else [names.name]
+    parameter = None                    # the worked parameter, as the first document's notation reads it
     if args.param is not None:
-        d.symbol(canonical_parameter(args.param, names))
+        ours = canonical_parameter(args.param, names)
+        d.symbol(ours)                                  # an unknown name: one line, before any work
+        parameter = notation(chosen[0]).parameter(ours)
     bar = Progress.for_args(args)
     writing = bar.stage("verifying", "steps")           # relabelled by each step: "writing up (matrix: the PDF)"
 

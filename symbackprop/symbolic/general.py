@@ -143,7 +143,8 @@ class General:
             decay = sp.Sum(sp.Sum(W[lw, x.i, x.j] ** 2, (x.j, 1, n[lw - 1]), (x.i, 1, n[lw])),
                            (x.reader_l, 1 + w, x.L + w))
             rhs += lam / 2 * decay
-        return Equation("E", E, rhs, f"the {loss.title} over m samples"
+        over = "of one example" if self.net.batch == 1 else "over m samples"
+        return Equation("E", E, rhs, f"the {loss.title} {over}"
                         + (", plus weight decay (biases are not decayed)" if self.net.weight_decay != 0 else ""),
                         over="", layers="none")
 

@@ -394,7 +394,11 @@ class _Tex(LatexPrinter):
         return r"\mathbf{1}^{T}" if rows == 1 and cols != 1 else r"\mathbf{1}"
 
     def _print_Transpose(self, expr):
-        return r"\left(" + self._print(expr.arg) + r"\right)^{T}"
+        """Xᵀ; a glyph with scripts is bracketed first, (A^{l-1})ᵀ, so that the T is not read as a layer."""
+        inner = self._print(expr.arg)
+        if isinstance(expr.arg, sp.MatrixSymbol) and not re.search(r"[_^]", inner):
+            return inner + "^{T}"
+        return r"\left(" + inner + r"\right)^{T}"
 
     def _print_Function(self, expr, exp=None):
         name = expr.func.__name__
