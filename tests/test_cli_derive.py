@@ -32,6 +32,19 @@ def test_derive_with_no_arguments_writes_three_files(engine, tmp_path):
     assert out.stderr == ""
 
 
+def test_a_presets_batch_that_makes_a_shape_square_gives_way(tmp_path):
+    """ng's preset m = 2 at 2-3-1 makes X 2 × 2 and prints 1/m as /2; the write-up's own m = 4 is used instead,
+    while a preset batch that keeps the shapes distinct (rows' N = 5) and an explicit --batch stay."""
+    out = run("derive", "--preset", "ng", "--format", "md", "-o", str(tmp_path / "ng"))
+    assert out.returncode == 0 and "batch m = 4; notation ng" in out.stdout.splitlines()[0], out.stdout + out.stderr
+    text = (tmp_path / "ng" / "derivation.md").read_text()
+    assert r"$(3 \times 4) = (3 \times 2)(2 \times 4) + (3 \times 1)(1 \times 4)$" in text
+    rows = run("derive", "--preset", "rows", "--format", "md", "-o", str(tmp_path / "rows"))
+    assert "batch m = 5; notation rows" in rows.stdout.splitlines()[0], rows.stdout + rows.stderr
+    given = run("derive", "--preset", "ng", "--batch", "2", "--format", "md", "-o", str(tmp_path / "ng2"))
+    assert "batch m = 2; notation ng" in given.stdout.splitlines()[0], given.stdout + given.stderr
+
+
 def test_every_notation_and_a_chosen_parameter(engine, tmp_path):
     out = run("derive", "--notation", "all", "--format", "tex,md", "--param", "W2[1,3]", "-o", str(tmp_path / "o"))
     assert out.returncode == 0, out.stderr

@@ -39,6 +39,9 @@ def test_the_document_prints_bp1_to_bp4_as_the_book_does(d):
     assert "layers are numbered from 1 (the input) and the output layer is $L = 4$" in md
     assert "| 1 | 2 | input |" in md and "| 4 | 1 | sigmoid |" in md
     assert r"$z^{2} = w^{2} x + b^{2}$" in md and r"\mathbf{1}" not in md and r"w^{1}" not in md and r"z^{1}" not in md
+    # one example, as the book has it: no samples in the words either
+    assert "In components, for every unit:" in md and "In vector form, for the one example" in md
+    assert "sample" not in md.split("## 3.")[0].split("## 2.")[1] and "of one example" in md
     assert r"Forward pass: for $l = 2, \dots, L$" in md and r"Gradients: for $l = 2, \dots, L$" in md
     assert r"for $l = L - 1$ down to $2$" in md
     assert r"## 7. A worked example: $w^{2}_{11}$" in md

@@ -78,10 +78,12 @@ def canonical_parameter(name: str, first: Notation | None = None) -> str:
     return name
 
 
-def preset(name: str, sizes: tuple[int, ...] = (2, 3, 1), **overrides) -> Network:
-    """The network a seed derives for: its loss, activation and batch convention.
+def preset(name: str, sizes: tuple[int, ...] | None = None, **overrides) -> Network:
+    """The network a seed (or book) derives for: its loss, activation and batch convention, and its widths
+    where it has its own (rows: 2-3-3, a softmax needs two outputs), else 2-3-1.
 
-    >>> preset("ufldl").batch
-    1
+    >>> preset("ufldl").batch, preset("rows").sizes
+    (1, (2, 3, 3))
     """
-    return Network(sizes=sizes, **{**notation(name).preset, **overrides})
+    chosen = {"sizes": (2, 3, 1), **notation(name).preset, **overrides}
+    return Network(**{**chosen, "sizes": tuple(sizes or chosen["sizes"])})
