@@ -122,3 +122,22 @@ def test_a_books_document_labels_its_equations_as_the_book_does(name, labels):
         assert f"{book}'s {label}" in text, (name, label)
     other = render(derive(preset(name, loss="mae")), notation=name, fmt="markdown")
     assert f"{book}'s" not in other
+
+
+@pytest.mark.parametrize("name, glyph, line", [
+    ("ng", r"dW^{[l]} = \frac{\partial J}{\partial W^{[l]}}",
+     r"dW^{[l]} &= \frac{1}{m} dZ^{[l]} \left(A^{[l - 1]}\right)^{T}"),             # the course's dW, 1/m outside
+    ("goodfellow", r"\nabla_{W^{(l)}} J = \frac{\partial J}{\partial W^{(l)}}",
+     r"\nabla_{W^{(l)}} J &= \lambda W^{(l)} + g^{(l)} \left(h^{(l - 1)}\right)^{T}"),    # Algorithm 6.4's line
+    ("matrix", None, r"\frac{\partial E}{\partial W^{l}} &= \delta^{l} \left(A^{l - 1}\right)^{T}"),
+])
+def test_a_layers_gradient_is_written_as_the_book_writes_it_and_said_once_before_use(name, glyph, line):
+    from symbackprop.writeup.document import render
+    text = render(derive(preset(name)), notation=name, fmt="markdown")
+    assert line in text, line
+    if glyph is None:
+        assert "A layer's gradients are written" not in text
+    else:
+        said = text.index(glyph)
+        assert said < text.index(line) and "A layer's gradients are written" in text[said - 200:said]
+

@@ -88,6 +88,7 @@ def test_every_built_in_notation_is_its_own_base():
     ("name = 'c'\nwords = 3", "must be a table"),
     ("name = 'c'\n[tex]\nweight = '\\input{/etc/passwd}'", r"the command \\input is not allowed"),
     ("name = 'c'\n[tex]\nweight = 'w^{(@l)'", "braces do not balance"),
+    ("name = 'c'\n[tex]\ngradient = '\\write18{rm} @q'", r"\[tex\] key 'gradient': the command \\write is not allowed"),
     ("name = 'c'\n[tex]\nweight = 'w$x'", r"'\$' is not allowed in a glyph"),
     ("name = 'c'\n[tex]\nwieght = 'w'", r"\[tex\]: unknown key 'wieght'"),
     ("name = 'c'\nweight = 'w{l}[{q}]'", "key 'weight'.*'q'"),

@@ -7,8 +7,8 @@ base notation. Both go through ``entry`` here, so what a file can say and how it
 Every top-level key is a field of ``Notation`` and every key of ``[tex]`` a field of ``Glyphs``, with the type
 the field has (text, a whole number, true/false, or a table of text for ``[preset]``, ``[words]`` and
 ``[labels]``). Its LaTeX glyphs go into documents as they are, so they are held to mathematics: letters,
-digits, ``^ _ { } ( ) [ ] , ; : ' | + - * / = .`` and spaces, ``@l @L @s`` (the reader's layer, a layer label,
-the subscript), and backslash commands from ``COMMANDS`` (Greek letters, accents, fonts,
+digits, ``^ _ { } ( ) [ ] , ; : ' | + - * / = .`` and spaces, ``@l @L @s @q @E`` (the reader's layer, a layer label,
+the subscript, a whole matrix, the error), and backslash commands from ``COMMANDS`` (Greek letters, accents, fonts,
 ``\\left``/``\\right``): ``\\input`` or ``\\write18`` in a shared course file would otherwise run in the
 reader's LaTeX. A bad table is one ``SpecError`` line naming the key and what is allowed.
 """
@@ -49,6 +49,7 @@ class Glyphs:
     weight_matrix: str = ""  # a whole layer's weights, where not the weight glyph without its subscript
     g_other: str = ""        # the activation when not the seed's own (σ is the sigmoid's glyph; another is f)
     gprime_other: str = ""
+    gradient: str = ""       # the gradient by a whole matrix @q where not ∂E/∂@q: Ng's d@q, Goodfellow's \nabla_{@q} @E
     commas: bool = False     # θ_{p,q}: indices always separated by commas
     per_sample: bool = False
 

@@ -349,6 +349,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
         "notation": {"name": glyphs.name, "seed": glyphs.seed, "error": glyphs.tex.error,
                      "per_sample": glyphs.tex.per_sample, "offset": glyphs.layer_offset,
                      "rows": glyphs.samples_as_rows,                        # samples as rows: every matrix transposed
+                     "gradients": _gradient_glyphs(p),
                      "delta": p.latex(general.display(delta[x.l, x.i, x.c])),
                      "size": p.latex(general.display(n[x.l])),
                      "kronecker": p.latex(sp.KroneckerDelta(x.i, x.k)), "unit": p.latex(x.i), "next_unit": p.latex(x.k),
@@ -385,6 +386,20 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
     doc["edition"] = edition
     doc["checks"] = _checks(doc)
     return doc
+
+
+def _gradient_glyphs(p: Printer) -> list[dict]:
+    """Where the notation writes a layer's gradient its own way (Ng's dW^{[l]}, Goodfellow's ∇_{W^{(l)}} J): each
+    glyph and the partial it stands for, said once before it is used; nothing where it is ∂E/∂W^l itself."""
+    if not p.glyphs.gradient:
+        return []
+    w, size = -p.notation.weight_offset, sp.Symbol("n")
+    out = []
+    for kind in ("W", "b"):
+        matrix = p.latex(layer_matrix(kind, "l", w, size, size))
+        out.append({"glyph": p.latex(layer_matrix("d" + kind, "l", w, size, size)),
+                    "partial": rf"\frac{{\partial {p.glyphs.error}}}{{\partial {matrix}}}"})
+    return out
 
 
 def _checks(doc: dict) -> dict:

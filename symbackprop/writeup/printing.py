@@ -126,6 +126,13 @@ class Printer:
         reader = tex(self.layer("g", layer))
         return pattern.replace("@L", "" if self.uniform else "^{(" + reader + ")}").replace("@l", reader)
 
+    def gradient(self, matrix: str) -> str:
+        """The gradient of the error by a whole layer's matrix, as the notation writes it: ∂E/∂W^l, Ng's
+        dW^{[l]}, Goodfellow's ∇_{W^{(l)}} J (the glyph ``gradient``, @q the matrix and @E the error)."""
+        if self.glyphs.gradient:
+            return self.glyphs.gradient.replace("@q", matrix).replace("@E", self.glyphs.error)
+        return _Tex._partial(self.glyphs.error, matrix)
+
     # --- whole expressions -----------------------------------------------------------------------
 
     def layout(self, expr: sp.Expr) -> sp.Expr:
@@ -371,7 +378,7 @@ class _Tex(LatexPrinter):
         kind, base, shift = expr.name.split("|")
         layer = (sp.Integer(base) if base.isdigit() else sp.Symbol(base, integer=True, positive=True)) + int(shift)
         if kind in ("dW", "db", "dA"):
-            return _Tex._partial(self.p.glyphs.error, self.p.matrix_glyph(kind[1], layer, self.tex))
+            return self.p.gradient(self.p.matrix_glyph(kind[1], layer, self.tex))
         if kind == "gprime":
             Z = self.p.matrix_glyph("Z", layer, self.tex)
             return self.p.function(layer, True, self.tex) + r"\left(" + Z + r"\right)"
