@@ -50,8 +50,8 @@ def test_L_is_the_output_layer_in_every_notation(theta, ufldl):
 
 
 def test_seed_means_a_source_derivation_only(theta):
-    """Before: "at a random point (seed 0, 8 samples)" beside seed 001."""
-    assert "(seed 0," not in theta and "random point (NumPy's generator `default_rng(0)`, 8 samples)" in theta
+    """Before: "at a random point (seed 0, 8 samples)" beside seed 001 (and 8 samples beside the document's m)."""
+    assert "(seed 0," not in theta and "random point (NumPy's generator `default_rng(0)`, $m = 2$ as above)" in theta
     assert "seed 001" in theta
 
 

@@ -92,6 +92,7 @@ class Loss:
     kinks: tuple[float, ...] = ()       # residuals a − y where ∂E/∂a jumps (|a − y| at 0)
     analytic: bool = True               # complex-step differentiation applies (no |·|, no pieces)
     suggest: bool = True                # check's "another loss" repair tries it (the classic three)
+    example_title: str = ""             # its name for one example, where the title says "mean" (the error at m = 1)
 
     def error(self, A: list[Column], Y: list[Column], m: Any) -> sp.Expr:
         terms = [self.term(a, y) for a_col, y_col in zip(A, Y, strict=True)
@@ -171,7 +172,7 @@ for _entry in (
          lambda a, y: (a - y) ** 2 / 2,
          lambda a, y, m: (a - y) / m,
          numpy=lambda Z, A, Y: 0.5 * (A - Y) ** 2, numpy_gradient=lambda A, Y: A - Y,
-         autodiff=lambda ops, Z, A, Y: 0.5 * (A - Y) ** 2),
+         autodiff=lambda ops, Z, A, Y: 0.5 * (A - Y) ** 2, example_title="half squared error"),
     Loss("bce", "binary cross-entropy",
          lambda a, y: -(y * sp.log(a) + (1 - y) * sp.log(1 - a)),
          lambda a, y, m: (a - y) / (m * a * (1 - a)),
@@ -195,7 +196,7 @@ for _entry in (
          autodiff=lambda ops, Z, A, Y: -Y * (Z - ops.column_lse(Z)),
          targets=Targets(0.0, 1.0, one_hot=True), needs_softmax=True),
     Loss("mae", "mean absolute error",
-         lambda a, y: sp.Abs(a - y),
+         lambda a, y: sp.Abs(a - y), example_title="absolute error",
          numpy=lambda Z, A, Y: np.abs(A - Y), numpy_gradient=lambda A, Y: np.sign(A - Y),
          autodiff=lambda ops, Z, A, Y: ops.where(A > Y, A - Y, ops.where(A < Y, Y - A, 0 * A)),
          kinks=(0.0,), analytic=False, suggest=False),

@@ -143,8 +143,9 @@ class General:
             decay = sp.Sum(sp.Sum(W[lw, x.i, x.j] ** 2, (x.j, 1, n[lw - 1]), (x.i, 1, n[lw])),
                            (x.reader_l, 1 + w, x.L + w))
             rhs += lam / 2 * decay
-        over = "of one example" if self.net.batch == 1 else "over m samples"
-        return Equation("E", E, rhs, f"the {loss.title} {over}"
+        one = self.net.batch == 1
+        said = f"the {loss.example_title or loss.title} of one example" if one else f"the {loss.title} over m samples"
+        return Equation("E", E, rhs, said
                         + (", plus weight decay (biases are not decayed)" if self.net.weight_decay != 0 else ""),
                         over="", layers="none")
 
@@ -154,14 +155,16 @@ class General:
         x, l, lw, L = self.x, self.x.l, self.x.lw, self.x.L
         decay = self._decay(lw)
         dZ = lambda layer, unit: Partial(E, Z[layer, unit, x.c])  # noqa: E731
+        every = " in every sample" if self.net.batch > 1 else ""
+        only = ("through {Z} of its unit" + every + " and through the decay term" if decay != 0
+                else "only through {Z} of its unit" + every)
         return [
             Equation("dW", Partial(E, W[lw, x.i, x.j]),
                      sp.Sum(dZ(lw, x.i) * A[lw - 1, x.j, x.c], (x.c, 1, m)) + decay,
-                     "the weight enters {E} only through {Z} of its unit in every sample, where "
-                     "∂{Z}/∂{W} is the input {A} of the layer before"
-                     + (", and through the decay term" if decay != 0 else ""), over="ij", anchor="weight"),
+                     "the weight enters {E} " + only + ", where ∂{Z}/∂{W} is the input {A} of the layer before",
+                     over="ij", anchor="weight"),
             Equation("db", Partial(E, b[lw, x.i]), sp.Sum(dZ(lw, x.i), (x.c, 1, m)),
-                     "the bias enters {E} only through {Z} of its unit in every sample, with ∂{Z}/∂{b} = 1", over="i",
+                     "the bias enters {E} only through {Z} of its unit" + every + ", with ∂{Z}/∂{b} = 1", over="i",
                      anchor="weight"),
             Equation("dZ", dZ(l, x.i), Partial(E, A[l, x.i, x.c]) * gprime(l, Z[l, x.i, x.c]),
                      "{Z} feeds only its own unit's activation {A} = {g}({Z})",

@@ -36,14 +36,14 @@ from .algorithm import algorithm, backward_dimensions, costs, output_delta_matri
 from .explain import explain, shown_lines, written_in
 from .layout import MATHS, render_template
 from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
-from .printing import Printer
+from .printing import Printer, Quantity
 
 FORMATS = {"tex": "derivation.tex.j2", "md": "derivation.md.j2", "pdf": "derivation.tex.j2"}
 FILE_WORDS = {"tex": "the LaTeX", "md": "the Markdown", "pdf": "the PDF"}   # a file's step, in progress
 RENDERERS = {"latex": "derivation.tex.j2", "markdown": "derivation.md.j2"}
 EDITIONS = ("student", "teacher")     # student: derives and explains, the evidence in one sentence and an appendix
 NUMERIC_REFERENCES = ("routes", "central differences", "complex step", "hand-written")
-NUMERIC_SAMPLES, NUMERIC_SEED, SYMBOLIC_DECAY = 8, 0, 0.1
+NUMERIC_SEED, SYMBOLIC_DECAY = 0, 0.1
 
 
 def write_up_batch(sizes: Sequence[int]) -> int:
@@ -88,8 +88,14 @@ def _checked(d: Derivation, general: General, eqs, p: Printer, cache: dict) -> l
 
 
 def _scope(eq, general: General, p: Printer) -> str:
-    """Where an equation holds, in words and the reader's letters: "every hidden layer, unit $i$, sample $c$"."""
-    layers = {"all": "every layer", "hidden": "every hidden layer", "output": "the output layer", "none": ""}[eq.layers]
+    """Where an equation holds, in the reader's numbers and letters: "$l = 1, \\dots, L - 1$, unit $i$, sample $c$"
+    (a node's layers from the first after the input, a weight's as the notation numbers weights)."""
+    x, offset = general.x, general.notation.layer_offset
+    shift = general.notation.weight_offset if eq.anchor == "weight" else offset      # ours + shift = the reader's
+    first, last = p.latex(sp.Integer(1 + shift)), p.latex(x.reader_L - offset + shift)
+    layers = {"all": f"${p.latex(x.reader_l)} = {first}, \\dots, {last}$",
+              "hidden": f"${p.latex(x.reader_l)} = {first}, \\dots, {p.latex(x.reader_L - offset + shift - 1)}$",
+              "output": "the output layer", "none": ""}[eq.layers]
     words = {"i": "unit {}", "j": "unit {} of the layer before", "c": "sample {}"}
     shown = [words[k].format(f"${p.latex(getattr(general.x, k))}$") for k in eq.over
              if not (k == "c" and general.notation.tex.per_sample and general.net.batch == 1)]
@@ -208,7 +214,7 @@ def _numeric(d: Derivation) -> dict:
                 "there is no numeric comparison; the proof above holds for every differentiable g"}
     rng = np.random.default_rng(NUMERIC_SEED)
     params = random_params(d.net, rng)
-    X, Y = random_data(d.net, NUMERIC_SAMPLES, rng)
+    X, Y = random_data(d.net, d.net.batch, rng)        # the document's own m: the E it derives
     lam = SYMBOLIC_DECAY if isinstance(d.net.weight_decay, str) else None
     report = gradcheck(d, params, X, Y, references=NUMERIC_REFERENCES, weight_decay=lam, seed=NUMERIC_SEED)
     rows: dict[str, dict[str, Any]] = {}
@@ -219,7 +225,7 @@ def _numeric(d: Derivation) -> dict:
             row.update(max_abs=c.max_abs, worst=c.worst)
         row["max_rel"] = max(row["max_rel"], c.max_rel)
         row["passed"] = row["passed"] and c.passed
-    return {"ok": report.ok, "absent": "", "samples": NUMERIC_SAMPLES, "seed": NUMERIC_SEED, "decay": lam,
+    return {"ok": report.ok, "absent": "", "samples": d.net.batch, "seed": NUMERIC_SEED, "decay": lam,
             "rows": [{**r, "max_abs": f"{r['max_abs']:.1e}", "max_rel": f"{r['max_rel']:.1e}",
                       "atol": f"{r['atol']:.0e}", "rtol": f"{r['rtol']:.0e}"} for r in rows.values()],
             "skipped": dict(report.skipped)}
@@ -353,11 +359,12 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
                      "delta": p.latex(general.display(delta[x.l, x.i, x.c])),
                      "size": p.latex(general.display(n[x.l])),
                      "kronecker": p.latex(sp.KroneckerDelta(x.i, x.k)), "unit": p.latex(x.i), "next_unit": p.latex(x.k),
-                     "previous_unit": p.latex(x.j),
+                     "previous_unit": p.latex(x.j), "sample": p.latex(x.c),
                      "signal": bare(glyphs.tex.delta), "pre": letters(glyphs.tex)[0], "post": letters(glyphs.tex)[1],
                      "definition": p.latex(general.display(general.scale * Partial(E, Z[x.l, x.i, x.c]))),
                      "weight": p.latex(W[x.lw, x.i, x.j]), "bias": p.latex(b[x.lw, x.i]),
-                     "input": p.latex(general.display(A[0, x.j, x.c])), "output": p.latex(
+                     "input": p.latex(general.display(A[0, x.j, x.c])), "input_layer": _input_layer(p, x),
+                     "output": p.latex(
                          general.display(A[x.L, x.i, x.c])), "target": p.latex(general.display(Y[x.i, x.c])),
                      "seed_labels": glyphs.labels, "labelled_by": _labelled_by(glyphs, d, seed),
                      "output_layer": p.latex(x.reader_L),
@@ -386,6 +393,14 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
     doc["edition"] = edition
     doc["checks"] = _checks(doc)
     return doc
+
+
+def _input_layer(p: Printer, x) -> str:
+    """The input as the activations of the input layer, where the forward pass's first step writes it so (ufldl's
+    a^{(1)}_j = x_j, theta's h^{(1)}(z^{(1)}), goodfellow's h^{(0)}); "" where that is the input's own glyph."""
+    subscript = p.subscript(Quantity("A", 0, (x.j,), x.c), p.latex)
+    glyph = p.glyphs.post.replace("@l", str(p.notation.layer_offset)).replace("@s", subscript)
+    return "" if glyph == p.latex(A[0, x.j, x.c]) else glyph
 
 
 def _gradient_glyphs(p: Printer) -> list[dict]:

@@ -233,6 +233,8 @@ class _Context:
             self.values[s] = w.data[s.name]
         for s in fp.definitions:
             self.values[s] = w.values[s.name]
+        if w.decay is not None:                  # λ as a symbol: its number in the worked lines, as stated above them
+            self.values[fp.weight_decay] = w.decay
         for l in fp.layers:
             for s in w.d.closed.delta[l]:
                 if self.reader_scale == 1:

@@ -31,6 +31,7 @@ _ADJOINT = re.compile(r"dE_d(?P<node>\w+)\Z")
 _EDGE = re.compile(r"d(?P<u>(?:[WbZA]\d+|X|Y)(?:_\d+)+)_d(?P<v>(?:[WbZA]\d+|X|Y)(?:_\d+)+)\Z")
 _ACTIVATION = re.compile(r"g(?P<l>\d+)(?P<prime>_prime)?\Z")
 LINE_WIDTH = 64      # characters of maths per displayed line: an A4 page holds about 75 at 10 pt
+SHORT_FACTOR = 8     # a leading factor this narrow (1/m, λ/2) is never a line of its own
 # Each of our quantities -> its notations.Glyphs field; the keys are also the {…} words of our reasons.
 GLYPH = {"E": "error", "W": "weight", "b": "bias", "Z": "pre", "A": "post", "Y": "target", "delta": "delta", "g": "g"}
 LAMBDA = ("lam", "lmbda", "lambda")       # weight-decay symbol names printed as λ
@@ -284,6 +285,10 @@ def _pieces(tex: _Tex, expr: sp.Expr, width: int) -> list[str]:
             parts[0] = r"\left(" + parts[0]
             parts[-1] += r"\right)"
         out += [(r"\cdot " if out else "") + parts[0]] + parts[1:]
+    first = expr.as_ordered_factors()[0]
+    scalar = all(quantity_of(s.name) is None for s in first.free_symbols)      # 1/m, λ/2: no quantity in it
+    if len(out) > 1 and scalar and visible_width(out[0]) <= SHORT_FACTOR:   # stays with what it scales
+        out = [out[0] + " " + out[1].removeprefix(r"\cdot ")] + out[2:]
     return out
 
 

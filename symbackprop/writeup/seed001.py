@@ -432,8 +432,8 @@ DISPLAYS = [
     Display("(1)", r"z_k^1 = x_k.", "definition",
             r"The input layer, $k = 0, 1, 2, \ldots$: this document's $z^{(1)} = x$",
             check=Seed.eq1),
-    Display("(1a)", r"z_0^l = 1", "device", r"The bias node of every layer; this document has no node 0 and adds "
-            r"$b$ instead", ),
+    Display("(1a)", r"z_0^l = 1", "device", r"The bias node of every layer; this document has no node 0 and keeps "
+            r"only its weights' column $\theta^{(l)}_{p,0}$, the bias of node $p$", ),
     Display("(2)", r"h(z) \equiv \frac{1}{1 + \ell^{-z}}", "definition",
             r"The sigmoid ($\ell$ is the seed's $e$)"),
     Display("(3)", r"h^l(z) \equiv \begin{cases} \frac{1}{1 + \ell^{-z}} & \text{if } l > 1 \\ z & \text{if } l = 1 "
@@ -451,7 +451,8 @@ DISPLAYS = [
             check=Seed.eq8),
     Display("(8a)", r"z_j^l &= \theta_{j,0}^{(l-1)} h^{(l-1)} \left(z_0^{(l-1)} \right) C_{j,0}^{(l-1)} + k > 0 "
                     r"\text{ terms} \\" "\n" r"&= \theta_{j,0}^{(l-1)} + k > 0 \text{ terms}", "step",
-            r"The bias node's term of (5) is the bias $\theta_{j,0}^{(l-1)}$, this document's $b$", check=Seed.eq8a),
+            r"The bias node's term of (5) is the bias $\theta_{j,0}^{(l-1)}$, as this document writes it",
+            check=Seed.eq8a),
     Display("(after 8a)", r"\theta_{\text{index of layer } l, \text{ index of layer } l-1}^{l-1}", "definition",
             r"How to read $\theta$'s indices (unnumbered in the seed)"),
     Display("(after 8a, 2)", r"\theta_{p,q}^{l-1}", "definition",
@@ -471,7 +472,7 @@ DISPLAYS = [
     Display("(14)", r"\frac{\partial z_j^2}{\partial \theta_{p,q}^{(1)}} = I_{p,j} x_q", "result",
             r"$l = 2$, $p > 0$, $q = 0, \ldots, n$", check=Seed.eq14),
     Display("(15)", r"\Psi^{(l)}(z) \equiv \frac{\partial h^{(l)}(z)}{\partial z}", "definition",
-            r"$\Psi$ is the derivative of the node function, this document's $g'$"),
+            r"$\Psi$ is the derivative of the node function, as this document writes it"),
     Display("(15a)", r"\Psi^{(l)}(z) = \begin{cases} h(z)(1 - h(z)) & \text{when } l > 1 \\ 1 & \text{when } l = 1 "
                      r"\end{cases}", "result", r"The sigmoid's derivative, at every node",
             check=Seed.eq15a, network="sigmoid"),
@@ -617,11 +618,12 @@ READING = (r"Its layers are $1, \ldots, L$, layer 1 the input ($z^1 = x$, $h^1$ 
            r"$\delta^l_p$ is, by its definitions, $m\, \partial J/\partial z^l_p$ of one sample, this document's "
            r"$\delta$.")
 DEVICES = (r"Devices this document does not use, each stated once and mapped: node 0 of every layer is a bias "
-           r"node with $z_0 = 1$ ((1a), (8)), where this document adds $b$, so $\theta^{(l)}_{p,0}$ is this "
-           r"document's bias of node $p$; $\theta_{0,k}$ ((6)) are weights into the bias node, 1 for $k = 0$ and 0 "
-           r"otherwise, so that (5) holds for $j = 0$ too; $C^l_{j,k}$ ((7)) is $1/h^l(1)$ on the bias column "
-           r"and 1 elsewhere, so that $h^l(z_0) C_{j,0} = 1$; and the factor $(1 - I_{p,0})$ in (20), (34), (40), "
-           r"(42), (43) sets $\delta_0 = 0$, the bias node having no error. The checks translate them exactly so.")
+           r"node with $z_0 = 1$ ((1a), (8)); this document has no node 0 and keeps only the "
+           r"column $\theta^{(l)}_{p,0}$, the bias of node $p$; $\theta_{0,k}$ ((6)) are weights into the bias "
+           r"node, 1 for $k = 0$ and 0 otherwise, so that (5) holds for $j = 0$ too; $C^l_{j,k}$ ((7)) is "
+           r"$1/h^l(1)$ on the bias column and 1 elsewhere, so that $h^l(z_0) C_{j,0} = 1$; and the factor "
+           r"$(1 - I_{p,0})$ in (20), (34), (40), (42), (43) sets $\delta_0 = 0$, the bias node having no error. "
+           r"The checks translate them exactly so.")
 PROVENANCE = (r"The boxed equations above are the seed's general equations (42)--(44) and (46), written in this "
               r"document's symbols; the seed builds them layer by layer, (21) $\to$ (26) $\to$ (34) $\to$ (40), "
               r"below.")

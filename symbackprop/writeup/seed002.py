@@ -175,9 +175,9 @@ DISPLAYS = [
         r"&=\epsilon_q^{(L)}\frac{\partial (W^{(L-1)}_{qr}a_r^{(L-1)} + b_q^{(L-1)})}{\partial W^{(l)}_{ij}}\\",
         r"&=\epsilon_i^{(L)}a_j^{(L-1)}\delta_{(l,L-1)} "
         r"+ \epsilon_q^{(L)}W^{(L-1)}_{qr}\frac{\partial a_r^{(L-1)}}{\partial W^{(l)}_{ij}}"]),
-            "step", r"The chain rule from the output back, $q$ and $r$ summed; the sixth row is the seed's eq:gen, "
-            r"the last its "
-            r"recursion, $\delta_{(l,L-1)}$ being 1 when $l = L - 1$ and 0 otherwise (a Kronecker delta, not an error)",
+            "step", r"The chain rule from the output back, $q$ and $r$ summed; the sixth row is the seed's general "
+            r"equation (the one it labels), the last its recursion, $\delta_{(l,L-1)}$ being 1 when $l = L - 1$ "
+            r"and 0 otherwise (a Kronecker delta, not an error)",
             check=Seed.weight_chain),
     Display("[9]", r"\frac{\partial J(W,x,y)}{\partial b_i^{(l)}}", "quantity", "What is sought, for every bias"),
     Display("[10]", r"\frac{\partial J(W,x,y)}{\partial b_i^{(l)}} = \epsilon_i^{(L)}\delta_{(l,L-1)} + "
@@ -198,7 +198,7 @@ DISPLAYS = [
 ]
 
 TITLE = "Seed 002's derivation"
-NUMBERING = (r"the seed numbers none of its displays (one row carries the label eq:gen), so they are numbered "
+NUMBERING = (r"the seed numbers none of its displays (it labels one row, without a number), so they are numbered "
              r"[1] to [11] here, in the seed's order.")
 READING = (r"Its layers are $1, \ldots, L$ with the input $a^{(1)} = x$, as in this document; $W^{(l)}$ and $b^{(l)}$ "
            r"map layer $l$ to $l + 1$; it takes one sample, and its error $\epsilon^{(l)}_q$ is this document's "

@@ -1,0 +1,75 @@
+"""What a lecturer found in the theta, ufldl and goodfellow handouts (a review of 5 December 2026), each as a
+test: false sentences, unreadable arithmetic, words about samples where there is one example, jargon."""
+import re
+
+import pytest
+
+from symbackprop import derive, preset
+from symbackprop.writeup.document import render
+
+
+@pytest.fixture(scope="module")
+def docs():
+    out = {}
+    for name in ("theta", "ufldl", "goodfellow", "ng", "matrix"):
+        d = derive(preset(name))
+        out[name] = {fmt: render(d, notation=name, fmt=fmt) for fmt in ("markdown", "latex")}
+    return out
+
+
+def test_the_decay_is_its_number_in_the_worked_arithmetic(docs):
+    """Goodfellow's worked lines read "= λ (−0.89…) + …": λ is 0.1 there, and a student could not check the line."""
+    md = docs["goodfellow"]["markdown"]
+    worked = md[md.index("The chain rule in numbers"):]
+    numeric = [line for line in worked.splitlines() if line.startswith("&= ") and re.search(r"\d\.\d", line)]
+    assert numeric and not [line for line in numeric if r"\lambda" in line], numeric
+    assert any(r"\cdot 0.1" in line for line in numeric)
+    assert r"nor the weight decay's $\lambda W$, one product per weight" in md     # the count says what it leaves out
+
+
+def test_the_seed_section_says_nothing_false_about_this_documents_symbols(docs):
+    tex = docs["theta"]["latex"]
+    for false in ("this document's $g'$", "this document's $b$", "adds $b$"):
+        assert false not in tex, false
+    assert r"$\Psi$ is the derivative of the node function, as this document writes it" in tex
+    assert "eq:gen" not in docs["ufldl"]["markdown"] and "eq:gen" not in docs["ufldl"]["latex"]
+    assert "NumPy matrix route" not in tex
+
+
+def test_each_equation_says_the_layers_it_holds_for_in_the_readers_numbers(docs):
+    """ufldl's a = f(z) holds from layer 2 (layer 1 is the input, with no z); its W^{(l)} run 1 .. L − 1."""
+    md = docs["ufldl"]["markdown"]
+    assert r"*each unit applies its activation.* For $l = 2, \dots, L$, unit $i$." in md
+    assert r"For $l = 1, \dots, L - 1$, unit $i$, unit $j$ of the layer before." in md
+    assert "For every layer" not in md
+    assert r"the input is $x_{j}$ (written $a^{(1)}_{j}$ as the input layer's activations)" in md
+
+
+def test_one_example_is_not_written_about_as_samples(docs):
+    md = docs["ufldl"]["markdown"]
+    for said in ("in every sample", "(sample 1)", "over all samples", "8 samples", "mean squared error of one"):
+        assert said not in md, said
+    assert "*the half squared error of one example.*" in md and "$m = 1$ as above" in md
+    assert "the 1 path" not in md and "1 paths" not in md
+    tex = docs["ufldl"]["latex"]                          # 2-3-1 at m = 1: one path from W^{(1)}_{11} to J
+    assert "over the one path from" in tex and "the one path from\n$W^{(1)}_{11}$ to $J$ is solid" in tex
+
+
+def test_a_scale_factor_is_never_a_line_of_its_own(docs):
+    """theta's J broke after 1/m, across a page: 1/m now stays with the sum it scales."""
+    tex = docs["theta"]["latex"]
+    assert r"J &= \frac{1}{m} \left(\sum" in tex and r"J &= \frac{1}{m} \notag" not in tex
+
+
+def test_the_per_sample_signal_is_explained_and_the_sizes_look_like_the_books(docs):
+    theta = docs["theta"]["markdown"]
+    assert "(the gradient of sample $i$'s own error: $J$ is the mean of the samples' errors" in theta
+    assert "Here $n^{[l]}$ is the number of units" in docs["ng"]["markdown"]
+    assert "Here $n^{(l)}$ is the number of units" in docs["goodfellow"]["markdown"]
+
+
+def test_headings_and_their_tables_are_kept_together(docs):
+    tex = docs["matrix"]["latex"]
+    assert r"\newcommand{\keeplines}" in tex
+    assert tex.count(r"\keeplines{") >= 4
+    assert re.search(r"\\keeplines\{\d+\}\n\\section\{Numeric comparison\}", tex)
