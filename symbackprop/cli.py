@@ -521,9 +521,11 @@ def _from_rows(name: str, array: np.ndarray, shape: tuple[int, ...], names: Nota
         return array.reshape(shape)
     rows, cols = shape
     if array.ndim != 2 or array.shape[1] != rows or (cols != -1 and array.shape[0] != cols):
+        why = ("a sample is a row" if cols == -1 else
+               "a weight matrix has a row per unit of the layer before and a column per unit of its layer")
         expected = f"(m, {rows})" if cols == -1 else f"({cols}, {rows}) = (n_{int(name[1:]) - 1}, n_{name[1:]})"
         raise SpecError(f"{flag}: {name} has shape {array.shape}; expected {expected}: in the {names.name} notation "
-                        "samples are rows and a weight matrix maps the layer before's columns to the layer's")
+                        f"{why}")
     return array.T
 
 

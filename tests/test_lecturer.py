@@ -73,3 +73,26 @@ def test_headings_and_their_tables_are_kept_together(docs):
     assert r"\newcommand{\keeplines}" in tex
     assert tex.count(r"\keeplines{") >= 4
     assert re.search(r"\\keeplines\{\d+\}\n\\section\{Numeric comparison\}", tex)
+
+
+def test_the_weight_decay_path_has_its_own_local_derivative(docs):
+    """The path straight from the parameter to J (the decay term) was labelled ∂J/∂W, the very partial the paths
+    sum to; its local derivative is λW, and the figure says that path is not drawn."""
+    md = docs["goodfellow"]["markdown"]
+    assert r"&W^{(1)}_{11} \to J: && W^{(1)}_{11} \lambda \\" in md
+    assert r"&W^{(1)}_{11} \to J: && \frac{\partial J}{\partial W^{(1)}_{11}}" not in md
+    assert "straight to $J$ through the weight-decay term and is not drawn" in docs["goodfellow"]["latex"]
+
+
+def test_targets_a_sigmoid_can_reach(docs):
+    """A target of −0.73 under a sigmoid output can never be reached; the worked numbers draw them in (0, 1)."""
+    import numpy as np
+
+    from symbackprop.numeric.arrays import random_data
+    for name in ("ufldl", "goodfellow"):                  # mse under a sigmoid output
+        md = docs[name]["markdown"]
+        targets = [float(v) for v in re.findall(r"\$[Yy]_\{[\d;]+\} = (-?[\d.]+)\$", md)]
+        assert targets and all(0 < t < 1 for t in targets), (name, targets)
+    from symbackprop import Network
+    linear = Network(sizes=(2, 3, 1), activations=("sigmoid", "identity"), loss="mse")
+    assert (random_data(linear, 50, np.random.default_rng(0))[1] < 0).any()        # any real, where reachable

@@ -172,7 +172,12 @@ def test_arrays_in_the_matrix_notations_layout_are_refused_in_one_line(tmp_path)
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.strip().splitlines() == [
         "symbackprop: error: --params: W1 has shape (3, 2); expected (2, 3) = (n_0, n_1): in the rows notation "
-        "samples are rows and a weight matrix maps the layer before's columns to the layer's"]
+        "a weight matrix has a row per unit of the layer before and a column per unit of its layer"]
+    np.savez(tmp_path / "x.npz", X=np.zeros((2, 5)), Y=np.zeros((3, 5)))            # samples as columns
+    run = subprocess.run([SCRIPT, "derive", "--preset", "rows", "--data", str(tmp_path / "x.npz"), "-o",
+                          str(tmp_path / "doc")], capture_output=True, text=True)
+    assert run.returncode == 2 and run.stderr.strip().splitlines() == [
+        "symbackprop: error: --data: X has shape (2, 5); expected (m, 2): in the rows notation a sample is a row"]
     assert not (tmp_path / "doc").exists()
 
 

@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from ..model.errors import SpecError
+from ..model.losses import Targets
 from ..model.spec import Network
 
 
@@ -132,6 +133,11 @@ def random_params(net: Network, rng: np.random.Generator) -> dict[str, np.ndarra
 
 
 def random_data(net: Network, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Standard normal X; Y drawn as the loss entry says (one-hot for cce, in (0, 1) for bce, normal)."""
+    """Standard normal X; Y drawn as the loss entry says (one-hot for cce, in (0, 1) for bce, normal), and in
+    (0, 1) wherever the output can only reach that (a sigmoid's, under mse): a target it could never reach
+    would puzzle a reader of the worked numbers."""
     X = rng.normal(size=(net.sizes[0], m))
-    return X, net.loss_rule.targets.draw(rng, net.sizes[-1], m)
+    targets = net.loss_rule.targets
+    if targets.low is None and not targets.one_hot and net.rule(net.depth).in_unit_interval:
+        targets = Targets(0.0, 1.0)
+    return X, targets.draw(rng, net.sizes[-1], m)

@@ -169,7 +169,9 @@ class Explanation:
     def _path(self, nodes: tuple[sp.Symbol, ...], last: sp.Expr) -> Path:
         edges = [edge_symbol(w, u) for u, w in zip(nodes, nodes[1:], strict=False)]
         values = [self._edge_value(w, u) for u, w in zip(nodes, nodes[1:], strict=False)]
-        factors = (*edges, adjoint_symbol(nodes[-1]))
+        # the parameter straight to E (the weight-decay term): its own local derivative, λW, not ∂E/∂W, which
+        # would read as the very partial the paths sum to
+        factors = (*edges, adjoint_symbol(nodes[-1])) if len(nodes) > 1 else (self.d.forward.with_conventions(last),)
         product = sp.Mul(*values) * self.d.forward.with_conventions(last)
         return Path(nodes, factors, product)
 

@@ -470,7 +470,7 @@ DISPLAYS = [
     Display("(13)", r"\frac{\partial z_j^l}{\partial \theta_{p,0}^{(l-1)}} = I_{p,j}", "result",
             r"The $q = 0$ term: the bias", check=Seed.eq13),
     Display("(14)", r"\frac{\partial z_j^2}{\partial \theta_{p,q}^{(1)}} = I_{p,j} x_q", "result",
-            r"$l = 2$, $p > 0$, $q = 0, \ldots, n$", check=Seed.eq14),
+            r"$l = 2$, $p > 0$, $q = 0, \ldots, n$ (the seed's $n$ is $s_1$, the number of inputs)", check=Seed.eq14),
     Display("(15)", r"\Psi^{(l)}(z) \equiv \frac{\partial h^{(l)}(z)}{\partial z}", "definition",
             r"$\Psi$ is the derivative of the node function, as this document writes it"),
     Display("(15a)", r"\Psi^{(l)}(z) = \begin{cases} h(z)(1 - h(z)) & \text{when } l > 1 \\ 1 & \text{when } l = 1 "
@@ -521,7 +521,8 @@ DISPLAYS = [
     Display("(27)", r"\frac{\partial J}{\partial \theta_{p,0}^{L-1}} = \frac{1}{m} \sum_{i=1}^m \delta_p^L", "result",
             r"$q = 0$: the mean output error", check=Seed.eq27),
     Display("(28)", r"\frac{\partial J}{\partial \theta_{1,q}^1} = \frac{1}{m} \sum_{i=1}^m \delta_1^2 x_q", "result",
-            r"$L = 2$, $K = 1$: logistic regression", check=Seed.eq28,
+            r"$L = 2$ layers and $K = 1$ output node (the seed's $K$ is $s_L$): logistic regression, checked on "
+            r"that network", check=Seed.eq28,
             network="logistic"),
     Display("(29)", r"\frac{\partial J}{\partial \theta_q} = \frac{1}{m} \sum_{i=1}^m (h(z_1^2) - y) x_q", "result",
             r"The same without indices", check=Seed.eq29, network="logistic"),
