@@ -96,3 +96,44 @@ def test_targets_a_sigmoid_can_reach(docs):
     from symbackprop import Network
     linear = Network(sizes=(2, 3, 1), activations=("sigmoid", "identity"), loss="mse")
     assert (random_data(linear, 50, np.random.default_rng(0))[1] < 0).any()        # any real, where reachable
+
+
+def test_the_output_cancellation_is_shown_before_the_box(docs):
+    """bce after a sigmoid: the box said only "∂J/∂A and g′ cancel"; the chain-rule section now multiplies the two
+    steps out, g′ in A, uncancelled, and that line is proved at every output unit and sample like the others."""
+    md = docs["ng"]["markdown"]
+    line = (r"\frac{\partial J}{\partial Z^{[L]}_{i;c}} &= \frac{\left(1 - A^{[L]}_{i;c}\right) \left(A^{[L]}_{i;c} "
+            r"- Y_{i;c}\right) A^{[L]}_{i;c}}{m \left(1 - A^{[L]}_{i;c}\right) A^{[L]}_{i;c}}")
+    assert line in md and md.index(line) < md.index(r"\boxed{dZ^{[L]}_{i;c}")
+    assert "Fails on this network" not in md and "Fails on this network" not in docs["theta"]["markdown"]
+    assert "the factors of" not in docs["ufldl"]["markdown"]          # mse after sigmoid: nothing cancels
+
+
+def test_a_wrong_cancellation_would_be_caught():
+    """The product line is checked against ∂J/∂Z^L all the way to J: a planted wrong derivative fails it."""
+    import dataclasses
+
+    from symbackprop.model.notations import notation
+    from symbackprop.symbolic.derive import Step
+    from symbackprop.symbolic.general import General
+    from symbackprop.symbolic.verify import check_step
+    d = derive(preset("ng"))
+    general = General(d.chain, notation("ng"))
+    eq = next(e for e in general.chain_rule() if e.label == "dZL product")
+    wrong = dataclasses.replace(eq, rhs=eq.rhs * 2)
+    for eq_, ok in ((eq, True), (wrong, False)):
+        results = [check_step(d, Step(name, truth, claim, assume=assume), cache={})
+                   for name, truth, claim, assume in general.check_instances(eq_)]
+        assert results and all(r.ok == ok for r in results), [r.status for r in results]
+
+
+def test_the_local_derivative_comes_before_the_upstream_gradient(docs):
+    """"h ∂J/∂h (1 − h)" hid the local-derivative-times-upstream structure the text teaches; and relu′ printed as
+    SymPy's θ(Z, 0), a weight's letter in theta."""
+    md = docs["goodfellow"]["markdown"]
+    assert r"&= h^{(1)}_{1} \left(1 - h^{(1)}_{1}\right) \frac{\partial J}{\partial h^{(1)}_{1}} \\" in md
+    assert r"h^{(1)}_{1} \frac{\partial J}{\partial h^{(1)}_{1}} \left(1 - h^{(1)}_{1}\right)" not in md
+    rows = render(derive(preset("rows")), notation="rows", fmt="markdown")
+    assert r"| relu | $\max\left(0, Z\right)$ | $\mathbf{1}_{Z > 0}$ |" in rows
+    assert r"&= \mathbf{1}_{Z^{1}_{1;1} > 0} \frac{\partial E}{\partial A^{1}_{1;1}} \\" in rows
+    assert r"\theta\left(" not in rows

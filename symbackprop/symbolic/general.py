@@ -180,7 +180,23 @@ class General:
             Equation("dAL", Partial(E, A[L, x.i, x.c]),
                      self.net.loss_rule.output_gradient(A[L, x.i, x.c], Y[x.i, x.c], m),
                      "the output enters {E} directly: differentiate the loss (no chain rule)", layers="output"),
+            *self._output_product(),
         ]
+
+    def _output_product(self) -> list[Equation]:
+        """Where the loss and the output activation cancel (bce after sigmoid): ∂E/∂Z^L as the two steps above
+        multiplied, g′ written in A, before the cancellation the boxed δ^L shows done; none elsewhere."""
+        net, x, L = self.net, self.x, self.x.L
+        output = net.activation(net.depth)
+        if output not in net.loss_rule.collapses or not net.rule(net.depth).elementwise:
+            return []
+        a, z = A[L, x.i, x.c], Z[L, x.i, x.c]
+        derivative = net.rule(net.depth).textbook_derivative(z, a, L)
+        gradient = net.loss_rule.output_gradient(a, Y[x.i, x.c], m)
+        product = sp.Mul(*sp.Mul.make_args(derivative), *sp.Mul.make_args(gradient), evaluate=False)   # uncancelled
+        return [Equation("dZL product", Partial(E, z), product,
+                         "at the output, the two steps above multiplied, {g}′ written in {A}: the factors of {g}′ "
+                         "cancel against the loss's denominator", layers="output")]
 
     # --- the δ equations, boxed -----------------------------------------------------------------------
 
@@ -313,6 +329,8 @@ class General:
             return self.fp.definitions[lhs]
         if eq.label == "E":
             return self.fp.E
+        if eq.label == "dZL product":                           # ∂E/∂Z^L all the way to E: no symbol left
+            return chain.step(self._node_of_adjoint(lhs), symbolic_edges=False)
         if not eq.label.startswith("delta"):                     # ∂E/∂(node or parameter)
             return chain.local(self._node_of_adjoint(lhs))
         node = self._node_of_adjoint(lhs / self.scale_here)

@@ -199,7 +199,9 @@ class Explanation:
         return {"parameter": p.latex(self.v), "lhs": p.latex(Partial(E, self.v)), "error": self.notation.tex.error,
                 "notation": self.notation.name,
                 "steps": [{"rule": p.words(s.rule), "why": _parts(p.words(s.why), named(s.terms)),
-                           "rows": [{"lhs": p.latex(row[0]), "forms": [shown_lines(p, e, size) for e in row[1:]]}
+                           "rows": [{"lhs": p.latex(row[0]),
+                                     "forms": [self._local_first(row[0], e) or shown_lines(p, e, size)
+                                               for e in row[1:]]}
                                     for row in s.rows[:_cut(len(s.rows), rows)]],
                            "more": len(s.rows) - _cut(len(s.rows), rows)} for s in self.steps],
                 "paths": [{"nodes": [p.latex(n) for n in path.nodes], "factors": [p.latex(f) for f in path.factors]}
@@ -209,6 +211,21 @@ class Explanation:
                 # the paths of one sample: a parameter is shared by the samples, each its own copy of the graph
                 "per_sample": self.path_count // self.d.net.batch
                 if self.path_count % self.d.net.batch == 0 and self.d.net.batch > 1 else 0}
+
+    def _local_first(self, adjoint: sp.Symbol, form: sp.Expr) -> list[str] | None:
+        """A node feeding one other: its form as the local derivative, then the upstream gradient, A(1 − A) ∂E/∂A
+        (SymPy's order would put the upstream gradient inside g′, A ∂E/∂A (1 − A)); None for any other form."""
+        chain = self.d.chain
+        node = chain._nodes_by_adjoint.get(adjoint)
+        consumers = chain.consumers.get(node, ()) if node is not None else ()
+        if len(consumers) != 1 or node in chain.error_symbols:
+            return None
+        edge, upstream = self._edge_value(consumers[0], node), adjoint_symbol(consumers[0])
+        if edge.is_Atom or form != edge * upstream:
+            return None
+        p = self.printer
+        local = p.latex(edge)
+        return [(rf"\left({local}\right)" if isinstance(edge, sp.Add) else local) + " " + p.latex(upstream)]
 
     @property
     def named(self) -> str:

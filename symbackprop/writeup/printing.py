@@ -392,6 +392,14 @@ class _Tex(LatexPrinter):
     def _print_HadamardProduct(self, expr):
         return r" \odot ".join(self.parenthesize(a, 60) for a in expr.args)
 
+    def _print_Heaviside(self, expr, exp=None):
+        """The step as an indicator, 1_{z > 0} (H(0) = 0, relu′ at its kink) or 1_{z ≥ 0} (H(0) = 1): SymPy's θ(z, 0)
+        would read as a weight in theta and as an angle elsewhere."""
+        z = self._print(expr.args[0])
+        at_zero = expr.args[1] if len(expr.args) > 1 else None
+        text = {0: rf"\mathbf{{1}}_{{{z} > 0}}", 1: rf"\mathbf{{1}}_{{{z} \geq 0}}"}.get(at_zero, rf"H\left({z}\right)")
+        return text if exp is None else rf"\left({text}\right)^{{{exp}}}"
+
     def _print_KroneckerDelta(self, expr, exp=None):
         """I_{ik}, as seed 001 writes it: δ is the error signal here."""
         i, k = expr.args
