@@ -134,8 +134,8 @@ def _dimensions(d: Derivation, p: Printer) -> list[dict]:
     for l in d.forward.layers:
         W, A_prev = layer_matrix("W", str(l), 0, n[l], n[l - 1]), layer_matrix("A", str(l), -1, n[l - 1], m)
         bias, Z = layer_matrix("b", str(l), 0, n[l], 1), layer_matrix("Z", str(l), 0, n[l], m)
-        ones = not (m == 1 and p.glyphs.per_sample)       # one example: z = w a + b, as the books write it
-        rhs = sp.MatAdd(sp.MatMul(W, A_prev), sp.MatMul(bias, sp.OneMatrix(1, m)) if ones else bias, evaluate=False)
+        rhs = sp.MatAdd(sp.MatMul(W, A_prev), bias if p.one_example else sp.MatMul(bias, sp.OneMatrix(1, m)),
+                        evaluate=False)
         out.append({"equation": p.latex(Z) + " = " + p.latex(rhs),
                     "lhs": shape_tex(p.layout(Z)), "rhs": shape_tex(p.layout(rhs))})
     return out
@@ -372,7 +372,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
         "network": {"sizes": sizes, "loss": net.loss, "batch": net.batch, "depth": net.depth,
                     "output_layer": net.depth + glyphs.layer_offset,      # the reader's L: one meaning throughout
                     "coupled": not net.rule(net.depth).elementwise,      # a softmax output: its Jacobian has I_ik
-                    "ones": not (net.batch == 1 and glyphs.tex.per_sample),  # one example: no column of ones printed
+                    "ones": not p.one_example,                           # one example: no column of ones printed
                     "decay": net.weight_decay != 0, "lam": p.latex(lam),
                     "weight_decay": "" if isinstance(net.weight_decay, str) else p.latex(d.forward.weight_decay),
                     "parameters": net.parameter_count, "layers": _layers(d, p), "dimensions": _dimensions(d, p)},
@@ -413,7 +413,7 @@ def _gradient_glyphs(p: Printer) -> list[dict]:
     for kind in ("W", "b"):
         matrix = p.latex(layer_matrix(kind, "l", w, size, size))
         out.append({"glyph": p.latex(layer_matrix("d" + kind, "l", w, size, size)),
-                    "partial": rf"\frac{{\partial {p.glyphs.error}}}{{\partial {matrix}}}"})
+                    "partial": p.partial(matrix)})
     return out
 
 

@@ -216,7 +216,7 @@ class Explanation:
         """A node feeding one other: its form as the local derivative, then the upstream gradient, A(1 − A) ∂E/∂A
         (SymPy's order would put the upstream gradient inside g′, A ∂E/∂A (1 − A)); None for any other form."""
         chain = self.d.chain
-        node = chain._nodes_by_adjoint.get(adjoint)
+        node = next(iter(chain.consumers_of_adjoints(adjoint)), None)
         consumers = chain.consumers.get(node, ()) if node is not None else ()
         if len(consumers) != 1 or node in chain.error_symbols:
             return None

@@ -132,7 +132,17 @@ class Printer:
         dW^{[l]}, Goodfellow's ∇_{W^{(l)}} J (the glyph ``gradient``, @q the matrix and @E the error)."""
         if self.glyphs.gradient:
             return self.glyphs.gradient.replace("@q", matrix).replace("@E", self.glyphs.error)
+        return self.partial(matrix)
+
+    def partial(self, matrix: str) -> str:
+        """∂E/∂(matrix), the error's partial written out whatever the notation's gradient glyph."""
         return _Tex._partial(self.glyphs.error, matrix)
+
+    @property
+    def one_example(self) -> bool:
+        """One example in a per-example notation (Nielsen's, UFLDL's at m = 1): no sample index and no column of
+        ones, z = w a + b as the books write it."""
+        return self.samples == 1 and self.glyphs.per_sample
 
     # --- whole expressions -----------------------------------------------------------------------
 
@@ -397,7 +407,8 @@ class _Tex(LatexPrinter):
         would read as a weight in theta and as an angle elsewhere."""
         z = self._print(expr.args[0])
         at_zero = expr.args[1] if len(expr.args) > 1 else None
-        text = {0: rf"\mathbf{{1}}_{{{z} > 0}}", 1: rf"\mathbf{{1}}_{{{z} \geq 0}}"}.get(at_zero, rf"H\left({z}\right)")
+        text = (rf"\mathbf{{1}}_{{{z} > 0}}" if at_zero == 0 else rf"\mathbf{{1}}_{{{z} \geq 0}}" if at_zero == 1
+                else rf"H\left({z}\right)")
         return text if exp is None else rf"\left({text}\right)^{{{exp}}}"
 
     def _print_KroneckerDelta(self, expr, exp=None):
@@ -408,7 +419,7 @@ class _Tex(LatexPrinter):
     def _print_OneMatrix(self, expr):
         """A column of ones 1, or the row 1ᵀ; nothing for one example in a per-example notation (Nielsen's
         z = w a + b, not w a + b 1ᵀ: with one sample the ones are the number 1)."""
-        if self.p.samples == 1 and self.p.glyphs.per_sample:
+        if self.p.one_example:
             return ""
         rows, cols = expr.shape
         return r"\mathbf{1}^{T}" if rows == 1 and cols != 1 else r"\mathbf{1}"
