@@ -38,7 +38,7 @@ from .model.layers import network as layers_network
 from .model.losses import LOSSES
 from .model.losses import PARAMETRISED as LOSS_FACTORIES
 from .model.notation_file import load as load_notation
-from .model.notations import NOTATIONS, Notation, canonical_parameter, notation
+from .model.notations import NOTATIONS, Notation, canonical_parameter, notation, preset_values
 from .model.notations import register as register_notation
 from .model.spec import Network, symbolic_fits
 from .numeric.arrays import check_params, parameter_shapes, random_data, random_params
@@ -202,6 +202,9 @@ def network_or_stack(args: argparse.Namespace) -> tuple[Network | Stack, Notatio
         if isinstance(built, Stack):
             return built, _notation_of(args)
         given["sizes"], given["activations"] = built.sizes, built.layer_rules
+    if args.preset and "activations" not in given:        # a preset's (hidden, output) pair, at the depth given
+        stretched = preset_values(args.preset, len(given.get("sizes", chosen["sizes"])) - 1)
+        chosen["activations"] = stretched.get("activations", chosen["activations"])
     chosen.update(given)
     net = Network(**chosen, relu_at_zero=args.relu_at_zero)
     return net, _notation_of(args)

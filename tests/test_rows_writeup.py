@@ -235,3 +235,15 @@ def test_the_worked_parameter_is_read_row_major_throughout_the_document():
     assert "## 7. A worked example: $W^{1}_{21}$" in text
     assert r"&= A^{0}_{1;2} \frac{\partial E}{\partial Z^{1}_{1;1}}" in text        # ∂Z_{c;1}/∂W_{21} = A^0_{c;2}
     assert "A worked example: $W^{1}_{12}$" not in text
+
+
+def test_the_presets_hidden_and_output_activations_stretch_to_the_sizes_given(tmp_path):
+    """--preset rows --sizes 4,8,8,3 stopped at 'activations needs one name for every layer': the user gave none;
+    the preset's (relu, softmax) means relu hidden layers and a softmax output, at any depth."""
+    run = subprocess.run([SCRIPT, "verify", "--preset", "rows", "--sizes", "3,4,4,3", "--batch", "2"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0 and "relu,relu,softmax" in run.stdout.splitlines()[0], run.stdout + run.stderr
+    given = subprocess.run([SCRIPT, "verify", "--preset", "rows", "--sizes", "3,4,4,3", "--activation", "tanh,relu"],
+                           capture_output=True, text=True)
+    assert given.returncode == 2 and "activations needs one name" in given.stderr     # what the user gave is kept
+

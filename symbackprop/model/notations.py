@@ -20,7 +20,7 @@ from .notation_entry import Glyphs, Notation, entry
 from .spec import Network
 
 __all__ = ["Glyphs", "Notation", "NOTATIONS", "BUILT_IN", "built_in", "register", "notation", "canonical_parameter",
-           "preset"]
+           "preset_values", "preset"]
 
 BUILT_IN = Path(__file__).with_name("builtin_notations")
 _OURS = re.compile(r"[Wb]\d+\[\d+(,\d+)?\]")
@@ -85,5 +85,19 @@ def preset(name: str, sizes: tuple[int, ...] | None = None, **overrides) -> Netw
     >>> preset("ufldl").batch, preset("rows").sizes
     (1, (2, 3, 3))
     """
-    chosen = {"sizes": (2, 3, 1), **notation(name).preset, **overrides}
-    return Network(**{**chosen, "sizes": tuple(sizes or chosen["sizes"])})
+    sizes = tuple(sizes or overrides.pop("sizes", None) or notation(name).preset.get("sizes", (2, 3, 1)))
+    return Network(**{**preset_values(name, len(sizes) - 1), "sizes": sizes, **overrides})
+
+
+def preset_values(name: str, depth: int) -> dict:
+    """A notation's preset at ``depth`` layers with weights: a (hidden, output) pair of activations means that
+    activation in every hidden layer and the other at the output (rows: relu hidden layers, a softmax output).
+
+    >>> preset_values("rows", 3)["activations"]
+    ('relu', 'relu', 'softmax')
+    """
+    values = dict(notation(name).preset)
+    pair = values.get("activations")
+    if isinstance(pair, tuple) and len(pair) == 2:
+        values["activations"] = (pair[0],) * (depth - 1) + (pair[1],)
+    return values
