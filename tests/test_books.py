@@ -72,6 +72,25 @@ def test_goodfellows_running_gradient_is_what_the_left_sides_quantity_feeds():
     assert check(d, r"\nabla_{W^{(k)}} J = g h^{(k-1)T}", "goodfellow").status == "wrong"
 
 
+def test_goodfellows_document_counts_layers_with_k_and_calls_the_depth_l():
+    """Algorithms 6.3 and 6.4 run "for k = 1, ..., l" with ŷ = h^{(l)}: the document and check say the same."""
+    from symbackprop.writeup.document import render
+    d = derive(preset("goodfellow", sizes=(2, 3, 3, 1)))
+    text = render(d, notation="goodfellow", fmt="markdown")
+    assert "the output layer is $l = 3$" in text
+    assert "Forward pass: for $k = 1, \\dots, l$" in text and "for $l = " not in text
+    assert "^{(k - 1)}" in text and "^{(k + 1)}" in text and "^{(l)}" in text     # layers about k; the output
+    assert "(L)" not in text and "L - 1" not in text                # no second letter for the depth
+    # in a claim, l is the output layer and k any layer, as the book writes them
+    assert check(d, r"\nabla_{h^{(l)}} J = h^{(l)} - y", "goodfellow").status == "proved"
+    assert check(d, r"\nabla_{h^{(l)}} J = h^{(l - 1)} - y", "goodfellow").status == "wrong"
+    assert check(d, r"\nabla_{a^{(l)}} J = \nabla_{h^{(l)}} J \odot f'(a^{(l)})", "goodfellow").status == "proved"
+    assert check(d, r"\nabla_{W^{(l)}} J = \nabla_{a^{(l)}} J h^{(l-1)T} + \lambda W^{(l)}",
+                 "goodfellow").status == "proved"
+    assert check(d, r"\nabla_{W^{(l)}} J = \nabla_{a^{(l)}} J h^{(l)T} + \lambda W^{(l)}",
+                 "goodfellow").status == "wrong"
+
+
 def test_the_command_line_checks_a_books_file(tmp_path):
     """Ng's C1W4 block as a file, with the 1/m forgotten in one line: exit 1, that line diagnosed; a line
     that cannot be read is one line on stderr, exit 2."""
@@ -127,8 +146,8 @@ def test_a_books_document_labels_its_equations_as_the_book_does(name, labels):
 @pytest.mark.parametrize("name, glyph, line", [
     ("ng", r"dW^{[l]} = \frac{\partial J}{\partial W^{[l]}}",
      r"dW^{[l]} &= \frac{1}{m} dZ^{[l]} \left(A^{[l - 1]}\right)^{T}"),             # the course's dW, 1/m outside
-    ("goodfellow", r"\nabla_{W^{(l)}} J = \frac{\partial J}{\partial W^{(l)}}",
-     r"\nabla_{W^{(l)}} J &= \lambda W^{(l)} + g^{(l)} \left(h^{(l - 1)}\right)^{T}"),    # Algorithm 6.4's line
+    ("goodfellow", r"\nabla_{W^{(k)}} J = \frac{\partial J}{\partial W^{(k)}}",
+     r"\nabla_{W^{(k)}} J &= \lambda W^{(k)} + g^{(k)} \left(h^{(k - 1)}\right)^{T}"),    # Algorithm 6.4's line
     ("matrix", None, r"\frac{\partial E}{\partial W^{l}} &= \delta^{l} \left(A^{l - 1}\right)^{T}"),
 ])
 def test_a_layers_gradient_is_written_as_the_book_writes_it_and_said_once_before_use(name, glyph, line):

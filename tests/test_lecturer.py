@@ -65,7 +65,7 @@ def test_the_per_sample_signal_is_explained_and_the_sizes_look_like_the_books(do
     theta = docs["theta"]["markdown"]
     assert "(the gradient of sample $i$'s own error: $J$ is the mean of the samples' errors" in theta
     assert "Here $n^{[l]}$ is the number of units" in docs["ng"]["markdown"]
-    assert "Here $n^{(l)}$ is the number of units" in docs["goodfellow"]["markdown"]
+    assert "Here $n^{(k)}$ is the number of units in layer $k$" in docs["goodfellow"]["markdown"]
 
 
 def test_headings_and_their_tables_are_kept_together(docs):

@@ -696,6 +696,10 @@ def check(d: Derivation, claim: str, notation: str = "matrix", *, seed: int = 0,
         return check_function(d, names, sides, parser.text, claim.strip())
     example = next((node.example for node in walk(sides[0]) if isinstance(node, PartialOf | Error) and node.example),
                    "")
+    # Nielsen's C with a sample named (∂C/∂a^L_{j;2}) is the batch's C = (1/n) Σ_x C_x, as a document writes it
+    if example == "x" and any(isinstance(node, Ref) and node.sample is not None for side in sides
+                              for node in walk(side)):
+        example = ""
     word = next((node.name for side in sides for node in walk(side) if isinstance(node, Ref)
                  and node.name in names.example_words.split()), "")    # Ng's dz^{[2]}: one example's
     if (example or word) and (d.net.batch != 1 or d.net.weight_decay != 0):
@@ -762,6 +766,10 @@ def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool
         return _misshapen(verdict, net, sides, text, mismatch, diagnose)
     printer = Printer(net.notation, samples=net.d.net.batch)
     verdict.read_as, verdict.notes = f"{printer.text(claim.lhs)} = {printer.text(claim.rhs)}", list(claim.notes)
+    if claim.sample is not None and net.d.net.batch != 1 and net.notation.tex.per_sample:
+        whole = _as_columns(net, sides, text, shown)
+        if whole is not None:
+            return whole
     if claim.sample is not None and net.d.net.batch != 1:
         verdict.method = (f"the right side is one sample's ({claim.sample} is free), but "
                           f"{printer.text(claim.lhs)} sums over the {net.d.net.batch} samples: write the sum over "
@@ -790,6 +798,30 @@ def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool
         ctx = _Context(net, claim, sides, text, outcome)
         verdict.diagnoses = [d for repair in REPAIRS if diagnose and (outcome.pairs or repair in STRUCTURAL)
                              for d in [repair(ctx)] if d]
+    return verdict
+
+
+def _as_columns(net: _Network, sides: list, text: str, shown: str) -> Verdict | None:
+    """A per-sample notation's claim in whole matrices, read one sample's and found to be one sample's at m > 1:
+    its matrices read with the samples as columns, as a document's matrix form writes them (∂J/∂W^{(l)} =
+    (1/m) δ^{(l+1)} (a^{(l)})^T). The verdict where that reading is proved, else None (the one-sample answer)."""
+    try:
+        claim = interpret(sides, net.notation, text, columns=True)
+    except (ShapeMismatch, ClaimSyntaxError):
+        return None
+    if claim.sample is not None:
+        return None
+    outcome = net.check(claim)
+    if not outcome.instances or not outcome.holds:
+        return None
+    printer = Printer(net.notation, samples=net.d.net.batch)
+    verdict = Verdict(shown, net.notation.name, read_as=f"{printer.text(claim.lhs)} = {printer.text(claim.rhs)}",
+                      notes=[*claim.notes, "its matrices read with the samples as columns (read as one sample's "
+                             "vectors, the right side is one sample's)"])
+    verdict.instances, verdict.failed, verdict.failures = outcome.instances, 0, []
+    verdict.layers = _layers(net, outcome)
+    verdict.status = PROVED if outcome.proved else NUMERIC
+    verdict.method = "; ".join(sorted(outcome.methods)) if outcome.proved else outcome.numeric[0]
     return verdict
 
 

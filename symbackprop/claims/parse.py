@@ -898,7 +898,9 @@ class Parser:
             self.fail(f"expected a quantity of the {self.notation.name} notation")
         if ":" in kind:                              # a word with its layer: Bishop's y_k is A^L_k, K is n^L
             kind, layer = kind.split(":")
-            return self.suffixes(Ref(t.pos, t.pos + len(t.text), kind, t.text, layer=_layer_of(layer)))
+            written = self.at("op", "^") and self.tok.glued and not self._transpose_ahead()   # W^{2}: its own layer
+            return self.suffixes(Ref(t.pos, t.pos + len(t.text), kind, t.text,
+                                     layer=None if written else _layer_of(layer)))
         return self.suffixes(Ref(t.pos, t.pos + len(t.text), kind, t.text))
 
     def suffixes(self, ref: Ref) -> Ref:
@@ -1007,12 +1009,13 @@ class Parser:
             layer = Layer(None, self.whole("a layer"))
         elif self.at("name") and len(self.tok.text) == 1 and self.tok.text != "T":
             letter = self.take().text                       # l, or the book's own letter (k): any layer
-            if letter != "L":
+            output = letter in ("L", self.notation.tex.output)  # the output layer: L, or Goodfellow's l
+            if not output:
                 self.layer_letters.add(letter)
                 if len(self.layer_letters) > 1:
                     self.k -= 1
-                    self.fail("one letter for the layer per claim (L is the output layer)")
-            layer = Layer("L" if letter == "L" else "l")
+                    self.fail(f"one letter for the layer per claim ({self.notation.tex.output} is the output layer)")
+            layer = Layer("L" if output else "l")
         else:
             self.fail("expected a layer: a number, l or L, as in W^{l+1} or W2")
         while self.at("op", "+", "-") and self.peek().kind == "num":

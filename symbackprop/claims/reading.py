@@ -142,9 +142,10 @@ class Claim:
 class Reader:
     """Turns a syntax tree into SymPy, in one notation, keeping the letters each index was bound to."""
 
-    def __init__(self, notation: Notation, text: str):
+    def __init__(self, notation: Notation, text: str, columns: bool = False):
         from ..symbolic.general import Letters
         self.notation, self.text, self.x = notation, text, Letters(notation)
+        self.columns = columns                   # a per-sample notation's whole matrix read with every sample
         self.offset = notation.layer_offset
         self.uses: dict[str, Dim] = {}          # letter -> the range of the first place it indexes
         self.bound: set[str] = set()
@@ -266,7 +267,7 @@ class Reader:
         if kind == "b":
             return Tensor((dims[0], Dim("1")), lambda i, j: b[layer, i])
         head = () if kind == "Y" else (layer,)
-        if r.sample is not None or self.notation.tex.per_sample:     # one sample's column: a^L(x), or per sample
+        if r.sample is not None or (self.notation.tex.per_sample and not self.columns):   # one sample's: a^L(x)
             sample = self.use(r.sample, Dim("m")) if r.sample is not None else self.current_sample()
             return Tensor((dims[0], Dim("1")), lambda i, j: base[(*head, i, sample)])
         return Tensor(cast(tuple[Dim, Dim], dims), lambda i, j: base[(*head, i, j)])
@@ -375,7 +376,11 @@ class Reader:
         if node.of.kind not in ("W", "b", "Z", "A", "X"):
             raise ClaimSyntaxError(f"∂{self.notation.error}/∂{node.of.name}: a partial is of a weight, a bias, "
                                    "or a node's Z or A", node.start + 1, self.text)
-        one_example = node.scaled or (self.notation.tex.per_sample and node.of.kind in ("Z", "A"))
+        # in a per-sample notation ∂J/∂z^l_p is one example's, as the books write it; ∂J/∂z^l_{p;i}, its sample
+        # named, is the partial of the batch's J by that sample's z, as a document at m > 1 writes it (where J is
+        # the mean; where it is the sum, Bishop's E = Σ_n E_n, that partial is the example's own again)
+        one_example = node.scaled or (self.notation.tex.per_sample and node.of.kind in ("Z", "A")
+                                      and (node.of.sample is None or self.notation.error_sums_examples))
         scale = signal_scale(self.notation) if one_example else sp.Integer(1)      # Ng's dZ, dA: m ∂J/∂Z
         return Tensor(t.shape, lambda i, j: scale * Partial(E, t.entry(i, j)), node)
 
@@ -446,10 +451,11 @@ def _letters(nodes) -> set[str]:
     return out
 
 
-def interpret(sides: list[Node], notation: Notation, text: str) -> Claim:
-    """``lhs = rhs`` (the two syntax trees of ``Parser.parse``) as a Claim in general form."""
+def interpret(sides: list[Node], notation: Notation, text: str, columns: bool = False) -> Claim:
+    """``lhs = rhs`` (the two syntax trees of ``Parser.parse``) as a Claim in general form. ``columns``: in a
+    per-sample notation, a whole matrix is every sample's (the samples as columns), not one sample's column."""
     left, right = sides
-    reader = Reader(notation, text)
+    reader = Reader(notation, text, columns)
     if reader.sample_letter in _unit_letters(sides):          # θ's δ_i: i is a unit here, the sample another letter
         written = _letters(sides)
         reader.sample_letter = next(k for k in "cnstuvxyz" if k not in written and k not in notation.letters)

@@ -50,6 +50,8 @@ class Glyphs:
     g_other: str = ""        # the activation when not the seed's own (σ is the sigmoid's glyph; another is f)
     gprime_other: str = ""
     gradient: str = ""       # the gradient by a whole matrix @q where not ∂E/∂@q: Ng's d@q, Goodfellow's \nabla_{@q} @E
+    layer: str = "l"         # the letter of a general layer (Goodfellow counts layers with k)
+    output: str = "L"        # the output layer's number (Goodfellow calls the depth l)
     commas: bool = False     # θ_{p,q}: indices always separated by commas
     per_sample: bool = False
 
@@ -249,6 +251,10 @@ def _check_templates(where: str, n: Notation) -> Notation:
     if len(set(n.letters)) != 4 or len(n.letters) != 4 or not n.letters.isalpha():
         raise SpecError(f"{where} key 'letters' must be four different index letters (unit, previous unit, next "
                         f"unit, sample), such as \"ijkc\"; got {n.letters!r}")
+    marks = (n.tex.layer, n.tex.output)
+    if not all(len(mark) == 1 and mark.isalpha() for mark in marks) or len(set(marks + tuple(n.letters))) != 6:
+        raise SpecError(f"{where} [tex] keys 'layer' and 'output' must be two different letters, neither an index "
+                        f"letter ({n.letters}), such as \"l\" and \"L\"; got {n.tex.layer!r} and {n.tex.output!r}")
     for name, meaning in n.words.items():
         if meaning not in MEANINGS and not _AT_LAYER.fullmatch(meaning):
             raise SpecError(f"{where} [words] key {name!r}: {meaning!r} is not a meaning claims read; allowed: "

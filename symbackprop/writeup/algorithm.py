@@ -139,9 +139,10 @@ def algorithm(general: General, p: Printer, boxed: list[Equation], weight_decay)
     g_of = p.function(x.lw, False, p.latex) + r"\left(" + p.latex(Zl) + r"\right)"
     first, last = p.latex(sp.Integer(1 - w)), p.latex(x.reader_L - offset - w)     # the weight layers, as numbered
     hidden_first, hidden_last = p.latex(sp.Integer(1 + offset)), p.latex(x.reader_L - 1)
+    layer = p.latex(x.reader_l)
     deltas = output_delta_matrix(general, p, boxed)
     lines = [
-        Line(words=f"Forward pass: for $l = {first}, \\dots, {last}$ keep every $" + p.latex(Zl) + "$ and $"
+        Line(words=f"Forward pass: for ${layer} = {first}, \\dots, {last}$ keep every $" + p.latex(Zl) + "$ and $"
              + p.latex(Al) + "$:"),
         Line(p.latex(Zl), p.latex(forward), indent=1),
         *([Line(p.latex(Al), g_of, indent=1)] if p.latex(Al) != g_of else []),   # θ writes A as h(z)
@@ -149,10 +150,10 @@ def algorithm(general: General, p: Printer, boxed: list[Equation], weight_decay)
         *([Line(dl["lhs"], dl["rhs"], indent=1, note=dl["assumption"]) for dl in deltas[:1]] or [
             Line(words=p.axis(f"each column of ${p.latex(layer_matrix('delta', 'L', -offset, 1, m))}$ by the boxed "
                  "equation for the output layer: the softmax Jacobian couples the column"), indent=1)]),
-        Line(words=f"Backward pass: for $l = {hidden_last}$ down to ${hidden_first}$, each ${p.latex(d)}$ from "
+        Line(words=f"Backward pass: for ${layer} = {hidden_last}$ down to ${hidden_first}$, each ${p.latex(d)}$ from "
              f"the ${p.latex(dn)}$ just computed:"),
         Line(p.latex(d), p.latex(rules.hidden(Wn, dn, G)), indent=1),
-        Line(words=f"Gradients: for $l = {first}, \\dots, {last}$:"),
+        Line(words=f"Gradients: for ${layer} = {first}, \\dots, {last}$:"),
         Line(p.latex(gW), p.latex(tidy(general.display(rules.weight_gradient(dw / s, Aprev, Wl, decay)))), indent=1),
         Line(p.latex(gb), p.latex(tidy(general.display(rules.bias_gradient(dw / s, bl, decay)))), indent=1),
         Line(words=f"Update, with a learning rate ${p.latex(ETA)}$:"),

@@ -352,7 +352,8 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
     step(DOCUMENT_STEPS[3])
     doc: dict[str, Any] = {
         "title": title or f"Back-propagation for the {sizes} network",
-        "notation": {"name": glyphs.name, "seed": glyphs.seed, "error": glyphs.tex.error,
+        "notation": {"name": glyphs.name, "seed": glyphs.seed, "error": p.glyphs.error,
+                     "summed": glyphs.tex.error if p.glyphs.error != glyphs.tex.error else "",   # Bishop's E = Σ_n E_n
                      "per_sample": glyphs.tex.per_sample, "offset": glyphs.layer_offset,
                      "rows": glyphs.samples_as_rows,                        # samples as rows: every matrix transposed
                      "gradients": _gradient_glyphs(p),
@@ -367,7 +368,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
                      "output": p.latex(
                          general.display(A[x.L, x.i, x.c])), "target": p.latex(general.display(Y[x.i, x.c])),
                      "seed_labels": glyphs.labels, "labelled_by": _labelled_by(glyphs, d, seed),
-                     "output_layer": p.latex(x.reader_L),
+                     "output_layer": p.latex(x.reader_L), "layer": p.latex(x.reader_l),
                      "g": p.function(x.l, False, p.latex), "gprime": p.function(x.l, True, p.latex)},
         "network": {"sizes": sizes, "loss": net.loss, "batch": net.batch, "depth": net.depth,
                     "output_layer": net.depth + glyphs.layer_offset,      # the reader's L: one meaning throughout

@@ -25,9 +25,9 @@ from ..model.notations import Notation, canonical_parameter
 from ..model.notations import notation as notation_named
 from ..symbolic.derive import Derivation, as_derivation
 from ..symbolic.direct import adjoint_symbol, edge_symbol
-from ..symbolic.general import E, Partial
+from ..symbolic.general import E, Partial, signal_scale
 from .layout import render_template
-from .printing import Printer, quantity_of
+from .printing import Printer, quantity_of, tex_to_text
 
 MAX_PATHS = 64          # paths shown; past this only their number is
 MAX_SHOWN_SIZE = 20_000  # the result written out in text: past this many symbols and operations, only its size
@@ -117,9 +117,12 @@ class Explanation:
 
     def _delta_form(self) -> ChainStep:
         closed = self.d.closed.gradient_equations[self.v]
-        return ChainStep("the {delta} equations", "name ∂{E}/∂{Z} as {delta}: the same partial from the closed form",
-                         (),
-                         ((adjoint_symbol(self.v), closed),))
+        if self.printer.samples != 1 and signal_scale(self.notation) != 1:     # theta's δ, Ng's dZ: one sample's
+            why = "name m ∂{E}/∂{Z}, one sample's own gradient, as {delta}: the same partial from the closed form, " \
+                  "its 1/m written out"
+        else:
+            why = "name ∂{E}/∂{Z} as {delta}: the same partial from the closed form"
+        return ChainStep("the {delta} equations", why, (), ((adjoint_symbol(self.v), closed),))
 
     @cached_property
     def result(self) -> sp.Expr:
@@ -196,7 +199,7 @@ class Explanation:
             shown = [p.latex(t) for t in (found if terms is None or len(found) <= terms else found[:terms - 1])]
             return shown if len(shown) == len(found) else shown + [r"\dots", p.latex(found[-1])]
 
-        return {"parameter": p.latex(self.v), "lhs": p.latex(Partial(E, self.v)), "error": self.notation.tex.error,
+        return {"parameter": p.latex(self.v), "lhs": p.latex(Partial(E, self.v)), "error": p.glyphs.error,
                 "notation": self.notation.name,
                 "steps": [{"rule": p.words(s.rule), "why": _parts(p.words(s.why), named(s.terms)),
                            "rows": [{"lhs": p.latex(row[0]),
@@ -236,16 +239,17 @@ class Explanation:
     def text(self) -> str:
         """The steps as readable Unicode for a terminal."""
         p, net = self.printer, self.d.net
-        lines = [f"∂{self.notation.error}/∂{p.text(self.v)} ({self.named}) by the chain rule, step by step; "
+        error = tex_to_text(p.glyphs.error)
+        lines = [f"∂{error}/∂{p.text(self.v)} ({self.named}) by the chain rule, step by step; "
                  f"network {'-'.join(map(str, net.sizes))}, {', '.join(net.layer_activations)}, {net.loss}, "
                  f"m = {net.batch}; notation {self.notation.name}"]
         for n, s in enumerate(self.steps[:-2], start=1):
             lines.append(f"{n}. {p.words(s.rule)}: " + _fill(p.words(s.why), [p.text(t) for t in s.terms]))
             lines += ["   " + " = ".join(p.text(e) for e in row) for row in s.rows]
-        lines.append(f"paths: {self.path_count} from {p.text(self.v)} to {self.notation.error}"
+        lines.append(f"paths: {self.path_count} from {p.text(self.v)} to {error}"
                      + (f" (first {MAX_PATHS} shown)" if self.path_count > MAX_PATHS else ""))
         for path in self.shown_paths:
-            route = " → ".join(p.text(n) for n in path.nodes) + f" → {self.notation.error}"
+            route = " → ".join(p.text(n) for n in path.nodes) + f" → {error}"
             lines.append(f"   {route}: {p.text(path.product)}")
         delta = self.steps[-1].rows[0]
         lines.append(f"δ form: {p.text(delta[0])} = {p.text(delta[1])}")

@@ -34,13 +34,15 @@ MATHS = {"∂": r"\partial", "δ": r"\delta", "ε": r"\varepsilon", "θ": r"\the
           "≤": r"\le", "×": r"\times"}
 _LATEX_UNICODE = {**{c: r"\ensuremath{" + tex + "}" for c, tex in MATHS.items()},
                   "−": "-", "…": r"\dots{}", "–": "--", "—": "---", "’": "'", "“": "``", "”": "''"}
-_LATEX = re.compile("|".join(re.escape(c) for c in (*_LATEX_SPECIAL, *_LATEX_UNICODE)))
+_BARRED = "[A-Za-z]\u0304"      # Ē: a letter with a combining macron (Bishop's mean error), \bar{E} in maths
+_LATEX = re.compile("|".join([_BARRED, *(re.escape(c) for c in (*_LATEX_SPECIAL, *_LATEX_UNICODE))]))
 _MARKDOWN = re.compile(r"([\\`*_\[\]#|<>$])")
 
 
 def escape(text: str) -> str:
     """Free text for LaTeX: every special character typeset as itself."""
-    return _LATEX.sub(lambda m: _LATEX_SPECIAL.get(m[0]) or _LATEX_UNICODE[m[0]], str(text))
+    return _LATEX.sub(lambda m: _LATEX_SPECIAL.get(m[0]) or _LATEX_UNICODE.get(m[0])
+                      or r"\ensuremath{\bar{" + m[0][0] + "}}", str(text))
 
 
 def escape_markdown(text: str) -> str:

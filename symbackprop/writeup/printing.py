@@ -12,6 +12,7 @@ SymPy's output, never a hand-written string of symbols.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import cast
@@ -33,6 +34,7 @@ _ACTIVATION = re.compile(r"g(?P<l>\d+)(?P<prime>_prime)?\Z")
 LINE_WIDTH = 64      # characters of maths per displayed line: an A4 page holds about 75 at 10 pt
 SHORT_FACTOR = 8     # a leading factor this narrow (1/m, λ/2) is never a line of its own
 # Each of our quantities -> its notations.Glyphs field; the keys are also the {…} words of our reasons.
+LAYER_LETTERS = {"l": "layer", "L": "output"}   # the general layer and the output layer, as the notation writes them
 GLYPH = {"E": "error", "W": "weight", "b": "bias", "Z": "pre", "A": "post", "Y": "target", "delta": "delta", "g": "g"}
 LAMBDA = ("lam", "lmbda", "lambda")       # weight-decay symbol names printed as λ
 
@@ -72,6 +74,8 @@ class Printer:
     def __init__(self, notation: Notation, *, samples: int | sp.Expr = 2, uniform: bool = True, own: bool = True):
         self.notation, self.samples, self.uniform = notation, samples, uniform
         self.glyphs = notation.tex
+        if notation.error_sums_examples and samples != 1:     # Bishop's E is Σ_n E_n; the network's is their mean
+            self.glyphs = dataclasses.replace(notation.tex, error=r"\bar{" + notation.tex.error + "}")
         self.own = own or not notation.tex.g_other        # the seed's glyph for g (σ) fits every layer
 
     @classmethod
@@ -154,9 +158,10 @@ class Printer:
         return expr
 
     def prepare(self, expr: sp.Expr) -> sp.Expr:
-        """g'(z) written one way; in per-sample notations our δ = (reader's δ)/m; matrices in the reader's layout."""
+        """g'(z) written one way; where the reader's δ is one sample's (theta's δ, Ng's dZ: m ∂E/∂Z) our δ is
+        (reader's δ)/m; matrices in the reader's layout."""
         expr = self.layout(canonical_derivatives(sp.sympify(expr)))
-        if self.glyphs.per_sample and self.samples != 1:
+        if (self.glyphs.per_sample or self.notation.per_example_signal) and self.samples != 1:
             deltas = [s for s in expr.free_symbols if (q := quantity_of(s.name)) and q.kind == "delta"]
             expr = expr.xreplace({s: sp.Symbol("reader_" + s.name, real=True) / self.samples for s in deltas})
         return expr
@@ -360,6 +365,8 @@ class _Tex(LatexPrinter):
             return r"\lambda"
         if expr.name == "E":
             return self.p.glyphs.error
+        if expr.name in LAYER_LETTERS:
+            return getattr(self.p.glyphs, LAYER_LETTERS[expr.name])
         return super()._print_Symbol(expr, style)
 
     @staticmethod
@@ -461,6 +468,7 @@ def tex_to_text(glyph: str) -> str:
         return "".join(table[c] for c in body) if all(c in table for c in body) else f"{m[1]}({body})"
 
     glyph = glyph.replace(r"\left", "").replace(r"\right", "")
+    glyph = re.sub(r"\\bar\{(\w)\}", "\\1\u0304", glyph)          # Ē
     while _GROUP.search(glyph):
         glyph = _GROUP.sub(script, glyph)
     return glyph.replace("{", "").replace("}", "").replace("'", "′")
@@ -479,13 +487,15 @@ class _Text(StrPrinter):
         if named is not None:
             return tex_to_text(named)
         if m := _ADJOINT.match(expr.name):
-            return f"∂{self.p.glyphs.error}/∂" + self._print_Symbol(sp.Symbol(m["node"]))
+            return f"∂{tex_to_text(self.p.glyphs.error)}/∂" + self._print_Symbol(sp.Symbol(m["node"]))
         if m := _EDGE.match(expr.name):
             return "∂" + self._print_Symbol(sp.Symbol(m["u"])) + "/∂" + self._print_Symbol(sp.Symbol(m["v"]))
         if expr.name in LAMBDA:
             return "λ"
         if expr.name == "E":
-            return self.p.glyphs.error
+            return tex_to_text(self.p.glyphs.error)
+        if expr.name in LAYER_LETTERS:
+            return tex_to_text(getattr(self.p.glyphs, LAYER_LETTERS[expr.name]))
         return super()._print_Symbol(expr)
 
     def _print_Partial(self, expr):
