@@ -160,3 +160,13 @@ def test_a_layers_gradient_is_written_as_the_book_writes_it_and_said_once_before
         said = text.index(glyph)
         assert said < text.index(line) and "A layer's gradients are written" in text[said - 200:said]
 
+
+
+def test_a_books_boxed_equations_come_in_the_books_order():
+    """Nielsen's BP3 (∂C/∂b = δ) comes before BP4 (∂C/∂w = a δ), as the book prints them; theta's keep (44), (46)."""
+    import re
+
+    from symbackprop.writeup.document import render
+    md = render(derive(preset("nielsen")), notation="nielsen", fmt="markdown")
+    assert re.findall(r"Nielsen's \((BP\d)\)", md) == ["BP1", "BP2", "BP3", "BP4"]
+    assert md.index(r"\frac{\partial C}{\partial b^{l}_{j}} = ") < md.index(r"\frac{\partial C}{\partial w^{l}_{jk}} = ")

@@ -137,3 +137,42 @@ def test_the_local_derivative_comes_before_the_upstream_gradient(docs):
     assert r"| relu | $\max\left(0, Z\right)$ | $\mathbf{1}_{Z > 0}$ |" in rows
     assert r"&= \mathbf{1}_{Z^{1}_{1;1} > 0} \frac{\partial E}{\partial A^{1}_{1;1}} \\" in rows
     assert r"\theta\left(" not in rows
+
+
+def test_a_step_over_several_nodes_names_what_one_of_them_feeds_not_all_of_theirs():
+    """Review 2: "A feeds every unit of the next layer, Z_{1;1}, Z_{1;2}, Z_{1;3}, Z_{1;4}" ran four samples' terms
+    together as if one A fed them all. Each step's terms are now its first node's consumers, and only those."""
+    from symbackprop.writeup.explain import Explanation
+    from symbackprop.writeup.printing import quantity_of
+    d = derive(preset("ng", batch=4, sizes=(2, 3, 2, 1)))
+    steps = Explanation(d, "W1[1,1]", "ng").steps
+    several = [s for s in steps if s.others]
+    assert len(several) >= 3
+    for s in several:
+        feeds = set(d.chain.consumers[s.node[0]])
+        assert set(s.terms) == feeds
+        sample = quantity_of(s.node[0].name).sample
+        assert all(not feeds & set(d.chain.consumers.get(u, ())) for u in s.others    # another sample's: apart
+                   if quantity_of(u.name).sample != sample)
+    md = render(d, notation="ng", fmt="markdown")
+    assert "A feeds every unit of the next layer, $Z^{[2]}_{1;1}$, $Z^{[2]}_{2;1}$ (for $A^{[1]}_{1;1}$; likewise" in md
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "softplus"])
+def test_the_two_are_equal_says_why_and_the_identity_it_cites_holds(activation):
+    """Review 2: "The two are equal." followed a direct form in e^{-Z} and a δ form in A(1 − A) with nothing
+    between. The document now cites each activation's identity, and the identity is proved here."""
+    import sympy as sp
+
+    from symbackprop import notation
+    from symbackprop.writeup.document import _identities
+    from symbackprop.writeup.printing import Printer
+    d = derive(preset("matrix", activations=activation, batch=4))
+    found = _identities(d, Printer.for_network(notation("matrix"), d.net))
+    assert len(found) == 1
+    z, a, rule = d.forward.Z[1][0, 0], d.forward.A[1][0, 0], d.net.rule(1)
+    raw = sp.diff(rule.formula(z, 1), z)
+    table = d.forward.table_form(rule.textbook_derivative(z, a, 1)).xreplace({a: rule.formula(z, 1)})
+    assert sp.simplify(raw - table) == 0
+    md = render(d, notation="matrix", fmt="markdown")
+    assert "The two are equal: each activation's derivative as direct differentiation finds it is the form" in md

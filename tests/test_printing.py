@@ -134,9 +134,26 @@ def test_breaking_a_long_partial_into_lines_names_each_distinct_symbol_once(monk
     partial = d.partial("W1[1,1]")
     p = Printer(notation("matrix"))
     fresh = printing._Tex(p)
-    expected = printing._greedy(printing._pieces(fresh, p.prepare(partial), 64), 64)
+    expected = printing._greedy(printing._terms(fresh, p.prepare(partial), 64), 64)
     named: list[str] = []
     original = printing._named
     monkeypatch.setattr(printing, "_named", lambda printer, name, tex: named.append(name) or original(printer, name, tex))
     assert p.latex_lines(partial, width=64) == expected
     assert len(named) == len(set(named)) == len(partial.free_symbols)
+
+
+def test_a_long_sum_begins_each_term_that_does_not_fit_on_a_line_of_its_own():
+    """Review 2: a term began at the end of a line and ran onto the next ("… ⋅ (…) + A·A·W·X \\\\ · (1 − A) …").
+    A term is kept on one line where it fits; one that does not starts a line. Checked on the worked partial of a
+    4-sample batch: each of its four terms is whole on a line or begins one."""
+    from symbackprop.writeup import printing
+    d = derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="bce", batch=4))
+    p = Printer(notation("matrix"), samples=4)
+    partial = d.partial("W1[1,1]")
+    lines = p.latex_lines(partial, width=64)
+    groups = printing._terms(printing._Tex(p), p.prepare(partial), 64)
+    assert len(groups) == 4 and len(lines) > 4
+    for group in groups:
+        whole = " ".join(group)
+        assert any(whole in line for line in lines) or any(line.startswith(group[0]) for line in lines), group[0]
+    assert sum(line.startswith(("+ ", "- ")) for line in lines) == 3      # terms 2-4 each begin a line here

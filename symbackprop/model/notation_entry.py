@@ -77,7 +77,8 @@ class Notation:
     #                             one is checked at m = 1
     bias_zero: bool = False    # an indexed weight w_{j0} is the bias b_j (an extra input x_0 = 1), the matrix is W
     input_node: bool = False   # the input layer is a node: z of the input is x, its activation the identity
-    labels: dict = field(default_factory=dict)  # boxed equation -> the number its seed (or its book) gives it
+    labels: dict = field(default_factory=dict)  # boxed equation -> the number its seed (or its book) gives it,
+    #                                             in the book's order: the boxed equations are printed in it
     book: str = ""             # whose labels they are where the notation is a textbook's ("Nielsen"): shown as
     #                            "Nielsen's (BP1)" on a network of the book's kind (its preset's loss and output)
     per_example_signal: bool = False   # the reader's δ (Ng's dZ) is one example's, m ∂E/∂Z, with samples as columns

@@ -250,7 +250,11 @@ class General:
         return lam * W[layer, self.x.i, self.x.j] if self.net.weight_decay != 0 else sp.Integer(0)
 
     def boxed(self) -> list[Equation]:
-        return self.output_delta() + [self.hidden_delta()] + self.gradients()
+        """δ^L, δ^l, ∂E/∂W, ∂E/∂b; in the order the notation's labels list them where it labels them
+        (Nielsen's BP3, ∂C/∂b, before BP4, ∂C/∂w)."""
+        order = list(self.notation.labels)
+        eqs = self.output_delta() + [self.hidden_delta()] + self.gradients()
+        return sorted(eqs, key=lambda eq: order.index(eq.label) if eq.label in order else len(order))
 
     # --- instances: each general equation at every index of this network --------------------------------
 

@@ -158,11 +158,33 @@ def _worked(d: Derivation, p: Printer, name: str, notation_name: str, report: Re
         paths_status, paths_method = paths.status, paths.method
     else:                                      # the steps' result is still proved equal to d.partial by the tests
         paths_status, paths_method = "not checked", f"{x.path_count:,} paths: summed up to {MAX_SUMMED_PATHS:,}"
-    return {"name": name, "parameter": p.latex(v), "lhs": p.latex(Partial(E, v)),
+    return {"name": name, "parameter": p.latex(v), "lhs": p.latex(Partial(E, v)), "identities": _identities(d, p),
             "direct": shown_lines(p, direct, DOC_SIZE), "delta": p.latex_lines(d.closed.gradient_equations[v]),
             "closed": shown_lines(p, closed, DOC_SIZE), "status": proof.status, "method": proof.method,
             "explanation": x.context(rows=DOC_ROWS, paths=DOC_PATHS, terms=DOC_TERMS, size=DOC_SIZE),
             "paths_status": paths_status, "paths_method": paths_method}
+
+
+def _identities(d: Derivation, p: Printer) -> list[dict]:
+    """Why direct differentiation and the δ form agree: each activation's derivative as SymPy finds it
+    (e^{-z}/(1 + e^{-z})², for the sigmoid) is the tabled form the δ equations use (a(1 − a)), shown once per
+    activation at the first sample's first unit; none where the two print alike or g acts on a column."""
+    out, seen = [], set()
+    fp = d.forward
+    for l in fp.layers:
+        rule = d.net.rule(l)
+        if not rule.elementwise or not rule.concrete or rule.name in seen:
+            continue
+        seen.add(rule.name)
+        z, a = fp.Z[l][0, 0], fp.A[l][0, 0]
+        raw = sp.diff(rule.formula(z, l), z)
+        table = fp.table_form(rule.textbook_derivative(z, a, l))
+        if p.latex(raw) != p.latex(table):
+            g = p.function(l, False, p.latex)
+            shown = p.latex(a)          # theta writes a as h(z) itself: nothing to say what it stands for
+            out.append({"raw": p.latex(raw), "table": p.latex(table),
+                        "with": "" if shown.startswith(g) else f"{shown} = {g}({p.latex(z)})"})
+    return out
 
 
 def _algorithm(general: General, p: Printer, boxed) -> dict:
@@ -420,11 +442,17 @@ def _gradient_glyphs(p: Printer) -> list[dict]:
 
 def _checks(doc: dict) -> dict:
     """The checks of every printed general equation, gathered: the student edition's one sentence and table."""
-    equations = doc["forward"] + [doc["error"]] + doc["chain"] + doc["boxed"]
+    parts = [("forward", eq) for eq in doc["forward"]] + [("error", doc["error"])] + [
+        ("chain", eq) for eq in doc["chain"]] + [("delta", eq) for eq in doc["boxed"]]
+    equations = [eq for _, eq in parts]
     return {"equations": len(equations), "instances": sum(eq["instances"] for eq in equations),
             "proved": sum(eq["proved"] for eq in equations), "ok": all(eq["ok"] for eq in equations),
             "failed": sum(len(eq["failed"]) for eq in equations),
-            "rows": [{key: eq[key] for key in ("lhs", "scope", "instances", "proved", "ok")} for eq in equations]}
+            # the section each comes from (∂E/∂W is in the chain rule and again boxed), and what it is checked
+            # against: a definition (the forward pass, the error) is the network's own, a derivative direct
+            # differentiation of E
+            "rows": [{**{key: eq[key] for key in ("lhs", "scope", "instances", "proved", "ok")}, "part": part,
+                      "definition": part in ("forward", "error")} for part, eq in parts]}
 
 
 def render(d: Derivation, *, notation: str = "matrix", fmt: str = "latex", parameter: str | None = None,

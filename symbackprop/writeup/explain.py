@@ -14,6 +14,7 @@ view lists every path from the parameter to E with its product of local derivati
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import cast
@@ -38,9 +39,14 @@ class ChainStep:
     """One rule applied to a set of nodes: each row is lhs = form = form …, equal in turn."""
 
     rule: str
-    why: str              # words: {terms} where the terms go, {E}, {Z}, … as the notation writes them
+    why: str              # words: {terms} where the terms go ({node}, {others} too), {E}, {Z}, … in the notation
     terms: tuple[sp.Expr, ...]
     rows: tuple[tuple[sp.Expr, ...], ...]
+    node: tuple[sp.Expr, ...] = ()      # the node the terms are of, where the step has several
+    others: tuple[sp.Expr, ...] = ()    # the step's other nodes, each with terms of its own
+
+    def parts(self) -> dict[str, tuple[sp.Expr, ...]]:
+        return {"terms": self.terms, "node": self.node, "others": self.others}
 
 
 @dataclass(frozen=True)
@@ -91,8 +97,13 @@ class Explanation:
                      if chain.consumers.get(u) else (adjoint_symbol(u), self.local_value(u)) for u in nodes)
         rows = tuple(_distinct(row) for row in rows)
         rule, why = self._reason(nodes[0])
-        consumers = tuple(dict.fromkeys(w for u in nodes for w in chain.consumers.get(u, ())))
-        return ChainStep(rule, why, consumers, rows)
+        consumers = tuple(chain.consumers.get(nodes[0], ()))
+        if len(nodes) == 1 or "{terms}" not in why:
+            return ChainStep(rule, why, consumers, rows)
+        # several nodes (one unit in each sample, or a layer's units): what one of them feeds, not all of theirs
+        # run together ("A feeds every unit of the next layer, Z_{1;1}, Z_{1;2}, …" would be one A feeding four)
+        why = why.replace("{terms}", "{terms} (for {node}; likewise for {others})", 1)
+        return ChainStep(rule, why, consumers, rows, (nodes[0],), tuple(nodes[1:]))
 
     def _reason(self, u: sp.Symbol) -> tuple[str, str]:
         q, fp = quantity_of(u.name), self.d.forward
@@ -201,7 +212,8 @@ class Explanation:
 
         return {"parameter": p.latex(self.v), "lhs": p.latex(Partial(E, self.v)), "error": p.glyphs.error,
                 "notation": self.notation.name,
-                "steps": [{"rule": p.words(s.rule), "why": _parts(p.words(s.why), named(s.terms)),
+                "steps": [{"rule": p.words(s.rule),
+                           "why": _parts(p.words(s.why), {k: named(v) for k, v in s.parts().items()}),
                            "rows": [{"lhs": p.latex(row[0]),
                                      "forms": [self._local_first(row[0], e) or shown_lines(p, e, size)
                                                for e in row[1:]]}
@@ -244,7 +256,8 @@ class Explanation:
                  f"network {'-'.join(map(str, net.sizes))}, {', '.join(net.layer_activations)}, {net.loss}, "
                  f"m = {net.batch}; notation {self.notation.name}"]
         for n, s in enumerate(self.steps[:-2], start=1):
-            lines.append(f"{n}. {p.words(s.rule)}: " + _fill(p.words(s.why), [p.text(t) for t in s.terms]))
+            lines.append(f"{n}. {p.words(s.rule)}: " + _fill(p.words(s.why), {k: [p.text(t) for t in v]
+                                                                              for k, v in s.parts().items()}))
             lines += ["   " + " = ".join(p.text(e) for e in row) for row in s.rows]
         lines.append(f"paths: {self.path_count} from {p.text(self.v)} to {error}"
                      + (f" (first {MAX_PATHS} shown)" if self.path_count > MAX_PATHS else ""))
@@ -325,19 +338,24 @@ def _distinct(row: tuple) -> tuple:
     return tuple(out)
 
 
-def _fill(words: str, terms: list[str]) -> str:
-    """The reason as one line of text, its terms in place of {terms}."""
-    return words.replace("{terms}", ", ".join(terms))
+_PLACE = re.compile(r"\{(terms|node|others)\}")
 
 
-def _parts(words: str, terms: list[str]) -> list[dict]:
+def _fill(words: str, terms: dict[str, list[str]]) -> str:
+    """The reason as one line of text, each list of terms in place of its {terms}, {node}, {others}."""
+    return _PLACE.sub(lambda m: ", ".join(terms[m[1]]), words)
+
+
+def _parts(words: str, terms: dict[str, list[str]]) -> list[dict]:
     """The reason for a template: words (escaped there, for its format) and maths (LaTeX), in order."""
-    out = []
-    for n, piece in enumerate(words.split("{terms}")):
-        if n:
-            for k, term in enumerate(terms):
-                out += ([{"text": ", ", "math": False}] if k else []) + [{"text": term, "math": True}]
-        out.append({"text": piece, "math": False})
+    out: list[dict] = []
+    pieces = _PLACE.split(words)          # text, name, text, name, …, text
+    for n, piece in enumerate(pieces):
+        if n % 2 == 0:
+            out.append({"text": piece, "math": False})
+            continue
+        for k, term in enumerate(terms[piece]):
+            out += ([{"text": ", ", "math": False}] if k else []) + [{"text": term, "math": True}]
     return out
 
 

@@ -205,10 +205,10 @@ def _entry(name: str) -> tuple[str, tuple[int, ...]]:
 def number(x: float, digits: int = DIGITS) -> str:
     r"""A number as LaTeX maths with ``digits`` significant digits: 1.234e-05 as 1.234 \times 10^{-5}.
 
-    >>> number(0.2983711087600027), number(-1.5e-7), number(0.35)
-    ('0.2983711088', '-1.5 \\times 10^{-7}', '0.35')
+    >>> number(0.2983711087600027), number(-1.5e-7), number(0.35), number(-0.0)
+    ('0.2983711088', '-1.5 \\times 10^{-7}', '0.35', '0')
     """
-    text = f"{x:.{digits}g}"
+    text = f"{x + 0.0:.{digits}g}"          # -0.0 + 0.0 is 0.0: a relu's zero is never printed "-0"
     if "e" in text:
         mantissa, exponent = text.split("e")
         text = rf"{mantissa} \times 10^{{{int(exponent)}}}"

@@ -189,7 +189,7 @@ class Printer:
         tex = _Tex(self)
         if visible_width(tex.doprint(expr)) <= width:
             return [tex.doprint(expr)]
-        return _greedy(_pieces(tex, expr, width), width)
+        return _greedy(_terms(tex, expr, width), width)
 
     def text(self, expr) -> str:
         """One line of Unicode: W¹₂₁·A⁰₁₂, ∂E/∂Z¹₂₁, g¹′(Z¹₁₁)."""
@@ -307,15 +307,37 @@ def _pieces(tex: _Tex, expr: sp.Expr, width: int) -> list[str]:
     return out
 
 
-def _greedy(pieces: list[str], width: int) -> list[str]:
-    """Pieces joined into lines; a bracket open at a line's end closes with \\right. and reopens
-    with \\left. on the next line, as LaTeX needs each line's brackets to pair."""
-    lines = [pieces[0]]
-    for piece in pieces[1:]:
-        if visible_width(lines[-1] + piece) <= width:
-            lines[-1] += " " + piece
-        else:
-            lines.append(piece)
+def _terms(tex: _Tex, expr: sp.Expr, width: int) -> list[list[str]]:
+    """The pieces of expr grouped by its terms where it is a sum (one group otherwise): a term is kept whole on
+    a line where it fits, and one too long for what is left of a line starts a line of its own."""
+    if not expr.is_Add:
+        return [_pieces(tex, expr, width)]
+    groups = []
+    for n, term in enumerate(expr.as_ordered_terms()):
+        sign = "+ " if n else ""
+        if n and term.could_extract_minus_sign():
+            sign, term = "- ", -term
+        parts = _pieces(tex, term, width)
+        groups.append([sign + parts[0]] + parts[1:])
+    return groups
+
+
+def _greedy(groups: list[list[str]], width: int) -> list[str]:
+    """Each group (a term's pieces) joined onto the line where the whole of it fits, else begun on a new line and
+    broken between its pieces; a bracket open at a line's end closes with \\right. and reopens with \\left. on the
+    next line, as LaTeX needs each line's brackets to pair."""
+    lines: list[str] = []
+    for group in groups:
+        whole = " ".join(group)
+        if lines and visible_width(lines[-1] + " " + whole) <= width:
+            lines[-1] += " " + whole
+            continue
+        lines.append(group[0])
+        for piece in group[1:]:
+            if visible_width(lines[-1] + piece) <= width:
+                lines[-1] += " " + piece
+            else:
+                lines.append(piece)
     out, depth = [], 0
     for line in lines:
         opened = depth + line.count(r"\left") - line.count(r"\right")
