@@ -99,10 +99,10 @@ def test_the_cli_writes_either_edition(tmp_path):
 
 def test_the_evidence_sentence_says_proved_only_when_every_instance_is(d):
     doc = document(d)
-    assert "proved equal to direct differentiation" in render_template("derivation.md.j2", doc)
+    assert "instances) and proved: each definition" in render_template("derivation.md.j2", doc)
     doc["checks"] = {**doc["checks"], "proved": doc["checks"]["instances"] - 3}
     text = render_template("derivation.md.j2", doc)
-    assert "and proved equal to direct" not in text and f"and found equal ({doc['checks']['proved']} proved exactly, the rest " \
+    assert "and proved:" not in text and f"and found to hold ({doc['checks']['proved']} proved exactly, the rest " \
         "numerically)" in text
 
 
@@ -115,7 +115,7 @@ def test_the_seed_section_and_the_steps_carry_no_bookkeeping_in_the_student_edit
     body = student.split(r"\appendix" if fmt == "latex" else "## Appendix A")[0]
     for words in ("Checked:", "instances hold (", "lemma", "SymPy", "How they are checked"):
         assert words not in body, words
-    assert re.search(r"Every member of every display below was checked .*\((\d+) of \1 instances hold\)", body)
+    assert re.search(r"Every member of every display below was checked .*: (\d+) of \1 instances hold\.", body)
     assert "How they are checked" in teacher and teacher.count("Checked: all") >= 5
     assert "equations): " not in teacher + student                         # steps are not counted as parameters
     assert "resting on" in student and "resting on" in teacher

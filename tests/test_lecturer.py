@@ -176,3 +176,19 @@ def test_the_two_are_equal_says_why_and_the_identity_it_cites_holds(activation):
     assert sp.simplify(raw - table) == 0
     md = render(d, notation="matrix", fmt="markdown")
     assert "The two are equal: each activation's derivative as direct differentiation finds it is the form" in md
+
+
+def test_worked_numbers_work_each_signal_once_and_tie_the_local_picture_to_the_table():
+    """Review 3: the first-layer chain repeated the output layer's dZ word for word, and the local picture's
+    ∂J/∂Z (−0.0090) stood beside the table's dZ (−0.0360) unexplained (dZ = m ∂J/∂Z in Ng's course)."""
+    d = derive(preset("ng", batch=4))
+    md = render(d, notation="ng", fmt="markdown")
+    numbers = md[md.index("Worked numbers"):]
+    assert numbers.count(r"dZ^{[2]}_{1;1} &= ") == 1
+    assert "beginning from those worked out above" in numbers
+    table = float(re.search(r"\| \$dZ\^\{\[1\]\}_\{1;1\} = (-?[\d.]+)\$ \|", numbers)[1])
+    partial = float(re.search(r"\{g\^\{\[1\]\}\}'\\left\(Z\^\{\[1\]\}_\{1;1\}\\right\) = (-?[\d.]+) \\\\\n", numbers)[1])
+    local = re.search(r"dZ\^\{\[1\]\}_\{1;1\} &= 4 \\frac\{\\partial J\}\{\\partial Z\^\{\[1\]\}_\{1;1\}\} = (-?[\d.]+)",
+                      numbers)
+    assert local and float(local[1]) == table
+    assert abs(4 * partial - table) <= 1e-9 * abs(table)

@@ -228,13 +228,14 @@ def test_big_networks_show_a_stated_subset():
     for table, count in [("units", 8 * 7), ("deltas", 8 * 7), ("parameters", 57)]:
         assert len(doc[table]) == MAX_ROWS and doc[table + "_note"] == f"the first {MAX_ROWS} of {count} are shown"
     assert doc["inputs_note"] == "" and len(doc["inputs"]) == 7
-    first = doc["chains"][1]
+    output, first = doc["chains"]
     assert first["note"] == "samples 1 to 2 of 7; the others are in the backward pass's table above"
-    assert len(first["deltas"]) == 2 + 2          # δ² for two samples, then δ¹_1 for two samples
+    assert len(output["deltas"]) == 2 and len(first["deltas"]) == 2    # δ² for two samples, then δ¹_1 for two:
+    assert first["reused"] and not output["reused"]                      # δ² worked once, in the output's chain
     wide = Network(sizes=(1, 5, 5, 1), activations="tanh", loss="mse", batch=1)
     chain = context(compute(derive(wide)), Printer.for_network(notation("matrix"), wide), "W1[1,1]")["chains"][1]
     assert chain["note"] == "layer 2: the first 4 of 5 units"
-    assert len(chain["deltas"]) == 1 + 4 + 1      # δ³, four of the five δ², then δ¹_1
+    assert len(chain["deltas"]) == 4 + 1          # four of the five δ², then δ¹_1 (δ³ is the output chain's)
 
 
 def test_the_worked_parameter_is_one_of_the_chains():

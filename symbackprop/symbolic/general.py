@@ -196,7 +196,7 @@ class General:
         product = sp.Mul(*sp.Mul.make_args(derivative), *sp.Mul.make_args(gradient), evaluate=False)   # uncancelled
         return [Equation("dZL product", Partial(E, z), product,
                          "at the output, the two steps above multiplied, {g}′ written in {A}: the factors of {g}′ "
-                         "cancel against the loss's denominator", layers="output")]
+                         "cancel against the loss's denominator, leaving the short form boxed below", layers="output")]
 
     # --- the δ equations, boxed -----------------------------------------------------------------------
 

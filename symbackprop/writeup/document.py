@@ -286,6 +286,10 @@ def _seed(d: Derivation, notation_name: str) -> dict:
     if not applies or table is None:
         return out
     rows = [_display(c) for c in seed_displays.checked(name.seed)]
+    here = table.Seed(d)
+    for row, c in zip(rows, seed_displays.checked(name.seed), strict=True):   # a slip shown on this network itself
+        if c.display.on_document and c.display.counterexample and (text := c.display.counterexample(here)):
+            row["counterexample"] = text
     net = seed_displays.instance(name.seed)
     out.update(displays=rows, checked=sum(r["instances"] for r in rows), held=sum(r["held"] for r in rows),
                proved=sum(r["proved"] for r in rows), count=len(rows), title=table.TITLE,

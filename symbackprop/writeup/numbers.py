@@ -324,7 +324,7 @@ def context(w: Worked, p: Printer, parameter: str) -> dict:
             "inputs": inputs, "inputs_note": inputs_note, "weights": weight_tables,
             "units": units, "units_note": units_note,
             "deltas": deltas, "deltas_note": deltas_note, "parameters": params, "parameters_note": params_note,
-            "chains": [_chain(c, name) for name in chosen], "local": _local(c, chosen[-1]),
+            "chains": _chains(c, chosen), "local": _local(c, chosen[-1]),
             "route_difference": f"{w.route_difference:.1e}", "ok": w.ok}
 
 
@@ -344,8 +344,18 @@ def _equation(c: _Context, lhs: str, expr: sp.Expr, value: float) -> dict:
             "value": number(value)}
 
 
-def _chain(c: _Context, name: str) -> dict:
-    """∂E/∂W^l_ij from δ^l, each δ from the next layer's δ, back from the output, in numbers; then the step."""
+def _chains(c: _Context, names: list[str]) -> list[dict]:
+    """The chain of each chosen weight, a δ worked out in an earlier chain not repeated in a later one (the
+    first-layer chain begins from the output layer's δ the output-layer chain has just computed)."""
+    shown: set = set()
+    return [_chain(c, name, shown) for name in names]
+
+
+def _chain(c: _Context, name: str, shown: set | None = None) -> dict:
+    """∂E/∂W^l_ij from δ^l, each δ from the next layer's δ, back from the output, in numbers; then the step.
+    ``shown``: the δ already worked out above, left out here and added to as this chain works out its own."""
+    shown = set() if shown is None else shown
+    reused = False
     d, fp = c.d, c.d.forward
     v = d.symbol(name)
     l, i = fp.parameter_rows[name]
@@ -359,6 +369,10 @@ def _chain(c: _Context, name: str) -> dict:
         for row in rows:
             for col in samples:
                 s = d.closed.delta[k][row, col]
+                if s in shown:
+                    reused = True
+                    continue
+                shown.add(s)
                 equation = d.closed.delta_equations[k][row, col]
                 if c.reader_scale != 1:                  # m δ: the 1/m of one sample's share cancelled, not shown
                     equation = sp.factor_terms(equation * c.reader_scale)
@@ -370,7 +384,7 @@ def _chain(c: _Context, name: str) -> dict:
             "numbers": [number(c.w.parameters[v.name]) + r" - " + number(c.w.learning_rate) + r" \cdot "
                         + _bracketed(c.w.gradients[v.name])], "value": number(c.w.updated[v.name])}
     return {"name": name, "parameter": c.p.latex(v), "layer": l, "output": l == L, "deltas": steps,
-            "gradient": gradient, "step": step, "note": "; ".join(notes)}
+            "gradient": gradient, "step": step, "note": "; ".join(notes), "reused": reused}
 
 
 def _local(c: _Context, name: str) -> dict:
@@ -393,7 +407,10 @@ def _local(c: _Context, name: str) -> dict:
             "upstream": c.p.latex_lines(upstream)[0] if len(c.p.latex_lines(upstream)) == 1 else "",
             "upstream_value": number(up), "gprime_lhs": c.p.function(l, True, c.p.latex) + r"\left(" + c.p.latex(z)
             + r"\right)", "gprime": c.p.latex(gprime), "gprime_value": number(local),
-            "lhs": c.p.latex(Partial(E, z)), "value": number(up * local), "exact": up * local}
+            "lhs": c.p.latex(Partial(E, z)), "value": number(up * local), "exact": up * local,
+            # where the notation's δ is one sample's (theta's δ, Ng's dZ), the table's entry is m times this
+            "signal": c.delta(d.closed.delta[l][i - 1, 0]) if c.reader_scale != 1 else "",
+            "signal_value": number(c.delta_value(d.closed.delta[l][i - 1, 0])), "m": c.reader_scale}
 
 
 ETA = sp.Symbol("eta", positive=True)

@@ -282,14 +282,7 @@ def _pieces(tex: _Tex, expr: sp.Expr, width: int) -> list[str]:
     if visible_width(printed) <= width or not (expr.is_Add or expr.is_Mul):
         return [printed]
     if expr.is_Add:
-        out = []
-        for n, term in enumerate(expr.as_ordered_terms()):
-            sign = "+ " if n else ""
-            if n and term.could_extract_minus_sign():
-                sign, term = "- ", -term
-            parts = _pieces(tex, term, width)
-            out += [sign + parts[0]] + parts[1:]
-        return out
+        return [piece for group in _terms(tex, expr, width) for piece in group]
     numbers = sp.Mul(*[f for f in expr.args if f.is_number])
     out = [tex.doprint(numbers)] if numbers != 1 else []
     for f in expr.as_ordered_factors():

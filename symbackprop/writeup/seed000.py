@@ -104,10 +104,14 @@ class Seed(Translator):
 
 
 def _range_counterexample(t: Seed) -> str:
+    """The range n^{l-1}, read at the output layer l = L, runs past the output's units: "" where it does not."""
     L, n = t.L, t.n
-    return (f"on the {sizes_text(t.d.net)} network ($L = {L}$), $i = {n[L - 1]}$ is in the range "
-            f"$1, \\ldots, n^{{L-1}}$, $n^{{L-1}} = {n[L - 1]}$, but the output layer has $n^L = {n[L]}$ "
-            f"unit{'s' if n[L] > 1 else ''}: $A^L_{{{n[L - 1]}c}}$ and $Y_{{{n[L - 1]}c}}$ do not exist")
+    if n[L - 1] <= n[L]:
+        return ""
+    return (f"the range's $n^{{l-1}}$, at the output layer $l = L$, is $n^{{L-1}}$; on the {sizes_text(t.d.net)} "
+            f"network ($L = {L}$), $i = {n[L - 1]}$ is in the range $1, \\ldots, n^{{L-1}}$, $n^{{L-1}} = {n[L - 1]}$, "
+            f"but the output layer has $n^L = {n[L]}$ unit{'s' if n[L] > 1 else ''}: $A^L_{{{n[L - 1]}c}}$ and "
+            f"$Y_{{{n[L - 1]}c}}$ do not exist")
 
 
 RANGES_WB = r"\quad \text{for } i=1,\dots,n^l,\ j=1,\ldots,n^{l-1},\ l=1,\ldots,L"
@@ -148,7 +152,7 @@ DISPLAYS = [
             r"The output layer, by differentiating $E$ directly; the range of $i$ is the output layer's units, $n^L$",
             corrected=r"\frac{\partial E}{\partial A^L_{ic}} = \tfrac{1}{m} \left( A^L_{ic} - Y_{ic} \right)"
                       r"\quad \text{for } i=1,\ldots,n^L,\ c=1,\ldots,m",
-            check=Seed.output, counterexample=_range_counterexample),
+            check=Seed.output, counterexample=_range_counterexample, on_document=True),
 ]
 
 TITLE = "Seed 000's derivation"

@@ -66,6 +66,8 @@ class Display:
     corrected: str = ""
     counterexample: Callable[[Any], str] | None = None
     network: str = ""          # a key of the table's NETWORKS: checked there instead of on INSTANCE
+    on_document: bool = False  # the counterexample is cheap on any network: shown on the document's own where
+    #                            the slip shows there ("" from ``counterexample`` where it does not)
 
 
 class Translator:
