@@ -79,7 +79,7 @@ def test_ngs_worked_chain_is_the_courses_own_lines():
     d, md, out = verdicts("ng")
     proved = {claim for claim, v in out if v.status == "proved"}
     m = d.net.batch
-    assert r"dZ^{[1]}_{1;1} = A^{[1]}_{1;1} W^{[2]}_{11} dZ^{[2]}_{1;1} \left(1 - A^{[1]}_{1;1}\right)" in proved
+    assert r"dZ^{[1]}_{1;1} = W^{[2]}_{11} dZ^{[2]}_{1;1} \, A^{[1]}_{1;1} \left(1 - A^{[1]}_{1;1}\right)" in proved
     assert f"\\frac{{X_{{1;1}} dZ^{{[1]}}_{{1;1}}}}{{{m}}}" in md               # X dZ / m: the 1/m shown
     assert any(claim.startswith(r"\frac{\partial J}{\partial A^{[1]}_{1;1}} = \frac{W^{[2]}_{11} dZ^{[2]}_{1;1}}")
                for claim in proved) or r"\frac{\partial J}{\partial A^{[1]}_{1;1}} &= \frac{W^{[2]}_{11} dZ^{[2]}_{1;1}}" \

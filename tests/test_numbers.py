@@ -93,10 +93,11 @@ def test_the_comparison_can_fail():
 
 
 def test_mazur_hidden_delta_is_computed_from_the_output_deltas(mazur_documents):
-    """δ¹ from δ² in numbers, as Mazur does for h1: out_h1(1 − out_h1)(w5 δ_o1 + w7 δ_o2)."""
+    """δ¹ from δ² in numbers, as Mazur does for h1: what comes back, w5 δ_o1 + w7 δ_o2 (his ∂E_total/∂out_h1),
+    times the local derivative out_h1(1 − out_h1)."""
     tex = mazur_documents["latex"]
-    assert (r"&= 0.5932699921 \cdot \left(1 - 0.5932699921\right) \\" in tex
-            and r"\cdot \left(0.4 \cdot 0.1384985616 + 0.5 \cdot \left(-0.03809823652\right)\right)" in tex)
+    assert (r"&= \left(0.4 \cdot 0.1384985616 + 0.5 \cdot \left(-0.03809823652\right)\right) \\*" in tex
+            and r"&\quad \cdot 0.5932699921 \cdot \left(1 - 0.5932699921\right) \\*" in tex)
     assert "biases are updated too" in tex and "Mazur" not in tex       # the document is not about Mazur's page
 
 
@@ -423,3 +424,36 @@ def test_the_softmax_row_says_which_index_is_differentiated(name, pre, post):
     d = derive(Network(sizes=(2, 3, 3), activations=("tanh", "softmax"), loss="cce", batch=2))
     row = next(line for line in render(d, notation=name, fmt="markdown").splitlines() if "| softmax |" in line)
     assert rf"\frac{{\partial {{{post}}}_{{i}}}}{{\partial {{{pre}}}_{{k}}}}" in row and ";" not in row, row
+
+
+def _arithmetic(lines: list[str]) -> float:
+    """A worked line of numbers (LaTeX: \\left( \\right), \\cdot, \\times, ^{2}, e^{x}, \\frac{a}{b}, 𝟏_{x > 0})
+    evaluated as arithmetic: innermost braces first."""
+    text = " ".join(lines).replace(r"\left.", "").replace(r"\right.", "").replace(r"\left(", "(")
+    text = text.replace(r"\right)", ")").replace(r"\cdot", "*").replace(r"\times", "*")
+    while "{" in text:
+        before = text
+        text = re.sub(r"\\mathbf\{1\}_\{([^{}]*) > 0\}", lambda m: "1" if _arithmetic([m[1]]) > 0 else "0", text)
+        text = re.sub(r"\be\^\{([^{}]*)\}", r"exp(\1)", text)
+        text = re.sub(r"\^\{([^{}]*)\}", r"**(\1)", text)
+        text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"((\1)/(\2))", text)
+        assert text != before, text
+    assert re.fullmatch(r"(?:[\d.+\-*/() ]|exp)+", text), text         # numbers and operators only
+    return float(sp.sympify(text))
+
+
+@pytest.mark.parametrize("net", NETS, ids=["sigmoid-mse", "softmax-cce", "softplus-bce-decay", "relu-decay",
+                                            "tanh-deep"])
+def test_each_hidden_signal_in_numbers_is_what_comes_back_times_the_local_derivative(net):
+    """Review 3: SymPy's sorted product, A W δ (1 − A), hid the chain; a hidden δ is now printed as
+    (Σ_q W δ) · g′ in that order, and the numbers on its line are its value to the 10 digits shown."""
+    d = derive(net)
+    w = compute(d)
+    doc = context(w, Printer.for_network(notation("matrix"), net), "W1[1,1]")
+    hidden = [eq for chain in doc["chains"] for eq in chain["deltas"] if eq["lhs"].startswith(r"\delta^{1}")]
+    if net.depth == 1 or not hidden:
+        pytest.skip("no hidden layer")
+    for eq in hidden:
+        assert eq["symbolic"][0].startswith(r"W^{2}") or eq["symbolic"][0].startswith(r"\left(W^{2}")
+        value = _arithmetic([eq["value"]])
+        assert abs(_arithmetic(eq["numbers"]) - value) <= 1e-8 * max(1.0, abs(value))   # 10 digits a factor

@@ -35,7 +35,7 @@ from ..numeric.arrays import check_data, check_params, random_data, random_param
 from ..numeric.lambdify import activation_value, lambdify, loss_term
 from ..symbolic.derive import Derivation
 from ..symbolic.general import E, Partial, signal_scale
-from .printing import Printer
+from .printing import LINE_WIDTH, Printer, visible_width
 
 DEFAULT_LEARNING_RATE = 0.5        # Mazur's, so that the published example is the default step
 DEFAULT_SEED = 0
@@ -351,6 +351,53 @@ def _chains(c: _Context, names: list[str]) -> list[dict]:
     return [_chain(c, name, shown) for name in names]
 
 
+def _hidden(c: _Context, k: int, row: int, col: int, equation: sp.Expr) -> dict:
+    """A hidden δ as the chain rule reads it, what comes back from the next layer times the local derivative,
+    (Σ_q W δ) · g′(z) in that order, in symbols and in numbers (SymPy's sorted product, A W δ (1 − A), hides
+    the chain); the δ equation as it is where the layer's g is not elementwise."""
+    d, fp = c.d, c.d.forward
+    s, rule = d.closed.delta[k][row, col], d.net.rule(k)
+    if not rule.elementwise:
+        return _equation(c, c.delta(s), equation, c.delta_value(s))
+    z, a = fp.Z[k][row, col], fp.A[k][row, col]
+    back = c.reader_scale * sp.Add(*[fp.W[k + 1][q, row] * d.closed.delta[k + 1][q, col]
+                                     for q in range(d.net.sizes[k + 1])])
+    local = fp.table_form(rule.textbook_derivative(z, a, k))
+    if len(back.free_symbols | local.free_symbols) > MAX_SYMBOLS:
+        return _equation(c, c.delta(s), equation, c.delta_value(s))
+
+    return {"lhs": c.delta(s), "symbolic": _product(c.p.latex_lines(back), c.p.latex_lines(local), r"\, "),
+            "numbers": _product(c.numeric_lines(back), c.numeric_lines(local), r"\cdot "),
+            "value": number(c.delta_value(s))}
+
+
+def _product(left: list[str], right: list[str], dot: str) -> list[str]:
+    """The lines of (left)(right), each factor bracketed where it is a sum: on one line where it fits, else the
+    left factor's lines (a bracket open across a line break closed with \\right. and reopened with \\left.),
+    then the right factor on a line of its own."""
+    if len(left) == 1 and len(right) == 1:
+        one = _bracket(left[0]) + " " + dot + _bracket(right[0])
+        if visible_width(one) <= LINE_WIDTH:
+            return [one]
+    if len(left) > 1:
+        left = [r"\left(" + left[0] + r"\right."] + [r"\left." + x + r"\right." for x in left[1:-1]] + [
+            r"\left." + left[-1] + r"\right)"]
+    else:
+        left = [_bracket(left[0])]
+    return left + [dot + _bracket(" ".join(right))]
+
+
+def _bracket(tex: str) -> str:
+    """A factor of a product, bracketed where it is a sum (a leading minus sign is not one)."""
+    depth, body = 0, tex.lstrip("-")
+    for k, ch in enumerate(body):
+        depth += ch in "({" or body.startswith(r"\left", k)
+        depth -= ch in ")}" or body.startswith(r"\right", k)
+        if depth == 0 and ch in "+-" and k > 0:
+            return r"\left(" + tex + r"\right)"
+    return tex
+
+
 def _chain(c: _Context, name: str, shown: set | None = None) -> dict:
     """∂E/∂W^l_ij from δ^l, each δ from the next layer's δ, back from the output, in numbers; then the step.
     ``shown``: the δ already worked out above, left out here and added to as this chain works out its own."""
@@ -376,7 +423,8 @@ def _chain(c: _Context, name: str, shown: set | None = None) -> dict:
                 equation = d.closed.delta_equations[k][row, col]
                 if c.reader_scale != 1:                  # m δ: the 1/m of one sample's share cancelled, not shown
                     equation = sp.factor_terms(equation * c.reader_scale)
-                steps.append(_equation(c, c.delta(s), equation, c.delta_value(s)))
+                steps.append(_hidden(c, k, row, col, equation) if k < L else
+                             _equation(c, c.delta(s), equation, c.delta_value(s)))
     if m > MAX_SAMPLES:
         notes.append(f"samples 1 to {MAX_SAMPLES} of {m}; the others are in the backward pass's table above")
     gradient = _equation(c, c.p.latex(Partial(E, v)), d.closed.gradient_equations[v], c.w.gradients[v.name])
