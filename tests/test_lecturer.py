@@ -192,3 +192,17 @@ def test_worked_numbers_work_each_signal_once_and_tie_the_local_picture_to_the_t
                       numbers)
     assert local and float(local[1]) == table
     assert abs(4 * partial - table) <= 1e-9 * abs(table)
+
+
+def test_a_deep_networks_worked_partial_is_sized_not_printed_for_pages():
+    """Review 3: on 2-3-3-2 the direct form was '… (745 symbols …: too long to show)' and the δ form ran to 28
+    lines, followed by 'The two are equal' about what the reader never saw. Past 10 lines the document gives the
+    δ form's first line, sizes the rest and points to the worked numbers; a 2-3-1 keeps both forms."""
+    from symbackprop import Network
+    deep = render(derive(Network(sizes=(2, 3, 3, 2), activations="sigmoid", batch=4)), fmt="markdown")
+    worked = deep[deep.index("A worked example"):deep.index("Worked numbers")]
+    assert "too long to show" not in worked and "By direct differentiation of $E$ (" not in worked
+    assert re.search(r"too long to read with profit: [\d,]+ symbols and operations by direct differentiation", worked)
+    assert "The two written-out forms, not printed, are equal" in worked
+    small = render(derive(preset("matrix", batch=4)), fmt="markdown")
+    assert "By direct differentiation of $E$ (" in small and "too long to read" not in small

@@ -33,7 +33,7 @@ from ..symbolic.verify import PROVED, Report, check_step, verify
 from . import figures, seed_displays, seeds
 from . import numbers as worked_numbers
 from .algorithm import algorithm, backward_dimensions, costs, output_delta_matrix, shape_tex, tidy
-from .explain import explain, shown_lines, written_in
+from .explain import explain, shown_lines, tree_size, written_in
 from .layout import MATHS, render_template
 from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
 from .printing import Printer, Quantity
@@ -144,6 +144,7 @@ def _dimensions(d: Derivation, p: Printer) -> list[dict]:
 # What the worked partial shows, so that it stays a page or two at any size: rows per chain-rule step (every
 # row of a step has the same form), paths, terms named in a reason, and symbols and operations in one form.
 DOC_ROWS, DOC_PATHS, DOC_TERMS, DOC_SIZE = 4, 8, 8, 600
+MAX_WORKED_LINES = 10      # the worked partial's δ form written out, in lines, past which it is only sized
 MAX_SUMMED_PATHS = 4096        # the worked partial's paths summed and proved equal to it; past this, counted only
 
 
@@ -158,9 +159,14 @@ def _worked(d: Derivation, p: Printer, name: str, notation_name: str, report: Re
         paths_status, paths_method = paths.status, paths.method
     else:                                      # the steps' result is still proved equal to d.partial by the tests
         paths_status, paths_method = "not checked", f"{x.path_count:,} paths: summed up to {MAX_SUMMED_PATHS:,}"
+    direct_lines, closed_lines = shown_lines(p, direct, DOC_SIZE), shown_lines(p, closed, DOC_SIZE)
+    # written out in the network's quantities, a deep network's partial is pages long: said, with its size, and
+    # left to the δ form and the worked numbers (the proof that the two agree is the same either way)
+    long = tree_size(direct) > DOC_SIZE or len(closed_lines) > MAX_WORKED_LINES
     return {"name": name, "parameter": p.latex(v), "lhs": p.latex(Partial(E, v)), "identities": _identities(d, p),
-            "direct": shown_lines(p, direct, DOC_SIZE), "delta": p.latex_lines(d.closed.gradient_equations[v]),
-            "closed": shown_lines(p, closed, DOC_SIZE), "status": proof.status, "method": proof.method,
+            "direct": direct_lines, "delta": p.latex_lines(d.closed.gradient_equations[v]),
+            "closed": closed_lines, "long": {"direct": tree_size(direct), "closed": len(closed_lines)} if long else {},
+            "status": proof.status, "method": proof.method,
             "explanation": x.context(rows=DOC_ROWS, paths=DOC_PATHS, terms=DOC_TERMS, size=DOC_SIZE),
             "paths_status": paths_status, "paths_method": paths_method}
 
