@@ -457,3 +457,16 @@ def test_each_hidden_signal_in_numbers_is_what_comes_back_times_the_local_deriva
         assert eq["symbolic"][0].startswith(r"W^{2}") or eq["symbolic"][0].startswith(r"\left(W^{2}")
         value = _arithmetic([eq["value"]])
         assert abs(_arithmetic(eq["numbers"]) - value) <= 1e-8 * max(1.0, abs(value))   # 10 digits a factor
+
+
+def test_a_number_is_its_own_symbol_whatever_else_bears_its_name():
+    """Worked numbers stand in symbols named as the quantity (Z1_1_1). SymPy caches symbols by name: a second
+    network's Z1_1_1 was the same object, its number written over the first's, and an expression cached with
+    it (Heaviside of it, relu's derivative) printed the other network's number — seen as a relu δ whose printed
+    factors gave 0.12 and whose printed value was 0, when two test files ran in one process."""
+    first = _Value("Z1_1_1", 0.25)
+    kept = sp.Heaviside(first, 0)
+    second = _Value("Z1_1_1", -0.5)
+    assert first != second and first.text == "0.25" and second.text == "-0.5"
+    assert "0.25" in sp.latex(kept) and "0.25" in sp.latex(sp.Heaviside(first, 0))
+    assert "0.5" in sp.latex(sp.Heaviside(second, 0))

@@ -268,9 +268,18 @@ class _Value(sp.Symbol):
     text: str
 
     def __new__(cls, name: str, value: float):
-        obj = super().__new__(cls, name, real=True)
+        # never SymPy's cached Symbol: two values under one name (two networks, two documents in one process)
+        # would be one object, and an expression cached with it would print the other's number. The value is
+        # part of what makes it equal to another, so each number is its own symbol.
+        obj = sp.Symbol.__xnew__(cls, name, real=True)
         obj.value, obj.text = value, number(value)
         return obj
+
+    def _hashable_content(self):
+        return (*super()._hashable_content(), self.value)
+
+    def __getnewargs_ex__(self):
+        return (self.name, self.value), {}
 
     def _latex(self, printer) -> str:
         return self.text if not self.text.startswith("-") else r"\left(" + self.text + r"\right)"
