@@ -170,3 +170,17 @@ def test_a_books_boxed_equations_come_in_the_books_order():
     md = render(derive(preset("nielsen")), notation="nielsen", fmt="markdown")
     assert re.findall(r"Nielsen's \((BP\d)\)", md) == ["BP1", "BP2", "BP3", "BP4"]
     assert md.index(r"\frac{\partial C}{\partial b^{l}_{j}} = ") < md.index(r"\frac{\partial C}{\partial w^{l}_{jk}} = ")
+
+
+def test_a_book_names_its_cost_and_its_learning_rate_as_it_does():
+    """Review 3: Nielsen's C and Ng's J are 'the cost'; Ng's course updates with α and :=. Entries' data, the
+    same templates: the matrix notation keeps 'the error', η and ←."""
+    from symbackprop.writeup.document import render
+    ng = render(derive(preset("ng", batch=4)), notation="ng", fmt="markdown")
+    assert "The cost is $J$" in ng and "## 3. The cost" in ng
+    assert r"W^{[l]} := W^{[l]} - \alpha dW^{[l]}" in ng and r"\eta" not in ng and r"\leftarrow" not in ng
+    assert "with learning rate $\\alpha = 0.5$" in ng
+    nielsen = render(derive(preset("nielsen")), notation="nielsen", fmt="markdown")
+    assert "The cost is $C$" in nielsen
+    matrix = render(derive(preset("matrix", batch=4)), fmt="markdown")
+    assert "The error is $E$" in matrix and r"\leftarrow W^{l} - \eta" in matrix

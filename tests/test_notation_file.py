@@ -94,6 +94,8 @@ def test_every_built_in_notation_is_its_own_base():
     ("name = 'c'\nweight = 'w{l}[{q}]'", "key 'weight'.*'q'"),
     ("name = 'c'\nletters = 'ij'", "four different index letters"),
     ("name = 'c'\nletters = 'aaaa'", "four different index letters"),      # an internal error (exit 3) before
+    ("name = 'c'\nerror_name = 'Cost\\\\input'", r"key 'error_name' must be a word or two in lower case"),
+    ("name = 'c'\n[tex]\nrate = '\\write18'", r"\[tex\] key 'rate': the command \\write is not allowed"),
     ("name = 'c'\n[tex]\nlayer = 'k'", r"'layer' and 'output' must be two different letters, neither an index"),
     ("name = 'c'\n[tex]\noutput = 'l'", r"'layer' and 'output' must be two different letters"),
     ("name = 'c'\n[tex]\nlayer = '\\ell'", r"'layer' and 'output' must be two different letters"),

@@ -50,6 +50,8 @@ class Glyphs:
     g_other: str = ""        # the activation when not the seed's own (σ is the sigmoid's glyph; another is f)
     gprime_other: str = ""
     gradient: str = ""       # the gradient by a whole matrix @q where not ∂E/∂@q: Ng's d@q, Goodfellow's \nabla_{@q} @E
+    rate: str = r"\eta"      # the learning rate (Ng's course: \alpha)
+    assign: str = r"\leftarrow"   # an update's assignment (Ng's course: :=)
     layer: str = "l"         # the letter of a general layer (Goodfellow counts layers with k)
     output: str = "L"        # the output layer's number (Goodfellow calls the depth l)
     commas: bool = False     # θ_{p,q}: indices always separated by commas
@@ -90,6 +92,7 @@ class Notation:
     #                            by the layer it leaves (theta, ufldl: θ^(1) maps layer 1 to 2) or layers count from
     #                            0; layer_offset where it is numbered by the layer it feeds (Nielsen: w^2 feeds layer 2,
     #                            the input being layer 1)
+    error_name: str = "error"  # what the book calls its E in words: Nielsen's C and Ng's J are "the cost"
     error_sums_examples: bool = False   # the whole error is the sum of the examples' errors, E = Σ_n E_n (Bishop),
     #                                     m times the network's mean: a claim about E or ∂E/∂θ is read as such
 
@@ -171,7 +174,8 @@ MAX_TEXT = 1000             # characters in one value
 
 GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi rho "
          "sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega")
-COMMANDS = frozenset((GREEK + " ell nabla partial prime top intercal mathrm mathbf mathit mathsf mathcal "
+COMMANDS = frozenset((GREEK + " ell nabla partial prime top intercal leftarrow gets mathrm mathbf mathit mathsf "
+                      "mathcal "
                       "mathbb boldsymbol bm operatorname hat tilde bar vec dot ddot check breve left right big "
                       "Big bigl bigr cdot circ odot otimes times ast star dagger sum prod log exp text "
                       "quad , ; ! :").split())
@@ -252,6 +256,9 @@ def _check_templates(where: str, n: Notation) -> Notation:
     if len(set(n.letters)) != 4 or len(n.letters) != 4 or not n.letters.isalpha():
         raise SpecError(f"{where} key 'letters' must be four different index letters (unit, previous unit, next "
                         f"unit, sample), such as \"ijkc\"; got {n.letters!r}")
+    if not re.fullmatch(r"[a-z][a-z -]{0,29}", n.error_name):
+        raise SpecError(f"{where} key 'error_name' must be a word or two in lower case, such as \"cost\" or "
+                        f"\"error\"; got {n.error_name!r}")
     marks = (n.tex.layer, n.tex.output)
     if not all(len(mark) == 1 and mark.isalpha() for mark in marks) or len(set(marks + tuple(n.letters))) != 6:
         raise SpecError(f"{where} [tex] keys 'layer' and 'output' must be two different letters, neither an index "

@@ -157,7 +157,7 @@ def algorithm(general: General, p: Printer, boxed: list[Equation], weight_decay)
         Line(p.latex(gW), p.latex(tidy(general.display(rules.weight_gradient(dw / s, Aprev, Wl, decay)))), indent=1),
         Line(p.latex(gb), p.latex(tidy(general.display(rules.bias_gradient(dw / s, bl, decay)))), indent=1),
         Line(words=f"Update, with a learning rate ${p.latex(ETA)}$:"),
-        *[Line(p.latex(q), f"{p.latex(q)} - {p.latex(ETA)} {p.latex(grad)}", relation=r"\leftarrow", indent=1)
+        *[Line(p.latex(q), f"{p.latex(q)} - {p.latex(ETA)} {p.latex(grad)}", relation=p.glyphs.assign, indent=1)
           for q, grad in ((Wl, gW), (bl, gb))],
     ]
     steps: list[dict] = []

@@ -382,6 +382,8 @@ class _Tex(LatexPrinter):
             return self.p.glyphs.error
         if expr.name in LAYER_LETTERS:
             return getattr(self.p.glyphs, LAYER_LETTERS[expr.name])
+        if expr.name == "eta":                  # the learning rate, as the notation writes it
+            return self.p.glyphs.rate
         return super()._print_Symbol(expr, style)
 
     @staticmethod
@@ -511,6 +513,8 @@ class _Text(StrPrinter):
             return tex_to_text(self.p.glyphs.error)
         if expr.name in LAYER_LETTERS:
             return tex_to_text(getattr(self.p.glyphs, LAYER_LETTERS[expr.name]))
+        if expr.name == "eta":
+            return tex_to_text(self.p.glyphs.rate)
         return super()._print_Symbol(expr)
 
     def _print_Partial(self, expr):
