@@ -36,7 +36,7 @@ from .algorithm import algorithm, backward_dimensions, costs, output_delta_matri
 from .explain import explain, shown_lines, tree_size, written_in
 from .layout import MATHS, render_template
 from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
-from .printing import Printer, Quantity
+from .printing import Printer, Quantity, tex_to_text
 
 FORMATS = {"tex": "derivation.tex.j2", "md": "derivation.md.j2", "pdf": "derivation.tex.j2"}
 FILE_WORDS = {"tex": "the LaTeX", "md": "the Markdown", "pdf": "the PDF"}   # a file's step, in progress
@@ -204,9 +204,14 @@ def _algorithm(general: General, p: Printer, boxed) -> dict:
                       "per_forward": f"{cost['backward'] / cost['forward']:.1f}"}}
 
 
-def _in_notation(numeric: dict, glyphs) -> dict:
-    """The numeric table's worst entries named as the notation names parameters: W2[1,3] -> θ(2)[1,3]."""
-    rows = [{**row, "worst": glyphs.parameter(row["worst"])} for row in numeric["rows"]]
+def _in_notation(numeric: dict, glyphs, p: Printer, d: Derivation) -> dict:
+    """The numeric table in the reader's words and glyphs: the worst entry as the notation writes it
+    (W2[1,3] -> θ^{(2)}_{1,3}), the generated routes by what they compute (route delta -> the δ equations)."""
+    signal = bare(glyphs.tex.delta)
+    names = {"route direct": "direct differentiation, generated NumPy",
+             "route delta": f"the {tex_to_text(signal)} equations, generated NumPy"}
+    rows = [{**row, "reference": names.get(row["reference"], row["reference"]),
+             "worst": p.latex(d.symbol(row["worst"]))} for row in numeric["rows"]]
     return {**numeric, "rows": rows}
 
 
@@ -419,7 +424,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
         "seed": seed,
         "worked": worked,
         "verification": _verification(report, p),
-        "numeric": _in_notation(shared["numeric"], glyphs),
+        "numeric": _in_notation(shared["numeric"], glyphs, p, d),
         "numbers": _numbers(d, p, parameter, numbers),
         "figure": figures.picture(explain(d, glyphs.parameter(parameter), notation=glyphs.name)), "image": "",
     }
