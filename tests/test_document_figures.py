@@ -84,5 +84,5 @@ def test_the_pdf_shows_both_pictures(tmp_path):
     log = out.logs[tmp_path / "derivation.pdf"]
     assert log.errors == () and not [o for o in log.overfull if o[0] > 10]
     text = pdf_text(tmp_path / "derivation.pdf")
-    assert "Figure 1: The network, layers left to right and the error on the right: the 3 paths from" in text
+    assert "Figure 1: The network, layers left to right and the error on the right: the 3 paths through the network from" in text
     assert "One unit’s local picture" in text and "is multiplied by the local derivative" in text

@@ -52,7 +52,7 @@ def test_one_example_is_not_written_about_as_samples(docs):
     assert "*the half squared error of one example.*" in md and "$m = 1$ as above" in md
     assert "the 1 path" not in md and "1 paths" not in md
     tex = docs["ufldl"]["latex"]                          # 2-3-1 at m = 1: one path from W^{(1)}_{11} to J
-    assert "over the one path from" in tex and "the one path from\n$W^{(1)}_{11}$ to $J$ is solid" in tex
+    assert "over the one path from" in tex and "the one path through the network from\n$W^{(1)}_{11}$ to $J$ is solid" in tex
 
 
 def test_a_scale_factor_is_never_a_line_of_its_own(docs):
@@ -206,3 +206,23 @@ def test_a_deep_networks_worked_partial_is_sized_not_printed_for_pages():
     assert "The two written-out forms, not printed, are equal" in worked
     small = render(derive(preset("matrix", batch=4)), fmt="markdown")
     assert "By direct differentiation of $E$ (" in small and "too long to read" not in small
+
+
+def test_the_figure_caption_counts_the_paths_it_draws(docs):
+    """Review 4: Goodfellow's caption said 'the 2 paths … are bold (a number on an edge counts the paths)' and
+    then 'one of them … is not drawn', with no number on any edge. It counts the drawn paths, says where numbers
+    are, and names the decay path apart."""
+    tex = docs["goodfellow"]["latex"]
+    caption = tex[tex.index(r"\caption{The network, layers"):]
+    caption = caption[:caption.index("}\n")]
+    assert "the one path through the network from" in caption and "is solid" in caption
+    assert "one more runs from $W^{(1)}_{11}$ straight to $J$ through the weight-decay term" in caption
+    assert "a number on an edge" not in caption                    # 2-3-1 at m = 1: every edge on one path
+
+
+def test_a_tagged_boxed_equation_takes_no_equation_number(docs):
+    """Review 4: \\tag*{seed 001's (42)} in a numbered equation gave hyperref the same anchor three times, so a
+    link went to the wrong equation: a tagged equation is unnumbered (equation*), its tag the source's number."""
+    tex = docs["theta"]["latex"]
+    tagged = re.findall(r"\\begin\{(equation\*?)\}\n\\boxed\{[^\n]*\\tag\*", tex)
+    assert tagged and set(tagged) == {"equation*"}

@@ -52,10 +52,13 @@ class Targets:
     low: float | None = None
     high: float | None = None
     one_hot: bool = False             # random targets are one-hot columns
+    labels: bool = False              # random targets are 0/1 labels, as a classifier's data are
 
     def draw(self, rng: np.random.Generator, n: int, m: int) -> np.ndarray:
         if self.one_hot:
             return np.eye(n)[:, rng.integers(n, size=m)]
+        if self.labels:
+            return rng.integers(0, 2, size=(n, m)).astype(float)
         if self.low is not None and self.high is not None:
             return rng.uniform(self.low, self.high, size=(n, m))
         return rng.normal(size=(n, m))
@@ -183,7 +186,7 @@ for _entry in (
          numpy_collapses={"sigmoid": lambda A, Y: A - Y},
          autodiff_after={"sigmoid": lambda ops, Z, A, Y: Y * ops.softplus(-Z) + (1 - Y) * ops.softplus(Z),
                          "softmax": lambda ops, Z, A, Y: -(Y * (Z - ops.column_lse(Z)) + (1 - Y) * ops.log(1 - A))},
-         targets=UNIT, needs_unit_interval=True),
+         targets=Targets(0.0, 1.0, labels=True), needs_unit_interval=True),
     Loss("cce", "categorical cross-entropy",
          lambda a, y: -y * sp.log(a),
          lambda a, y, m: -y / (m * a),

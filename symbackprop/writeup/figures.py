@@ -170,7 +170,9 @@ def picture(x: Explanation) -> dict:
     return {"absent": "", "width": round(2 * MARGIN + STEP_X * (len(sizes)), 1),
             "height": round(2 * MARGIN + STEP_Y * (top - bottom), 1), "radius": RADIUS, "diameter": 2 * RADIUS,
             "edges": edges, "units": units, "parameter": x.printer.latex(x.v), "parameter_text": x.printer.text(x.v),
-            "paths": x.path_count, "direct": int(x.v in x.d.chain.error_symbols)}   # the decay term's, not drawn
+            "paths": x.path_count, "direct": int(x.v in x.d.chain.error_symbols),   # the decay term's, not drawn
+            "drawn": x.path_count - int(x.v in x.d.chain.error_symbols),
+            "numbered": any(e["count"] > 1 for e in edges)}                    # an edge carries its path count
 
 
 def svg(figure: dict) -> str:

@@ -333,7 +333,7 @@ def context(w: Worked, p: Printer, parameter: str) -> dict:
             "inputs": inputs, "inputs_note": inputs_note, "weights": weight_tables,
             "units": units, "units_note": units_note,
             "deltas": deltas, "deltas_note": deltas_note, "parameters": params, "parameters_note": params_note,
-            "chains": _chains(c, chosen), "local": _local(c, chosen[-1]),
+            "chains": _chains(c, chosen), "local": _local(c, chosen[-1]), "silent": _silent(c),
             "route_difference": f"{w.route_difference:.1e}", "ok": w.ok}
 
 
@@ -442,6 +442,27 @@ def _chain(c: _Context, name: str, shown: set | None = None) -> dict:
                         + _bracketed(c.w.gradients[v.name])], "value": number(c.w.updated[v.name])}
     return {"name": name, "parameter": c.p.latex(v), "layer": l, "output": l == L, "deltas": steps,
             "gradient": gradient, "step": step, "note": "; ".join(notes), "reused": reused}
+
+
+def _silent(c: _Context) -> list[dict]:
+    """Hidden units whose local derivative is 0 in every sample (a relu whose Z is never positive): nothing comes
+    back through them, so their incoming weights' gradients are 0 and the step leaves those weights as they
+    are, which a reader would otherwise take for a mistake."""
+    d, fp, out = c.d, c.d.forward, []
+    for l in range(1, d.net.depth):
+        rule = d.net.rule(l)
+        if not rule.elementwise:
+            continue
+        for i in range(d.net.sizes[l]):
+            slopes = []
+            for col in range(d.net.batch):
+                z, a = fp.Z[l][i, col], fp.A[l][i, col]
+                g = fp.table_form(rule.textbook_derivative(z, a, l))
+                slopes.append(float(g.xreplace({s: c.w.values[s.name] for s in g.free_symbols})))
+            if all(slope == 0 for slope in slopes):
+                out.append({"unit": i + 1, "layer": l + c.p.notation.layer_offset,
+                            "z": c.p.latex(fp.Z[l][i, 0]).split("_")[0], "g": c.p.function(l, True, c.p.latex)})
+    return out
 
 
 def _local(c: _Context, name: str) -> dict:
