@@ -102,8 +102,8 @@ def test_the_output_cancellation_is_shown_before_the_box(docs):
     """bce after a sigmoid: the box said only "∂J/∂A and g′ cancel"; the chain-rule section now multiplies the two
     steps out, g′ in A, uncancelled, and that line is proved at every output unit and sample like the others."""
     md = docs["ng"]["markdown"]
-    line = (r"\frac{\partial J}{\partial Z^{[L]}_{i;c}} &= \frac{\left(1 - A^{[L]}_{i;c}\right) \left(A^{[L]}_{i;c} "
-            r"- Y_{i;c}\right) A^{[L]}_{i;c}}{m \left(1 - A^{[L]}_{i;c}\right) A^{[L]}_{i;c}}")
+    line = (r"\frac{\partial J}{\partial Z^{[L]}_{i;c}} &= \left(1 - A^{[L]}_{i;c}\right) A^{[L]}_{i;c} "
+            r"\frac{A^{[L]}_{i;c} - Y_{i;c}}{m \left(1 - A^{[L]}_{i;c}\right) A^{[L]}_{i;c}}")   # g′ times ∂J/∂A, each whole
     assert line in md and md.index(line) < md.index(r"\boxed{dZ^{[L]}_{i;c}")
     assert "Fails on this network" not in md and "Fails on this network" not in docs["theta"]["markdown"]
     assert "the factors of" not in docs["ufldl"]["markdown"]          # mse after sigmoid: nothing cancels

@@ -193,7 +193,7 @@ class General:
         a, z = A[L, x.i, x.c], Z[L, x.i, x.c]
         derivative = net.rule(net.depth).textbook_derivative(z, a, L)
         gradient = net.loss_rule.output_gradient(a, Y[x.i, x.c], m)
-        product = sp.Mul(*sp.Mul.make_args(derivative), *sp.Mul.make_args(gradient), evaluate=False)   # uncancelled
+        product = sp.Mul(gradient, derivative, evaluate=False)       # uncancelled: ∂E/∂A times g′, each whole
         return [Equation("dZL product", Partial(E, z), product,
                          "at the output, the two steps above multiplied, {g}′ written in {A}: the factors of {g}′ "
                          "cancel against the loss's denominator, leaving the short form boxed below", layers="output")]

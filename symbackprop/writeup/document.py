@@ -468,7 +468,10 @@ def _checks(doc: dict) -> dict:
             # against: a definition (the forward pass, the error) is the network's own, a derivative direct
             # differentiation of E
             "rows": [{**{key: eq[key] for key in ("lhs", "scope", "instances", "proved", "ok")}, "part": part,
-                      "definition": part in ("forward", "error")} for part, eq in parts]}
+                      "definition": part in ("forward", "error"),
+                      # softmax + cce's δ^L twice: the general form, and the short one with its assumption said
+                      "scope": eq["scope"] + (f"; if {eq['assumption']}" if eq.get("assumption") else "")}
+                     for part, eq in parts]}
 
 
 def render(d: Derivation, *, notation: str = "matrix", fmt: str = "latex", parameter: str | None = None,
