@@ -33,6 +33,7 @@ _EDGE = re.compile(r"d(?P<u>(?:[WbZA]\d+|X|Y)(?:_\d+)+)_d(?P<v>(?:[WbZA]\d+|X|Y)
 _ACTIVATION = re.compile(r"g(?P<l>\d+)(?P<prime>_prime)?\Z")
 LINE_WIDTH = 64      # characters of maths per displayed line: an A4 page holds about 75 at 10 pt
 SHORT_FACTOR = 8     # a leading factor this narrow (1/m, λ/2) is never a line of its own
+SHORT_TAIL = 10      # nor a term's last factor this narrow (· e^{-z}): it may run this far past the width
 # Each of our quantities -> its notations.Glyphs field; the keys are also the {…} words of our reasons.
 LAYER_LETTERS = {"l": "layer", "L": "output"}   # the general layer and the output layer, as the notation writes them
 GLYPH = {"E": "error", "W": "weight", "b": "bias", "Z": "pre", "A": "post", "Y": "target", "delta": "delta", "g": "g"}
@@ -326,8 +327,10 @@ def _greedy(groups: list[list[str]], width: int) -> list[str]:
             lines[-1] += " " + whole
             continue
         lines.append(group[0])
-        for piece in group[1:]:
-            if visible_width(lines[-1] + piece) <= width:
+        for k, piece in enumerate(group[1:], start=2):
+            # a short last factor (· e^{-z}) stays on the line before it, a little past the width, not alone
+            slack = SHORT_TAIL if k == len(group) and visible_width(piece) <= SHORT_TAIL else 0
+            if visible_width(lines[-1] + piece) <= width + slack:
                 lines[-1] += " " + piece
             else:
                 lines.append(piece)
