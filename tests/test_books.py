@@ -184,3 +184,18 @@ def test_a_book_names_its_cost_and_its_learning_rate_as_it_does():
     assert "The cost is $C$" in nielsen
     matrix = render(derive(preset("matrix", batch=4)), fmt="markdown")
     assert "The error is $E$" in matrix and r"\leftarrow W^{l} - \eta" in matrix
+
+
+def test_a_books_document_names_its_source_and_a_course_file_does_not_borrow_it(tmp_path):
+    """Review 4: no handout said whose notation it uses. A book's entry cites it; a course's file based on one
+    says nothing unless it gives its own source, and a source is plain text of a line."""
+    from symbackprop.model.notation_file import read
+    from symbackprop.writeup.document import render
+    md = render(derive(preset("nielsen")), notation="nielsen", fmt="markdown")
+    assert md.count("The notation is that of Michael Nielsen, Neural Networks and Deep Learning, chapter 2.") == 1
+    assert "The notation is that of" not in render(derive(preset("matrix", batch=4)), fmt="markdown")
+    course = read("name = 'course'\nbase = 'nielsen'\n", "course.toml")
+    assert course.source == "" and read("name = 'c'\nbase = 'nielsen'\nsource = 'My notes'\n", "c.toml").source == \
+        "My notes"
+    with pytest.raises(SpecError, match="key 'source' must be"):
+        read('name = "c"\nbase = "nielsen"\nsource = "two\\nlines"\n', "c.toml")     # TOML's \n: a newline

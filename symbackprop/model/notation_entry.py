@@ -93,6 +93,7 @@ class Notation:
     #                            0; layer_offset where it is numbered by the layer it feeds (Nielsen: w^2 feeds layer 2,
     #                            the input being layer 1)
     error_name: str = "error"  # what the book calls its E in words: Nielsen's C and Ng's J are "the cost"
+    source: str = ""           # the text whose notation this is, as a reader would cite it (plain text)
     error_sums_examples: bool = False   # the whole error is the sum of the examples' errors, E = Σ_n E_n (Bishop),
     #                                     m times the network's mean: a claim about E or ∂E/∂θ is read as such
 
@@ -256,6 +257,9 @@ def _check_templates(where: str, n: Notation) -> Notation:
     if len(set(n.letters)) != 4 or len(n.letters) != 4 or not n.letters.isalpha():
         raise SpecError(f"{where} key 'letters' must be four different index letters (unit, previous unit, next "
                         f"unit, sample), such as \"ijkc\"; got {n.letters!r}")
+    if len(n.source) > 200 or not all(c.isprintable() for c in n.source):
+        raise SpecError(f"{where} key 'source' must be one line of plain text of at most 200 characters, "
+                        f"such as \"Nielsen, Neural Networks and Deep Learning, chapter 2\"")
     if not re.fullmatch(r"[a-z][a-z -]{0,29}", n.error_name):
         raise SpecError(f"{where} key 'error_name' must be a word or two in lower case, such as \"cost\" or "
                         f"\"error\"; got {n.error_name!r}")
@@ -297,7 +301,8 @@ def entry(data: dict, where: str, base: Notation | None = None) -> Notation:
         return _check_templates(where, Notation(**values, tex=Glyphs(**glyph_values)))
     made = dataclasses.replace(base, **values, tex=dataclasses.replace(base.tex, **glyph_values))
     if "seed" not in data:                       # a course's notation has no seed (nor book) unless it names one
-        made = dataclasses.replace(made, seed="", labels=values.get("labels", {}), book=values.get("book", ""))
+        made = dataclasses.replace(made, seed="", labels=values.get("labels", {}), book=values.get("book", ""),
+                                   source=values.get("source", ""))
     return _check_templates(where, made)
 
 

@@ -406,7 +406,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
                          general.display(A[x.L, x.i, x.c])), "target": p.latex(general.display(Y[x.i, x.c])),
                      "seed_labels": glyphs.labels, "labelled_by": _labelled_by(glyphs, d, seed),
                      "output_layer": p.latex(x.reader_L), "layer": p.latex(x.reader_l),
-                     "rate": p.glyphs.rate, "error_name": glyphs.error_name,
+                     "rate": p.glyphs.rate, "error_name": glyphs.error_name, "source": glyphs.source,
                      "g": p.function(x.l, False, p.latex), "gprime": p.function(x.l, True, p.latex)},
         "network": {"sizes": sizes, "loss": net.loss, "batch": net.batch, "depth": net.depth,
                     "output_layer": net.depth + glyphs.layer_offset,      # the reader's L: one meaning throughout
