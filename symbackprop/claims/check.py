@@ -789,10 +789,7 @@ def _check_one(net: _Network, sides: list, text: str, shown: str, diagnose: bool
     verdict.instances, verdict.failed, verdict.failures = outcome.instances, len(outcome.failures), outcome.failures
     verdict.layers = _layers(net, outcome)
     if outcome.holds:
-        verdict.status = PROVED if outcome.proved else NUMERIC
-        verdict.method = "; ".join(sorted(outcome.methods)) if outcome.proved else outcome.numeric[0]
-        if outcome.proved and not any(r.concrete for r in net.d.net.layer_rules):
-            verdict.method += "; g^l generic: for every differentiable activation"
+        _held(verdict, net, outcome)
     else:
         verdict.method = "counterexample"
         ctx = _Context(net, claim, sides, text, outcome)
@@ -817,11 +814,17 @@ def _as_columns(net: _Network, sides: list, text: str, shown: str) -> Verdict | 
     printer = Printer(net.notation, samples=net.d.net.batch)
     verdict = Verdict(shown, net.notation.name, read_as=f"{printer.text(claim.lhs)} = {printer.text(claim.rhs)}",
                       notes=[*claim.notes, "its matrices read with the samples as columns (read as one sample's "
-                             "vectors, the right side is one sample's)"])
-    verdict.instances, verdict.failed, verdict.failures = outcome.instances, 0, []
-    verdict.layers = _layers(net, outcome)
+                             "vectors, the right side is one sample's)"], instances=outcome.instances,
+                      layers=_layers(net, outcome))
+    return _held(verdict, net, outcome)
+
+
+def _held(verdict: Verdict, net: _Network, outcome) -> Verdict:
+    """A verdict whose every instance holds: proved, or numeric with the evidence's method."""
     verdict.status = PROVED if outcome.proved else NUMERIC
     verdict.method = "; ".join(sorted(outcome.methods)) if outcome.proved else outcome.numeric[0]
+    if outcome.proved and not any(r.concrete for r in net.d.net.layer_rules):
+        verdict.method += "; g^l generic: for every differentiable activation"
     return verdict
 
 

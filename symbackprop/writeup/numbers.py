@@ -360,18 +360,27 @@ def _chains(c: _Context, names: list[str]) -> list[dict]:
     return [_chain(c, name, shown) for name in names]
 
 
+def _back(d: Derivation, l: int, i: int, col: int) -> sp.Expr:
+    """What comes back to unit i (0-based) of hidden layer l in sample col: Σ_q W^{l+1}_{q,i} δ^{l+1}_{q,col}."""
+    fp = d.forward
+    return sp.Add(*[fp.W[l + 1][q, i] * d.closed.delta[l + 1][q, col] for q in range(d.net.sizes[l + 1])])
+
+
+def _slope(d: Derivation, l: int, i: int, col: int) -> sp.Expr:
+    """The local derivative g′ of unit i (0-based) of layer l in sample col, in the table's form (A(1 − A))."""
+    fp = d.forward
+    return fp.table_form(d.net.rule(l).textbook_derivative(fp.Z[l][i, col], fp.A[l][i, col], l))
+
+
 def _hidden(c: _Context, k: int, row: int, col: int, equation: sp.Expr) -> dict:
     """A hidden δ as the chain rule reads it, what comes back from the next layer times the local derivative,
     (Σ_q W δ) · g′(z) in that order, in symbols and in numbers (SymPy's sorted product, A W δ (1 − A), hides
     the chain); the δ equation as it is where the layer's g is not elementwise."""
-    d, fp = c.d, c.d.forward
+    d = c.d
     s, rule = d.closed.delta[k][row, col], d.net.rule(k)
     if not rule.elementwise:
         return _equation(c, c.delta(s), equation, c.delta_value(s))
-    z, a = fp.Z[k][row, col], fp.A[k][row, col]
-    back = c.reader_scale * sp.Add(*[fp.W[k + 1][q, row] * d.closed.delta[k + 1][q, col]
-                                     for q in range(d.net.sizes[k + 1])])
-    local = fp.table_form(rule.textbook_derivative(z, a, k))
+    back, local = c.reader_scale * _back(d, k, row, col), _slope(d, k, row, col)
     if len(back.free_symbols | local.free_symbols) > MAX_SYMBOLS:
         return _equation(c, c.delta(s), equation, c.delta_value(s))
 
@@ -448,21 +457,15 @@ def _silent(c: _Context) -> list[dict]:
     """Hidden units whose local derivative is 0 in every sample (a relu whose Z is never positive): nothing comes
     back through them, so their incoming weights' gradients are 0 and the step leaves those weights as they
     are, which a reader would otherwise take for a mistake."""
-    d, fp, out = c.d, c.d.forward, []
-    for l in range(1, d.net.depth):
-        rule = d.net.rule(l)
-        if not rule.elementwise:
-            continue
-        for i in range(d.net.sizes[l]):
-            slopes = []
-            for col in range(d.net.batch):
-                z, a = fp.Z[l][i, col], fp.A[l][i, col]
-                g = fp.table_form(rule.textbook_derivative(z, a, l))
-                slopes.append(float(g.xreplace({s: c.w.values[s.name] for s in g.free_symbols})))
-            if all(slope == 0 for slope in slopes):
-                out.append({"unit": i + 1, "layer": l + c.p.notation.layer_offset,
-                            "z": c.p.latex(fp.Z[l][i, 0]).split("_")[0], "g": c.p.function(l, True, c.p.latex)})
-    return out
+    d = c.d
+
+    def value(g: sp.Expr) -> float:
+        return float(g.xreplace({s: c.w.values[s.name] for s in g.free_symbols}))
+
+    return [{"unit": i + 1, "layer": l + c.p.notation.layer_offset, "z": c.p.latex(d.forward.Z[l][i, 0]).split("_")[0],
+             "g": c.p.function(l, True, c.p.latex)}
+            for l in range(1, d.net.depth) if d.net.rule(l).elementwise
+            for i in range(d.net.sizes[l]) if all(value(_slope(d, l, i, col)) == 0 for col in range(d.net.batch))]
 
 
 def _local(c: _Context, name: str) -> dict:
@@ -473,8 +476,7 @@ def _local(c: _Context, name: str) -> dict:
     if l == d.net.depth or not d.net.rule(l).elementwise:
         return {}
     z, a = fp.Z[l][i - 1, 0], fp.A[l][i - 1, 0]
-    upstream = sp.Add(*[fp.W[l + 1][k, i - 1] * d.closed.delta[l + 1][k, 0] for k in range(d.net.sizes[l + 1])])
-    gprime = fp.table_form(d.net.rule(l).textbook_derivative(z, a, l))
+    upstream, gprime = _back(d, l, i - 1, 0), _slope(d, l, i - 1, 0)
     values = {s: c.w.values[s.name] for s in upstream.free_symbols if s.name in c.w.values}
     values.update({s: c.w.parameters[s.name] for s in upstream.free_symbols if s.name in c.w.parameters})
     up = float(upstream.xreplace(values))
