@@ -52,12 +52,17 @@ def test_L_is_the_output_layer_in_every_notation(theta, ufldl):
 def test_seed_means_a_source_derivation_only(theta):
     """Before: "at a random point (seed 0, 8 samples)" beside seed 001 (and 8 samples beside the document's m)."""
     assert "(seed 0," not in theta and "random point (NumPy's generator `default_rng(0)`, $m = 2$ as above)" in theta
-    assert "seed 001" in theta
+    assert "seed" not in theta.lower()        # the source derivation is cited: Steven Brawer's, not "seed 001"
+    assert theta.count('Steven Brawer, "Derivation of Back Propagation Equations" (May 2017)') == 1
 
 
 def test_the_ufldl_document_speaks_of_epsilon(ufldl):
     """Before: "the δ equations" in a document whose error signal is ε."""
-    assert "δ" not in ufldl and r"\delta" not in ufldl
+    glossary = [line for line in ufldl.splitlines() if line.startswith("The UFLDL tutorial itself writes")]
+    assert len(glossary) == 1 and glossary[0].startswith(r"The UFLDL tutorial itself writes $\delta^{(l)}_{i}$ for "
+                                                         r"this document's $\varepsilon^{(l)}_{i}$")
+    rest = ufldl.replace(glossary[0], "")         # UFLDL's own δ is named once, as what ε is there
+    assert "δ" not in rest and r"\delta" not in rest
     assert r"By the $\varepsilon$ equations" in ufldl and "the ε equations" in ufldl
 
 
@@ -65,8 +70,10 @@ def test_sigma_is_the_sigmoid_only():
     """Before: σ written for tanh in ufldl."""
     tanh = render(derive(dataclasses.replace(SEED_UFLDL, activations="tanh")), notation="ufldl", fmt="markdown")
     assert r"\sigma" not in tanh and r"{f}'\left(z^{(L)}_{i}\right)" in tanh
+    assert r"$f$ for" not in tanh                 # UFLDL's f is this document's f: no glossary entry for it
     sigmoid = render(derive(SEED_UFLDL), notation="ufldl", fmt="markdown")
     assert r"{\sigma}'\left(z^{(L)}_{i}\right)" in sigmoid and "{f}'" not in sigmoid
+    assert r"$f$ for $\sigma$" in sigmoid        # ... and is σ here
 
 
 def test_no_stray_one_at_one_sample(ufldl):

@@ -89,9 +89,11 @@ def test_the_cli_writes_either_edition(tmp_path):
     assert out.returncode == 0, out.stderr
     text = pdf_text(tmp_path / "s" / "derivation.pdf")
     assert "Checked on this network" not in text and "How this document was checked" in text
-    assert re.search(r"\bA\s+Verification", text) and "Numeric comparison" in text       # the appendix's sections
+    assert re.search(r"\bA\s+The post.s derivation, display by display", text)             # the appendix's sections
+    assert re.search(r"\bB\s+Verification", text) and "Numeric comparison" in text
     tex = (tmp_path / "s" / "derivation.tex").read_text()
-    assert tex.index(r"\appendix") < tex.index(r"\section{Verification}") < tex.index(r"\section{Numeric comparison}")
+    assert tex.index(r"\appendix") < tex.index(r"\label{sec:seed}") < tex.index(r"\section{Verification}") \
+        < tex.index(r"\section{Numeric comparison}")
     bad = subprocess.run([SCRIPT, "derive", "--edition", "answers", "-o", str(tmp_path / "x")], capture_output=True,
                          text=True, timeout=60, env=env)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
@@ -112,10 +114,11 @@ def test_the_seed_section_and_the_steps_carry_no_bookkeeping_in_the_student_edit
     the verification counting parameters as parameters; the teacher edition keeps every check."""
     student, teacher = render(d, fmt=fmt), render(d, fmt=fmt, edition="teacher")
     assert "display by display" in student                              # seed 000's section is there
-    body = student.split(r"\appendix" if fmt == "latex" else "## Appendix A")[0]
+    body, appendix = student.split(r"\appendix" if fmt == "latex" else "## Appendix A")
+    seed = appendix.split("Verification")[0]                            # appendix A: the post's derivation
     for words in ("Checked:", "instances hold (", "lemma", "SymPy", "How they are checked"):
-        assert words not in body, words
-    assert re.search(r"Every member of every display below was checked .*: (\d+) of \1 instances hold\.", body)
+        assert words not in body and words not in seed, words
+    assert re.search(r"Every member of every display below was checked .*: (\d+) of \1 instances hold\.", seed)
     assert "How they are checked" in teacher and teacher.count("Checked: all") >= 5
     assert "equations): " not in teacher + student                         # steps are not counted as parameters
     assert "resting on" in student and "resting on" in teacher

@@ -79,7 +79,10 @@ def test_seed_000_document_says_where_the_boxed_equations_come_from():
     doc = document(derive(preset("matrix", (2, 3, 1))), notation="matrix")
     text = render_template("derivation.tex.j2", doc)
     assert "boxed equations above are that\nseed's own" not in text and "that seed's own" not in text
-    assert "The seed names no $\\delta$ and boxes nothing" in text
+    assert "The post names no $\\delta$ and boxes nothing" in text
+    # cited by title, never by our id: a student does not know what "seed 000" is
+    assert 'the blog post "Neural Networks - Back-propagation Derivation" (January 2023)' in text
+    assert "seed 000" not in text.lower() and "the seed" not in text
 
 
 def test_seed_001_every_display_checked_and_the_build_up_is_there():
@@ -153,22 +156,27 @@ def test_every_display_of_the_seed_is_in_the_document_in_order(seed, rendered):
     assert len(SEED_DISPLAYS[seed]) == {"000": 8, "001": 55, "002": 11}[seed]
     positions = []
     for d in displays:
-        tag = f"\\tag*{{seed {seed}: {d.number}"                # the seed's id: never mistaken for ours
+        name = {"000": "Post", "001": "Brawer", "002": "Post"}[seed]
+        tag = f"\\tag*{{{name} {d.number}"                       # the source's name: never mistaken for ours
         tags = [f"{tag} as written}}", f"{tag} corrected}}"] if d.kind == "slip" else [f"{tag}}}"]
         for tag in tags:
             assert tex.count(tag) == 1, (seed, tag)
         assert d.tex in tex and d.tex in md, (seed, d.number)                 # the maths as the seed writes it
         if d.kind == "slip":
             assert d.corrected in tex and d.corrected in md and "Counterexample to the line as written" in md
-        marker = f"**Seed {seed}: {d.number}, a slip.**" if d.kind == "slip" else f"**Seed {seed}: {d.number}**"
+        marker = f"**{name} {d.number}, a slip.**" if d.kind == "slip" else f"**{name} {d.number}**"
         assert md.count(marker) == 1, (seed, marker)
         positions.append(tex.index(tags[0]))
     assert positions == sorted(positions)                                      # in the seed's order
-    assert f"every display of the seed, {len(SEED_DISPLAYS[seed])} in all" in md and "Fails" not in md
+    whose = {"000": "the post's", "001": "Brawer's", "002": "the post's"}[seed]
+    assert f"every display of {whose} derivation, {len(SEED_DISPLAYS[seed])} in all" in md and "Fails" not in md
+    assert md.index(f"## Appendix A. {whose[:1].upper()}{whose[1:]} derivation") > md.index("Worked numbers")
 
 
 def test_a_network_the_seed_does_not_derive_for_gets_one_sentence():
     doc = document(derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=2)), notation="ufldl")
     md = render_template("derivation.md.j2", doc)
-    assert "display by display" not in md
-    assert "Seed 002 derives for loss mse, activations sigmoid, batch 1 without weight decay; this network differs" in md
+    assert "display by display" not in md and "derives for" not in md           # the student is not told
+    teacher = render_template("derivation.md.j2", {**doc, "edition": "teacher"})
+    assert ("The post derives for loss mse, activations sigmoid, batch 1 without weight decay; this network differs"
+            in teacher)

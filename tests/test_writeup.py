@@ -83,7 +83,7 @@ def test_markdown_carries_the_same_maths(written):
 
 @pytest.mark.parametrize("net, notation, equations", [
     (NETWORKS["theta-seed"], "theta", [r"\boxed{\delta^{(L)}_{p;i} = h^{(L)}\left(z^{(L)}_{p;i}\right) - y_{p;i}}",
-                                       r"\tag*{seed 001's (43)}", r"\tag*{seed 001's corrected (44)}"]),
+                                       r"\tag*{Brawer's (43)}", r"\tag*{Brawer's corrected (44)}"]),
     (NETWORKS["ufldl-seed"], "ufldl", [r"\boxed{\frac{\partial J}{\partial W^{(l)}_{ij}} = a^{(l)}_{j} \varepsilon^{(l + 1)}_{i}}"]),
     (NETWORKS["softmax-cce"], "matrix", [r"\boxed{\delta^{L}_{i;c} = \frac{1}{m} \left(A^{L}_{i;c} \sum_{k=1}^{n^{L}} Y_{k;c} - Y_{i;c}\right)}",
                                          r"Assumes every column of Y sums to 1"]),
@@ -117,7 +117,7 @@ def test_explain_steps_are_in_the_document():
     doc = document(derive(NETWORKS["three-layer"]), parameter="W1[2,1]")
     x = doc["worked"]["explanation"]
     assert doc["worked"]["name"] == "W1[2,1]" and x["path_count"] == 2 * 3 * 1
-    assert [s["rule"] for s in x["steps"]][:2] == ["multivariable chain rule", "chain rule through the activation"]
+    assert [s["rule"] for s in x["steps"]][:2] == ["multivariable chain rule", "chain rule through the activation function"]
     assert doc["worked"]["paths_status"] == "proved"
 
 

@@ -96,6 +96,12 @@ class Notation:
     source: str = ""           # the text whose notation this is, as a reader would cite it (plain text)
     error_sums_examples: bool = False   # the whole error is the sum of the examples' errors, E = Σ_n E_n (Bishop),
     #                                     m times the network's mean: a claim about E or ∂E/∂θ is read as such
+    pre_word: str = "input"    # what the book calls a unit's z in words (Bishop: "activation", its a_j)
+    post_word: str = "activation"   # and its g(z) (Bishop: "output", his z_j = h(a_j))
+    glossary_of: str = ""      # whose symbols the glossary gives, in words ("Stanford's UFLDL tutorial")
+    glossary: dict = field(default_factory=dict)   # their symbol -> this notation's, both LaTeX glyphs (@g: the
+    #                                                activation as the document writes it): a reader coming from
+    #                                                that text is told once, in the document's §1
 
     def shift(self, kind: str) -> int:
         """The reader's layer number of our layer l of a quantity of this kind, minus l: weights and biases
@@ -177,10 +183,10 @@ GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota
          "sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega")
 COMMANDS = frozenset((GREEK + " ell nabla partial prime top intercal leftarrow gets mathrm mathbf mathit mathsf "
                       "mathcal "
-                      "mathbb boldsymbol bm operatorname hat tilde bar vec dot ddot check breve left right big "
+                      "mathbb mathtt boldsymbol bm operatorname hat tilde bar vec dot ddot check breve left right big "
                       "Big bigl bigr cdot circ odot otimes times ast star dagger sum prod log exp text "
-                      "quad , ; ! :").split())
-_GLYPH = re.compile(r"[A-Za-z0-9^_{}()\[\],;:'|+\-*/=. @]|\\[A-Za-z]+|\\[,;!:]")
+                      "quad , ; ! : _").split())
+_GLYPH = re.compile(r"[A-Za-z0-9^_{}()\[\],;:'|+\-*/=. @]|\\[A-Za-z]+|\\[,;!:_]")
 
 
 def _kind(annotation: Any) -> type:
@@ -260,6 +266,20 @@ def _check_templates(where: str, n: Notation) -> Notation:
     if len(n.source) > 200 or not all(c.isprintable() for c in n.source):
         raise SpecError(f"{where} key 'source' must be one line of plain text of at most 200 characters, "
                         f"such as \"Nielsen, Neural Networks and Deep Learning, chapter 2\"")
+    if len(n.glossary_of) > 200 or not all(c.isprintable() for c in n.glossary_of) or (
+            bool(n.glossary) != bool(n.glossary_of)):
+        raise SpecError(f"{where} keys 'glossary_of' and [glossary] go together: 'glossary_of' one line of plain "
+                        f"text of at most 200 characters, such as \"Stanford's UFLDL tutorial\", naming whose "
+                        f"symbols [glossary] maps to this notation's")
+    for theirs, ours in n.glossary.items():
+        if not isinstance(ours, str):
+            raise SpecError(f"{where} [glossary] value of {theirs!r} must be a glyph in quotes; got {ours!r}")
+        _check_glyph(f"{where} [glossary] key {theirs!r}", theirs)
+        _check_glyph(f"{where} [glossary] value of {theirs!r}", ours)
+    for key in ("pre_word", "post_word"):
+        if not re.fullmatch(r"[a-z][a-z -]{0,29}", getattr(n, key)):
+            raise SpecError(f"{where} key {key!r} must be a word or two in lower case, such as \"input\" or "
+                            f"\"activation\"; got {getattr(n, key)!r}")
     if not re.fullmatch(r"[a-z][a-z -]{0,29}", n.error_name):
         raise SpecError(f"{where} key 'error_name' must be a word or two in lower case, such as \"cost\" or "
                         f"\"error\"; got {n.error_name!r}")
@@ -302,7 +322,8 @@ def entry(data: dict, where: str, base: Notation | None = None) -> Notation:
     made = dataclasses.replace(base, **values, tex=dataclasses.replace(base.tex, **glyph_values))
     if "seed" not in data:                       # a course's notation has no seed (nor book) unless it names one
         made = dataclasses.replace(made, seed="", labels=values.get("labels", {}), book=values.get("book", ""),
-                                   source=values.get("source", ""))
+                                   source=values.get("source", ""), glossary_of=values.get("glossary_of", ""),
+                                   glossary=values.get("glossary", {}))
     return _check_templates(where, made)
 
 

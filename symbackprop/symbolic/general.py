@@ -167,7 +167,7 @@ class General:
                      "the bias enters {E} only through {Z} of its unit" + every + ", with ∂{Z}/∂{b} = 1", over="i",
                      anchor="weight"),
             Equation("dZ", dZ(l, x.i), Partial(E, A[l, x.i, x.c]) * gprime(l, Z[l, x.i, x.c]),
-                     "{Z} feeds only its own unit's activation {A} = {g}({Z})",
+                     "{Z} feeds only its own unit's {post_word} {A} = {g}({Z})",
                      layers="all" if self.elementwise_output else "hidden"),
             Equation("dA", Partial(E, A[l, x.i, x.c]),
                      sp.Sum(dZ(l + 1, x.k) * W[l + 1, x.k, x.i], (x.k, 1, n[l + 1])),

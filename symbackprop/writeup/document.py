@@ -270,7 +270,7 @@ def _labelled_by(glyphs: Notation, d: Derivation, seed: dict) -> str:
     batch: Nielsen's and Bishop's gradients are one example's); else none, since the book's equation would then
     be another one."""
     if seed["applies"]:
-        return f"seed {glyphs.seed}'s"
+        return f"{seed['name']}'s"
     preset, net = glyphs.preset, d.net
     activations = preset.get("activations")
     output = activations[-1] if isinstance(activations, list | tuple) else activations
@@ -288,12 +288,15 @@ def _seed(d: Derivation, notation_name: str) -> dict:
     """
     name = notation_named(notation_name)
     if seeds.seed_of(notation_name) is None:      # a notation of one's own, with no source derivation
-        return {"id": "", "applies": False, "slip": "", "assumes": "", "checked": 0, "held": 0, "displays": []}
+        return {"id": "", "applies": False, "slip": "", "assumes": "", "checked": 0, "held": 0, "displays": [],
+                "name": "", "tag": ""}
     applies = seeds.applies(notation_name, d)
+    table = seed_displays.table(name.seed)
     out: dict[str, Any] = {"id": name.seed, "applies": applies, "slip": seeds.slip(notation_name),
                            "assumes": ", ".join(f"{k} {v}" for k, v in seeds.assumes(notation_name).items()),
-                           "checked": 0, "held": 0, "displays": []}
-    table = seed_displays.table(name.seed)
+                           "checked": 0, "held": 0, "displays": [],
+                           "name": table.NAME if table else f"seed {name.seed}",      # "Brawer", "the post"
+                           "tag": table.TAG if table else f"seed {name.seed}"}
     if not applies or table is None:
         return out
     rows = [_display(c) for c in seed_displays.checked(name.seed)]
@@ -311,6 +314,12 @@ def _seed(d: Derivation, notation_name: str) -> dict:
                              set(net.layer_activations)) == 1 else ", ".join(net.layer_activations),
                          "batch": net.batch})
     return out
+
+
+def _appendices(seed: dict) -> dict[str, str]:
+    """The student edition's appendix letters: the seed's derivation first where it is shown, then the checks."""
+    parts = (["seed"] if seed["applies"] and seed["displays"] else []) + ["verification", "numeric"]
+    return {part: "ABC"[k] for k, part in enumerate(parts)}
 
 
 def _display(c: seed_displays.Checked) -> dict:
@@ -407,6 +416,8 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
                      "seed_labels": glyphs.labels, "labelled_by": _labelled_by(glyphs, d, seed),
                      "output_layer": p.latex(x.reader_L), "layer": p.latex(x.reader_l),
                      "rate": p.glyphs.rate, "error_name": glyphs.error_name, "source": glyphs.source,
+                     "pre_word": glyphs.pre_word, "post_word": glyphs.post_word, "glossary_of": glyphs.glossary_of,
+                     "glossary": _glossary(glyphs, p.function(x.l, False, p.latex)),
                      "g": p.function(x.l, False, p.latex), "gprime": p.function(x.l, True, p.latex)},
         "network": {"sizes": sizes, "loss": net.loss, "batch": net.batch, "depth": net.depth,
                     "output_layer": net.depth + glyphs.layer_offset,      # the reader's L: one meaning throughout
@@ -422,6 +433,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
            for _, lhs, rhs in matrix_form(d.closed.rules, glyphs, net.weight_decay)],
         "algorithm": _algorithm(general, p, boxed),
         "seed": seed,
+        "appendix": _appendices(seed),
         "worked": worked,
         "verification": _verification(report, p),
         "numeric": _in_notation(shared["numeric"], glyphs, p, d),
@@ -432,6 +444,13 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
     doc["edition"] = edition
     doc["checks"] = _checks(doc)
     return doc
+
+
+def _glossary(glyphs: Notation, g: str) -> list[dict[str, str]]:
+    """The notation's glossary, its ``@g`` the activation as this document writes it (σ, or f where the network's
+    activation is not the notation's own); a pair whose two sides are then the same is dropped."""
+    pairs = [(theirs, ours.replace("@g", g)) for theirs, ours in glyphs.glossary.items()]
+    return [{"theirs": theirs, "ours": ours} for theirs, ours in pairs if theirs != ours]
 
 
 def _input_layer(p: Printer, x) -> str:

@@ -114,9 +114,9 @@ class Explanation:
                     + "; {Z} is linear in it")
         if q.kind == "Z":
             elementwise = self.d.net.rule(cast(int, q.layer)).elementwise
-            feeds = "only its own activation {terms}" if elementwise else "every softmax output of its column, {terms}"
-            return ("chain rule through the activation", "{Z} feeds " + feeds + "; the derivative is the "
-                    "activation's own, as tabled with the network")
+            feeds = "only its own {post_word} {terms}" if elementwise else "every softmax output of its column, {terms}"
+            return ("chain rule through the activation function", "{Z} feeds " + feeds + "; the derivative is the "
+                    "activation function's own, as tabled with the network")
         if q.layer == self.d.net.depth:
             return "differentiate the loss", "the output enters {E} directly: no chain rule is needed"
         return ("chain rule into the next layer",

@@ -175,6 +175,7 @@ class Printer:
         glyph_of = {**GLYPH, **({} if self.own else {"g": "g_other"})}
         names = {key: tex_to_text(re.split(r"[\^_@(]", getattr(self.glyphs, glyph), maxsplit=1)[0])
                  for key, glyph in glyph_of.items()}
+        names.update(pre_word=self.notation.pre_word, post_word=self.notation.post_word)
         text = re.sub(r"\{(\w+)\}", lambda m: names.get(m[1], m[0]), text)
         return self.axis(text)
 

@@ -155,13 +155,15 @@ DISPLAYS = [
             check=Seed.output, counterexample=_range_counterexample, on_document=True),
 ]
 
-TITLE = "Seed 000's derivation"
-NUMBERING = (r"the seed numbers none of its displays, so they are numbered [1] to [8] here, in the seed's order, "
-             r"each with the index ranges the seed states after it.")
+NAME = "the post"        # how the document refers to it; its title and date are the notation's source
+TAG = "Post"
+TITLE = "The post's derivation"
+NUMBERING = (r"the post numbers none of its displays, so they are numbered [1] to [8] here, in its order, "
+             r"each with the index ranges the post states after it.")
 READING = (r"Its symbols are this document's: layers $0, \ldots, L$, $A^0 = X$, $Z^l = W^l A^{l-1} + b^l$, "
            r"$A^l = g^l(Z^l)$ for any differentiable $g^l$. Each member of a chain (the middle, with the factors "
            r"$\partial Z/\partial W$, $\partial A/\partial Z$, $\partial Z/\partial A$, and the right) is checked "
            r"against the true partial, never the chain rule.")
-PROVENANCE = (r"The seed names no $\delta$ and boxes nothing: the boxed equations above are this document's, "
-              r"with $\delta^l = \partial E/\partial Z^l$; the seed's [6], [7], [8] and [4], [5] are their "
+PROVENANCE = (r"The post names no $\delta$ and boxes nothing: the boxed equations of the text are this document's, "
+              r"with $\delta^l = \partial E/\partial Z^l$; the post's [6], [7], [8] and [4], [5] are their "
               r"unnamed form, written out below.")

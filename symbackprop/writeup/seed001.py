@@ -420,8 +420,10 @@ def _sample_zero(t: Seed) -> str:
     try:
         t.entry("sample", 0)
     except IndexError as error:
-        return (f"$i = 0$ names no sample: {error}".replace("i = 1..m", "$i = 1, \\ldots, m$")
-                .replace(f"m = {t.m}", f"$m = {t.m}$"))
+        if f"sample 0 does not exist: J (18) sums i = 1..m, m = {t.m}" != str(error):
+            raise AssertionError(f"sample 0 refused for another reason: {error}") from error
+        return (f"the sum starts at $i = 0$, but there is no sample 0: $J$ in (18) sums over $i = 1, \\ldots, m$ "
+                f"($m = {t.m}$ on the network it is checked on)")
     raise AssertionError("sample 0 translated")
 
 
@@ -435,7 +437,7 @@ DISPLAYS = [
     Display("(1a)", r"z_0^l = 1", "device", r"The bias node of every layer; this document has no node 0 and keeps "
             r"only its weights' column $\theta^{(l)}_{p,0}$, the bias of node $p$", ),
     Display("(2)", r"h(z) \equiv \frac{1}{1 + \ell^{-z}}", "definition",
-            r"The sigmoid ($\ell$ is the seed's $e$)"),
+            r"The sigmoid ($\ell$ is Brawer's $e$)"),
     Display("(3)", r"h^l(z) \equiv \begin{cases} \frac{1}{1 + \ell^{-z}} & \text{if } l > 1 \\ z & \text{if } l = 1 "
                    r"\end{cases}", "definition", r"Layer 1's node function is the identity, so that (5) reads $x$"),
     Display("(5)", r"z_j^l = \begin{cases} x_j & l = 1 \\ \sum_{k=0}^{s_{l-1}} \theta_{j,k}^{(l-1)} h^{(l-1)}"
@@ -454,9 +456,9 @@ DISPLAYS = [
             r"The bias node's term of (5) is the bias $\theta_{j,0}^{(l-1)}$, as this document writes it",
             check=Seed.eq8a),
     Display("(after 8a)", r"\theta_{\text{index of layer } l, \text{ index of layer } l-1}^{l-1}", "definition",
-            r"How to read $\theta$'s indices (unnumbered in the seed)"),
+            r"How to read $\theta$'s indices (unnumbered in Brawer)"),
     Display("(after 8a, 2)", r"\theta_{p,q}^{l-1}", "definition",
-            r"From node $q$ of layer $l-1$ to node $p$ of layer $l$ (unnumbered in the seed)"),
+            r"From node $q$ of layer $l-1$ to node $p$ of layer $l$ (unnumbered in Brawer)"),
     Display("(9)", r"I_{p,q} = \begin{cases} 1 & \text{if } p = q \\ 0 & \text{otherwise} \end{cases}", "definition",
             r"The Kronecker delta, named $I$ because $\delta$ is taken"),
     Display("(10)", r"\frac{\partial \theta_{a,b}^l}{\partial \theta_{p,q}^{l'}} = I_{a,p} I_{b,q} I_{l,l'} "
@@ -470,7 +472,7 @@ DISPLAYS = [
     Display("(13)", r"\frac{\partial z_j^l}{\partial \theta_{p,0}^{(l-1)}} = I_{p,j}", "result",
             r"The $q = 0$ term: the bias", check=Seed.eq13),
     Display("(14)", r"\frac{\partial z_j^2}{\partial \theta_{p,q}^{(1)}} = I_{p,j} x_q", "result",
-            r"$l = 2$, $p > 0$, $q = 0, \ldots, n$ (the seed's $n$ is $s_1$, the number of inputs)", check=Seed.eq14),
+            r"$l = 2$, $p > 0$, $q = 0, \ldots, n$ (Brawer's $n$ is $s_1$, the number of inputs)", check=Seed.eq14),
     Display("(15)", r"\Psi^{(l)}(z) \equiv \frac{\partial h^{(l)}(z)}{\partial z}", "definition",
             r"$\Psi$ is the derivative of the node function, as this document writes it"),
     Display("(15a)", r"\Psi^{(l)}(z) = \begin{cases} h(z)(1 - h(z)) & \text{when } l > 1 \\ 1 & \text{when } l = 1 "
@@ -521,7 +523,7 @@ DISPLAYS = [
     Display("(27)", r"\frac{\partial J}{\partial \theta_{p,0}^{L-1}} = \frac{1}{m} \sum_{i=1}^m \delta_p^L", "result",
             r"$q = 0$: the mean output error", check=Seed.eq27),
     Display("(28)", r"\frac{\partial J}{\partial \theta_{1,q}^1} = \frac{1}{m} \sum_{i=1}^m \delta_1^2 x_q", "result",
-            r"$L = 2$ layers and $K = 1$ output node (the seed's $K$ is $s_L$): logistic regression, checked on "
+            r"$L = 2$ layers and $K = 1$ output node (Brawer's $K$ is $s_L$): logistic regression, checked on "
             r"that network", check=Seed.eq28,
             network="logistic"),
     Display("(29)", r"\frac{\partial J}{\partial \theta_q} = \frac{1}{m} \sum_{i=1}^m (h(z_1^2) - y) x_q", "result",
@@ -540,7 +542,7 @@ DISPLAYS = [
                     r"C_{k_0,p}^{(L-1)} \Psi^{(L-1)}(z_p^{(L-1)}) h^{(L-2)}(z_q^{(L-2)}) C_{p,q}^{(L-2)}", "result",
             r"By (10)", check=Seed.eq30),
     Display("(after 30)", r"\frac{\partial z_0^L}{\partial \theta_{p,q}^{L-2}} = 0", "result",
-            r"The output layer has no bias node (unnumbered in the seed)", check=Seed.eq30_bias),
+            r"The output layer has no bias node (unnumbered in Brawer)", check=Seed.eq30_bias),
     Display("(31)", r"\boxed{M_{j,k}^l \equiv \theta_{j,k}^{(l)} C_{j,k}^{(l)} \Psi^{(l)}(z_k^{(l)})}", "definition",
             r"For $l = 1, \ldots, L-1$; every later display is checked with $M$ written out by this definition"),
     Display("(32)", r"\frac{\partial z_{k_0}^L}{\partial \theta_{p,q}^{L-2}} = M_{k_0,p}^{(L-1)} h^{(L-2)}"
@@ -575,7 +577,7 @@ DISPLAYS = [
                     r"&= \frac{1}{m} \sum_{i=1}^m \sum_{k_1=1}^{s_{L-1}} \delta_{k_1}^{L-1} M_{k_1,p}^{(L-2)} "
                     r"C_{1,q}^{(L-3)} h^{(L-3)}(z_q^{(L-3)})", "step",
             r"(37) in (21), then (34); the $k_0 = 0$ term of the first row is 0 by (20)'s $(1 - I_{p,0})$ "
-            r"(the seed has no (38))", check=Seed.eq39),
+            r"(Brawer has no (38))", check=Seed.eq39),
     Display("(40)", r"\boxed{\delta_p^{L-2} \equiv \sum_{k_1=1}^{s_{L-1}} \delta_{k_1}^{L-1} M_{k_1,p}^{(L-2)} "
                     r"(1 - I_{p,0})}", "definition", r"Checked to be $m\, \partial J/\partial z^{L-2}_p$ of each "
             r"sample", check=Seed.eq40),
@@ -602,15 +604,18 @@ DISPLAYS = [
             check=Seed.eq46, counterexample=_sample_zero),
     Display("(47)", r"\sum_{k=1} \delta_k^{l+1} \theta_{k,p}^l = \left(\theta^{(l)T} \delta^{l+1} \right)_p", "result",
             r"The vectorisation: with $\theta^{(l)}$ as computed ($s_{l+1} \times (s_l + 1)$, column 0 the bias), "
-            r"entry $p > 0$ of $\theta^{(l)T} \delta^{l+1}$ is the sum of (43); this is why the transpose appears",
+            r"entry $p > 0$ of $\theta^{(l)T} \delta^{l+1}$ is the sum of (43), which runs to $k = s_{l+1}$ (Brawer "
+            r"leaves the upper limit off); this is why the transpose appears",
             check=Seed.eq47),
     Display("(48)", r"\delta^l = \left(\theta^{(l)T} \delta^{l+1} \right) .* \Psi^l(z^l)", "result",
             r"(43) for a whole layer, entries $p > 0$ (entry 0 of $\theta^{(l)T} \delta^{l+1}$ is dropped)",
             check=Seed.eq48),
 ]
 
-TITLE = "Seed 001's derivation"
-NUMBERING = (r"each carries the seed's own number (the seed has no (4) and no (38)); the three it leaves "
+NAME = "Brawer"          # how the document refers to him; the notation's source cites the paper
+TAG = "Brawer"
+TITLE = "Brawer's derivation"
+NUMBERING = (r"each carries Brawer's own number (there is no (4) and no (38)); the three he leaves "
              r"unnumbered are named by the display they follow.")
 READING = (r"Its layers are $1, \ldots, L$, layer 1 the input ($z^1 = x$, $h^1$ the identity), as in this "
            r"document; $\theta^{(l)}_{p,q}$ goes from node $q$ of layer $l$ to node $p$ of layer $l + 1$, the "
@@ -625,6 +630,6 @@ DEVICES = (r"Devices this document does not use, each stated once and mapped: no
            r"$1/h^l(1)$ on the bias column and 1 elsewhere, so that $h^l(z_0) C_{j,0} = 1$; and the factor "
            r"$(1 - I_{p,0})$ in (20), (34), (40), (42), (43) sets $\delta_0 = 0$, the bias node having no error. "
            r"The checks translate them exactly so.")
-PROVENANCE = (r"The boxed equations above are the seed's general equations (42)--(44) and (46), written in this "
-              r"document's symbols; the seed builds them layer by layer, (21) $\to$ (26) $\to$ (34) $\to$ (40), "
+PROVENANCE = (r"The boxed equations of the text are Brawer's general equations (42)--(44) and (46), written in this "
+              r"document's symbols; he builds them layer by layer, (21) $\to$ (26) $\to$ (34) $\to$ (40), "
               r"below.")

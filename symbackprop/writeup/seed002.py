@@ -175,7 +175,7 @@ DISPLAYS = [
         r"&=\epsilon_q^{(L)}\frac{\partial (W^{(L-1)}_{qr}a_r^{(L-1)} + b_q^{(L-1)})}{\partial W^{(l)}_{ij}}\\",
         r"&=\epsilon_i^{(L)}a_j^{(L-1)}\delta_{(l,L-1)} "
         r"+ \epsilon_q^{(L)}W^{(L-1)}_{qr}\frac{\partial a_r^{(L-1)}}{\partial W^{(l)}_{ij}}"]),
-            "step", r"The chain rule from the output back, $q$ and $r$ summed; the sixth row is the seed's general "
+            "step", r"The chain rule from the output back, $q$ and $r$ summed; the sixth row is the post's general "
             r"equation (the one it labels), the last its recursion, $\delta_{(l,L-1)}$ being 1 when $l = L - 1$ "
             r"and 0 otherwise (a Kronecker delta, not an error)",
             check=Seed.weight_chain),
@@ -193,16 +193,18 @@ DISPLAYS = [
         r"\epsilon_i^{(l)} & = \epsilon_q^{(l+1)}W^{(l)}_{qi}\sigma'(z_i^{(l)})\\",
         r"\epsilon_i^{(L)} & = (a^{(L)}_i - y_i)\sigma'(z^{(L)}_i)"]),
             "result", r"The back-propagation equations, $q$ summed: the boxed equations of the document, "
-            r"here as the seed writes them",
+            r"here as the post writes them",
             check=Seed.compact),
 ]
 
-TITLE = "Seed 002's derivation"
-NUMBERING = (r"the seed numbers none of its displays (it labels one row, without a number), so they are numbered "
-             r"[1] to [11] here, in the seed's order.")
+NAME = "the post"        # how the document refers to it; its title is the notation's source
+TAG = "Post"
+TITLE = "The post's derivation"
+NUMBERING = (r"the post numbers none of its displays (it labels one row, without a number), so they are numbered "
+             r"[1] to [11] here, in its order.")
 READING = (r"Its layers are $1, \ldots, L$ with the input $a^{(1)} = x$, as in this document; $W^{(l)}$ and $b^{(l)}$ "
            r"map layer $l$ to $l + 1$; it takes one sample, and its error $\epsilon^{(l)}_q$ is this document's "
            r"$\varepsilon^{(l)}_q = \partial J/\partial z^{(l)}_q$ (display [8] shows it). Sums over $q$ and $r$ are "
-           r"implicit, as the seed says.")
-PROVENANCE = (r"The boxed equations above are the seed's last display, [11], written in this document's symbols; "
-              r"the seed's own derivation of them follows.")
+           r"implicit, as the post says.")
+PROVENANCE = (r"The boxed equations of the text are the post's last display, [11], written in this document's "
+              r"symbols; below is the post's own derivation of them.")
