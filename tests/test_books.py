@@ -193,7 +193,7 @@ def test_a_books_document_names_its_source_and_a_course_file_does_not_borrow_it(
     from symbackprop.writeup.document import render
     md = render(derive(preset("nielsen")), notation="nielsen", fmt="markdown")
     assert md.count("The notation is that of Michael Nielsen, Neural Networks and Deep Learning, chapter 2.") == 1
-    assert ('The notation is that of the blog post "Neural Networks - Back-propagation Derivation" (January 2023); '
+    assert ("The notation is that of the blog post “Neural Networks - Back-propagation Derivation” (January 2023); "
             "Appendix A gives the post's derivation" in render(derive(preset("matrix", batch=4)), fmt="markdown"))
     course = read("name = 'course'\nbase = 'nielsen'\n", "course.toml")
     assert course.source == "" and read("name = 'c'\nbase = 'nielsen'\nsource = 'My notes'\n", "c.toml").source == \
@@ -205,14 +205,15 @@ def test_a_books_document_names_its_source_and_a_course_file_does_not_borrow_it(
 @pytest.mark.parametrize("name, sentence", [
     ("ufldl", r"The UFLDL tutorial itself writes $\delta^{(l)}_{i}$ for this document's $\varepsilon^{(l)}_{i}$, "
               r"$f$ for $\sigma$, $n_l$ for $L$"),
-    ("rows", r"CS231n's code writes $\mathtt{N}$ for this document's $m$, $\mathtt{hidden\_layer}$ for $A^{1}$, "
+    ("rows", r"CS231n's code writes $\mathtt{num\_examples}$ for this document's $m$, $\mathtt{hidden\_layer}$ for $A^{1}$, "
              r"$\mathtt{scores}$ for $Z^{L}$, $\mathtt{probs}$ for $A^{L}$, $\mathtt{dscores}$ for $\delta^{L}$"),
-    ("goodfellow", r"Algorithm 6.4, which keeps one vector g and overwrites it in a single loop from the output layer "
-                   r"down, writes $g$ for this document's $g^{(k)}$, $\hat{y}$ for $h^{(l)}$ and $\epsilon$ for $\eta$."),
+    ("goodfellow", r"The book, whose Algorithm 6.4 keeps a single vector g overwritten from layer to layer, writes $g$ "
+                   r"for this document's $g^{(k)}$ and $\hat{y}$ for $h^{(l)}$."),
     ("ng", r"The course writes $a^{[l](c)}_{i}$ for this document's $A^{[l]}_{i;c}$ and $y^{(c)}_{i}$ for $Y_{i;c}$."),
     ("bishop", r"Bishop writes $y_{k}$ for this document's $z^{(L)}_{k}$ and $w^{(l)}_{j0}$ for $b^{(l)}_{j}$."),
     ("theta", r"Andrew Ng's Machine Learning course (Coursera) writes $\Theta^{(l)}$ for this document's "
-              r"$\theta^{(l)}$"),
+              r"$\theta^{(l)}$, $a^{(l)}$ for $h^{(l)}\left(z^{(l)}\right)$, $h_{\Theta}(x)$ for "
+              r"$h^{(L)}\left(z^{(L)}\right)$, $g$ for $h^{(l)}$"),
 ])
 def test_a_reader_from_the_book_is_told_its_letters_once(name, sentence):
     """Reviews 3 and 4: UFLDL's δ, f, n_l, α; CS231n's scores and dscores; Algorithm 6.4's one g; Ng's (i)

@@ -53,7 +53,7 @@ def test_seed_means_a_source_derivation_only(theta):
     """Before: "at a random point (seed 0, 8 samples)" beside seed 001 (and 8 samples beside the document's m)."""
     assert "(seed 0," not in theta and "random point (NumPy's generator `default_rng(0)`, $m = 2$ as above)" in theta
     assert "seed" not in theta.lower()        # the source derivation is cited: Steven Brawer's, not "seed 001"
-    assert theta.count('Steven Brawer, "Derivation of Back Propagation Equations" (May 2017)') == 1
+    assert theta.count('Steven Brawer, “Derivation of Back Propagation Equations” (May 2017)') == 1
 
 
 def test_the_ufldl_document_speaks_of_epsilon(ufldl):

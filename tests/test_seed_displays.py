@@ -81,7 +81,7 @@ def test_seed_000_document_says_where_the_boxed_equations_come_from():
     assert "boxed equations above are that\nseed's own" not in text and "that seed's own" not in text
     assert "The post names no $\\delta$ and boxes nothing" in text
     # cited by title, never by our id: a student does not know what "seed 000" is
-    assert 'the blog post "Neural Networks - Back-propagation Derivation" (January 2023)' in text
+    assert "the blog post ``Neural Networks - Back-propagation Derivation'' (January 2023)" in text   # TeX's quotes
     assert "seed 000" not in text.lower() and "the seed" not in text
 
 
@@ -163,7 +163,7 @@ def test_every_display_of_the_seed_is_in_the_document_in_order(seed, rendered):
             assert tex.count(tag) == 1, (seed, tag)
         assert d.tex in tex and d.tex in md, (seed, d.number)                 # the maths as the seed writes it
         if d.kind == "slip":
-            assert d.corrected in tex and d.corrected in md and "Counterexample to the line as written" in md
+            assert d.corrected in tex and d.corrected in md and "Why the line as written is wrong:" in md
         marker = f"**{name} {d.number}, a slip.**" if d.kind == "slip" else f"**{name} {d.number}**"
         assert md.count(marker) == 1, (seed, marker)
         positions.append(tex.index(tags[0]))
@@ -178,5 +178,5 @@ def test_a_network_the_seed_does_not_derive_for_gets_one_sentence():
     md = render_template("derivation.md.j2", doc)
     assert "display by display" not in md and "derives for" not in md           # the student is not told
     teacher = render_template("derivation.md.j2", {**doc, "edition": "teacher"})
-    assert ("The post derives for loss mse, activations sigmoid, batch 1 without weight decay; this network differs"
-            in teacher)
+    assert ("The post derives for half squared error, sigmoid activations, one sample without weight decay; this "
+            "network differs" in teacher)

@@ -23,8 +23,11 @@ import numpy as np
 import sympy as sp
 
 from ..model.errors import SpecError
+from ..model.losses import Loss
+from ..model.losses import loss as loss_entry
 from ..model.notations import Notation, canonical_parameter
 from ..model.notations import notation as notation_named
+from ..model.spec import Network
 from ..numeric.arrays import random_data, random_params
 from ..numeric.gradcheck import gradcheck
 from ..symbolic.derive import Derivation, Step, as_derivation
@@ -167,7 +170,8 @@ def _worked(d: Derivation, p: Printer, name: str, notation_name: str, report: Re
             "direct": direct_lines, "delta": p.latex_lines(d.closed.gradient_equations[v]),
             "closed": closed_lines, "long": {"direct": tree_size(direct), "closed": len(closed_lines)} if long else {},
             "status": proof.status, "method": proof.method,
-            "explanation": x.context(rows=DOC_ROWS, paths=DOC_PATHS, terms=DOC_TERMS, size=DOC_SIZE),
+            "explanation": x.context(rows=DOC_ROWS, paths=DOC_PATHS, terms=DOC_TERMS, size=DOC_SIZE,
+                                     lines=MAX_WORKED_LINES),
             "paths_status": paths_status, "paths_method": paths_method}
 
 
@@ -293,7 +297,7 @@ def _seed(d: Derivation, notation_name: str) -> dict:
     applies = seeds.applies(notation_name, d)
     table = seed_displays.table(name.seed)
     out: dict[str, Any] = {"id": name.seed, "applies": applies, "slip": seeds.slip(notation_name),
-                           "assumes": ", ".join(f"{k} {v}" for k, v in seeds.assumes(notation_name).items()),
+                           "assumes": _assumes_words(seeds.assumes(notation_name)),
                            "checked": 0, "held": 0, "displays": [],
                            "name": table.NAME if table else f"seed {name.seed}",      # "Brawer", "the post"
                            "tag": table.TAG if table else f"seed {name.seed}"}
@@ -309,11 +313,36 @@ def _seed(d: Derivation, notation_name: str) -> dict:
                proved=sum(r["proved"] for r in rows), count=len(rows), title=table.TITLE,
                numbering=table.NUMBERING, reading=table.READING, provenance=table.PROVENANCE,
                devices=getattr(table, "DEVICES", ""),
-               instance={"sizes": seed_displays.sizes_text(net), "loss": net.loss,
-                         "activations": ", ".join(dict.fromkeys(net.layer_activations)) if len(
-                             set(net.layer_activations)) == 1 else ", ".join(net.layer_activations),
-                         "batch": net.batch})
+               instance={"sizes": seed_displays.sizes_text(net), "loss": loss_words(net.loss, net.batch),
+                         "activations": activation_words(net), "batch": net.batch})
     return out
+
+
+def loss_words(name: str | Loss, batch: int) -> str:
+    """A loss as a reader names it: "binary cross-entropy", "half squared error" for one example's."""
+    entry = loss_entry(name)
+    return entry.example_title if batch == 1 and entry.example_title else entry.title
+
+
+def activation_words(net: Network) -> str:
+    """A network's activations in words, a generic g (no formula) as "any differentiable" one."""
+    names = [name if net.rule(l).concrete else "" for l, name in enumerate(net.layer_activations, start=1)]
+    if len(set(names)) == 1:
+        return f"{names[0] or 'any differentiable'} activations"
+    if set(names[:-1]) == {""}:
+        return f"any differentiable hidden activations and a {names[-1]} output"
+    return "activations " + ", ".join(name or "any differentiable" for name in names)
+
+
+def _assumes_words(assumes: dict[str, object]) -> str:
+    """What a seed derives for, in words: "binary cross-entropy, sigmoid activations, one sample"."""
+    batch = assumes.get("batch")
+    words = [loss_words(str(assumes["loss"]), batch if isinstance(batch, int) else 2)] if "loss" in assumes else []
+    if "activations" in assumes:
+        words.append(f"{assumes['activations']} activations")
+    if batch is not None:
+        words.append("one sample" if batch == 1 else f"a batch of {batch}")
+    return ", ".join(words)
 
 
 def _appendices(seed: dict) -> dict[str, str]:
@@ -419,7 +448,8 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
                      "pre_word": glyphs.pre_word, "post_word": glyphs.post_word, "glossary_of": glyphs.glossary_of,
                      "glossary": _glossary(glyphs, p.function(x.l, False, p.latex)),
                      "g": p.function(x.l, False, p.latex), "gprime": p.function(x.l, True, p.latex)},
-        "network": {"sizes": sizes, "loss": net.loss, "batch": net.batch, "depth": net.depth,
+        "network": {"sizes": sizes, "loss": net.loss, "loss_words": loss_words(net.loss, net.batch),
+                    "batch": net.batch, "depth": net.depth,
                     "output_layer": net.depth + glyphs.layer_offset,      # the reader's L: one meaning throughout
                     "coupled": not net.rule(net.depth).elementwise,      # a softmax output: its Jacobian has I_ik
                     "ones": not p.one_example,                           # one example: no column of ones printed

@@ -197,12 +197,13 @@ class Explanation:
     # --- display -------------------------------------------------------------------------------------------
 
     def context(self, *, rows: int | None = None, paths: int = MAX_PATHS, terms: int | None = None,
-                size: int = MAX_SHOWN_SIZE) -> dict:
+                size: int = MAX_SHOWN_SIZE, lines: int | None = None) -> dict:
         """Plain strings for the templates: every expression printed in the notation's LaTeX.
 
         A document bounds what it shows: ``rows`` per step (the rest counted in ``more``: every row of a
         step has the same form, one per unit and sample), ``paths``, ``terms`` named in a reason (the rest
-        elided), and ``size``, the symbols and operations of a form written out (past it, only its size).
+        elided), and ``size``, the symbols and operations of a form written out, and ``lines``, its lines (past
+        either, only its size).
         """
         p = self.printer
 
@@ -215,7 +216,7 @@ class Explanation:
                 "steps": [{"rule": p.words(s.rule),
                            "why": _parts(p.words(s.why), {k: named(v) for k, v in s.parts().items()}),
                            "rows": [{"lhs": p.latex(row[0]),
-                                     "forms": [self._local_first(row[0], e) or shown_lines(p, e, size)
+                                     "forms": [self._local_first(row[0], e) or shown_lines(p, e, size, lines)
                                                for e in row[1:]]}
                                     for row in s.rows[:_cut(len(s.rows), rows)]],
                            "more": len(s.rows) - _cut(len(s.rows), rows)} for s in self.steps],
@@ -316,12 +317,16 @@ def _unique_postorder(expr: sp.Expr):
     return order
 
 
-def shown_lines(p: Printer, expr: sp.Expr, limit: int = MAX_SHOWN_SIZE) -> list[str]:
-    """The form's lines, or, past ``limit``, its size: a wide network's partial written out is megabytes."""
+def shown_lines(p: Printer, expr: sp.Expr, limit: int = MAX_SHOWN_SIZE, lines: int | None = None) -> list[str]:
+    """The form's lines, or, past ``limit`` symbols and operations or ``lines`` lines, its size: a wide network's
+    partial written out is megabytes, a deep one's pages."""
     size = tree_size(expr)
-    if size <= limit:
-        return p.latex_lines(expr)
-    return [rf"\dots\ \text{{({size:,} symbols and operations written out: too long to show)}}"]
+    if size > limit:
+        return [rf"\dots\ \text{{({size:,} symbols and operations written out: too long to show)}}"]
+    shown = p.latex_lines(expr)
+    if lines is not None and len(shown) > lines:
+        return [rf"\dots\ \text{{({len(shown)} lines written out: too long to show)}}"]
+    return shown
 
 
 def _cut(count: int, most: int | None) -> int:

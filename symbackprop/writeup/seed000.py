@@ -160,10 +160,10 @@ TAG = "Post"
 TITLE = "The post's derivation"
 NUMBERING = (r"the post numbers none of its displays, so they are numbered [1] to [8] here, in its order, "
              r"each with the index ranges the post states after it.")
-READING = (r"Its symbols are this document's: layers $0, \ldots, L$, $A^0 = X$, $Z^l = W^l A^{l-1} + b^l$, "
+READING = (r"Its symbols are this document's: layers $0, \ldots, L$, the data $X = A^0$ with sample $c$ in "
+           r"column $c$, $Z^l_{ic} = \sum_j W^l_{ij} A^{l-1}_{jc} + b^l_i$, "
            r"$A^l = g^l(Z^l)$ for any differentiable $g^l$. Each member of a chain (the middle, with the factors "
            r"$\partial Z/\partial W$, $\partial A/\partial Z$, $\partial Z/\partial A$, and the right) is checked "
            r"against the true partial, never the chain rule.")
-PROVENANCE = (r"The post names no $\delta$ and boxes nothing: the boxed equations of the text are this document's, "
-              r"with $\delta^l = \partial E/\partial Z^l$; the post's [6], [7], [8] and [4], [5] are their "
-              r"unnamed form, written out below.")
+PROVENANCE = (r"The post names no $\delta$ and boxes nothing: its [4] to [8] are the text's boxed equations "
+              r"with $\partial E/\partial Z^l$ not yet named $\delta^l$.")

@@ -631,5 +631,4 @@ DEVICES = (r"Devices this document does not use, each stated once and mapped: no
            r"$(1 - I_{p,0})$ in (20), (34), (40), (42), (43) sets $\delta_0 = 0$, the bias node having no error. "
            r"The checks translate them exactly so.")
 PROVENANCE = (r"The boxed equations of the text are Brawer's general equations (42)--(44) and (46), written in this "
-              r"document's symbols; he builds them layer by layer, (21) $\to$ (26) $\to$ (34) $\to$ (40), "
-              r"below.")
+              r"document's symbols; he builds them layer by layer, (21) $\to$ (26) $\to$ (34) $\to$ (40).")

@@ -207,4 +207,4 @@ READING = (r"Its layers are $1, \ldots, L$ with the input $a^{(1)} = x$, as in t
            r"$\varepsilon^{(l)}_q = \partial J/\partial z^{(l)}_q$ (display [8] shows it). Sums over $q$ and $r$ are "
            r"implicit, as the post says.")
 PROVENANCE = (r"The boxed equations of the text are the post's last display, [11], written in this document's "
-              r"symbols; below is the post's own derivation of them.")
+              r"symbols.")
