@@ -36,7 +36,7 @@ def test_the_document_prints_bp1_to_bp4_as_the_book_does(d):
                 r"\delta^{l} &= \left(\left(w^{l + 1}\right)^{T} \delta^{l + 1}\right) \odot {\sigma}'\left(z^{l}\right)",
                 r"\frac{\partial C}{\partial w^{l}} &= \delta^{l} \left(a^{l - 1}\right)^{T}"):
         assert box in md, box
-    assert "layers are numbered from 1 (the input) and the output layer is $L = 4$" in md
+    assert "Layers are numbered from 1 (the input) and the output layer is $L = 4$" in md
     assert "| 1 | 2 | input |" in md and "| 4 | 1 | sigmoid |" in md
     assert r"$z^{2} = w^{2} x + b^{2}$" in md and r"\mathbf{1}" not in md and r"w^{1}" not in md and r"z^{1}" not in md
     # one example, as the book has it: no samples in the words either
