@@ -171,7 +171,7 @@ def _worked(d: Derivation, p: Printer, name: str, notation_name: str, report: Re
             "closed": closed_lines, "long": {"direct": tree_size(direct), "closed": len(closed_lines)} if long else {},
             "status": proof.status, "method": proof.method,
             "explanation": x.context(rows=DOC_ROWS, paths=DOC_PATHS, terms=DOC_TERMS, size=DOC_SIZE,
-                                     lines=MAX_WORKED_LINES),
+                                     lines=MAX_WORKED_LINES, one_sample=True),
             "paths_status": paths_status, "paths_method": paths_method}
 
 

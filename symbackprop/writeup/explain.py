@@ -197,13 +197,14 @@ class Explanation:
     # --- display -------------------------------------------------------------------------------------------
 
     def context(self, *, rows: int | None = None, paths: int = MAX_PATHS, terms: int | None = None,
-                size: int = MAX_SHOWN_SIZE, lines: int | None = None) -> dict:
+                size: int = MAX_SHOWN_SIZE, lines: int | None = None, one_sample: bool = False) -> dict:
         """Plain strings for the templates: every expression printed in the notation's LaTeX.
 
         A document bounds what it shows: ``rows`` per step (the rest counted in ``more``: every row of a
         step has the same form, one per unit and sample), ``paths``, ``terms`` named in a reason (the rest
         elided), and ``size``, the symbols and operations of a form written out, and ``lines``, its lines (past
-        either, only its size).
+        either, only its size). ``one_sample``: a step's rows of its first sample only (every sample's rows
+        have the same form; the rest are counted).
         """
         p = self.printer
 
@@ -218,8 +219,9 @@ class Explanation:
                            "rows": [{"lhs": p.latex(row[0]),
                                      "forms": [self._local_first(row[0], e) or shown_lines(p, e, size, lines)
                                                for e in row[1:]]}
-                                    for row in s.rows[:_cut(len(s.rows), rows)]],
-                           "more": len(s.rows) - _cut(len(s.rows), rows)} for s in self.steps],
+                                    for row in self._shown_rows(s, rows, one_sample)],
+                           "more": len(s.rows) - len(self._shown_rows(s, rows, one_sample)),
+                           "others": self._others(s)} for s in self.steps],
                 "paths": [{"nodes": [p.latex(n) for n in path.nodes], "factors": [p.latex(f) for f in path.factors]}
                           for path in self.shown_paths[:paths]],
                 "path_count": self.path_count, "shown_paths": len(self.shown_paths[:paths]),
@@ -227,6 +229,25 @@ class Explanation:
                 # the paths of one sample: a parameter is shared by the samples, each its own copy of the graph
                 "per_sample": self.path_count // self.d.net.batch
                 if self.path_count % self.d.net.batch == 0 and self.d.net.batch > 1 else 0}
+
+    def _shown_rows(self, step: ChainStep, most: int | None, one_sample: bool) -> tuple:
+        """The rows of ``step`` a reader sees: at most ``most`` (unless one more would be left out), of the first
+        sample only where ``one_sample`` (a row's sample is its node's; a parameter's row has none)."""
+        rows = step.rows
+        if one_sample:
+            nodes = self.d.chain.consumers_of_adjoints
+            sample = [next((q.sample for u in nodes(row[0]) if (q := quantity_of(u.name))), None) for row in rows]
+            first = next((c for c in sample if c is not None), None)
+            rows = tuple(row for row, c in zip(rows, sample, strict=True) if c is None or c == first)
+        return rows[:_cut(len(rows), most)]
+
+    def _others(self, step: ChainStep) -> str:
+        """What a step's rows range over, in words: "unit", "sample" or "unit and sample"."""
+        quantities = [q for row in step.rows for u in self.d.chain.consumers_of_adjoints(row[0])
+                      if (q := quantity_of(u.name))]
+        units = len({(q.layer, q.units) for q in quantities}) > 1
+        samples = len({q.sample for q in quantities}) > 1
+        return "unit and sample" if units == samples else "unit" if units else "sample"
 
     def _local_first(self, adjoint: sp.Symbol, form: sp.Expr) -> list[str] | None:
         """A node feeding one other: its form as the local derivative, then the upstream gradient, A(1 − A) ∂E/∂A

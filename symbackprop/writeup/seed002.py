@@ -159,7 +159,8 @@ DISPLAYS = [
             "The forward pass (the network): checked to be the network's own at every layer and unit",
             check=Seed.forward),
     Display("[5]", r"y = n_{W,b}(x) = a^{(L)}", "slip",
-            r"Here $y$ names the output, and in [6] the target: the output is $a^{(L)}$, the target $y$",
+            r"Here $y$ names the output, and in [6] the target: the output is $a^{(L)}$, the target $y$ "
+            r"(the post's $n_{W,b}$ is UFLDL's $h_{W,b}$)",
             corrected=r"n_{W,b}(x) = a^{(L)}",
             check=Seed.output, counterexample=_output_counterexample),
     Display("[6]", r"J(W,x,y) = \frac{1}{2}\lVert n_{W,b}(x) - y \rVert^2", "definition",
