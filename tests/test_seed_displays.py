@@ -1,5 +1,8 @@
 """Each seed's derivation, display by display: every member of every display checked on the seed's
 instance network, a planted error in a member caught, each slip's line as written shown wrong."""
+import re
+
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -8,6 +11,7 @@ from symbackprop.symbolic.verify import FAILED, PROVED
 from symbackprop.writeup import seed000, seed001, seed002
 from symbackprop.writeup.document import document
 from symbackprop.writeup.layout import render_template
+from symbackprop.writeup.numbers import number as printed_number
 from symbackprop.writeup.seed_displays import checked, instance, point_value
 
 
@@ -46,7 +50,7 @@ def test_seed_002_bias_line_as_written_fails_and_corrected_holds():
     seed_value, true_value = point_value(numbers, m.claim), point_value(numbers, m.truth)
     assert abs(seed_value - true_value) > 1e-3
     text = next(c.counterexample for c in checked("002") if c.display.number == "[10]")
-    assert f"{seed_value:.6g}" in text and f"{true_value:.6g}" in text
+    assert f"${printed_number(seed_value, 6)}$" in text and f"{true_value:.6g}" in text    # -4.64184 \times 10^{-5}
 
 
 def test_seed_000_every_display_checked_with_its_middle_factors():
@@ -180,3 +184,35 @@ def test_a_network_the_seed_does_not_derive_for_gets_one_sentence():
     teacher = render_template("derivation.md.j2", {**doc, "edition": "teacher"})
     assert ("The post derives for half squared error, sigmoid activations, one sample without weight decay; this "
             "network differs" in teacher)
+
+
+def test_the_posts_counterexamples_give_a_point_a_reader_can_redo():
+    """Review 5: 'at the point where the k-th parameter or datum is ((k mod 7) − 3)/4' could not be redone (which
+    order? from k = 0?). The point is written out; NumPy, from the printed matrices alone, gets the printed J and
+    the printed ∂J/∂b^{(2)}_1 (central differences)."""
+    doc = document(derive(preset("ufldl")), notation="ufldl")
+    md = render_template("derivation.md.j2", doc)
+    lines = [line for line in md.splitlines() if line.startswith("Why the line as written is wrong: ")
+             and "smallmatrix" in line]
+    assert len(lines) == 2
+
+    def matrices(line):
+        found = re.findall(r"\$([A-Za-z]+)(?:\^\{\((\d)\)\})? = \\left\(\\begin\{smallmatrix\} (.*?) "
+                           r"\\end\{smallmatrix\}\\right\)\$", line)
+        return {name + layer: np.array([[float(v) for v in row.split("&")] for row in body.split(r"\\")])
+                for name, layer, body in found}
+
+    def J(m, b2=0.0):
+        a = m["x"]
+        for l in (1, 2, 3):
+            a = 1 / (1 + np.exp(-(m[f"W{l}"] @ a + m[f"b{l}"] + (b2 if l == 2 else 0))))
+        return 0.5 * float(np.sum((a - m["y"]) ** 2))
+
+    first, second = (matrices(line) for line in lines)
+    assert set(first) == {"W1", "b1", "W2", "b2", "W3", "b3", "x", "y"} and first.keys() == second.keys()
+    printed_J = float(re.search(r"while \$J = ([-\d.]+)\$", lines[0])[1])
+    assert abs(J(first) - printed_J) < 1e-8
+    h, bump = 1e-6, np.array([[1.0], [0.0]])
+    fd = (J(second, h * bump) - J(second, -h * bump)) / (2 * h)
+    printed = float(re.search(r"\\partial J/\\partial b\^\{\(2\)\}_\{1\} = ([-\d.]+)\$", lines[1])[1])
+    assert abs(fd - printed) < 1e-8 and "bmod" not in md

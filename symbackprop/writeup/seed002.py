@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .seed_displays import ACT, ACT_PRIME, ERROR, D, Display, Member, Translator, point_value, sizes_text
+from .numbers import number
+from .seed_displays import ACT, ACT_PRIME, ERROR, D, Display, Member, Translator, point, point_value, sizes_text
 
 # σ is never used as a formula in the seed (only σ and σ'), so the displays are checked with σ a generic
 # differentiable function: that proves them for the sigmoid and for every other activation.
@@ -123,21 +124,39 @@ class Seed(Translator):
         return out
 
 
+def _point_words(t: Seed) -> str:
+    """The fixed point of ``seed_displays.point`` written out in the post's symbols, so a reader can redo it."""
+    value = {str(k): v for k, v in point(t.d).items()}
+    net = t.d.net
+
+    def matrix(rows: int, cols: int, name) -> str:          # exact quarters, as decimals: -0.75
+        body = r" \\ ".join(" & ".join(f"{float(value[name(i, j)]):g}" for j in range(1, cols + 1))
+                              for i in range(1, rows + 1))
+        return rf"\left(\begin{{smallmatrix}} {body} \end{{smallmatrix}}\right)"
+    parts = []
+    for l in range(1, net.depth + 1):
+        n_out, n_in = net.sizes[l], net.sizes[l - 1]
+        parts.append(f"W^{{({l})}} = " + matrix(n_out, n_in, lambda i, j, l=l: f"W{l}_{i}_{j}"))
+        parts.append(f"b^{{({l})}} = " + matrix(n_out, 1, lambda i, _, l=l: f"b{l}_{i}"))
+    parts.append("x = " + matrix(net.sizes[0], 1, lambda i, _: f"X_{i}_1"))
+    parts.append("y = " + matrix(net.sizes[-1], 1, lambda i, _: f"Y_{i}_1"))
+    return "$" + "$, $".join(parts) + "$"
+
+
 def _bias_counterexample(t: Seed) -> str:
     """The seed's bias line with ε^(l)_q against the true ∂J/∂b^(l)_i, at one point of the instance."""
     l = 2                                                  # the first layer where ε^(l) exists and l < L − 1
     wrong = next(m for m in t.bias_line(error_layer=l) if m.name == f"[10] for b^({l})_1")
     seed_value, true_value = point_value(t, wrong.claim), point_value(t, wrong.truth)
-    return (f"on the {sizes_text(t.d.net)} sigmoid network at the point where the $k$-th parameter or datum is "
-            rf"$((k \bmod 7) - 3)/4$, the line as written gives ${seed_value:.6g}$ for $b^{{({l})}}_{{1}}$, "
-            rf"while $\partial J/\partial b^{{({l})}}_{{1}} = {true_value:.6g}$")
+    return (f"on the {sizes_text(t.d.net)} sigmoid network at {_point_words(t)}, the line as written gives "
+            rf"${number(seed_value, 6)}$ for $b^{{({l})}}_{{1}}$, "
+            rf"while $\partial J/\partial b^{{({l})}}_{{1}} = {number(true_value, 6)}$")
 
 
 def _output_counterexample(t: Seed) -> str:
     J = point_value(t, t.cost()[0].truth)
     return ("read with $y = a^{(L)}$, $J = \\tfrac{1}{2}\\lVert a^{(L)} - a^{(L)} \\rVert^2 = 0$ for every network, "
-            f"while $J = {J:.6g}$ on the {sizes_text(t.d.net)} sigmoid network at the point "
-            r"where the $k$-th parameter or datum is $((k \bmod 7) - 3)/4$")
+            f"while $J = {number(J, 6)}$ on the {sizes_text(t.d.net)} sigmoid network at {_point_words(t)}")
 
 
 def _bias_set_counterexample(t: Seed) -> str:
