@@ -120,11 +120,15 @@ def test_a_wrong_cancellation_would_be_caught():
     d = derive(preset("ng"))
     general = General(d.chain, notation("ng"))
     eq = next(e for e in general.chain_rule() if e.label == "dZL product")
-    wrong = dataclasses.replace(eq, rhs=eq.rhs * 2)
-    for eq_, ok in ((eq, True), (wrong, False)):
-        results = [check_step(d, Step(name, truth, claim, assume=assume), cache={})
-                   for name, truth, claim, assume in general.check_instances(eq_)]
-        assert results and all(r.ok == ok for r in results), [r.status for r in results]
+    assert eq.then is not None           # the display goes on to the cancelled form, (A − Y)/m, checked too
+    for wrong in (dataclasses.replace(eq, rhs=eq.rhs * 2), dataclasses.replace(eq, then=eq.then * 2)):
+        results = {name: check_step(d, Step(name, truth, claim, assume=assume), cache={}).ok
+                   for name, truth, claim, assume in general.check_instances(wrong)}
+        planted = [name.endswith(" then") == (wrong.then != eq.then) for name in results]
+        assert results and [not ok for ok in results.values()] == planted, results
+    results = [check_step(d, Step(name, truth, claim, assume=assume), cache={})
+               for name, truth, claim, assume in general.check_instances(eq)]
+    assert len(results) == 2 * d.net.batch and all(r.ok for r in results)
 
 
 def test_the_local_derivative_comes_before_the_upstream_gradient(docs):

@@ -55,6 +55,7 @@ class Equation:
     anchor: str = "node"      # whose layer the reader's l is: a node's (z, a, δ) or a weight's
     boxed: bool = False
     assumption: str = ""
+    then: sp.Expr | None = None   # a shorter form the display goes on to ("= (A − Y)/m"), checked like rhs
 
 
 class Letters:
@@ -196,7 +197,8 @@ class General:
         product = sp.Mul(gradient, derivative, evaluate=False)       # uncancelled: ∂E/∂A times g′, each whole
         return [Equation("dZL product", Partial(E, z), product,
                          "at the output, the two steps above multiplied, {g}′ written in {A}: the factors of {g}′ "
-                         "cancel against the loss's denominator, leaving the short form boxed below", layers="output")]
+                         "cancel against the loss's denominator, leaving the short form boxed below", layers="output",
+                         then=sp.cancel(product))]
 
     # --- the δ equations, boxed -----------------------------------------------------------------------
 
@@ -365,6 +367,8 @@ class General:
                 truth, claim = truth.xreplace(assume), claim.xreplace(assume)
             name = eq.label + "[" + ",".join(f"{k}={v}" for k, v in at.items()) + "]"
             out.append((name, truth, claim, assume))
+            if eq.then is not None:                   # the display's second form is claimed too
+                out.append((name + " then", truth, self.concrete(eq.then, at).xreplace(assume), assume))
         return out
 
 

@@ -79,7 +79,8 @@ def _checked(d: Derivation, general: General, eqs, p: Printer, cache: dict) -> l
                    for name, truth, claim, assume in general.check_instances(eq)]
         if not results:                                  # a hidden-layer equation in a network without one
             continue
-        row: dict[str, Any] = {"lhs": p.latex(general.display(eq.lhs)), "lines": p.latex_lines(general.display(eq.rhs))}
+        row: dict[str, Any] = {"lhs": p.latex(general.display(eq.lhs)), "lines": p.latex_lines(general.display(eq.rhs)),
+                               "then": [] if eq.then is None else p.latex_lines(general.display(eq.then))}
         if row["lhs"] == "".join(row["lines"]):         # θ writes A as h(z): "h(z) = h(z)" says nothing
             continue
         row.update(label=eq.label, why=p.words(eq.why), scope=_scope(eq, general, p), assumption=p.axis(eq.assumption),
