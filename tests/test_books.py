@@ -130,7 +130,7 @@ def test_ngs_lowercase_forms_are_one_examples_and_checked_on_one_example():
 
 
 @pytest.mark.parametrize("name, labels", [("nielsen", ["(BP1)", "(BP2)", "(BP3)", "(BP4)"]),
-                                          ("bishop", ["(5.54)", "(5.56)", "(5.53)"])])
+                                          ("bishop", ["(5.54), as h' = 1 here", "(5.56)", "(5.53)"])])
 def test_a_books_document_labels_its_equations_as_the_book_does(name, labels):
     """Issue 14: a document in a book's notation labels the back-propagation equations with the book's own numbers,
     on a network of the book's kind; on another network the book's equation would be another one, so no label."""
