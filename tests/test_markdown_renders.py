@@ -82,6 +82,9 @@ def test_no_bold_lead_is_glued_to_the_paragraph_before(md):
     paragraphs = [toks[k + 1].content for k, t in enumerate(toks) if t.type == "paragraph_open"]
     for text in paragraphs:
         assert "\n**" not in text, text[:200]
+    # a paragraph of the source appendix starts its own: 'Devices …' ran on from 'Every member …' (review 6)
+    leads = ("Every member of every display", "How they are checked", "Devices this document does not use")
+    assert not [t[:80] for t in paragraphs if any(f"\n{lead}" in t for lead in leads)]
 
 
 @pytest.mark.parametrize("name", ["ng", "goodfellow"])
