@@ -205,19 +205,20 @@ def test_a_books_document_names_its_source_and_a_course_file_does_not_borrow_it(
 @pytest.mark.parametrize("name, sentence", [
     ("ufldl", r"The UFLDL tutorial itself writes $\delta^{(l)}_{i}$ for this document's $\varepsilon^{(l)}_{i}$, "
               r"$f$ for $\sigma$, $n_l$ for $L$"),
-    ("rows", r"CS231n's code writes $\mathtt{num\_examples}$ for this document's $m$, $\mathtt{hidden\_layer}$ for $A^{1}$, "
-             r"$\mathtt{scores}$ for $Z^{L}$, $\mathtt{probs}$ for $A^{L}$, $\mathtt{dscores}$ for $\delta^{L}$"),
-    ("goodfellow", r"The book, whose Algorithm 6.4 keeps a single vector g overwritten from layer to layer, writes $g$ "
-                   r"for this document's $g^{(k)}$ and $\hat{y}$ for $h^{(l)}$."),
-    ("ng", r"The course writes $a^{[l](c)}_{i}$ for this document's $A^{[l]}_{i;c}$ and $y^{(c)}_{i}$ for $Y_{i;c}$."),
+    ("rows", r"CS231n's code writes $\mathtt{num\_examples}$ for this document's $m$, $\mathtt{D}$ for $n^{0}$, "
+             r"$\mathtt{K}$ for $n^{L}$, $\mathtt{X}$ for $A^{0}$, $\mathtt{W}$ for $W^{1}$"),
+    ("goodfellow", r"The book writes $\hat{y}$ for this document's $h^{(l)}$, $f$ for $f^{(k)}$ and "
+                   r"$\lambda \Omega(\theta)$ for $(\lambda/2) \sum_{k,i,j} \left(W^{(k)}_{ij}\right)^{2}$."),
+    ("ng", r"The course, with example i and unit j, writes $a^{[l](i)}_{j}$ for this document's $A^{[l]}_{j;i}$ and "
+           r"$y^{(i)}_{j}$ for $Y_{j;i}$."),
     ("bishop", r"Bishop writes $y_{k}$ for this document's $z^{(L)}_{k}$ and $w^{(l)}_{j0}$ for $b^{(l)}_{j}$."),
     ("theta", r"Andrew Ng's Machine Learning course (Coursera) writes $\Theta^{(l)}$ for this document's "
               r"$\theta^{(l)}$, $a^{(l)}$ for $h^{(l)}\left(z^{(l)}\right)$, $h_{\Theta}(x)$ for "
               r"$h^{(L)}\left(z^{(L)}\right)$, $g$ for $h^{(l)}$"),
 ])
 def test_a_reader_from_the_book_is_told_its_letters_once(name, sentence):
-    """Reviews 3 and 4: UFLDL's δ, f, n_l, α; CS231n's scores and dscores; Algorithm 6.4's one g; Ng's (i)
-    superscript; Bishop's y_k and w_j0. The entry's glossary says them once in §1, in both formats, before §2."""
+    """Reviews 3 to 6: UFLDL's δ, f, n_l, α; CS231n's num_examples, X, W, scores and dscores; the book's ŷ, f and
+    λΩ(θ); Ng's (i) superscript for the example; Bishop's y_k and w_j0. The entry's glossary says them once in §1, in both formats, before §2."""
     from symbackprop.writeup.document import render
     d = derive(preset(name))
     for fmt in ("markdown", "latex"):

@@ -83,10 +83,12 @@ def _checked(d: Derivation, general: General, eqs, p: Printer, cache: dict) -> l
                                "then": [] if eq.then is None else p.latex_lines(general.display(eq.then))}
         if row["lhs"] == "".join(row["lines"]):         # θ writes A as h(z): "h(z) = h(z)" says nothing
             continue
+        points: dict[str, list] = {}                    # an instance is a point (l, i, c); a display with a
+        for r in results:                               # second form ("then") makes two claims at each
+            points.setdefault(r.name.removesuffix(" then"), []).append(r)
         row.update(label=eq.label, why=p.words(eq.why), scope=_scope(eq, general, p), assumption=p.axis(eq.assumption),
-                   instances=len(results),
-                   proved=sum(r.status == PROVED for r in results), failed=[r.name for r in results if not r.ok],
-                   ok=all(r.ok for r in results))
+                   instances=len(points), proved=sum(all(r.status == PROVED for r in rs) for rs in points.values()),
+                   failed=[r.name for r in results if not r.ok], ok=all(r.ok for r in results))
         out.append(row)
     return out
 
@@ -127,7 +129,8 @@ def _layers(d: Derivation, p: Printer) -> list[dict]:
             g = p.latex(sp.exp(zi[i]) / sp.Sum(sp.exp(zi[k]), (k, 1, d.net.sizes[l])))
             gprime = (rf"\frac{{\partial {p.latex(ai[i])}}}{{\partial {p.latex(zi[k])}}} = "   # which index: k
                       + p.latex(ai[i] * (sp.KroneckerDelta(i, k) - ai[k])))
-        rows.append({"layer": l + p.notation.layer_offset, "units": d.net.sizes[l], "activation": name,
+        rows.append({"layer": l + p.notation.layer_offset, "units": d.net.sizes[l],
+                     "activation": name if rule.concrete else "any differentiable",
                      "g": g, "gprime": gprime})
     return rows
 
@@ -248,8 +251,8 @@ def _verification(report: Report, p: Printer) -> dict:
 def _numeric(d: Derivation) -> dict:
     """The matrix route at a random point against the other routes, FD, complex step, hand-written."""
     if not all(r.concrete for r in d.net.layer_rules):
-        return {"ok": True, "rows": [], "skipped": {}, "absent": "a generic activation g has no numeric value, so "
-                "there is no numeric comparison; the proof above holds for every differentiable g"}
+        return {"ok": True, "rows": [], "skipped": {}, "absent": "with an unspecified activation g there are no "
+                "numbers; the proof above holds for every differentiable g"}
     rng = np.random.default_rng(NUMERIC_SEED)
     params = random_params(d.net, rng)
     X, Y = random_data(d.net, d.net.batch, rng)        # the document's own m: the E it derives

@@ -44,6 +44,7 @@ class ChainStep:
     rows: tuple[tuple[sp.Expr, ...], ...]
     node: tuple[sp.Expr, ...] = ()      # the node the terms are of, where the step has several
     others: tuple[sp.Expr, ...] = ()    # the step's other nodes, each with terms of its own
+    summary: bool = False               # it restates the steps before it (assembled): left out if too long to show
 
     def parts(self) -> dict[str, tuple[sp.Expr, ...]]:
         return {"terms": self.terms, "node": self.node, "others": self.others}
@@ -124,7 +125,7 @@ class Explanation:
 
     def _assembled(self) -> ChainStep:
         return ChainStep("assemble", "substitute each step into the one before it", (),
-                         ((adjoint_symbol(self.v), self.result),))
+                         ((adjoint_symbol(self.v), self.result),), summary=True)
 
     def _delta_form(self) -> ChainStep:
         closed = self.d.closed.gradient_equations[self.v]
@@ -221,7 +222,7 @@ class Explanation:
                                                for e in row[1:]]}
                                     for row in self._shown_rows(s, rows, one_sample)],
                            "more": len(s.rows) - len(self._shown_rows(s, rows, one_sample)),
-                           "others": self._others(s)} for s in self.steps],
+                           "others": self._others(s)} for s in self.steps if not self._all_sized(s, size, lines)],
                 "paths": [{"nodes": [p.latex(n) for n in path.nodes], "factors": [p.latex(f) for f in path.factors]}
                           for path in self.shown_paths[:paths]],
                 "path_count": self.path_count, "shown_paths": len(self.shown_paths[:paths]),
@@ -229,6 +230,14 @@ class Explanation:
                 # the paths of one sample: a parameter is shared by the samples, each its own copy of the graph
                 "per_sample": self.path_count // self.d.net.batch
                 if self.path_count % self.d.net.batch == 0 and self.d.net.batch > 1 else 0}
+
+    def _all_sized(self, step: ChainStep, size: int, lines: int | None) -> bool:
+        """A summary step (the assembled partial) whose every form is too long to show: it says nothing a reader
+        can follow, so a document leaves it out and gives the partial's size where it gives the rest. A step of
+        the chain keeps its sized rows: without it the chain would have a gap."""
+        return lines is not None and step.summary and all(
+            len(shown := shown_lines(self.printer, e, size, lines)) == 1 and shown[0].startswith(r"\dots\ \text{(")
+            for row in step.rows for e in row[1:])
 
     def _shown_rows(self, step: ChainStep, most: int | None, one_sample: bool) -> tuple:
         """The rows of ``step`` a reader sees: at most ``most`` (unless one more would be left out), of the first

@@ -165,5 +165,6 @@ READING = (r"Its symbols are this document's: layers $0, \ldots, L$, the data $X
            r"$A^l = g^l(Z^l)$ for any differentiable $g^l$. Each member of a chain (the middle, with the factors "
            r"$\partial Z/\partial W$, $\partial A/\partial Z$, $\partial Z/\partial A$, and the right) is checked "
            r"against the true partial, never the chain rule.")
-PROVENANCE = (r"The post names no $\delta$ and boxes nothing: its [4] to [8] are the text's boxed equations "
-              r"with $\partial E/\partial Z^l$ not yet named $\delta^l$.")
+PROVENANCE = (r"The post names no $\delta$ and boxes nothing: its [4] to [8] are the chain-rule steps of the "
+              r"text; naming $\partial E/\partial Z^l$ as $\delta^l$ turns [4] and [5] into the boxed gradient "
+              r"equations, and [8], respectively [7], substituted into [6] gives the boxed $\delta^L$ and $\delta^l$.")

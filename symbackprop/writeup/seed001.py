@@ -624,9 +624,9 @@ READING = (r"Its layers are $1, \ldots, L$, layer 1 the input ($z^1 = x$, $h^1$ 
            r"$\delta^l_p$ is, by its definitions, $m\, \partial J/\partial z^l_p$ of one sample, this document's "
            r"$\delta$.")
 DEVICES = (r"Devices this document does not use, each stated once and mapped: node 0 of every layer is a bias "
-           r"node with $z_0 = 1$ ((1a), (8)); this document has no node 0 and keeps only the "
-           r"column $\theta^{(l)}_{p,0}$, the bias of node $p$; $\theta_{0,k}$ ((6)) are weights into the bias "
-           r"node, 1 for $k = 0$ and 0 otherwise, so that (5) holds for $j = 0$ too; $C^l_{j,k}$ ((7)) is "
+           r"node with $z_0 = 1$ (displays (1a) and (8)); this document has no node 0 and keeps only the "
+           r"column $\theta^{(l)}_{p,0}$, the bias of node $p$; $\theta_{0,k}$ (display (6)) are weights into the bias "
+           r"node, 1 for $k = 0$ and 0 otherwise, so that (5) holds for $j = 0$ too; $C^l_{j,k}$ (display (7)) is "
            r"$1/h^l(1)$ on the bias column and 1 elsewhere, so that $h^l(z_0) C_{j,0} = 1$; and the factor "
            r"$(1 - I_{p,0})$ in (20), (34), (40), (42), (43) sets $\delta_0 = 0$, the bias node having no error. "
            r"The checks translate them exactly so.")

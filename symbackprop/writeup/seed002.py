@@ -225,6 +225,6 @@ NUMBERING = (r"the post numbers none of its displays (it labels one row, without
 READING = (r"Its layers are $1, \ldots, L$ with the input $a^{(1)} = x$, as in this document; $W^{(l)}$ and $b^{(l)}$ "
            r"map layer $l$ to $l + 1$; it takes one sample, and its error $\epsilon^{(l)}_q$ is this document's "
            r"$\varepsilon^{(l)}_q = \partial J/\partial z^{(l)}_q$ (display [8] shows it). Sums over $q$ and $r$ are "
-           r"implicit, as the post says.")
+           r"implicit (the post says so for $q$).")
 PROVENANCE = (r"The boxed equations of the text are the post's last display, [11], written in this document's "
               r"symbols.")
