@@ -235,3 +235,13 @@ def test_a_tagged_boxed_equation_takes_no_equation_number(docs):
     tex = docs["theta"]["latex"]
     tagged = re.findall(r"\\begin\{(equation\*?)\}\n\\boxed\{[^\n]*\\tag\*", tex)
     assert tagged and set(tagged) == {"equation*"}
+
+
+def test_a_relu_document_never_writes_an_undefined_heaviside():
+    """Review 6: 'H(Z¹₁;₁) = 1_{Z¹₁;₁>0}' in the rows handout: SymPy's Heaviside (its own value 1/2 at 0) against
+    the table's indicator. The identity is now taken with the network's stated relu′(0), where the two are one."""
+    for name in ("rows", "matrix"):
+        d = derive(preset(name, activations=("relu", "softmax"), loss="cce", sizes=(2, 3, 3)))
+        for fmt in ("markdown", "latex"):
+            text = render(d, notation=name, fmt=fmt)
+            assert r"H\left(" not in text and r"\mathbf{1}_{Z^{1}_{" in text, (name, fmt)

@@ -191,7 +191,7 @@ def _identities(d: Derivation, p: Printer) -> list[dict]:
             continue
         seen.add(rule.name)
         z, a = fp.Z[l][0, 0], fp.A[l][0, 0]
-        raw = sp.diff(rule.formula(z, l), z)
+        raw = fp.with_conventions(sp.diff(rule.formula(z, l), z))     # relu′ at 0 as the network states it
         table = fp.table_form(rule.textbook_derivative(z, a, l))
         if p.latex(raw) != p.latex(table):
             g = p.function(l, False, p.latex)
