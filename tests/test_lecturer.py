@@ -39,7 +39,7 @@ def test_the_seed_section_says_nothing_false_about_this_documents_symbols(docs):
 def test_each_equation_says_the_layers_it_holds_for_in_the_readers_numbers(docs):
     """ufldl's a = f(z) holds from layer 2 (layer 1 is the input, with no z); its W^{(l)} run 1 .. L − 1."""
     md = docs["ufldl"]["markdown"]
-    assert r"*each unit applies its activation.* For $l = 2, \dots, L$, unit $i$." in md
+    assert r"*each unit applies its activation function.* For $l = 2, \dots, L$, unit $i$." in md
     assert r"For $l = 1, \dots, L - 1$, unit $i$, unit $j$ of the layer before." in md
     assert "For every layer" not in md
     assert r"the input is $x_{j}$ (written $a^{(1)}_{j}$ as the input layer's activations)" in md
@@ -245,3 +245,14 @@ def test_a_relu_document_never_writes_an_undefined_heaviside():
         for fmt in ("markdown", "latex"):
             text = render(d, notation=name, fmt=fmt)
             assert r"H\left(" not in text and r"\mathbf{1}_{Z^{1}_{" in text, (name, fmt)
+
+
+def test_a_sample_s_paths_are_shown_whole():
+    """Review 6: rows listed 'the first 8' of 45 paths, 8 of sample 1's 9. A sample's paths are shown whole when
+    they are at most twice the usual 8, and the text says whose they are."""
+    md = render(derive(preset("rows")), notation="rows", fmt="markdown")
+    assert "(45 in all: 9 through the network in each of the $m = 5$ samples, those of sample 1 shown)" in md
+    block = md[md.index("those of sample 1 shown"):]
+    block = block[block.index("$$"):]
+    block = block[:block.index("$$", 2)]
+    assert block.count(r"\to E:") == 9 and "_{2;" not in block and "_{1;" in block    # sample 1 alone (rows: c;i)

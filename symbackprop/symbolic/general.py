@@ -122,7 +122,7 @@ class General:
         out = [Equation("Z", Z[lw, x.i, x.c], z, "each unit sums its weighted inputs and adds its bias",
                         anchor="weight")]
         if self.elementwise_output:
-            out.append(Equation("A", A[l, x.i, x.c], g(l, Z[l, x.i, x.c]), "each unit applies its activation"))
+            out.append(Equation("A", A[l, x.i, x.c], g(l, Z[l, x.i, x.c]), "each unit applies its activation function"))
         else:
             out.append(Equation("A", A[l, x.i, x.c], g(l, Z[l, x.i, x.c]), "each hidden unit applies its "
                                 "activation", layers="hidden"))

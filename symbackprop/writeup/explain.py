@@ -208,6 +208,10 @@ class Explanation:
         have the same form; the rest are counted).
         """
         p = self.printer
+        per_sample = self.path_count // self.d.net.batch \
+            if self.path_count % self.d.net.batch == 0 and self.d.net.batch > 1 else 0
+        if one_sample and paths < per_sample <= 2 * paths:  # a sample's paths whole rather than 8 of its 9
+            paths = per_sample
 
         def named(found: tuple) -> list[str]:
             shown = [p.latex(t) for t in (found if terms is None or len(found) <= terms else found[:terms - 1])]
@@ -228,8 +232,7 @@ class Explanation:
                 "path_count": self.path_count, "shown_paths": len(self.shown_paths[:paths]),
                 "samples": self.d.net.batch,
                 # the paths of one sample: a parameter is shared by the samples, each its own copy of the graph
-                "per_sample": self.path_count // self.d.net.batch
-                if self.path_count % self.d.net.batch == 0 and self.d.net.batch > 1 else 0}
+                "per_sample": per_sample, "first_sample": 0 < per_sample == len(self.shown_paths[:paths])}
 
     def _all_sized(self, step: ChainStep, size: int, lines: int | None) -> bool:
         """A summary step (the assembled partial) whose every form is too long to show: it says nothing a reader
