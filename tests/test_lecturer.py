@@ -256,3 +256,12 @@ def test_a_sample_s_paths_are_shown_whole():
     block = block[block.index("$$"):]
     block = block[:block.index("$$", 2)]
     assert block.count(r"\to E:") == 9 and "_{2;" not in block and "_{1;" in block    # sample 1 alone (rows: c;i)
+
+
+def test_the_softmax_row_of_the_table_uses_the_tables_letters():
+    """Review 5 and 6: the softmax row read e^{z_i}/Σ e^{z_k} and ∂a_i/∂z_k in lower case, letters the document
+    never defines, under a header of g(Z) and A = g(Z)."""
+    md = render(derive(preset("rows")), notation="rows", fmt="markdown")
+    assert (r"| $\frac{e^{Z_{i}}}{\sum_{k=1}^{3} e^{Z_{k}}}$ | $\frac{\partial A_{i}}{\partial Z_{k}} = "
+            r"A_{i} \left(I_{ik} - A_{k}\right)$ |") in md
+    assert "{z}_{i}" not in md and "e^{z_" not in md

@@ -124,11 +124,11 @@ def _layers(d: Derivation, p: Printer) -> list[dict]:
         if rule.elementwise:
             g, gprime = p.latex(rule.formula(z, l)), p.latex(d.forward.table_form(rule.textbook_derivative(z, a, l)))
         else:
-            zi, ai = sp.IndexedBase(z.name.lower()), sp.IndexedBase(a.name.lower())     # plain letters, not Z^l
-            i, k = sp.Symbol("i"), sp.Symbol("k")
-            g = p.latex(sp.exp(zi[i]) / sp.Sum(sp.exp(zi[k]), (k, 1, d.net.sizes[l])))
-            gprime = (rf"\frac{{\partial {p.latex(ai[i])}}}{{\partial {p.latex(zi[k])}}} = "   # which index: k
-                      + p.latex(ai[i] * (sp.KroneckerDelta(i, k) - ai[k])))
+            # the table's own letters, unit i of the layer and k summed (not the printer's Z^l, which needs a layer)
+            zi, zk, ai, ak = (f"{v.name}_{{{index}}}" for v, index in ((z, "i"), (z, "k"), (a, "i"), (a, "k")))
+            kronecker = p.latex(sp.KroneckerDelta(*sp.symbols("i k")))
+            g = rf"\frac{{e^{{{zi}}}}}{{\sum_{{k=1}}^{{{d.net.sizes[l]}}} e^{{{zk}}}}}"
+            gprime = rf"\frac{{\partial {ai}}}{{\partial {zk}}} = {ai} \left({kronecker} - {ak}\right)"
         rows.append({"layer": l + p.notation.layer_offset, "units": d.net.sizes[l],
                      "activation": name if rule.concrete else "any differentiable",
                      "g": g, "gprime": gprime})
