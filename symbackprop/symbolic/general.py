@@ -58,6 +58,9 @@ class Equation:
     then: sp.Expr | None = None   # a shorter form the display goes on to ("= (A − Y)/m"), checked like rhs
 
 
+THEN = " then"      # a claim of an equation's second form is named as its instance's claim with this appended
+
+
 class Letters:
     """The reader's index letters and layers: unit i, previous unit j, next unit k, sample c, layer l, output L.
 
@@ -368,7 +371,7 @@ class General:
             name = eq.label + "[" + ",".join(f"{k}={v}" for k, v in at.items()) + "]"
             out.append((name, truth, claim, assume))
             if eq.then is not None:                   # the display's second form is claimed too
-                out.append((name + " then", truth, self.concrete(eq.then, at).xreplace(assume), assume))
+                out.append((name + THEN, truth, self.concrete(eq.then, at).xreplace(assume), assume))
         return out
 
 

@@ -31,7 +31,7 @@ from ..model.spec import Network
 from ..numeric.arrays import random_data, random_params
 from ..numeric.gradcheck import gradcheck
 from ..symbolic.derive import Derivation, Step, as_derivation
-from ..symbolic.general import A, E, General, Partial, W, Y, Z, b, delta, lam, layer_matrix, matrix_form, n
+from ..symbolic.general import THEN, A, E, General, Partial, W, Y, Z, b, delta, lam, layer_matrix, matrix_form, n
 from ..symbolic.verify import PROVED, Report, check_step, verify
 from . import figures, seed_displays, seeds
 from . import numbers as worked_numbers
@@ -85,7 +85,7 @@ def _checked(d: Derivation, general: General, eqs, p: Printer, cache: dict) -> l
             continue
         points: dict[str, list] = {}                    # an instance is a point (l, i, c); a display with a
         for r in results:                               # second form ("then") makes two claims at each
-            points.setdefault(r.name.removesuffix(" then"), []).append(r)
+            points.setdefault(r.name.removesuffix(THEN), []).append(r)
         row.update(label=eq.label, why=p.words(eq.why), scope=_scope(eq, general, p), assumption=p.axis(eq.assumption),
                    instances=len(points), proved=sum(all(r.status == PROVED for r in rs) for rs in points.values()),
                    failed=[r.name for r in results if not r.ok], ok=all(r.ok for r in results))
@@ -299,13 +299,12 @@ def _seed(d: Derivation, notation_name: str) -> dict:
         return {"id": "", "applies": False, "slip": "", "assumes": "", "checked": 0, "held": 0, "displays": [],
                 "name": "", "tag": ""}
     applies = seeds.applies(notation_name, d)
-    table = seed_displays.table(name.seed)
+    table = seed_displays.tables()[name.seed]          # every seed that seed_of knows has its table
     out: dict[str, Any] = {"id": name.seed, "applies": applies, "slip": seeds.slip(notation_name),
                            "assumes": _assumes_words(seeds.assumes(notation_name)),
                            "checked": 0, "held": 0, "displays": [],
-                           "name": table.NAME if table else f"seed {name.seed}",      # "Brawer", "the post"
-                           "tag": table.TAG if table else f"seed {name.seed}"}
-    if not applies or table is None:
+                           "name": table.NAME, "tag": table.TAG}                    # "Brawer", "the post"
+    if not applies:
         return out
     rows = [_display(c) for c in seed_displays.checked(name.seed)]
     here = table.Seed(d)

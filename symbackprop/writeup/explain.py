@@ -28,7 +28,7 @@ from ..symbolic.derive import Derivation, as_derivation
 from ..symbolic.direct import adjoint_symbol, edge_symbol
 from ..symbolic.general import E, Partial, signal_scale
 from .layout import render_template
-from .printing import Printer, quantity_of, tex_to_text
+from .printing import Printer, Quantity, quantity_of, tex_to_text
 
 MAX_PATHS = 64          # paths shown; past this only their number is
 MAX_SHOWN_SIZE = 20_000  # the result written out in text: past this many symbols and operations, only its size
@@ -217,16 +217,18 @@ class Explanation:
             shown = [p.latex(t) for t in (found if terms is None or len(found) <= terms else found[:terms - 1])]
             return shown if len(shown) == len(found) else shown + [r"\dots", p.latex(found[-1])]
 
+        steps = [{"rule": p.words(s.rule), "summary": s.summary,
+                  "why": _parts(p.words(s.why), {k: named(v) for k, v in s.parts().items()}),
+                  "rows": [{"lhs": p.latex(row[0]),
+                            "forms": [self._local_first(row[0], e) or shown_lines(p, e, size, lines) for e in row[1:]]}
+                           for row in shown],
+                  "more": len(s.rows) - len(shown), "others": self._others(s)}
+                 for s, shown in ((s, self._shown_rows(s, rows, one_sample)) for s in self.steps)]
+
         return {"parameter": p.latex(self.v), "lhs": p.latex(Partial(E, self.v)), "error": p.glyphs.error,
                 "notation": self.notation.name,
-                "steps": [{"rule": p.words(s.rule),
-                           "why": _parts(p.words(s.why), {k: named(v) for k, v in s.parts().items()}),
-                           "rows": [{"lhs": p.latex(row[0]),
-                                     "forms": [self._local_first(row[0], e) or shown_lines(p, e, size, lines)
-                                               for e in row[1:]]}
-                                    for row in self._shown_rows(s, rows, one_sample)],
-                           "more": len(s.rows) - len(self._shown_rows(s, rows, one_sample)),
-                           "others": self._others(s)} for s in self.steps if not self._all_sized(s, size, lines)],
+                # a document (``lines`` given) leaves out a summary step that is too long in every form
+                "steps": [step for step in steps if lines is None or not _sized_summary(step)],
                 "paths": [{"nodes": [p.latex(n) for n in path.nodes], "factors": [p.latex(f) for f in path.factors]}
                           for path in self.shown_paths[:paths]],
                 "path_count": self.path_count, "shown_paths": len(self.shown_paths[:paths]),
@@ -234,29 +236,23 @@ class Explanation:
                 # the paths of one sample: a parameter is shared by the samples, each its own copy of the graph
                 "per_sample": per_sample, "first_sample": 0 < per_sample == len(self.shown_paths[:paths])}
 
-    def _all_sized(self, step: ChainStep, size: int, lines: int | None) -> bool:
-        """A summary step (the assembled partial) whose every form is too long to show: it says nothing a reader
-        can follow, so a document leaves it out and gives the partial's size where it gives the rest. A step of
-        the chain keeps its sized rows: without it the chain would have a gap."""
-        return lines is not None and step.summary and all(
-            len(shown := shown_lines(self.printer, e, size, lines)) == 1 and shown[0].startswith(r"\dots\ \text{(")
-            for row in step.rows for e in row[1:])
-
     def _shown_rows(self, step: ChainStep, most: int | None, one_sample: bool) -> tuple:
         """The rows of ``step`` a reader sees: at most ``most`` (unless one more would be left out), of the first
         sample only where ``one_sample`` (a row's sample is its node's; a parameter's row has none)."""
         rows = step.rows
         if one_sample:
-            nodes = self.d.chain.consumers_of_adjoints
-            sample = [next((q.sample for u in nodes(row[0]) if (q := quantity_of(u.name))), None) for row in rows]
+            sample = [next((q.sample for q in self._quantities(row)), None) for row in rows]
             first = next((c for c in sample if c is not None), None)
             rows = tuple(row for row, c in zip(rows, sample, strict=True) if c is None or c == first)
         return rows[:_cut(len(rows), most)]
 
+    def _quantities(self, row: tuple) -> list[Quantity]:
+        """The quantities whose ∂E/∂ a row's left side is (a node: its layer, unit and sample)."""
+        return [q for u in self.d.chain.consumers_of_adjoints(row[0]) if (q := quantity_of(u.name))]
+
     def _others(self, step: ChainStep) -> str:
         """What a step's rows range over, in words: "unit", "sample" or "unit and sample"."""
-        quantities = [q for row in step.rows for u in self.d.chain.consumers_of_adjoints(row[0])
-                      if (q := quantity_of(u.name))]
+        quantities = [q for row in step.rows for q in self._quantities(row)]
         units = len({(q.layer, q.units) for q in quantities}) > 1
         samples = len({q.sample for q in quantities}) > 1
         return "unit and sample" if units == samples else "unit" if units else "sample"
@@ -360,6 +356,14 @@ def shown_lines(p: Printer, expr: sp.Expr, limit: int = MAX_SHOWN_SIZE, lines: i
     if lines is not None and len(shown) > lines:
         return [rf"\dots\ \text{{({len(shown)} lines written out: too long to show)}}"]
     return shown
+
+
+def _sized_summary(step: dict) -> bool:
+    """A summary step (the assembled partial) each of whose forms was too long to show: it says nothing a reader
+    can follow, so a document leaves it out and gives the partial's size where it gives the rest. A step of the
+    chain keeps its sized rows: without it the chain would have a gap."""
+    return step["summary"] and all(len(form) == 1 and form[0].startswith(r"\dots\ \text{(")
+                                   for row in step["rows"] for form in row["forms"])
 
 
 def _cut(count: int, most: int | None) -> int:

@@ -159,10 +159,6 @@ def tables() -> dict[str, ModuleType]:
             if importlib.util.find_spec(f"{__package__}.{module}") is not None}
 
 
-def table(seed: str) -> ModuleType | None:
-    return tables().get(seed)
-
-
 def instance(seed: str) -> Network:
     """The small network a seed's displays are checked on: the seed's assumptions, depth 3 (every layer kind)."""
     mod = tables()[seed]
