@@ -265,3 +265,26 @@ def test_the_softmax_row_of_the_table_uses_the_tables_letters():
     assert (r"| $\frac{e^{Z_{i}}}{\sum_{k=1}^{3} e^{Z_{k}}}$ | $\frac{\partial A_{i}}{\partial Z_{k}} = "
             r"A_{i} \left(I_{ik} - A_{k}\right)$ |") in md
     assert "{z}_{i}" not in md and "e^{z_" not in md
+
+
+def test_an_instance_is_a_point_even_where_the_display_has_two_forms(docs):
+    """Review 6: the output product line, checked in its two forms, counted 8 instances in ng's Appendix A where
+    there are 4 (1 output unit × m = 4 samples); §1's total counted them too. (Planted: counting claims fails.)"""
+    md = docs["ng"]["markdown"]
+    rows = [line.split(" | ") for line in md.splitlines() if line.startswith("| $") and "| holds |" in line]
+    counts = {(r[0], r[1]): int(r[4]) for r in rows}
+    m = int(re.search(r"a batch of \$m = (\d+)\$", md)[1])
+    assert counts[(r"| $\frac{\partial J}{\partial Z^{[L]}_{i;c}}$", "the chain rule")] == 1 * m     # one output unit
+    total = int(re.search(r"\((\d+) instances\)", md)[1])
+    assert total == sum(counts.values())
+
+
+def test_an_appendix_table_never_leaves_a_row_alone_on_a_page(docs):
+    """Review 5: theta's Appendix B table broke after its first row. A long table may break, but not after its
+    first two rows nor before its last (\\\\* forbids a page break after a row)."""
+    tex = docs["ng"]["latex"]
+    table = tex[tex.index(r"\text{equation} & section"):]
+    table = table[table.index(r"\endhead"):table.index(r"\bottomrule")]
+    ends = [line.rstrip()[-3:] for line in table.splitlines() if "& holds" in line]
+    assert len(ends) > 4 and ends[:2] == [r"\\*"] * 2 and ends[-2] == r"\\*"
+    assert all(e.endswith("\\\\") for e in ends[2:-2])             # elsewhere a page may break
