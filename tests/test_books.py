@@ -236,6 +236,8 @@ def test_a_glossary_is_checked_like_a_glyph_and_not_inherited(tmp_path):
     for bad, match in [("glossary_of = 'My notes'\n[glossary]\n'x' = '\\input{/etc/passwd}'\n", "not allowed"),
                        ("[glossary]\n'x' = 'y'\n", "go together"),
                        ("glossary_of = 'My notes'\n[glossary]\n'x' = 3\n", "must be a glyph"),
-                       ("pre_word = 'Net Input!'\n", "key 'pre_word' must be")]:
+                       ("pre_word = 'Net Input!'\n", "key 'pre_word' must be"),
+                       # an unbalanced \left stopped pdflatex after the .tex was written (exit 2, no PDF)
+                       ("glossary_of = 'My notes'\n[glossary]\n'\\left(' = 'x'\n", "needs its \\\\right")]:
         with pytest.raises(SpecError, match=match):
             read("name = 'c'\nbase = 'ufldl'\n" + bad, "c.toml")

@@ -210,6 +210,8 @@ def _check_glyph(where: str, text: str) -> None:
         pos = match.end()
     if text.count("{") != text.count("}"):
         raise SpecError(f"{where}: its braces do not balance: {text!r}")
+    if len(re.findall(r"\\left(?![A-Za-z])", text)) != len(re.findall(r"\\right(?![A-Za-z])", text)):
+        raise SpecError(f"{where}: each \\left needs its \\right (LaTeX stops at the first one alone): {text!r}")
 
 
 def _value(where: str, value: Any, kind: type) -> Any:
