@@ -117,7 +117,9 @@ def test_softmax_cce_delta_is_derived_through_the_jacobian_sum():
 def test_paths_are_counted_per_sample():
     """Before: "2 paths" for what is one path through the network in each of two samples."""
     text = render(derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=2)), fmt="markdown")
-    assert "(2 in all: 1 through the network in each of the $m = 2$ samples)" in text
+    assert "(2 in all: 1 through the network in each of the $m = 2$ samples, those of sample 1 shown)" in text
+    paths = text[text.index("Every path from"):text.index("Adding these products")]
+    assert r"Z^{1}_{1;1}" in paths and r"Z^{1}_{1;2}" not in paths              # sample 2's is the same, not shown
     one = render(derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=1)), fmt="markdown")
     assert "(1 in all)" in one
 

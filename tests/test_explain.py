@@ -132,3 +132,43 @@ def test_a_document_sums_the_paths_up_to_a_bound_and_writes_a_long_partial_by_it
     assert "equals the partial assembled from the steps: not checked" in text and "2 paths: summed up to 1" in text
     # the assembled partial, sized in every form, is left out as a step and sized in words (review 6)
     assert "**assemble**" not in text and re.search(r"too long to read with profit: [\d,]+ symbols and operations", text)
+
+
+SAMPLED = [Network(sizes=(2, 3, 1), activations="sigmoid", batch=4, weight_decay="lam"),
+           Network(sizes=(2, 2, 3), activations=("relu", "softmax"), loss="cce", batch=3)]
+
+
+def in_sample(expr: sp.Expr, c: int) -> sp.Expr:
+    """``expr`` with every quantity of sample 1 renamed to sample c's (Z1_2_1 -> Z1_2_c, X_1_1 -> X_1_c)."""
+    from symbackprop.writeup.printing import quantity_of
+    return expr.xreplace({s: sp.Symbol(re.sub(r"_1$", f"_{c}", s.name), **s.assumptions0)
+                          for s in expr.free_symbols if (q := quantity_of(s.name)) and q.sample == 1})
+
+
+@pytest.mark.parametrize("net", SAMPLED, ids=lambda n: "-".join(map(str, n.sizes)))
+def test_sample_ones_terms_with_their_copies_in_the_other_samples_are_the_whole_partial(net):
+    """A document writes the assembled and the direct partial for sample 1 only, "+ ⋯" for the other samples'
+    terms "of the same form": true only if sample 1's terms, renamed into each sample and summed, are the
+    whole partial (the weight-decay term, of no sample, once)."""
+    from symbackprop.writeup.explain import first_sample_terms
+    d = derive(net)
+    for name in ("W1[1,2]", "b2[1]"):
+        for whole in (d.partial(name), explain(d, name).result):
+            part, left_out = first_sample_terms(whole)
+            assert left_out == net.batch - 1
+            decay = sp.Add(*[t for t in sp.Add.make_args(part) if not ({"X", "Y", "Z", "A"} & {
+                s.name[0] for s in t.free_symbols})])
+            per_sample = part - decay
+            assert proved(d, whole, decay + sp.Add(*[in_sample(per_sample, c) for c in range(1, net.batch + 1)]))
+    # planted: sample 1's terms with one of them dropped, copied into every sample, are not the whole
+    whole = d.partial("W1[1,2]")
+    part, _ = first_sample_terms(whole)
+    dropped = sp.Add(*sp.Add.make_args(part)[1:])
+    assert not proved(d, whole, sp.Add(*[in_sample(dropped, c) for c in range(1, net.batch + 1)]))
+
+
+def test_a_sum_that_mixes_samples_in_one_term_is_written_whole():
+    from symbackprop.writeup.explain import first_sample_terms
+    a, b = sp.symbols("Z1_1_1 Z1_1_2")
+    assert first_sample_terms(a * b + a) == (a * b + a, 0)
+    assert first_sample_terms(a + b) == (a, 1)

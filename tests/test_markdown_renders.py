@@ -72,7 +72,7 @@ def test_every_table_parses_with_its_columns(md):
             row += 1
         elif t.type == "tr_close":
             tables[-1].append(row)
-    written = sum(1 for k, line in enumerate(md.splitlines()) if re.fullmatch(r"\|(---\|)+", line))
+    written = sum(1 for k, line in enumerate(md.splitlines()) if re.fullmatch(r"\|(-+:?\|)+", line))
     assert len(tables) == written and all(len(set(rows)) == 1 for rows in tables), tables
 
 
@@ -97,3 +97,22 @@ def test_the_figure_is_the_svg_beside_it_in_a_paragraph_of_its_own(name, tmp_pat
     images = [(p, c) for p in paragraphs for c in p.children or [] if c.type == "image"]
     assert [c.attrs["src"] for _, c in images] == ["derivation.svg"] and (tmp_path / "derivation.svg").exists()
     assert [c.type for c in images[0][0].children] == ["image"]          # alone in its paragraph
+
+
+def test_the_chain_rule_steps_are_one_list_each_item_holding_its_displays(md):
+    """Review 6: each step's '$$' display sat at the left margin, ending the list item; the list restarted at
+    every step. Now §7's steps parse as one ordered list, numbered 1, 2, …, every step's display inside its item."""
+    toks = tokens(md)
+    start = next(k for k, t in enumerate(toks) if t.type == "heading_open" and "worked example" in toks[k + 1].content)
+    end = next(k for k in range(start + 1, len(toks)) if toks[k].type == "heading_open")
+    section = toks[start:end]
+    lists = [t for t in section if t.type == "ordered_list_open"]
+    assert len(lists) == 1, [t.attrs for t in lists]
+    depth, items, inside = 0, 0, 0
+    for t in section:
+        depth += t.type == "ordered_list_open"
+        depth -= t.type == "ordered_list_close"
+        items += t.type == "list_item_open"
+        inside += depth > 0 and t.type == "math_block"
+    steps = len(re.findall(r"^\d+\. \*\*", md[md.index("worked example"):], flags=re.M))
+    assert items == steps >= 3 and inside >= steps       # every step has a display, all of them in the list

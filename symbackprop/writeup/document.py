@@ -36,7 +36,7 @@ from ..symbolic.verify import PROVED, Report, check_step, verify
 from . import figures, seed_displays, seeds
 from . import numbers as worked_numbers
 from .algorithm import algorithm, backward_dimensions, costs, output_delta_matrix, shape_tex, tidy
-from .explain import explain, shown_lines, tree_size, written_in
+from .explain import explain, first_sample_terms, tree_size, written_in, written_lines
 from .layout import MATHS, render_template
 from .pdf import INSTALL_HINT, LatexError, NoEngine, compile_pdf, find_engine
 from .printing import Printer, Quantity, tex_to_text
@@ -166,14 +166,18 @@ def _worked(d: Derivation, p: Printer, name: str, notation_name: str, report: Re
         paths_status, paths_method = paths.status, paths.method
     else:                                      # the steps' result is still proved equal to d.partial by the tests
         paths_status, paths_method = "not checked", f"{x.path_count:,} paths: summed up to {MAX_SUMMED_PATHS:,}"
-    direct_lines, closed_lines = shown_lines(p, direct, DOC_SIZE), shown_lines(p, closed, DOC_SIZE)
+    # a sum over the samples, each term of one form: the first sample's written out, the others' counted
+    (direct_part, left_out), (closed_part, closed_left) = first_sample_terms(direct), first_sample_terms(closed)
+    direct_lines = written_lines(p, direct_part, left_out, DOC_SIZE)
+    closed_lines = written_lines(p, closed_part, closed_left, DOC_SIZE)
     # written out in the network's quantities, a deep network's partial is pages long: said, with its size, and
     # left to the δ form and the worked numbers (the proof that the two agree is the same either way)
-    long = tree_size(direct) > DOC_SIZE or len(closed_lines) > MAX_WORKED_LINES
+    long = tree_size(direct_part) > DOC_SIZE or len(direct_lines) > MAX_WORKED_LINES + bool(left_out) \
+        or len(closed_lines) > MAX_WORKED_LINES + bool(closed_left)
     return {"name": name, "parameter": p.latex(v), "lhs": p.latex(Partial(E, v)), "identities": _identities(d, p),
             "direct": direct_lines, "delta": p.latex_lines(d.closed.gradient_equations[v]),
             "closed": closed_lines, "long": {"direct": tree_size(direct), "closed": len(closed_lines)} if long else {},
-            "status": proof.status, "method": proof.method,
+            "status": proof.status, "method": proof.method, "left_out": max(left_out, closed_left),
             "explanation": x.context(rows=DOC_ROWS, paths=DOC_PATHS, terms=DOC_TERMS, size=DOC_SIZE,
                                      lines=MAX_WORKED_LINES, one_sample=True),
             "paths_status": paths_status, "paths_method": paths_method}

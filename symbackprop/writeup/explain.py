@@ -210,20 +210,27 @@ class Explanation:
         p = self.printer
         per_sample = self.path_count // self.d.net.batch \
             if self.path_count % self.d.net.batch == 0 and self.d.net.batch > 1 else 0
-        if one_sample and paths < per_sample <= 2 * paths:  # a sample's paths whole rather than 8 of its 9
+        if one_sample and per_sample and per_sample <= 2 * paths:  # one sample's paths, whole (not 8 of its 9)
             paths = per_sample
 
         def named(found: tuple) -> list[str]:
             shown = [p.latex(t) for t in (found if terms is None or len(found) <= terms else found[:terms - 1])]
             return shown if len(shown) == len(found) else shown + [r"\dots", p.latex(found[-1])]
 
-        steps = [{"rule": p.words(s.rule), "summary": s.summary,
-                  "why": _parts(p.words(s.why), {k: named(v) for k, v in s.parts().items()}),
-                  "rows": [{"lhs": p.latex(row[0]),
-                            "forms": [self._local_first(row[0], e) or shown_lines(p, e, size, lines) for e in row[1:]]}
-                           for row in shown],
-                  "more": len(s.rows) - len(shown), "others": self._others(s)}
-                 for s, shown in ((s, self._shown_rows(s, rows, one_sample)) for s in self.steps)]
+        def form(adjoint: sp.Expr, e: sp.Expr, step: ChainStep) -> tuple[list[str], int]:
+            """A row's form as lines, and how many samples' terms are left out (a summary's, by ``one_sample``)."""
+            part, left_out = first_sample_terms(e) if one_sample and step.summary else (e, 0)
+            return self._local_first(adjoint, e) or written_lines(p, part, left_out, size, lines), left_out
+
+        steps = []
+        for s, shown in ((s, self._shown_rows(s, rows, one_sample)) for s in self.steps):
+            formed = [(row[0], [form(row[0], e, s) for e in row[1:]]) for row in shown]
+            steps.append({"rule": p.words(s.rule), "summary": s.summary,
+                          "why": _parts(p.words(s.why), {k: named(v) for k, v in s.parts().items()}),
+                          "rows": [{"lhs": p.latex(lhs), "forms": [lines for lines, _ in forms]}
+                                   for lhs, forms in formed],
+                          "more": len(s.rows) - len(shown), "others": self._others(s),
+                          "left_out": max((n for _, forms in formed for _, n in forms), default=0)})
 
         return {"parameter": p.latex(self.v), "lhs": p.latex(Partial(E, self.v)), "error": p.glyphs.error,
                 "notation": self.notation.name,
@@ -356,6 +363,30 @@ def shown_lines(p: Printer, expr: sp.Expr, limit: int = MAX_SHOWN_SIZE, lines: i
     if lines is not None and len(shown) > lines:
         return [rf"\dots\ \text{{({len(shown)} lines written out: too long to show)}}"]
     return shown
+
+
+def first_sample_terms(expr: sp.Expr) -> tuple[sp.Expr, int]:
+    """``expr``'s terms of the first sample (with those of no sample), and how many other samples' terms are left
+    out: a partial of the error is a sum over the samples, each term of the same form with its own sample index.
+    ``expr`` whole, and 0, where it is not such a sum (a term that mixes samples, or one sample only)."""
+    coefficient, body = expr.as_coeff_Mul()
+    groups: dict = {}
+    for term in sp.Add.make_args(body):
+        samples = {q.sample for s in term.free_symbols if (q := quantity_of(s.name)) and q.sample is not None}
+        if len(samples) > 1:
+            return expr, 0
+        groups.setdefault(next(iter(samples), None), []).append(term)
+    keyed = sorted(k for k in groups if k is not None)
+    if len(keyed) < 2:
+        return expr, 0
+    return coefficient * sp.Add(*groups[keyed[0]], *groups.get(None, ())), len(keyed) - 1
+
+
+def written_lines(p: Printer, part: sp.Expr, left_out: int, limit: int = MAX_SHOWN_SIZE,
+                  lines: int | None = None) -> list[str]:
+    """``part``'s lines (as ``shown_lines``), then "+ ⋯" where ``left_out`` samples' terms are not written."""
+    shown = shown_lines(p, part, limit, lines)
+    return shown + [r"+ \cdots"] if left_out and not shown[0].startswith(r"\dots\ ") else shown
 
 
 def _sized_summary(step: dict) -> bool:
