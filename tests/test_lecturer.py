@@ -190,7 +190,7 @@ def test_worked_numbers_work_each_signal_once_and_tie_the_local_picture_to_the_t
     numbers = md[md.index("Worked numbers"):]
     assert numbers.count(r"dZ^{[2]}_{1;1} &= ") == 1
     assert "beginning from those worked out above" in numbers
-    table = float(re.search(r"\| \$dZ\^\{\[1\]\}_\{1;1\} = (-?[\d.]+)\$ \|", numbers)[1])
+    table = float(re.search(r"\| \$dZ\^\{\[1\]\}_\{1;c\}\$ \| \$(-?[\d.]+)\$ \|", numbers)[1])   # sample c = 1's column
     partial = float(re.search(r"\{g\^\{\[1\]\}\}'\\left\(Z\^\{\[1\]\}_\{1;1\}\\right\) = (-?[\d.]+) \\\\\n", numbers)[1])
     local = re.search(r"dZ\^\{\[1\]\}_\{1;1\} &= 4 \\frac\{\\partial J\}\{\\partial Z\^\{\[1\]\}_\{1;1\}\} = (-?[\d.]+)",
                       numbers)
@@ -200,10 +200,12 @@ def test_worked_numbers_work_each_signal_once_and_tie_the_local_picture_to_the_t
 
 def test_a_deep_networks_worked_partial_is_sized_not_printed_for_pages():
     """Review 3: on 2-3-3-2 the direct form was '… (745 symbols …: too long to show)' and the δ form ran to 28
-    lines, followed by 'The two are equal' about what the reader never saw. Past 10 lines the document gives the
-    δ form's first line, sizes the rest and points to the worked numbers; a 2-3-1 keeps both forms."""
+    lines, followed by 'The two are equal' about what the reader never saw. Each form is written for sample 1
+    only (the others' terms have its form); past 10 lines the document gives the δ form's first line, sizes the
+    rest and points to the worked numbers; a 2-3-1 keeps both forms."""
     from symbackprop import Network
-    deep = render(derive(Network(sizes=(2, 3, 3, 2), activations="sigmoid", batch=4)), fmt="markdown")
+    deep = render(derive(Network(sizes=(4, 8, 8, 3), activations=("relu", "relu", "softmax"), loss="cce",
+                                 batch=5)), fmt="markdown")
     worked = deep[deep.index("A worked example"):deep.index("Worked numbers")]
     assert "symbols and operations written out: too long to show" not in worked
     assert "By direct differentiation of $E$ (" not in worked
@@ -212,6 +214,13 @@ def test_a_deep_networks_worked_partial_is_sized_not_printed_for_pages():
     assert "**assemble**" not in worked and "too long to show" not in worked and len(worked.splitlines()) < 150
     assert re.search(r"too long to read with profit: [\d,]+ symbols and operations by direct differentiation", worked)
     assert "The two written-out forms, not printed, are equal" in worked
+    # 2-3-3-2: sample 1's terms are 8 lines a form, so they are written, "+ ⋯" for the other three samples
+    middle = render(derive(Network(sizes=(2, 3, 3, 2), activations="sigmoid", batch=4)), fmt="markdown")
+    worked = middle[middle.index("A worked example"):middle.index("Worked numbers")]
+    assert "By direct differentiation of $E$ (" in worked and "**assemble**" in worked
+    assert worked.count(r"&\quad + \cdots") == 3 and "each of the other 3 samples adds terms of the same form" in worked
+    displays = re.findall(r"\\begin\{aligned\}(.*?)\\end\{aligned\}", worked, flags=re.S)
+    assert displays and max(d.count("&") for d in displays) <= 2 * (10 + 1)      # no form over 10 lines (+ ⋯)
     small = render(derive(preset("matrix", batch=4)), fmt="markdown")
     assert "**assemble**" in small                                      # a short partial keeps its step
     assert "By direct differentiation of $E$ (" in small and "too long to read" not in small

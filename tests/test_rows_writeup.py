@@ -158,8 +158,9 @@ def test_the_worked_numbers_are_the_case_studys_row_major_backprop(tmp_path):
             assert _printed(text, glyph) == pytest.approx(value, rel=1e-9, abs=1e-12), glyph
             compared += 1
     assert compared == 6 + 3 + 9 + 3
-    for (c, i), value in np.ndenumerate(dscores):                          # δ^L_{c;i}: sample c, unit i
-        assert _printed(text, rf"\delta^{{2}}_{{{c + 1};{i + 1}}}") == pytest.approx(value, rel=1e-9, abs=1e-12)
+    for (c, i), value in np.ndenumerate(dscores):      # δ^L_{c;i}: sample c, unit i; the table's row, c's column
+        row = next(line for line in text.splitlines() if line.startswith(rf"| $\delta^{{2}}_{{c;{i + 1}}}$ |"))
+        assert float(row.split("|")[2 + c].strip(" $")) == pytest.approx(value, rel=1e-9, abs=1e-12)
     assert _printed(text, r"W^{1}_{12}") == pytest.approx(params["W1"][0, 1], rel=1e-9)   # row 1, column 2
 
 

@@ -42,6 +42,7 @@ DEFAULT_SEED = 0
 SYMBOLIC_DECAY = 0.1               # λ's value when the network's λ is a symbol (as the numeric comparison takes it)
 DIGITS = 10                        # significant digits printed: at least 9, as a worked example needs
 MAX_ROWS = 48                      # rows of each table shown; past this, the first ones, and the text says so
+SAMPLE_COLUMNS = 5                 # samples side by side in one table (a column each); more start another table
 MAX_SAMPLES = 2                    # samples whose δ are worked in the chain-rule equations
 MAX_UNITS = 4                      # units of a layer whose δ are worked in the chain-rule equations
 MAX_SYMBOLS = 24                   # an equation with more quantities than this is shown with its value, not its numbers
@@ -300,39 +301,62 @@ def _rows(items: list, limit: int = MAX_ROWS) -> tuple[list, str]:
     return items[:limit], f"the first {limit} of {len(items)} are shown"
 
 
+def _table(rows: list[dict], header: list[str] | None = None) -> dict:
+    """A table: its rows (each a list of cells), its header (none: every cell says what it is), and a note."""
+    shown, note = _rows(rows)
+    return {"header": header or [], "rows": shown, "note": note}
+
+
+def _by_sample(p: Printer, quantities: list[tuple[sp.Expr, list[float]]]) -> list[dict]:
+    """Quantities of every sample as tables with a row for each (its glyph at the notation's sample index c) and a
+    column for each sample, c = 1, 2, …: read down a column, one sample's forward or backward pass; across a row,
+    one unit in every sample. At most SAMPLE_COLUMNS columns to a table, so that each fits the page's width."""
+    c = sp.Symbol(p.notation.letters[3], integer=True, positive=True)
+    m = len(quantities[0][1])
+    out = []
+    for first in range(0, m, SAMPLE_COLUMNS):
+        columns = range(first, min(m, first + SAMPLE_COLUMNS))
+        out.append(_table([{"cells": [p.latex(glyph.subs(_SAMPLE, c))] + [number(values[k]) for k in columns]}
+                           for glyph, values in quantities], [""] + [f"{p.latex(c)} = {k + 1}" for k in columns]))
+    return out
+
+
+_SAMPLE = sp.Symbol("sample")      # a quantity's sample index before it is printed as the notation's letter
+
+
 def context(w: Worked, p: Printer, parameter: str) -> dict:
     """Plain strings for numbers.tex.j2 and numbers.md.j2: tables, the chain rule in numbers, the step."""
     c = _Context(w, p)
     d, fp, net = w.d, w.d.forward, w.d.net
-    inputs = [{"cells": [f"{p.latex(s)} = {number(w.data[s.name])}" for s in row]}
-              for row in (list(fp.X[:, k]) + list(fp.Y[:, k]) for k in range(net.batch))]
-    weights = [[{"cells": [f"{p.latex(v)} = {number(w.parameters[v.name])}" for v in (*fp.W[l][i, :], fp.b[l][i])]}
-                for i in range(net.sizes[l])] for l in fp.layers]    # a table per layer: a unit's weights and bias
-    units = []
-    for l in fp.layers:
-        for z, a in zip(fp.Z[l], fp.A[l], strict=True):
-            units.append({"cells": [f"{p.latex(z)} = {number(w.values[z.name])}",
-                                    f"{p.latex(a)} = {number(w.values[a.name])}"]})
-    deltas = [{"cells": [f"{c.delta(s)} = {number(c.delta_value(s))}"]}
-              for l in reversed(fp.layers) for s in d.closed.delta[l]]
-    params = []
-    for v in fp.parameters.values():
-        params.append({"cells": [f"{p.latex(v)} = {number(w.parameters[v.name])}",
-                                 f"{p.latex(Partial(E, v))} = {number(w.gradients[v.name])}",
-                                 f"{p.latex(_step(v))} = {number(w.updated[v.name])}"]})
-    inputs, inputs_note = _rows(inputs)
-    weight_tables = [dict(zip(("rows", "note"), _rows(table), strict=True)) for table in weights]
-    units, units_note = _rows(units)
-    deltas, deltas_note = _rows(deltas)
-    params, params_note = _rows(params)
+    def row(*cells: tuple[str, float]) -> dict:
+        return {"cells": [f"{glyph} = {number(value)}" for glyph, value in cells]}
+
+    value = {**w.parameters, **w.data, **w.values}
+    weights = [_table([row(*[(p.latex(v), value[v.name]) for v in (*fp.W[l][i, :], fp.b[l][i])])
+                       for i in range(net.sizes[l])]) for l in fp.layers]    # a table per layer: a unit's weights, bias
+    if net.batch > 1:            # a row per quantity, a column per sample
+        Z, A, Y, delta = (sp.IndexedBase(k) for k in ("Z", "A", "Y", "delta"))
+        data = [(A[0, j + 1, _SAMPLE], fp.X[j, :]) for j in range(net.sizes[0])] + [
+            (Y[k + 1, _SAMPLE], fp.Y[k, :]) for k in range(net.sizes[-1])]
+        nodes = [(q[l, i + 1, _SAMPLE], M[i, :]) for l in fp.layers for i in range(net.sizes[l])
+                 for q, M in ((Z, fp.Z[l]), (A, fp.A[l]))]
+        inputs = _by_sample(p, [(glyph, [value[s.name] for s in row_]) for glyph, row_ in data])
+        units = _by_sample(p, [(glyph, [value[s.name] for s in row_]) for glyph, row_ in nodes])
+        deltas = _by_sample(p, [(delta[l, i + 1, _SAMPLE], [c.delta_value(s) for s in d.closed.delta[l][i, :]])
+                                for l in reversed(fp.layers) for i in range(net.sizes[l])])
+    else:
+        inputs = [_table([row(*[(p.latex(s), value[s.name]) for s in (*fp.X, *fp.Y)])])]
+        units = [_table([row((p.latex(z), value[z.name]), (p.latex(a), value[a.name]))
+                         for l in fp.layers for z, a in zip(fp.Z[l], fp.A[l], strict=True)])]
+        deltas = [_table([row((c.delta(s), c.delta_value(s))) for l in reversed(fp.layers) for s in d.closed.delta[l]])]
+    params = _table([row((p.latex(v), value[v.name]), (p.latex(Partial(E, v)), w.gradients[v.name]),
+                         (p.latex(_step(v)), w.updated[v.name])) for v in fp.parameters.values()])
     chosen = _chosen(d, parameter)
     return {"absent": "", "given": w.given, "learning_rate": number(w.learning_rate),
             "decay": None if w.decay is None else number(w.decay), "samples": net.batch,
             "E": number(w.values["E"]), "E_after": number(w.E_after), "lowered": w.E_after < w.values["E"],
             "error": p.glyphs.error, "reader_scale": c.reader_scale,
-            "inputs": inputs, "inputs_note": inputs_note, "weights": weight_tables,
-            "units": units, "units_note": units_note,
-            "deltas": deltas, "deltas_note": deltas_note, "parameters": params, "parameters_note": params_note,
+            "inputs": inputs, "weights": weights, "units": units, "deltas": deltas, "parameters": [params],
             "chains": _chains(c, chosen), "local": _local(c, chosen[-1]), "silent": _silent(c),
             "route_difference": f"{w.route_difference:.1e}", "ok": w.ok}
 
