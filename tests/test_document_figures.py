@@ -86,3 +86,24 @@ def test_the_pdf_shows_both_pictures(tmp_path):
     text = pdf_text(tmp_path / "derivation.pdf")
     assert "Figure 1: The network, layers left to right and the error on the right: the 3 paths through the network from" in text
     assert "One unit’s local picture" in text and "is multiplied by the local derivative" in text
+
+
+def test_the_figure_counts_one_samples_paths_and_stands_in_the_worked_example(tmp_path):
+    """Review 7: at m = 4 the caption said "the 4 paths … are solid" over one drawn path (four networks?), and the
+    figure floated into the worked numbers or an appendix, pages from the paths it draws. It counts one sample's
+    paths, says the other samples have as many through the same units, and is placed in the worked example."""
+    net = Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=4)
+    d = derive(net)
+    fig = picture(explain(d, "W1[1,1]"))
+    assert (fig["drawn"], fig["samples"], fig["paths"]) == (1, 4, 4)
+    assert [e["count"] for e in fig["edges"] if e["on"]] == [1, 1, 1]
+    deep = picture(explain(derive(Network(sizes=(2, 3, 3, 1), activations="sigmoid", batch=3)), "W1[1,1]"))
+    assert (deep["drawn"], deep["samples"]) == (3, 3) and max(e["count"] for e in deep["edges"]) == 3
+    write(d, tmp_path, formats=("tex", "md"))
+    for name in ("derivation.tex", "derivation.md"):
+        text = (tmp_path / name).read_text()
+        worked, numbers = text.index("A worked example"), text.index("Worked numbers")
+        caption = text.index("The network, layers left to right")
+        assert worked < caption < numbers, name
+        assert "the one path through the network from" in text and "in one sample" in text[caption:caption + 400]
+        assert "each of the $m = 4$ samples has its own, through the same units" in text[caption:caption + 600]

@@ -14,8 +14,8 @@ from symbackprop import Network, SpecError, derive
 from symbackprop.model.notations import notation
 from symbackprop.numeric import handwritten
 from symbackprop.numeric.arrays import random_data, random_params
-from symbackprop.writeup.document import render
-from symbackprop.writeup.numbers import MAX_ROWS, SAMPLE_COLUMNS, Inputs, _Context, _Value, compute, context, number
+from symbackprop.writeup.document import render, write
+from symbackprop.writeup.numbers import COLUMNS, MAX_ROWS, Inputs, _Context, _Value, compute, context, number
 from symbackprop.writeup.printing import Printer
 
 # Matt Mazur, "A Step by Step Backpropagation Example" (2015-03-17),
@@ -234,9 +234,9 @@ def test_big_networks_show_a_stated_subset():
     w = compute(derive(net))
     doc = context(w, Printer.for_network(notation("matrix"), net), "W1[1,1]")
     # a row per quantity, a column per sample: 7 samples are two tables, of 5 and 2 samples
-    assert [len(t["header"]) for t in doc["units"]] == [1 + SAMPLE_COLUMNS, 1 + 7 - SAMPLE_COLUMNS]
+    assert [len(t["header"]) for t in doc["units"]] == [1 + COLUMNS, 1 + 7 - COLUMNS]
     assert [len(t["rows"]) for t in doc["units"]] == [2 * 8] * 2 and not doc["units"][0]["note"]
-    assert doc["units"][1]["rows"][0]["cells"][1] == number(compute(derive(net)).values[f"Z1_1_{SAMPLE_COLUMNS + 1}"])
+    assert doc["units"][1]["rows"][0]["cells"][1] == number(compute(derive(net)).values[f"Z1_1_{COLUMNS + 1}"])
     assert [len(t["rows"]) for t in doc["deltas"]] == [8, 8] and [len(t["rows"]) for t in doc["inputs"]] == [7, 7]
     params = doc["parameters"][0]
     assert len(params["rows"]) == MAX_ROWS and params["note"] == f"the first {MAX_ROWS} of 57 are shown"
@@ -427,7 +427,7 @@ def test_the_parameters_are_given_before_the_forward_pass_uses_them():
     text = render(derive(MAZUR_NET), fmt="markdown", numbers=Inputs(MAZUR_PARAMS, MAZUR_X, MAZUR_Y,
                                                                        learning_rate=MAZUR_ETA))
     section = text[text.index(". Worked numbers\n"):]
-    given, forward = section.index("$W^{2}_{12} = 0.45$"), section.index("**The forward pass.**")
+    given, forward = section.index("| $W^{2}_{1j}$ | $0.4$ | $0.45$ |"), section.index("**The forward pass.**")
     assert given < forward and "$b^{1}_{2} = 0.35$" in section[:forward] and "Mazur" not in section
 
 
@@ -500,3 +500,25 @@ def test_a_hidden_unit_that_passes_nothing_back_is_named_and_its_weights_do_not_
         into = [w.gradients[f"W1_{i}_{j}"] for j in (1, 2)] + [w.gradients[f"b1_{i}"]]
         assert all(g == 0 for g in into) == (i in dead), (i, into)
     assert all(u["layer"] == 1 for u in silent)
+
+
+def test_a_wide_networks_tables_fit_the_page(tmp_path):
+    """Review 7: on 4-8-8-3 the W² and W³ tables ran off the right margin, b² and b³ not printed at all. A unit's
+    weights are a row with a column per unit before it, at most COLUMNS to a table; biases and the one-sample data
+    CELLS to a row. The PDF compiles with no box more than 10 pt too wide, and every weight is printed."""
+    from helpers import require_latex
+
+    from symbackprop.writeup.numbers import CELLS
+    require_latex()
+    net = Network(sizes=(4, 8, 8, 3), activations=("relu", "relu", "softmax"), loss="cce", batch=5)
+    d = derive(net)
+    w = compute(d)
+    doc = context(w, Printer.for_network(notation("matrix"), net), "W1[1,1]")
+    tables = [t for key in ("weights", "inputs", "units", "deltas") for t in doc[key]]
+    assert max(len(row["cells"]) for t in tables for row in t["rows"]) <= max(COLUMNS + 1, CELLS)
+    printed = [cell for t in doc["weights"] for row in t["rows"] for cell in row["cells"]]
+    values = set(printed) | {cell.split(" = ")[-1] for cell in printed}
+    assert all(number(value) in values for name, value in w.parameters.items())        # every W and b, b³ too
+    out = write(d, tmp_path, formats=("pdf",))
+    for pdf, log in out.logs.items():
+        assert not [o for o in log.overfull if o[0] > 10.0], (pdf.name, log.overfull)

@@ -147,6 +147,12 @@ def picture(x: Explanation) -> dict:
         return {"absent": f"the network is drawn up to {MAX_DRAWN_WIDTH} units a layer, {MAX_DRAWN_LAYERS} layers "
                           f"and {MAX_DRAWN_PATHS:,} paths"}
     where, used = positions(sizes), path_edges(x)
+    drawn = x.path_count - int(x.v in x.d.chain.error_symbols)          # the decay term's path is not drawn
+    # the samples share the units, and each has the same paths: the figure counts one sample's (review 7: "4 paths"
+    # on one drawn path read as four networks)
+    samples = x.d.net.batch if drawn % x.d.net.batch == 0 and all(c % x.d.net.batch == 0 for c in used.values()) \
+        else 1
+    used = Counter({edge: count // samples for edge, count in used.items()})
     bottom = min(y for _, y in where.values())
     top = max(y for _, y in where.values())
 
@@ -171,7 +177,7 @@ def picture(x: Explanation) -> dict:
             "height": round(2 * MARGIN + STEP_Y * (top - bottom), 1), "radius": RADIUS, "diameter": 2 * RADIUS,
             "edges": edges, "units": units, "parameter": x.printer.latex(x.v), "parameter_text": x.printer.text(x.v),
             "paths": x.path_count, "direct": int(x.v in x.d.chain.error_symbols),   # the decay term's, not drawn
-            "drawn": x.path_count - int(x.v in x.d.chain.error_symbols),
+            "drawn": drawn // samples, "samples": samples,                       # paths in one sample, where counted so
             "numbered": any(e["count"] > 1 for e in edges)}                    # an edge carries its path count
 
 

@@ -42,7 +42,9 @@ DEFAULT_SEED = 0
 SYMBOLIC_DECAY = 0.1               # λ's value when the network's λ is a symbol (as the numeric comparison takes it)
 DIGITS = 10                        # significant digits printed: at least 9, as a worked example needs
 MAX_ROWS = 48                      # rows of each table shown; past this, the first ones, and the text says so
-SAMPLE_COLUMNS = 5                 # samples side by side in one table (a column each); more start another table
+COLUMNS = 5                        # numbers side by side in one table (samples, or a unit's weights); more make
+#                                    another table
+CELLS = 4                          # cells "glyph = number" side by side in a row of a table
 MAX_SAMPLES = 2                    # samples whose δ are worked in the chain-rule equations
 MAX_UNITS = 4                      # units of a layer whose δ are worked in the chain-rule equations
 MAX_SYMBOLS = 24                   # an equation with more quantities than this is shown with its value, not its numbers
@@ -307,21 +309,27 @@ def _table(rows: list[dict], header: list[str] | None = None) -> dict:
     return {"header": header or [], "rows": shown, "note": note}
 
 
-def _by_sample(p: Printer, quantities: list[tuple[sp.Expr, list[float]]]) -> list[dict]:
-    """Quantities of every sample as tables with a row for each (its glyph at the notation's sample index c) and a
-    column for each sample, c = 1, 2, …: read down a column, one sample's forward or backward pass; across a row,
-    one unit in every sample. At most SAMPLE_COLUMNS columns to a table, so that each fits the page's width."""
-    c = sp.Symbol(p.notation.letters[3], integer=True, positive=True)
-    m = len(quantities[0][1])
+def _by_index(p: Printer, quantities: list[tuple[sp.Expr, list[float]]], letter: str) -> list[dict]:
+    """Quantities as tables with a row for each (its glyph with the index ``letter`` in place of _INDEX) and a
+    column for each value of the index, 1, 2, …: a sample (read down a column, one sample's pass; across a row,
+    one unit in every sample) or the previous layer's unit (a row is one unit's weights). At most COLUMNS columns
+    to a table, so that each fits the page's width; more make another table."""
+    index = sp.Symbol(letter, integer=True, positive=True)
+    count = len(quantities[0][1])
     out = []
-    for first in range(0, m, SAMPLE_COLUMNS):
-        columns = range(first, min(m, first + SAMPLE_COLUMNS))
-        out.append(_table([{"cells": [p.latex(glyph.subs(_SAMPLE, c))] + [number(values[k]) for k in columns]}
-                           for glyph, values in quantities], [""] + [f"{p.latex(c)} = {k + 1}" for k in columns]))
+    for first in range(0, count, COLUMNS):
+        columns = range(first, min(count, first + COLUMNS))
+        out.append(_table([{"cells": [p.latex(glyph.subs(_INDEX, index))] + [number(values[k]) for k in columns]}
+                           for glyph, values in quantities], [""] + [f"{p.latex(index)} = {k + 1}" for k in columns]))
     return out
 
 
-_SAMPLE = sp.Symbol("sample")      # a quantity's sample index before it is printed as the notation's letter
+def _wrapped(cells: list[str]) -> list[dict]:
+    """Cells that each say what they are ("b^1_1 = 0.5"), CELLS to a row, so that a row fits the page's width."""
+    return [{"cells": cells[k:k + CELLS]} for k in range(0, len(cells), CELLS)]
+
+
+_INDEX = sp.Symbol("index")      # a quantity's sample or column index before it is printed as the notation's letter
 
 
 def context(w: Worked, p: Printer, parameter: str) -> dict:
@@ -332,20 +340,23 @@ def context(w: Worked, p: Printer, parameter: str) -> dict:
         return {"cells": [f"{glyph} = {number(value)}" for glyph, value in cells]}
 
     value = {**w.parameters, **w.data, **w.values}
-    weights = [_table([row(*[(p.latex(v), value[v.name]) for v in (*fp.W[l][i, :], fp.b[l][i])])
-                       for i in range(net.sizes[l])]) for l in fp.layers]    # a table per layer: a unit's weights, bias
+    W, b, Z, A, Y, delta = (sp.IndexedBase(k) for k in ("W", "b", "Z", "A", "Y", "delta"))
+    previous, sample = p.notation.letters[1], p.notation.letters[3]
+    weights = [table for l in fp.layers for table in (    # a unit's weights in a row, a column per unit before; biases
+        *_by_index(p, [(W[l, i + 1, _INDEX], [value[v.name] for v in fp.W[l][i, :]]) for i in range(net.sizes[l])],
+                   previous),
+        _table(_wrapped([f"{p.latex(v)} = {number(value[v.name])}" for v in fp.b[l]])))]
     if net.batch > 1:            # a row per quantity, a column per sample
-        Z, A, Y, delta = (sp.IndexedBase(k) for k in ("Z", "A", "Y", "delta"))
-        data = [(A[0, j + 1, _SAMPLE], fp.X[j, :]) for j in range(net.sizes[0])] + [
-            (Y[k + 1, _SAMPLE], fp.Y[k, :]) for k in range(net.sizes[-1])]
-        nodes = [(q[l, i + 1, _SAMPLE], M[i, :]) for l in fp.layers for i in range(net.sizes[l])
+        data = [(A[0, j + 1, _INDEX], fp.X[j, :]) for j in range(net.sizes[0])] + [
+            (Y[k + 1, _INDEX], fp.Y[k, :]) for k in range(net.sizes[-1])]
+        nodes = [(q[l, i + 1, _INDEX], M[i, :]) for l in fp.layers for i in range(net.sizes[l])
                  for q, M in ((Z, fp.Z[l]), (A, fp.A[l]))]
-        inputs = _by_sample(p, [(glyph, [value[s.name] for s in row_]) for glyph, row_ in data])
-        units = _by_sample(p, [(glyph, [value[s.name] for s in row_]) for glyph, row_ in nodes])
-        deltas = _by_sample(p, [(delta[l, i + 1, _SAMPLE], [c.delta_value(s) for s in d.closed.delta[l][i, :]])
-                                for l in reversed(fp.layers) for i in range(net.sizes[l])])
+        inputs = _by_index(p, [(glyph, [value[s.name] for s in row_]) for glyph, row_ in data], sample)
+        units = _by_index(p, [(glyph, [value[s.name] for s in row_]) for glyph, row_ in nodes], sample)
+        deltas = _by_index(p, [(delta[l, i + 1, _INDEX], [c.delta_value(s) for s in d.closed.delta[l][i, :]])
+                               for l in reversed(fp.layers) for i in range(net.sizes[l])], sample)
     else:
-        inputs = [_table([row(*[(p.latex(s), value[s.name]) for s in (*fp.X, *fp.Y)])])]
+        inputs = [_table(_wrapped([f"{p.latex(s)} = {number(value[s.name])}" for s in (*fp.X, *fp.Y)]))]
         units = [_table([row((p.latex(z), value[z.name]), (p.latex(a), value[a.name]))
                          for l in fp.layers for z, a in zip(fp.Z[l], fp.A[l], strict=True)])]
         deltas = [_table([row((c.delta(s), c.delta_value(s))) for l in reversed(fp.layers) for s in d.closed.delta[l]])]
