@@ -56,9 +56,9 @@ def test_the_algorithm_in_theta_and_ufldl():
            r"\left(h^{(l)}\left(z^{(l)}\right)\right)^{T}" in theta
     assert not any(line.startswith("h^{(l + 1)}") for line in theta)        # θ writes A as h(z): no h = h line
     ufldl = lines(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=1), "ufldl")
-    assert (r"\varepsilon^{(l)} = \left(\left(W^{(l)}\right)^{T} \varepsilon^{(l + 1)}\right) \odot "
+    assert (r"\epsilon^{(l)} = \left(\left(W^{(l)}\right)^{T} \epsilon^{(l + 1)}\right) \odot "
             r"{\sigma}'\left(z^{(l)}\right)") in ufldl                           # ufldl's W^(l) maps l -> l + 1
-    assert r"\varepsilon^{(L)} = \left(a^{(L)} - y\right) \odot {\sigma}'\left(z^{(L)}\right)" in ufldl
+    assert r"\epsilon^{(L)} = \left(a^{(L)} - y\right) \odot {\sigma}'\left(z^{(L)}\right)" in ufldl
 
 
 def test_softmax_cce_gives_the_short_line_with_its_assumption():
@@ -270,3 +270,22 @@ def test_the_dimension_check_writes_a_difference_as_a_difference():
     text = render(derive(Network(sizes=(2, 3, 1), activations="sigmoid", batch=4)), fmt="markdown")
     row = next(line for line in text.splitlines() if r"\delta^{2} =" in line and r"\times" in line)
     assert r"\left((1 \times 4) - (1 \times 4)\right)" in row and "+" not in row.split("|")[2], row
+
+
+def test_goodfellow_writes_the_backward_pass_as_one_loop_as_algorithm_6_4():
+    """Review 6: the book's Algorithm 6.4 is one loop, k = l down to 1: the layer's gradients from g, then g of
+    the layer below; the box had the matrix notation's two loops. The notation entry says which (one_loop)."""
+    from symbackprop import preset
+    net = preset("goodfellow")
+    shown = lines(net, "goodfellow")
+    below = (r"g^{(k - 1)} = \left(\left(W^{(k)}\right)^{T} g^{(k)}\right) \odot "
+             r"{f^{(k - 1)}}'\left(a^{(k - 1)}\right)")
+    weight = next(k for k, line in enumerate(shown) if line.startswith(r"\nabla_{W^{(k)}} J ="))
+    assert below in shown and weight < shown.index(below)
+    d, general, p, boxed = parts(net, "goodfellow")
+    words = [s["words"] for s in algo.algorithm(general, p, boxed, net.weight_decay)["steps"]]
+    assert "Backward pass: for $k = l$ down to $1$, the gradients of layer $k$ from $g^{(k)}$" in words[2]
+    assert not any(w.startswith("Gradients:") for w in words)
+    matrix = lines(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=2), "matrix")
+    assert matrix.index(r"\delta^{l} = \left(\left(W^{l + 1}\right)^{T} \delta^{l + 1}\right) \odot "
+                        r"{g^{l}}'\left(Z^{l}\right)") == 3                    # two loops: every δ, then the gradients

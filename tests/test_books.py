@@ -140,7 +140,7 @@ def test_a_books_document_labels_its_equations_as_the_book_does(name, labels):
     for label in labels:
         assert f"{book}'s {label}" in text, (name, label)
     other = render(derive(preset(name, loss="mae")), notation=name, fmt="markdown")
-    assert f"{book}'s" not in other
+    assert f"{book}'s (" not in other          # no label; the note on the book's algorithm box stays
 
 
 @pytest.mark.parametrize("name, glyph, line", [
@@ -203,14 +203,22 @@ def test_a_books_document_names_its_source_and_a_course_file_does_not_borrow_it(
 
 
 @pytest.mark.parametrize("name, sentence", [
-    ("ufldl", r"The UFLDL tutorial itself writes $\delta^{(l)}_{i}$ for this document's $\varepsilon^{(l)}_{i}$, "
+    ("ufldl", r"The UFLDL tutorial itself writes $\delta^{(l)}_{i}$ for this document's $\epsilon^{(l)}_{i}$, "
               r"$f$ for $\sigma$, $n_l$ for $L$"),
-    ("rows", r"CS231n's code writes $\mathtt{num\_examples}$ for this document's $m$, $\mathtt{D}$ for $n^{0}$, "
-             r"$\mathtt{K}$ for $n^{L}$, $\mathtt{X}$ for $A^{0}$, $\mathtt{W}$ for $W^{1}$"),
-    ("goodfellow", r"The book writes $\hat{y}$ for this document's $h^{(l)}$, $f$ for $f^{(k)}$ and "
+    ("rows", r"CS231n's code writes $\mathtt{data\_loss}$ for this document's $E$, $\mathtt{y}[c]$ for "
+             r"$\text{the column of the 1 in row } c \text{ of } Y$, $\mathtt{num\_examples}$ for $m$, "
+             r"$\mathtt{D}$ for $n^{0}$"),
+    ("rows", r"$\mathtt{dhidden}$ for $\partial E/\partial A^{1}$, $\mathtt{dhidden} \text{ after its ReLU line}$ "
+             r"for $\delta^{1}$"),                # review 7: dhidden is δ¹ only once the ReLU's zeros are set
+    ("goodfellow", r"The book writes $\hat{y}$ for this document's $h^{(l)}$, $f$ for $f^{(k)}$, "
+                   r"$g \text{ (after its line } g \gets g \odot f'(a^{(k)}) \text{ in Algorithm 6.4)}$ for "
+                   r"$g^{(k)}$ and "
                    r"$\lambda \Omega(\theta)$ for $(\lambda/2) \sum_{k,i,j} \left(W^{(k)}_{ij}\right)^{2}$."),
-    ("ng", r"The course, with example i and unit j, writes $a^{[l](i)}_{j}$ for this document's $A^{[l]}_{j;i}$ and "
+    ("ng", r"The course, with example i and unit j, writes $dZ^{[l]} = \partial \mathcal{L}/\partial Z^{[l]}$ for "
+           r"this document's $dZ^{[l]} = m \, \partial J/\partial Z^{[l]}$, $a^{[l](i)}_{j}$ for $A^{[l]}_{j;i}$ and "
            r"$y^{(i)}_{j}$ for $Y_{j;i}$."),
+    ("nielsen", r"Nielsen writes $n$ for this document's $m$ and $\sum_{k} w^{l+1}_{kj} \delta^{l+1}_{k}$ for "
+                r"$\sum_{q} w^{l+1}_{qj} \delta^{l+1}_{q}$."),
     ("bishop", r"Bishop writes $y_{k}$ for this document's $z^{(L)}_{k}$ and $w^{(l)}_{j0}$ for $b^{(l)}_{j}$."),
     ("theta", r"Andrew Ng's Machine Learning course (Coursera) writes $\Theta^{(l)}$ for this document's "
               r"$\theta^{(l)}$, $a^{(l)}$ for $h^{(l)}\left(z^{(l)}\right)$, $h_{\Theta}(x)$ for "
@@ -241,3 +249,26 @@ def test_a_glossary_is_checked_like_a_glyph_and_not_inherited(tmp_path):
                        ("glossary_of = 'My notes'\n[glossary]\n'\\left(' = 'x'\n", "needs its \\\\right")]:
         with pytest.raises(SpecError, match=match):
             read("name = 'c'\nbase = 'ufldl'\n" + bad, "c.toml")
+
+
+@pytest.mark.parametrize("name, note", [
+    ("nielsen", "Nielsen's backpropagation algorithm (chapter 2) stops at the gradients"),
+    ("goodfellow", "The book's Algorithm 6.4 is this loop without the update"),
+    ("bishop", "Bishop's error backpropagation box (section 5.3.1) stops at the derivatives"),
+    ("rows", "The case study's code runs the same products in another order")])
+def test_the_books_own_algorithm_box_is_said_under_ours(name, note, tmp_path):
+    """Review 7 (book fidelity): none of the books' boxes has an update step, and CS231n's code interleaves the
+    gradients with the signals. The entry's algorithm_note says so under the box; a course file does not
+    inherit it (it speaks of the book)."""
+    from symbackprop.model.notation_file import read
+    from symbackprop.writeup.document import render
+    d = derive(preset(name))
+    for fmt in ("markdown", "latex"):
+        text = render(d, notation=name, fmt=fmt)
+        assert text.count(note) == 1 and text.index("back-propagation, one step") < text.index(note), fmt
+        assert text.index(note) < text.index("Dimensions of the backward products")
+    assert read(f"name = 'course'\nbase = '{name}'\n", "c.toml").algorithm_note == ""
+    with pytest.raises(SpecError, match="key 'algorithm_note' must be printable text"):
+        read(f'name = "course"\nbase = "{name}"\nalgorithm_note = "two\\nlines"\n', "c.toml")   # TOML's \n
+    with pytest.raises(SpecError, match="key 'algorithm_note' must be one line of plain text of at most 300"):
+        read(f'name = "course"\nbase = "{name}"\nalgorithm_note = "{"x" * 301}"\n', "c.toml")

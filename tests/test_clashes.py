@@ -9,7 +9,7 @@ import dataclasses
 import pytest
 import sympy as sp
 
-from symbackprop import Network, derive
+from symbackprop import Network, derive, preset
 from symbackprop.model.notations import notation
 from symbackprop.symbolic.derive import Step
 from symbackprop.symbolic.general import A, E, General, Partial, Z
@@ -60,10 +60,10 @@ def test_the_ufldl_document_speaks_of_epsilon(ufldl):
     """Before: "the δ equations" in a document whose error signal is ε."""
     glossary = [line for line in ufldl.splitlines() if line.startswith("The UFLDL tutorial itself writes")]
     assert len(glossary) == 1 and glossary[0].startswith(r"The UFLDL tutorial itself writes $\delta^{(l)}_{i}$ for "
-                                                         r"this document's $\varepsilon^{(l)}_{i}$")
+                                                         r"this document's $\epsilon^{(l)}_{i}$")
     rest = ufldl.replace(glossary[0], "")         # UFLDL's own δ is named once, as what ε is there
     assert "δ" not in rest and r"\delta" not in rest
-    assert r"By the $\varepsilon$ equations" in ufldl and "the ε equations" in ufldl
+    assert r"By the $\epsilon$ equations" in ufldl and "the ϵ equations" in ufldl
 
 
 def test_sigma_is_the_sigmoid_only():
@@ -78,8 +78,8 @@ def test_sigma_is_the_sigmoid_only():
 
 def test_no_stray_one_at_one_sample(ufldl):
     """Before: 1/m at m = 1 printed as "1 ε" beside the bold 1."""
-    assert r"= 1 \varepsilon" not in ufldl
-    assert r"\frac{\partial J}{\partial W^{(l)}} &= \varepsilon^{(l + 1)} \left(a^{(l)}\right)^{T}" in ufldl
+    assert r"= 1 \epsilon" not in ufldl
+    assert r"\frac{\partial J}{\partial W^{(l)}} &= \epsilon^{(l + 1)} \left(a^{(l)}\right)^{T}" in ufldl
 
 
 def test_every_symbol_is_defined_before_use(theta):
@@ -144,3 +144,19 @@ def test_the_matrix_notation_marks_the_sample():
     text = render(derive(SEED_THETA), fmt="markdown")
     assert "the target $Y_{i;c}$ (after the semicolon, the sample)" in text
     assert r"\frac{\partial E}{\partial W^{1}_{11}} &= \frac{\partial E}{\partial Z^{1}_{1;1}}" in text
+
+
+def test_the_ufldl_document_writes_the_posts_epsilon_and_no_other(ufldl):
+    """Review 7: the document's ε (\\varepsilon) beside the post's ϵ (\\epsilon) in Appendix A: two glyphs a student
+    cannot tell apart in print. The notation writes the post's own."""
+    assert r"\epsilon^{(" in ufldl and r"\varepsilon" not in ufldl
+
+
+def test_a_per_sample_signals_gradient_lines_say_it_is_m_times_the_partial(theta):
+    """Review 7: theta's boxed gradients said "with ∂J/∂z written as δ", where δ = m ∂J/∂z (so the 1/m they
+    carry came from nowhere), and §4 said ∂z/∂θ is "the input h" and then "= 1" with no word of which θ."""
+    assert "the chain rule for the weight θ with ∂J/∂z = δ/m" in theta
+    assert "the chain rule for the bias θ with ∂J/∂z = δ/m" in theta and "written as δ" not in theta
+    assert "where the weight's ∂z/∂θ is the input" in theta and "with the bias's ∂z/∂θ = 1" in theta
+    matrix = render(derive(preset("matrix", batch=4)), fmt="markdown")
+    assert "the chain rule for the weight W with ∂E/∂Z written as δ" in matrix       # δ is ∂E/∂Z there

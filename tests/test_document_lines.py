@@ -84,7 +84,7 @@ def test_ngs_worked_chain_is_the_courses_own_lines():
     assert any(claim.startswith(r"\frac{\partial J}{\partial A^{[1]}_{1;1}} = \frac{W^{[2]}_{11} dZ^{[2]}_{1;1}}")
                for claim in proved) or r"\frac{\partial J}{\partial A^{[1]}_{1;1}} &= \frac{W^{[2]}_{11} dZ^{[2]}_{1;1}}" \
         in md                                                                   # the local picture: W dZ / m
-    assert "name m ∂J/∂Z, one sample's own gradient, as dZ" in md
+    assert "with dZ = m ∂J/∂Z (one sample's own gradient)" in md
 
 
 @pytest.mark.parametrize("claim, status", [

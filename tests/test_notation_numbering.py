@@ -72,4 +72,5 @@ def test_a_file_may_number_weights_by_the_layer_they_feed_only_from_one():
         read("name = 'c'\nbase = 'matrix'\nweight_offset = 1", "c.toml")
     course = read("name = 'c'\nbase = 'nielsen'", "c.toml")
     assert dataclasses.replace(course, name="nielsen", seed="") == dataclasses.replace(
-        notation("nielsen"), seed="", labels={}, book="", source="")   # the book's numbers, its citation: not the course's
+        notation("nielsen"), seed="", labels={}, book="", source="", glossary_of="", glossary={},
+        algorithm_note="")   # the book's numbers, its citation, its letters and its box: not the course's

@@ -40,11 +40,11 @@ def test_theta_prints_seed_001_boxed_equations():
 def test_ufldl_prints_seed_002_compact_equations():
     """Seed 002's 'more compactly' block for one sample: ε^(L), the ε recurrence, ∂J/∂W, ∂J/∂b."""
     assert boxed(UFLDL, "ufldl") == {
-        "delta L": r"\varepsilon^{(L)}_{i} = \left(a^{(L)}_{i} - y_{i}\right) {\sigma}'\left(z^{(L)}_{i}\right)",
-        "delta l": r"\varepsilon^{(l)}_{i} = {\sigma}'\left(z^{(l)}_{i}\right) \sum_{q=1}^{s_{l + 1}} W^{(l)}_{qi} "
-                   r"\varepsilon^{(l + 1)}_{q}",
-        "gradient W": r"\frac{\partial J}{\partial W^{(l)}_{ij}} = a^{(l)}_{j} \varepsilon^{(l + 1)}_{i}",
-        "gradient b": r"\frac{\partial J}{\partial b^{(l)}_{i}} = \varepsilon^{(l + 1)}_{i}",
+        "delta L": r"\epsilon^{(L)}_{i} = \left(a^{(L)}_{i} - y_{i}\right) {\sigma}'\left(z^{(L)}_{i}\right)",
+        "delta l": r"\epsilon^{(l)}_{i} = {\sigma}'\left(z^{(l)}_{i}\right) \sum_{q=1}^{s_{l + 1}} W^{(l)}_{qi} "
+                   r"\epsilon^{(l + 1)}_{q}",
+        "gradient W": r"\frac{\partial J}{\partial W^{(l)}_{ij}} = a^{(l)}_{j} \epsilon^{(l + 1)}_{i}",
+        "gradient b": r"\frac{\partial J}{\partial b^{(l)}_{i}} = \epsilon^{(l + 1)}_{i}",
     }
 
 
@@ -61,7 +61,7 @@ def test_matrix_prints_the_textbook_equations_with_1_over_m_inside():
 @pytest.mark.parametrize("name, latex, text", [
     ("matrix", r"W^{2}_{13} \delta^{2}_{1;2}", "W²₁₃·δ²₁;₂"),
     ("theta", r"\frac{\theta^{(2)}_{1,3} \delta^{(3)}_{1;2}}{2}", "θ⁽²⁾₁,₃·δ⁽³⁾₁;₂/2"),   # δ per sample is m ∂E/∂Z
-    ("ufldl", r"\frac{W^{(2)}_{13} \varepsilon^{(3)}_{1;2}}{2}", "W⁽²⁾₁₃·ε⁽³⁾₁;₂/2"),
+    ("ufldl", r"\frac{W^{(2)}_{13} \epsilon^{(3)}_{1;2}}{2}", "W⁽²⁾₁₃·ϵ⁽³⁾₁;₂/2"),
 ])
 def test_concrete_symbols_in_each_notation(name, latex, text):
     expr = sp.Symbol("W2_1_3", real=True) * sp.Symbol("delta2_1_2", real=True)

@@ -31,7 +31,7 @@ NETWORKS = {
 }
 NOTATIONS = ("matrix", "theta", "ufldl")
 # What a reader must find in the PDF's text, per notation: the error, the error signal, g'.
-GLYPHS = {"matrix": ("∂E", "δ", "g"), "theta": ("∂J", "δ", "θ", "Ψ"), "ufldl": ("∂J", "ε")}
+GLYPHS = {"matrix": ("∂E", "δ", "g"), "theta": ("∂J", "δ", "θ", "Ψ"), "ufldl": ("∂J", "ϵ")}
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_markdown_carries_the_same_maths(written):
 @pytest.mark.parametrize("net, notation, equations", [
     (NETWORKS["theta-seed"], "theta", [r"\boxed{\delta^{(L)}_{p;i} = h^{(L)}\left(z^{(L)}_{p;i}\right) - y_{p;i}}",
                                        r"\tag*{Brawer's (43)}", r"\tag*{Brawer's corrected (44)}"]),
-    (NETWORKS["ufldl-seed"], "ufldl", [r"\boxed{\frac{\partial J}{\partial W^{(l)}_{ij}} = a^{(l)}_{j} \varepsilon^{(l + 1)}_{i}}"]),
+    (NETWORKS["ufldl-seed"], "ufldl", [r"\boxed{\frac{\partial J}{\partial W^{(l)}_{ij}} = a^{(l)}_{j} \epsilon^{(l + 1)}_{i}}"]),
     (NETWORKS["softmax-cce"], "matrix", [r"\boxed{\delta^{L}_{i;c} = \frac{1}{m} \left(A^{L}_{i;c} \sum_{k=1}^{n^{L}} Y_{k;c} - Y_{i;c}\right)}",
                                          r"Assumes every column of Y sums to 1"]),
 ])
@@ -94,7 +94,7 @@ def test_seed_and_collapse_equations_appear_boxed(net, notation, equations):
         assert equation in tex
 
 
-@pytest.mark.parametrize("network, notation, slip", [("theta-seed", "theta", "i = 0"), ("ufldl-seed", "ufldl", "ε^(l)_q")])
+@pytest.mark.parametrize("network, notation, slip", [("theta-seed", "theta", "i = 0"), ("ufldl-seed", "ufldl", "ϵ^(l)_q")])
 def test_a_seed_network_reports_the_seed_equations_checked(network, notation, slip):
     doc = document(derive(NETWORKS[network]), notation=notation)
     assert doc["seed"]["applies"] and doc["seed"]["held"] == doc["seed"]["checked"] > 0

@@ -57,7 +57,8 @@ class Token:
 
 
 UNICODE = {"−": "-", "·": "*", "×": "*", "⊙": "⊙", "∘": "⊙", "′": "'", "≡": "=", "ᵀ": "^T",
-           "δ": "delta", "ε": "epsilon", "θ": "theta", "σ": "sigma", "Ψ": "Psi", "λ": "lambda", "Σ": "sum",
+           "δ": "delta", "ε": "epsilon", "ϵ": "epsilon", "θ": "theta", "σ": "sigma", "Ψ": "Psi", "λ": "lambda",
+           "Σ": "sum",
            "∑": "sum", "∂": "partial", "∇": "nabla", "←": "leftarrow", "ℓ": "l", "•": "⊙", "∙": "⊙",
            "Ω": "Omega", "⊤": "^T", "ŷ": "\\hat{y}", "≥": "\\geq ", "≤": "\\leq "}
 SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ˡᴸ", "0123456789+-()lL", strict=True))

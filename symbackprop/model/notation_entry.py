@@ -99,6 +99,11 @@ class Notation:
     pre_word: str = "input"    # what the book calls a unit's z in words (Bishop: "activation", its a_j)
     post_word: str = "activation"   # and its g(z) (Bishop: "output", his z_j = h(a_j))
     glossary_of: str = ""      # whose symbols the glossary gives, in words ("Stanford's UFLDL tutorial")
+    one_loop: bool = False     # the book's backward pass is one loop down the layers, each layer's gradients and then
+    #                            the signal of the layer below (Goodfellow's Algorithm 6.4), not a loop for the
+    #                            signals and another for the gradients
+    algorithm_note: str = ""   # how the book's own algorithm box differs from the document's, one line of plain text
+    #                            under the box ("Nielsen's box stops at the gradients, its step 5"); not inherited
     glossary: dict = field(default_factory=dict)   # their symbol -> this notation's, both LaTeX glyphs (@g: the
     #                                                activation as the document writes it): a reader coming from
     #                                                that text is told once, in the document's §1
@@ -268,6 +273,9 @@ def _check_templates(where: str, n: Notation) -> Notation:
     if len(n.source) > 200 or not all(c.isprintable() for c in n.source):
         raise SpecError(f"{where} key 'source' must be one line of plain text of at most 200 characters, "
                         f"such as \"Nielsen, Neural Networks and Deep Learning, chapter 2\"")
+    if len(n.algorithm_note) > 300 or not all(c.isprintable() for c in n.algorithm_note):
+        raise SpecError(f"{where} key 'algorithm_note' must be one line of plain text of at most 300 characters, "
+                        f"saying how the book's own algorithm differs from the document's box")
     if len(n.glossary_of) > 200 or not all(c.isprintable() for c in n.glossary_of) or (
             bool(n.glossary) != bool(n.glossary_of)):
         raise SpecError(f"{where} keys 'glossary_of' and [glossary] go together: 'glossary_of' one line of plain "
@@ -325,7 +333,8 @@ def entry(data: dict, where: str, base: Notation | None = None) -> Notation:
     if "seed" not in data:                       # a course's notation has no seed (nor book) unless it names one
         made = dataclasses.replace(made, seed="", labels=values.get("labels", {}), book=values.get("book", ""),
                                    source=values.get("source", ""), glossary_of=values.get("glossary_of", ""),
-                                   glossary=values.get("glossary", {}))
+                                   glossary=values.get("glossary", {}),
+                                   algorithm_note=values.get("algorithm_note", ""))
     return _check_templates(where, made)
 
 

@@ -165,10 +165,12 @@ class General:
         return [
             Equation("dW", Partial(E, W[lw, x.i, x.j]),
                      sp.Sum(dZ(lw, x.i) * A[lw - 1, x.j, x.c], (x.c, 1, m)) + decay,
-                     "the weight enters {E} " + only + ", where ∂{Z}/∂{W} is the input {A} of the layer before",
+                     "the weight enters {E} " + only + ", where the weight's ∂{Z}/∂{W} is the input {A} of the layer "
+                     "before",
                      over="ij", anchor="weight"),
             Equation("db", Partial(E, b[lw, x.i]), sp.Sum(dZ(lw, x.i), (x.c, 1, m)),
-                     "the bias enters {E} only through {Z} of its unit" + every + ", with ∂{Z}/∂{b} = 1", over="i",
+                     "the bias enters {E} only through {Z} of its unit" + every + ", with the bias's ∂{Z}/∂{b} = 1",
+                     over="i",
                      anchor="weight"),
             Equation("dZ", dZ(l, x.i), Partial(E, A[l, x.i, x.c]) * gprime(l, Z[l, x.i, x.c]),
                      "{Z} feeds only its own unit's {post_word} {A} = {g}({Z})",
@@ -183,7 +185,7 @@ class General:
                          "sample, so the chain rule sums over them through the softmax Jacobian", layers="output")]),
             Equation("dAL", Partial(E, A[L, x.i, x.c]),
                      self.net.loss_rule.output_gradient(A[L, x.i, x.c], Y[x.i, x.c], m),
-                     "the output enters {E} directly: differentiate the loss (no chain rule)", layers="output"),
+                     "the output enters {E} directly: differentiate {E} (no chain rule)", layers="output"),
             *self._output_product(),
         ]
 
@@ -219,7 +221,7 @@ class General:
             out.append(Equation("delta L", lhs, s * collapse(a, y, x.i, m), why, layers="output", boxed=True))
         elif net.rule(net.depth).elementwise:
             out.append(Equation("delta L", lhs, s * loss.output_gradient(a[x.i], y[x.i], m) * gprime(L, Z[L, x.i, x.c]),
-                                "the output's own rule: ∂{E}/∂{A} times {g}′", layers="output", boxed=True))
+                                "the output's own rule: ∂{E}/∂{A} times {gprime}", layers="output", boxed=True))
         else:
             jacobian = a[x.k] * (sp.KroneckerDelta(x.k, x.i) - a[x.i])
             chain = sp.factor_terms(s * sp.Sum(loss.output_gradient(a[x.k], y[x.k], m) * jacobian, (x.k, 1, n[L])))
@@ -237,17 +239,19 @@ class General:
         x, l = self.x, self.x.l
         rhs = sp.Sum(delta[l + 1, x.k, x.c] * W[l + 1, x.k, x.i], (x.k, 1, n[l + 1])) * gprime(l, Z[l, x.i, x.c])
         return Equation("delta l", delta[l, x.i, x.c], rhs, "{delta} one layer back: the next layer's {delta} through "
-                        "the weights, times {g}′", layers="hidden", boxed=True)
+                        "the weights, times {gprime}", layers="hidden", boxed=True)
 
     def gradients(self) -> list[Equation]:
         x, l, s = self.x, self.x.lw, self.scale
         decay = self._decay(l)
+        # theta's δ is m ∂J/∂z: there ∂J/∂z is δ/m, which is where the 1/m comes from (review 7: "written as δ")
+        named = "written as {delta}" if self.scale_here == 1 else "= {delta}/m"
         return [Equation("gradient W", Partial(E, W[l, x.i, x.j]),
                          sp.Sum(delta[l, x.i, x.c] * A[l - 1, x.j, x.c], (x.c, 1, m)) / s + decay,
-                         "the chain rule for {W} with ∂{E}/∂{Z} written as {delta}", over="ij", anchor="weight",
+                         "the chain rule for the weight {W} with ∂{E}/∂{Z} " + named, over="ij", anchor="weight",
                          boxed=True),
                 Equation("gradient b", Partial(E, b[l, x.i]), sp.Sum(delta[l, x.i, x.c], (x.c, 1, m)) / s,
-                         "the chain rule for {b} with ∂{E}/∂{Z} written as {delta}", over="i", anchor="weight",
+                         "the chain rule for the bias {b} with ∂{E}/∂{Z} " + named, over="i", anchor="weight",
                          boxed=True)]
 
     def _decay(self, layer) -> sp.Expr:

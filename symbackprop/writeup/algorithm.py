@@ -141,6 +141,21 @@ def algorithm(general: General, p: Printer, boxed: list[Equation], weight_decay)
     hidden_first, hidden_last = p.latex(sp.Integer(1 + offset)), p.latex(x.reader_L - 1)
     layer = p.latex(x.reader_l)
     deltas = output_delta_matrix(general, p, boxed)
+    gradients = [
+        Line(p.latex(gW), p.latex(tidy(general.display(rules.weight_gradient(dw / s, Aprev, Wl, decay)))), indent=1),
+        Line(p.latex(gb), p.latex(tidy(general.display(rules.bias_gradient(dw / s, bl, decay)))), indent=1)]
+    backward_two_loops = [
+        Line(words=f"Backward pass: for ${layer} = {hidden_last}$ down to ${hidden_first}$, each ${p.latex(d)}$ from "
+             f"the ${p.latex(dn)}$ just computed:"),
+        Line(p.latex(d), p.latex(rules.hidden(Wn, dn, G)), indent=1),
+        Line(words=f"Gradients: for ${layer} = {first}, \\dots, {last}$:"), *gradients]
+    # one loop (Goodfellow's Algorithm 6.4): a weight layer's gradients from its signal, then the signal below it
+    below = layer_matrix("delta", "l", w - 1, nprev, m)
+    backward_one_loop = [
+        Line(words=f"Backward pass: for ${layer} = {last}$ down to ${first}$, the gradients of layer ${layer}$ from "
+             f"${p.latex(dw)}$, then, unless ${layer} = {first}$, the ${p.latex(below)}$ of the layer below:"),
+        *gradients,
+        Line(p.latex(below), p.latex(rules.hidden(Wl, dw, layer_matrix("gprime", "l", w - 1, nprev, m))), indent=1)]
     lines = [
         Line(words=f"Forward pass: for ${layer} = {first}, \\dots, {last}$ keep every $" + p.latex(Zl) + "$ and $"
              + p.latex(Al) + "$:"),
@@ -150,12 +165,7 @@ def algorithm(general: General, p: Printer, boxed: list[Equation], weight_decay)
         *([Line(dl["lhs"], dl["rhs"], indent=1, note=dl["assumption"]) for dl in deltas[:1]] or [
             Line(words=p.axis(f"each column of ${p.latex(layer_matrix('delta', 'L', -offset, 1, m))}$ by the boxed "
                  "equation for the output layer: the softmax Jacobian couples the column"), indent=1)]),
-        Line(words=f"Backward pass: for ${layer} = {hidden_last}$ down to ${hidden_first}$, each ${p.latex(d)}$ from "
-             f"the ${p.latex(dn)}$ just computed:"),
-        Line(p.latex(d), p.latex(rules.hidden(Wn, dn, G)), indent=1),
-        Line(words=f"Gradients: for ${layer} = {first}, \\dots, {last}$:"),
-        Line(p.latex(gW), p.latex(tidy(general.display(rules.weight_gradient(dw / s, Aprev, Wl, decay)))), indent=1),
-        Line(p.latex(gb), p.latex(tidy(general.display(rules.bias_gradient(dw / s, bl, decay)))), indent=1),
+        *(backward_one_loop if general.notation.one_loop else backward_two_loops),
         Line(words=f"Update, with a learning rate ${p.latex(ETA)}$:"),
         *[Line(p.latex(q), f"{p.latex(q)} - {p.latex(ETA)} {p.latex(grad)}", relation=p.glyphs.assign, indent=1)
           for q, grad in ((Wl, gW), (bl, gb))],

@@ -453,6 +453,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
                      "output_layer": p.latex(x.reader_L), "layer": p.latex(x.reader_l),
                      "rate": p.glyphs.rate, "error_name": glyphs.error_name, "source": glyphs.source,
                      "pre_word": glyphs.pre_word, "post_word": glyphs.post_word, "glossary_of": glyphs.glossary_of,
+                     "algorithm_note": glyphs.algorithm_note,
                      "glossary": _glossary(glyphs, p.function(x.l, False, p.latex)),
                      "g": p.function(x.l, False, p.latex), "gprime": p.function(x.l, True, p.latex)},
         "network": {"sizes": sizes, "loss": net.loss, "loss_words": loss_words(net.loss, net.batch),

@@ -119,7 +119,7 @@ class Explanation:
             return ("chain rule through the activation function", "{Z} feeds " + feeds + "; the derivative is the "
                     "activation function's own, as tabled with the network")
         if q.layer == self.d.net.depth:
-            return "differentiate the loss", "the output enters {E} directly: no chain rule is needed"
+            return "differentiate {E}", "the output enters {E} directly: no chain rule is needed"
         return ("chain rule into the next layer",
                 "{A} feeds every unit of the next layer, {terms}; ∂{Z}/∂{A} is the weight")
 
@@ -130,7 +130,7 @@ class Explanation:
     def _delta_form(self) -> ChainStep:
         closed = self.d.closed.gradient_equations[self.v]
         if self.printer.samples != 1 and signal_scale(self.notation) != 1:     # theta's δ, Ng's dZ: one sample's
-            why = "name m ∂{E}/∂{Z}, one sample's own gradient, as {delta}: the same partial from the closed form, " \
+            why = "with {delta} = m ∂{E}/∂{Z} (one sample's own gradient), the same partial from the closed form, " \
                   "its 1/m written out"
         else:
             why = "name ∂{E}/∂{Z} as {delta}: the same partial from the closed form"

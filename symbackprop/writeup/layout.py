@@ -29,9 +29,9 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   "<": r"\textless{}", ">": r"\textgreater{}"}
 # Maths characters our own text uses, as pdflatex can typeset them outside maths mode (\ensuremath, not $…$:
 # two in a row must not make $$).
-MATHS = {"∂": r"\partial", "δ": r"\delta", "ε": r"\varepsilon", "θ": r"\theta", "σ": r"\sigma", "Ψ": r"\Psi",
-          "λ": r"\lambda", "Σ": r"\Sigma", "′": "'", "·": r"\cdot", "→": r"\to", "⊙": r"\odot", "ᵀ": "^{T}",
-          "≤": r"\le", "×": r"\times"}
+MATHS = {"∂": r"\partial", "δ": r"\delta", "ε": r"\varepsilon", "ϵ": r"\epsilon", "θ": r"\theta", "σ": r"\sigma",
+         "Ψ": r"\Psi", "λ": r"\lambda", "Σ": r"\Sigma", "′": "'", "·": r"\cdot", "→": r"\to", "⊙": r"\odot",
+         "ᵀ": "^{T}", "≤": r"\le", "×": r"\times"}
 _LATEX_UNICODE = {**{c: r"\ensuremath{" + tex + "}" for c, tex in MATHS.items()},
                   "−": "-", "…": r"\dots{}", "–": "--", "—": "---", "’": "'", "“": "``", "”": "''"}
 _BARRED = "[A-Za-z]\u0304"      # Ē: a letter with a combining macron (Bishop's mean error), \bar{E} in maths

@@ -175,9 +175,17 @@ class Printer:
         glyph_of = {**GLYPH, **({} if self.own else {"g": "g_other"})}
         names = {key: tex_to_text(re.split(r"[\^_@(]", getattr(self.glyphs, glyph), maxsplit=1)[0])
                  for key, glyph in glyph_of.items()}
-        names.update(pre_word=self.notation.pre_word, post_word=self.notation.post_word)
+        names.update(pre_word=self.notation.pre_word, post_word=self.notation.post_word,
+                     gprime=self._gprime_word())
         text = re.sub(r"\{(\w+)\}", lambda m: names.get(m[1], m[0]), text)
         return self.axis(text)
+
+    def _gprime_word(self) -> str:
+        """The activation's derivative in words as the notation writes it, without its layer: g′, σ′, h′, or Ψ
+        (theta's own letter for h′)."""
+        glyph = self.glyphs.gprime if self.own or not self.glyphs.gprime_other else self.glyphs.gprime_other
+        bare = re.sub(r"\^\{[^{}]*\}|@\w|[{}]", "", glyph)
+        return tex_to_text(bare).replace("'", "′")
 
     def axis(self, text: str) -> str:
         """Words about a sample's column (softmax couples the column; every column of Y sums to 1) as the
@@ -474,7 +482,8 @@ class _Tex(LatexPrinter):
 
 _SUPER = dict(zip("0123456789+-=()lLinkj", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ˡᴸⁱⁿᵏʲ", strict=True))
 _SUB = dict(zip("0123456789+-=()aeoxhklmnpstijruv;,", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ;,", strict=True))
-_GREEK = {r"\theta": "θ", r"\delta": "δ", r"\varepsilon": "ε", r"\Psi": "Ψ", r"\sigma": "σ", r"\lambda": "λ"}
+_GREEK = {r"\theta": "θ", r"\delta": "δ", r"\varepsilon": "ε", r"\epsilon": "ϵ", r"\Psi": "Ψ", r"\sigma": "σ",
+          r"\lambda": "λ"}
 _GROUP = re.compile(r"([\^_])\{([^{}]*)\}")
 
 

@@ -223,8 +223,8 @@ TITLE = "The post's derivation"
 NUMBERING = (r"the post numbers none of its displays (it labels one row, without a number), so they are numbered "
              r"[1] to [11] here, in its order.")
 READING = (r"Its layers are $1, \ldots, L$ with the input $a^{(1)} = x$, as in this document; $W^{(l)}$ and $b^{(l)}$ "
-           r"map layer $l$ to $l + 1$; it takes one sample, and its error $\epsilon^{(l)}_q$ is this document's "
-           r"$\varepsilon^{(l)}_q = \partial J/\partial z^{(l)}_q$ (display [8] shows it). Sums over $q$ and $r$ are "
+           r"map layer $l$ to $l + 1$; it takes one sample, and its error is this document's "
+           r"$\epsilon^{(l)}_q = \partial J/\partial z^{(l)}_q$ (display [8] shows it). Sums over $q$ and $r$ are "
            r"implicit (the post says so for $q$).")
 PROVENANCE = (r"The boxed equations of the text are the post's last display, [11], written in this document's "
               r"symbols.")

@@ -34,7 +34,7 @@ from ..symbolic.verify import Result, check_step
 SLIPS = {
     "000": "seed 000 states ∂E/∂A^L_ic = (A^L_ic − Y_ic)/m for i = 1..n^{l−1}; the range is i = 1..n^L",
     "001": "seed 001 eqs (41), (44), (46) sum over samples from i = 0; J (eq. 18) sums i = 1..m",
-    "002": "seed 002's bias line writes ε^(l)_q W^(L−1)_qr ∂a^(L−1)_r/∂b^(l)_i; the error there is ε^(L)_q",
+    "002": "seed 002's bias line writes ϵ^(l)_q W^(L−1)_qr ∂a^(L−1)_r/∂b^(l)_i; the error there is ϵ^(L)_q",
 }
 
 
