@@ -172,3 +172,16 @@ def test_the_student_reads_one_sentence_for_the_parameters_unless_one_is_not_pro
     for name in ("derivation.tex.j2", "derivation.md.j2"):
         text = render_template(name, held)
         assert "such steps): all" not in text and "numeric: agree at random points" in text
+
+
+@pytest.mark.parametrize("name", ["ufldl", "goodfellow"])
+def test_the_algorithm_heading_is_on_the_page_of_its_box(name, tmp_path):
+    """Review 8: "6 The backward pass as an algorithm" stood at the foot of a page, its box on the next."""
+    from symbackprop import preset
+    from symbackprop.writeup.document import write
+    from symbackprop.writeup.pdf import pdf_text
+    require_latex()
+    write(derive(preset(name, batch=4)), tmp_path, notations=(name,), formats=("pdf",))
+    pages = pdf_text(tmp_path / "derivation.pdf").split("\f")                 # pdftotext ends a page with \f
+    with_heading = [k for k, page in enumerate(pages) if "The backward pass as an algorithm" in page]
+    assert with_heading and "Algorithm: back-propagation" in pages[with_heading[0]]

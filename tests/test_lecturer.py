@@ -69,7 +69,7 @@ def test_the_per_sample_signal_is_explained_and_the_sizes_look_like_the_books(do
 
 
 def test_headings_and_their_tables_are_kept_together(docs):
-    tex = docs["matrix"]["latex"]
+    tex = docs["theta"]["latex"]                  # the matrix preset's generic g has no numeric comparison section
     assert r"\newcommand{\keeplines}" in tex
     assert tex.count(r"\keeplines{") >= 4
     assert re.search(r"\\keeplines\{\d+\}\n\\section\{Numeric comparison\}", tex)
@@ -214,6 +214,7 @@ def test_a_deep_networks_worked_partial_is_sized_not_printed_for_pages():
     assert "**assemble**" not in worked and "too long to show" not in worked and len(worked.splitlines()) < 150
     assert re.search(r"too long to read with profit: [\d,]+ symbols and operations by direct differentiation", worked)
     assert "The two written-out forms, not printed, are equal" in worked
+    assert "written out for sample 1 only" not in worked      # review 8: said of forms it had just declined to print
     # 2-3-3-2: sample 1's terms are 8 lines a form, so they are written, "+ ⋯" for the other three samples
     middle = render(derive(Network(sizes=(2, 3, 3, 2), activations="sigmoid", batch=4)), fmt="markdown")
     worked = middle[middle.index("A worked example"):middle.index("Worked numbers")]
@@ -231,7 +232,7 @@ def test_the_figure_caption_counts_the_paths_it_draws(docs):
     then 'one of them … is not drawn', with no number on any edge. It counts the drawn paths, says where numbers
     are, and names the decay path apart."""
     tex = docs["goodfellow"]["latex"]
-    caption = tex[tex.index(r"\caption{The network, layers"):]
+    caption = tex[tex.index(r"\caption{\label{fig:network}The network, layers"):]
     caption = caption[:caption.index("}\n")]
     assert "the one path through the network from" in caption and "is solid" in caption
     assert "one more runs from $W^{(1)}_{11}$ straight to $J$ through the weight-decay term" in caption

@@ -105,7 +105,7 @@ def test_mazur_hidden_delta_is_computed_from_the_output_deltas(mazur_documents):
     tex = mazur_documents["latex"]
     assert (r"&= \left(0.4 \cdot 0.1384985616 + 0.5 \cdot \left(-0.03809823652\right)\right) \\*" in tex
             and r"&\quad \cdot 0.5932699921 \cdot \left(1 - 0.5932699921\right) \\*" in tex)
-    assert "biases are updated too" in tex and "Mazur" not in tex       # the document is not about Mazur's page
+    assert "every weight and every bias by itself minus" in tex and "Mazur" not in tex   # not about Mazur's page
 
 
 # --- every number against an independent computation ------------------------------------------------
@@ -237,7 +237,8 @@ def test_big_networks_show_a_stated_subset():
     assert [len(t["header"]) for t in doc["units"]] == [1 + COLUMNS, 1 + 7 - COLUMNS]
     assert [len(t["rows"]) for t in doc["units"]] == [2 * 8] * 2 and not doc["units"][0]["note"]
     assert doc["units"][1]["rows"][0]["cells"][1] == number(compute(derive(net)).values[f"Z1_1_{COLUMNS + 1}"])
-    assert [len(t["rows"]) for t in doc["deltas"]] == [8, 8] and [len(t["rows"]) for t in doc["inputs"]] == [7, 7]
+    assert [len(t["rows"]) for t in doc["deltas"]] == [8, 8]
+    assert [len(t["rows"]) for t in doc["inputs"]] == [6, 6, 1, 1]              # the inputs X, then the target Y
     params = doc["parameters"][0]
     assert len(params["rows"]) == MAX_ROWS and params["note"] == f"the first {MAX_ROWS} of 57 are shown"
     tall = Network(sizes=(2, 24, 1), activations="tanh", loss="mse", batch=2)     # 50 rows: the first 48
@@ -295,7 +296,9 @@ def test_a_generic_network_has_no_numbers_and_says_why():
     d = derive(Network(sizes=(1, 1), activations="generic", batch=1))
     with pytest.raises(SpecError, match="generic activation"):
         compute(d)
-    assert "No worked numbers: a generic activation g has no numeric value." in render(d, fmt="markdown")
+    text = render(d, fmt="markdown")
+    assert "No worked numbers follow: a generic activation g has no numeric value." in text
+    assert "Worked numbers" not in text                                      # no empty section (review 8)
 
 
 # --- the command line ----------------------------------------------------------------------------------

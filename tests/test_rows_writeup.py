@@ -158,9 +158,12 @@ def test_the_worked_numbers_are_the_case_studys_row_major_backprop(tmp_path):
             assert _printed(text, glyph) == pytest.approx(value, rel=1e-9, abs=1e-12), glyph
             compared += 1
     assert compared == 6 + 3 + 9 + 3
-    for (c, i), value in np.ndenumerate(dscores):      # δ^L_{c;i}: sample c, unit i; the table's row, c's column
-        row = next(line for line in text.splitlines() if line.startswith(rf"| $\delta^{{2}}_{{c;{i + 1}}}$ |"))
-        assert float(row.split("|")[2 + c].strip(" $")) == pytest.approx(value, rel=1e-9, abs=1e-12)
+    lines = text.splitlines()
+    for (c, i), value in np.ndenumerate(dscores):  # δ^L_{c;i}: sample c, unit i; as CS231n's dscores, row c, column i
+        header = next(k for k, line in enumerate(lines) if rf"| $\delta^{{2}}_{{c;{i + 1}}}$ |" in line)
+        column = [cell.strip() for cell in lines[header].split("|")].index(rf"$\delta^{{2}}_{{c;{i + 1}}}$")
+        row = next(line for line in lines[header:] if line.startswith(f"| $c = {c + 1}$ |"))
+        assert float(row.split("|")[column].strip(" $")) == pytest.approx(value, rel=1e-9, abs=1e-12)
     assert _printed(text, r"W^{1}_{12}") == pytest.approx(params["W1"][0, 1], rel=1e-9)   # row 1, column 2
 
 
@@ -248,3 +251,24 @@ def test_the_presets_hidden_and_output_activations_stretch_to_the_sizes_given(tm
                            capture_output=True, text=True)
     assert given.returncode == 2 and "activations needs one name" in given.stderr     # what the user gave is kept
 
+
+
+def test_the_rows_tables_are_the_case_studys_layout_and_a_dead_unit_is_explained_both_ways():
+    """Review 8: the rows document printed its tables with the samples as columns and W¹ transposed, against the
+    layout it teaches; and it said only why the weights into the dead relu unit get no gradient, not those out of
+    it. The tables have a row per sample (W: a row per unit before, as CS231n's W is D×H); the gradients out of a
+    unit whose output is 0 in every sample are 0, as the document says."""
+    from symbackprop import derive, preset
+    from symbackprop.writeup.document import render
+    from symbackprop.writeup.numbers import compute
+    d = derive(preset("rows"))
+    text = render(d, notation="rows", fmt="markdown")
+    assert "| | $W^{1}_{j1}$ | $W^{1}_{j2}$ | $W^{1}_{j3}$ |" in text and "| $j = 2$ |" in text
+    assert "| | $A^{0}_{c;1}$ | $A^{0}_{c;2}$ |" in text and "Each sample (a row each)" in text
+    w = compute(d)
+    dead = [i for i in range(1, 4) if all(w.values[f"A1_{i}_{c}"] == 0 for c in range(1, d.net.batch + 1))]
+    assert dead == [3]                                           # the preset's data: unit 3 of layer 1 is off
+    assert all(w.gradients[f"W2_{k}_3"] == 0 for k in range(1, 4))         # the weights out of it
+    assert all(w.gradients[f"W1_3_{j}"] == 0 for j in range(1, 3)) and w.gradients["b1_3"] == 0   # and into it
+    assert ("Unit 3 of layer 1 passes nothing back" in text
+            and "its activation is 0 in every sample too, so the gradients of the weights out of it are 0" in text)

@@ -446,6 +446,8 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
                      "signal": bare(glyphs.tex.delta), "pre": letters(glyphs.tex)[0], "post": letters(glyphs.tex)[1],
                      "definition": p.latex(general.display(general.scale * Partial(E, Z[x.l, x.i, x.c]))),
                      "weight": p.latex(W[x.lw, x.i, x.j]), "bias": p.latex(b[x.lw, x.i]),
+                     # theta's θ^{(l)}_{:,1:}: a layer's weights as a matrix where the bias is its column 0
+                     "weight_matrix": p.matrix_glyph("W", x.lw, p.latex) if glyphs.tex.weight_matrix else "",
                      "input": p.latex(general.display(A[0, x.j, x.c])), "input_layer": _input_layer(p, x),
                      "output": p.latex(
                          general.display(A[x.L, x.i, x.c])), "target": p.latex(general.display(Y[x.i, x.c])),

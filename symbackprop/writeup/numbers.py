@@ -45,6 +45,7 @@ MAX_ROWS = 48                      # rows of each table shown; past this, the fi
 COLUMNS = 5                        # numbers side by side in one table (samples, or a unit's weights); more make
 #                                    another table
 CELLS = 4                          # cells "glyph = number" side by side in a row of a table
+TRANSPOSED_COLUMNS = 4             # quantities side by side where the samples are rows (a unit's Z and A together)
 MAX_SAMPLES = 2                    # samples whose δ are worked in the chain-rule equations
 MAX_UNITS = 4                      # units of a layer whose δ are worked in the chain-rule equations
 MAX_SYMBOLS = 24                   # an equation with more quantities than this is shown with its value, not its numbers
@@ -313,10 +314,19 @@ def _by_index(p: Printer, quantities: list[tuple[sp.Expr, list[float]]], letter:
     """Quantities as tables with a row for each (its glyph with the index ``letter`` in place of _INDEX) and a
     column for each value of the index, 1, 2, …: a sample (read down a column, one sample's pass; across a row,
     one unit in every sample) or the previous layer's unit (a row is one unit's weights). At most COLUMNS columns
-    to a table, so that each fits the page's width; more make another table."""
+    to a table, so that each fits the page's width; more make another table. A notation with the samples as rows
+    (CS231n's) gets the transpose, as its own matrices are: a row for each sample (or unit before), a column for
+    each quantity, at most TRANSPOSED_COLUMNS to a table."""
     index = sp.Symbol(letter, integer=True, positive=True)
     count = len(quantities[0][1])
     out = []
+    if p.notation.samples_as_rows:
+        for first in range(0, len(quantities), TRANSPOSED_COLUMNS):
+            chunk = quantities[first:first + TRANSPOSED_COLUMNS]
+            header = [""] + [p.latex(glyph.subs(_INDEX, index)) for glyph, _ in chunk]
+            out.append(_table([{"cells": [f"{p.latex(index)} = {k + 1}"] + [number(values[k]) for _, values in chunk]}
+                               for k in range(count)], header))
+        return out
     for first in range(0, count, COLUMNS):
         columns = range(first, min(count, first + COLUMNS))
         out.append(_table([{"cells": [p.latex(glyph.subs(_INDEX, index))] + [number(values[k]) for k in columns]}
@@ -351,7 +361,8 @@ def context(w: Worked, p: Printer, parameter: str) -> dict:
             (Y[k + 1, _INDEX], fp.Y[k, :]) for k in range(net.sizes[-1])]
         nodes = [(q[l, i + 1, _INDEX], M[i, :]) for l in fp.layers for i in range(net.sizes[l])
                  for q, M in ((Z, fp.Z[l]), (A, fp.A[l]))]
-        inputs = _by_index(p, [(glyph, [value[s.name] for s in row_]) for glyph, row_ in data], sample)
+        inputs = [table for part in (data[:net.sizes[0]], data[net.sizes[0]:])      # the inputs, then the targets
+                  for table in _by_index(p, [(glyph, [value[s.name] for s in row_]) for glyph, row_ in part], sample)]
         units = _by_index(p, [(glyph, [value[s.name] for s in row_]) for glyph, row_ in nodes], sample)
         deltas = _by_index(p, [(delta[l, i + 1, _INDEX], [c.delta_value(s) for s in d.closed.delta[l][i, :]])
                                for l in reversed(fp.layers) for i in range(net.sizes[l])], sample)
@@ -491,14 +502,17 @@ def _chain(c: _Context, name: str, shown: set | None = None) -> dict:
 def _silent(c: _Context) -> list[dict]:
     """Hidden units whose local derivative is 0 in every sample (a relu whose Z is never positive): nothing comes
     back through them, so their incoming weights' gradients are 0 and the step leaves those weights as they
-    are, which a reader would otherwise take for a mistake."""
+    are, which a reader would otherwise take for a mistake; ``off`` where the unit's output is 0 in every sample
+    too, so that the weights out of it have 0 gradients as well (unless weight decay moves them)."""
     d = c.d
 
     def value(g: sp.Expr) -> float:
         return float(g.xreplace({s: c.w.values[s.name] for s in g.free_symbols}))
 
     return [{"unit": i + 1, "layer": l + c.p.notation.layer_offset, "z": c.p.latex(d.forward.Z[l][i, 0]).split("_")[0],
-             "g": c.p.function(l, True, c.p.latex)}
+             "g": c.p.function(l, True, c.p.latex),
+             # a relu's: its output is 0 in every sample too, so the weights out of it have 0 gradients as well
+             "off": all(c.w.values[a.name] == 0 for a in d.forward.A[l][i, :])}
             for l in range(1, d.net.depth) if d.net.rule(l).elementwise
             for i in range(d.net.sizes[l]) if all(value(_slope(d, l, i, col)) == 0 for col in range(d.net.batch))]
 

@@ -422,8 +422,8 @@ def _sample_zero(t: Seed) -> str:
     except IndexError as error:
         if f"sample 0 does not exist: J (18) sums i = 1..m, m = {t.m}" != str(error):
             raise AssertionError(f"sample 0 refused for another reason: {error}") from error
-        return (f"$J$ in (18) sums over $i = 1, \\ldots, m$ ($m = {t.m}$ on the network it is checked on): there "
-                f"is no sample 0, so the $i = 0$ term stands for nothing")
+        return ("$J$ in (18) sums over $i = 1, \\ldots, m$: there is no sample 0, so the $i = 0$ term stands for "
+                "nothing")
     raise AssertionError("sample 0 translated")
 
 
