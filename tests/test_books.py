@@ -217,8 +217,8 @@ def test_a_books_document_names_its_source_and_a_course_file_does_not_borrow_it(
     ("ng", r"The course, with example i and unit j, writes $dZ^{[l]} = \partial \mathcal{L}/\partial Z^{[l]}$ for "
            r"this document's $dZ^{[l]} = m \, \partial J/\partial Z^{[l]}$, $a^{[l](i)}_{j}$ for $A^{[l]}_{j;i}$ and "
            r"$y^{(i)}_{j}$ for $Y_{j;i}$."),
-    ("nielsen", r"Nielsen writes $n$ for this document's $m$ and $\sum_{k} w^{l+1}_{kj} \delta^{l+1}_{k}$ for "
-                r"$\sum_{q} w^{l+1}_{qj} \delta^{l+1}_{q}$."),
+    ("nielsen", r"Nielsen writes $\sum_{k} w^{l+1}_{kj} \delta^{l+1}_{k}$ for this document's "
+                r"$\sum_{q} w^{l+1}_{qj} \delta^{l+1}_{q}$."),   # review 9: his n (the training set) is not our m
     ("bishop", r"Bishop writes $y_{k}$ for this document's $z^{(L)}_{k}$ and $w^{(l)}_{j0}$ for $b^{(l)}_{j}$."),
     ("theta", r"Andrew Ng's Machine Learning course (Coursera) writes $\Theta^{(l)}$ for this document's "
               r"$\theta^{(l)}$, $a^{(l)}$ for $h^{(l)}\left(z^{(l)}\right)$, $h_{\Theta}(x)$ for "

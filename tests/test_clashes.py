@@ -44,7 +44,7 @@ def test_L_is_the_output_layer_in_every_notation(theta, ufldl):
     """Before: "L = 2 layers with weights", then δ^(L) with L = 3."""
     for text in (theta, ufldl):
         assert "$L = 2$" not in text and "the output layer is $L = 3$" in text
-        assert "The network has 2 layers with weights" in text
+        assert "The network has 2 inputs, a hidden layer of 3 units and 1 output unit: 2 layers of weights" in text
     matrix = render(derive(SEED_THETA), notation="matrix", fmt="markdown")
     assert "the output layer is $L = 2$" in matrix
 
@@ -160,3 +160,15 @@ def test_a_per_sample_signals_gradient_lines_say_it_is_m_times_the_partial(theta
     assert "where the weight's ∂z/∂θ is the input" in theta and "with the bias's ∂z/∂θ = 1" in theta
     matrix = render(derive(preset("matrix", batch=4)), fmt="markdown")
     assert "the chain rule for the weight W with ∂E/∂Z written as δ" in matrix       # δ is ∂E/∂Z there
+
+
+@pytest.mark.parametrize("sizes, words", [
+    ((2, 3, 1), "2 inputs, a hidden layer of 3 units and 1 output unit"),
+    ((1, 1), "1 input and 1 output unit"),
+    ((4, 8, 8, 3), "4 inputs, hidden layers of 8 and 8 units and 3 output units"),
+    ((2, 3, 3, 2, 1), "2 inputs, hidden layers of 3, 3 and 2 units and 1 output unit")])
+def test_section_one_says_the_network_in_words(sizes, words):
+    """Review 8: "2 layers with weights, widths 2-3-1, loss: half squared error, …; 13 parameters in all" read as a
+    form filled in."""
+    from symbackprop.writeup.document import shape_words
+    assert shape_words(sizes) == words

@@ -107,3 +107,14 @@ def test_the_figure_counts_one_samples_paths_and_stands_in_the_worked_example(tm
         assert worked < caption < numbers, name
         assert "the one path through the network from" in text and "in one sample" in text[caption:caption + 400]
         assert "each of the $m = 4$ samples has its own, through the same units" in text[caption:caption + 600]
+
+
+def test_a_softmax_figure_says_the_links_between_outputs_are_not_drawn():
+    """Review 9: a softmax output's paths run from Z^L_i to A^L_k, between two output units; the figure drew no such
+    link, and its counts on the last edges did not add up. The caption says so; a sigmoid output's does not."""
+    soft = picture(explain(derive(Network(sizes=(2, 3, 3), activations=("relu", "softmax"), loss="cce", batch=2)),
+                           "W1[1,1]"))
+    plain = picture(explain(derive(Network(sizes=(2, 3, 1), activations="sigmoid", batch=2)), "W1[1,1]"))
+    assert soft["coupled"] and not plain["coupled"]
+    net = Network(sizes=(2, 3, 3), activations=("relu", "softmax"), loss="cce", batch=2)
+    assert "a link between the two, not drawn" in render(derive(net), fmt="latex")

@@ -327,8 +327,10 @@ def test_cli_default_is_seed_0_and_a_seed_changes_the_numbers(tmp_path):
     b = run("derive", "--format", "md", "-o", str(tmp_path / "b"), "--seed", "5", "--learning-rate", "0.1")
     assert a.returncode == b.returncode == 0, a.stderr + b.stderr
     first, second = ((tmp_path / k / "derivation.md").read_text() for k in "ab")
-    assert "at random parameters and data (NumPy's generator default\\_rng(0)), with learning rate $\\eta = 0.5$" in first
-    assert "at random parameters and data (NumPy's generator default\\_rng(5)), with learning rate $\\eta = 0.1$" in second
+    assert ("at random parameters and data (NumPy's generator default\\_rng(0)), rounded to two decimals, with "
+            "learning rate $\\eta = 0.5$") in first
+    assert ("at random parameters and data (NumPy's generator default\\_rng(5)), rounded to two decimals, with "
+            "learning rate $\\eta = 0.1$") in second
     assert printed_value(first, "The error: $E") != printed_value(second, "The error: $E")
 
 

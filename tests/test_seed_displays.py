@@ -181,7 +181,9 @@ def test_every_display_of_the_seed_is_in_the_document_in_order(seed, rendered):
 def test_a_network_the_seed_does_not_derive_for_gets_one_sentence():
     doc = document(derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=2)), notation="ufldl")
     md = render_template("derivation.md.j2", doc)
-    assert "display by display" not in md and "derives for" not in md           # the student is not told
+    assert "display by display" not in md                                        # no appendix, and
+    # review 9: the notation is the post's, its derivation is not for this network: said once, in section 1
+    assert md.count("derives for") == 1 and "so for this network the steps are this document's own" in md
     teacher = render_template("derivation.md.j2", {**doc, "edition": "teacher"})
     assert ("The post derives for half squared error, sigmoid activations, one sample without weight decay; this "
             "network differs" in teacher)

@@ -331,6 +331,22 @@ def loss_words(name: str | Loss, batch: int) -> str:
     return entry.example_title if batch == 1 and entry.example_title else entry.title
 
 
+def shape_words(sizes: tuple[int, ...]) -> str:
+    """A network's layers in words: "2 inputs, a hidden layer of 3 units and 1 output unit"."""
+    def units(n: int, what: str = "unit") -> str:
+        return f"{n} {what}{'s' if n != 1 else ''}"
+
+    hidden = list(sizes[1:-1])
+    words = [units(sizes[0], "input")]
+    if len(hidden) == 1:
+        words.append(f"a hidden layer of {units(hidden[0])}")
+    elif hidden:
+        widths = ", ".join(map(str, hidden[:-1])) + f" and {hidden[-1]}"
+        words.append(f"hidden layers of {widths} units")
+    output = units(sizes[-1], "output unit")
+    return ", ".join(words) + f" and {output}" if len(words) > 1 else f"{words[0]} and {output}"
+
+
 def activation_words(net: Network) -> str:
     """A network's activations in words, a generic g (no formula) as "any differentiable" one."""
     names = [name if net.rule(l).concrete else "" for l, name in enumerate(net.layer_activations, start=1)]
@@ -459,6 +475,7 @@ def document(d: Derivation, *, notation: str = "matrix", parameter: str | None =
                      "glossary": _glossary(glyphs, p.function(x.l, False, p.latex)),
                      "g": p.function(x.l, False, p.latex), "gprime": p.function(x.l, True, p.latex)},
         "network": {"sizes": sizes, "loss": net.loss, "loss_words": loss_words(net.loss, net.batch),
+                    "shape_words": shape_words(net.sizes),
                     "batch": net.batch, "depth": net.depth,
                     "output_layer": net.depth + glyphs.layer_offset,      # the reader's L: one meaning throughout
                     "coupled": not net.rule(net.depth).elementwise,      # a softmax output: its Jacobian has I_ik

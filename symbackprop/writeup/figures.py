@@ -178,7 +178,9 @@ def picture(x: Explanation) -> dict:
             "edges": edges, "units": units, "parameter": x.printer.latex(x.v), "parameter_text": x.printer.text(x.v),
             "paths": x.path_count, "direct": int(x.v in x.d.chain.error_symbols),   # the decay term's, not drawn
             "drawn": drawn // samples, "samples": samples,                       # paths in one sample, where counted so
-            "numbered": any(e["count"] > 1 for e in edges)}                    # an edge carries its path count
+            "numbered": any(e["count"] > 1 for e in edges),                    # an edge carries its path count
+            # a softmax output: a path from Z^L_i through A^L_k (k ≠ i) runs between two output units, not drawn
+            "coupled": any(edge not in set(unit_edges(sizes)) for edge in used)}
 
 
 def svg(figure: dict) -> str:

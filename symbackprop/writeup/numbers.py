@@ -102,8 +102,10 @@ def _arrays(d: Derivation, inputs: Inputs) -> tuple[dict[str, np.ndarray], np.nd
     if (inputs.X is None) != (inputs.Y is None):
         raise SpecError("give both X and Y (the data), or neither for random data")
     rng = np.random.default_rng(inputs.seed)
-    params = random_params(net, rng) if inputs.params is None else inputs.params
-    X, Y = random_data(net, net.batch, rng) if inputs.X is None else (inputs.X, inputs.Y)
+    # random ones rounded to two decimals, as a textbook's are: every number below then follows from those printed
+    # (review 9 recomputed a 4-8-8-3 from 10 printed digits and lost 3 where terms nearly cancel)
+    params = {k: _short(v) for k, v in random_params(net, rng).items()} if inputs.params is None else inputs.params
+    X, Y = (_short(a) for a in random_data(net, net.batch, rng)) if inputs.X is None else (inputs.X, inputs.Y)
     params = check_params(net, params)
     X, Y = check_data(net, X, Y)
     if X.shape[1] != net.batch:
@@ -114,7 +116,14 @@ def _arrays(d: Derivation, inputs: Inputs) -> tuple[dict[str, np.ndarray], np.nd
              (True, False): f"random parameters (NumPy's generator default_rng({inputs.seed})) and the data given",
              (False, True): f"the parameters given and random data (NumPy's generator default_rng({inputs.seed}))",
              (True, True): f"random parameters and data (NumPy's generator default_rng({inputs.seed}))"}[random]
+    if any(random):
+        given += ", rounded to two decimals"
     return params, X, Y, given
+
+
+def _short(a: np.ndarray) -> np.ndarray:
+    """Two decimals, and no −0."""
+    return np.round(np.asarray(a, dtype=float), 2) + 0.0
 
 
 def _program(d: Derivation, decay: sp.Symbol | None) -> codegen.Function:

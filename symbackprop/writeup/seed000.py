@@ -166,5 +166,6 @@ READING = (r"Its symbols are this document's: layers $0, \ldots, L$, the data $X
            r"$\partial Z/\partial W$, $\partial A/\partial Z$, $\partial Z/\partial A$, and the right) is checked "
            r"against the true partial, never the chain rule.")
 PROVENANCE = (r"The post names no $\delta$ and boxes nothing: its [4] to [8] are the chain-rule steps of the "
-              r"text; naming $\partial E/\partial Z^l$ as $\delta^l$ turns [4] and [5] into the boxed gradient "
-              r"equations, and [8], respectively [7], substituted into [6] gives the boxed $\delta^L$ and $\delta^l$.")
+              r"text; naming $\partial E/\partial Z^l$ as $\delta^l$ turns [4] and [5] into this document's boxed "
+              r"gradient equations, and [8], respectively [7], substituted into [6] gives its boxed $\delta^L$ and "
+              r"$\delta^l$.")

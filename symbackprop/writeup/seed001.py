@@ -554,7 +554,7 @@ DISPLAYS = [
             r"weight)", check=Seed.eq33a),
     Display("(34)", r"\delta_p^{L-1} \equiv \sum_{k_0=1}^{s_L} \delta_{k_0}^L M_{k_0,p}^{(L-1)} \left(1 - I_{p,0} "
                     r"\right)", "definition", r"Checked to be $m\, \partial J/\partial z^{L-1}_p$ of each sample, "
-            r"$p = 0$ included (0)", check=Seed.eq34),
+            r"$p = 0$ included, where it is 0", check=Seed.eq34),
     Display("(35)", r"\frac{\partial J}{\partial \theta_{p,q}^{L-2}} = \frac{1}{m} \sum_{i=1}^m \delta_p^{L-1} "
                     r"h^{(L-2)} \left(z_q^{(L-2)} \right) C_{1,q}^{(L-2)}", "result",
             r"The layer before: the same form as (26)", check=Seed.eq35),
