@@ -118,10 +118,10 @@ def test_paths_are_counted_per_sample():
     """Before: "2 paths" for what is one path through the network in each of two samples."""
     text = render(derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=2)), fmt="markdown")
     assert "(2 in all: 1 through the network in each of the $m = 2$ samples, those of sample 1 shown)" in text
-    paths = text[text.index("Every path from"):text.index("Adding these products")]
+    paths = text[text.index("Every path from"):text.index("gives the partial assembled")]
     assert r"Z^{1}_{1;1}" in paths and r"Z^{1}_{1;2}" not in paths              # sample 2's is the same, not shown
     one = render(derive(Network(sizes=(2, 3, 1), activations="sigmoid", loss="mse", batch=1)), fmt="markdown")
-    assert "(1 in all)" in one
+    assert "The one path from $W^{1}_{11}$ to $E$; the partial is the product of its local derivatives" in one
 
 
 @pytest.mark.parametrize("sizes", [(2, 3, 1), (4, 8, 8, 3), (3, 4, 5, 2), (1, 1), (2, 2, 2), (3, 3, 4, 5, 6)])
@@ -158,6 +158,8 @@ def test_a_per_sample_signals_gradient_lines_say_it_is_m_times_the_partial(theta
     assert "the chain rule for the weight θ with ∂J/∂z = δ/m" in theta
     assert "the chain rule for the bias θ with ∂J/∂z = δ/m" in theta and "written as δ" not in theta
     assert "where the weight's ∂z/∂θ is the input" in theta and "with the bias's ∂z/∂θ = 1" in theta
+    # review 9: "z feeds only its own unit's activation h = h(z)" named h twice (theta writes a as h(z))
+    assert "z feeds only its own unit's activation h(z)" in theta and "h = h(z)" not in theta
     matrix = render(derive(preset("matrix", batch=4)), fmt="markdown")
     assert "the chain rule for the weight W with ∂E/∂Z written as δ" in matrix       # δ is ∂E/∂Z there
 

@@ -52,7 +52,7 @@ def test_one_example_is_not_written_about_as_samples(docs):
     assert "*the half squared error of one example.*" in md and "$m = 1$ as above" in md
     assert "the 1 path" not in md and "1 paths" not in md
     tex = docs["ufldl"]["latex"]                          # 2-3-1 at m = 1: one path from W^{(1)}_{11} to J
-    assert "over the one path from" in tex and "the one path through the network from\n$W^{(1)}_{11}$ to $J$ is solid" in tex
+    assert "along the one path from" in tex and "the one path through the network from\n$W^{(1)}_{11}$ to $J$ is solid" in tex
 
 
 def test_a_scale_factor_is_never_a_line_of_its_own(docs):

@@ -173,7 +173,7 @@ class General:
                      over="i",
                      anchor="weight"),
             Equation("dZ", dZ(l, x.i), Partial(E, A[l, x.i, x.c]) * gprime(l, Z[l, x.i, x.c]),
-                     "{Z} feeds only its own unit's {post_word} {A} = {g}({Z})",
+                     "{Z} feeds only its own unit's {post_word} {A_of_Z}",
                      layers="all" if self.elementwise_output else "hidden"),
             Equation("dA", Partial(E, A[l, x.i, x.c]),
                      sp.Sum(dZ(l + 1, x.k) * W[l + 1, x.k, x.i], (x.k, 1, n[l + 1])),

@@ -176,7 +176,10 @@ class Printer:
         names = {key: tex_to_text(re.split(r"[\^_@(]", getattr(self.glyphs, glyph), maxsplit=1)[0])
                  for key, glyph in glyph_of.items()}
         names.update(pre_word=self.notation.pre_word, post_word=self.notation.post_word,
-                     gprime=self._gprime_word())
+                     gprime=self._gprime_word(),
+                     # a = σ(z); theta writes the activation as h(z) itself, so "h = h(z)" would name h twice
+                     A_of_Z=f"{names['g']}({names['Z']})" if names["A"] == names["g"]
+                     else f"{names['A']} = {names['g']}({names['Z']})")
         text = re.sub(r"\{(\w+)\}", lambda m: names.get(m[1], m[0]), text)
         return self.axis(text)
 
