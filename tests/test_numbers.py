@@ -527,3 +527,18 @@ def test_a_wide_networks_tables_fit_the_page(tmp_path):
     out = write(d, tmp_path, formats=("pdf",))
     for pdf, log in out.logs.items():
         assert not [o for o in log.overfull if o[0] > 10.0], (pdf.name, log.overfull)
+
+
+def test_a_large_batch_shows_a_stated_number_of_sample_columns():
+    """m = 128 (the limit) made 26 tables of every kind: the sample columns shown are bounded and the note says so.
+    Every value shown is its sample's."""
+    from symbackprop.writeup.numbers import MAX_TABLES
+    net = Network(sizes=(1, 2, 1), activations="tanh", loss="mse", batch=40)
+    w = compute(derive(net))
+    doc = context(w, Printer.for_network(notation("matrix"), net), "W1[1,1]")
+    units = doc["units"]
+    assert len(units) == MAX_TABLES and units[-1]["note"] == f"columns c = 1, …, {MAX_TABLES * COLUMNS} of 40 are shown"
+    assert units[-1]["rows"][0]["cells"][-1] == number(w.values[f"Z1_1_{MAX_TABLES * COLUMNS}"])
+    wide = Network(sizes=(1, 30, 1), activations="relu", loss="mse", batch=3)
+    rows = context(compute(derive(wide)), Printer.for_network(notation("rows"), wide), "W1[1,1]")["units"]
+    assert len(rows) == MAX_TABLES and rows[-1]["note"] == "the first 12 of 62 quantities are shown"

@@ -180,7 +180,7 @@ def picture(x: Explanation) -> dict:
             "drawn": drawn // samples, "samples": samples,                       # paths in one sample, where counted so
             "numbered": any(e["count"] > 1 for e in edges),                    # an edge carries its path count
             # a softmax output: a path from Z^L_i through A^L_k (k ≠ i) runs between two output units, not drawn
-            "coupled": any(edge not in set(unit_edges(sizes)) for edge in used)}
+            "coupled": bool(set(used) - set(unit_edges(sizes)))}
 
 
 def svg(figure: dict) -> str:

@@ -46,6 +46,7 @@ COLUMNS = 5                        # numbers side by side in one table (samples,
 #                                    another table
 CELLS = 4                          # cells "glyph = number" side by side in a row of a table
 TRANSPOSED_COLUMNS = 4             # quantities side by side where the samples are rows (a unit's Z and A together)
+MAX_TABLES = 3                     # tables of one kind shown side by side (15 samples, 12 quantities); past that, said
 MAX_SAMPLES = 2                    # samples whose δ are worked in the chain-rule equations
 MAX_UNITS = 4                      # units of a layer whose δ are worked in the chain-rule equations
 MAX_SYMBOLS = 24                   # an equation with more quantities than this is shown with its value, not its numbers
@@ -330,17 +331,28 @@ def _by_index(p: Printer, quantities: list[tuple[sp.Expr, list[float]]], letter:
     count = len(quantities[0][1])
     out = []
     if p.notation.samples_as_rows:
-        for first in range(0, len(quantities), TRANSPOSED_COLUMNS):
-            chunk = quantities[first:first + TRANSPOSED_COLUMNS]
+        shown = quantities[:MAX_TABLES * TRANSPOSED_COLUMNS]     # bounded: a wide layer would make a table per 4 units
+        for first in range(0, len(shown), TRANSPOSED_COLUMNS):
+            chunk = shown[first:first + TRANSPOSED_COLUMNS]
             header = [""] + [p.latex(glyph.subs(_INDEX, index)) for glyph, _ in chunk]
             out.append(_table([{"cells": [f"{p.latex(index)} = {k + 1}"] + [number(values[k]) for _, values in chunk]}
                                for k in range(count)], header))
-        return out
-    for first in range(0, count, COLUMNS):
+        return _said(out, len(quantities), len(shown), "quantities")
+    for first in range(0, min(count, MAX_TABLES * COLUMNS), COLUMNS):   # bounded: m = 128 would make 26 tables
         columns = range(first, min(count, first + COLUMNS))
         out.append(_table([{"cells": [p.latex(glyph.subs(_INDEX, index))] + [number(values[k]) for k in columns]}
                            for glyph, values in quantities], [""] + [f"{p.latex(index)} = {k + 1}" for k in columns]))
-    return out
+    return _said(out, count, min(count, MAX_TABLES * COLUMNS), f"columns {letter} = 1, …,")
+
+
+def _said(tables: list[dict], count: int, shown: int, what: str) -> list[dict]:
+    """The last table's note also says how many of ``count`` columns are shown, where some are left out."""
+    if shown < count:
+        last = tables[-1]
+        more = f"the first {shown} of {count} {what} are shown" if what == "quantities" else \
+            f"{what} {shown} of {count} are shown"
+        last["note"] = f"{last['note']}; {more}" if last["note"] else more
+    return tables
 
 
 def _wrapped(cells: list[str]) -> list[dict]:
